@@ -12,7 +12,7 @@
 namespace prevt {
 
 GuestMemory::GuestMemory(uint64_t bytes) : size_(bytes) {
-    if (bytes == 0 || bytes % 4096 != 0 || bytes > (3ull << 30))
+    if (bytes < (1ull << 20) || bytes % 4096 != 0 || bytes > (3ull << 30))
         throw InputError("guest memory must be between 1 MiB and 3072 MiB");
     fd_ = memfd_create("prevt-guest-ram", MFD_CLOEXEC);
     if (fd_ < 0) throw InputError(std::string("memfd_create: ") + strerror(errno));
