@@ -1,0 +1,51 @@
+#include "core/cli/host_facts.hpp"
+
+#include <asm/prctl.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace prevt::cli {
+
+HostFacts probe_host() {
+    HostFacts f;
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+        if (f.cpu_model.empty() && line.rfind("model name", 0) == 0)
+            f.cpu_model = line.substr(line.find(':') + 2);
+        if (line.rfind("flags", 0) == 0) {
+            std::istringstream words(line.substr(line.find(':') + 1));
+            std::string w;
+            while (words >> w) {
+                if (w == "umip") f.umip = true;
+                if (w == "cpuid_fault") f.cpuid_faulting = true;
+                if (w == "vmx" || w == "svm") f.hardware_virtualization = true;
+            }
+            break;
+        }
+    }
+    // ARCH_GET_CPUID answers whether cpuid currently runs; faulting needs kernel support too.
+    if (f.cpuid_faulting && syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) < 0) f.cpuid_faulting = false;
+    const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        f.kvm = true;
+        close(fd);
+    }
+    return f;
+}
+
+int print_host_facts(FILE* out) {
+    const HostFacts f = probe_host();
+    fprintf(out, "cpu: %s\n", f.cpu_model.c_str());
+    fprintf(out, "cpuid-faulting: %s\n", f.cpuid_faulting ? "yes" : "no");
+    fprintf(out, "umip: %s\n", f.umip ? "yes" : "no");
+    fprintf(out, "kvm: %s\n", f.kvm ? "yes" : "no");
+    fprintf(out, "vmx-or-svm: %s\n", f.hardware_virtualization ? "yes" : "no");
+    return 0;
+}
+
+}  // namespace prevt::cli

@@ -1,0 +1,20 @@
+// `prevt host`: the host facts that decide what prevt can show here (and which tests skip).
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace prevt::cli {
+
+struct HostFacts {
+    bool cpuid_faulting = false;  // arch_prctl(ARCH_SET_CPUID): cpuid traps at ring 3
+    bool umip = false;            // sgdt/sidt/smsw/str/sldt at ring 3 are faked by the kernel
+    bool kvm = false;             // /dev/kvm can be opened read/write
+    bool hardware_virtualization = false;  // vmx or svm in /proc/cpuinfo
+    std::string cpu_model;
+};
+
+HostFacts probe_host();
+int print_host_facts(FILE* out);
+
+}  // namespace prevt::cli

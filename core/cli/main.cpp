@@ -1,0 +1,43 @@
+// prevt's entry point: parse the command line, build the machine, run it.
+// Bad input of any kind ends here with one line on stderr and exit status 2.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/cli/demo.hpp"
+#include "core/cli/host_facts.hpp"
+#include "core/cli/options.hpp"
+#include "core/errors.hpp"
+#include "core/native/address_space.hpp"
+#include "devices/bus.hpp"
+
+int main(int argc, char** argv) {
+    using namespace prevt;
+    try {
+        // Reserve the low 4 GiB before anything else can be allocated there.
+        native::AddressSpace::instance();
+        const cli::Command cmd =
+            cli::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+        if (cmd.verb == "help") {
+            fputs(cli::usage_text(), stdout);
+            return 0;
+        }
+        if (cmd.verb == "version") {
+            puts("prevt 0.1");
+            return 0;
+        }
+        if (cmd.verb == "host") return cli::print_host_facts(stdout);
+        if (cmd.verb == "demo") return cli::run_demo(cmd.machine);
+        Machine machine(cmd.machine);
+        return machine.run();
+    } catch (const InputError& e) {
+        fprintf(stderr, "prevt: %s\n", e.what());
+        return kStatusBadInput;
+    } catch (const devices::BusError& e) {
+        fprintf(stderr, "prevt: %s\n", e.what());
+        return kStatusBadInput;
+    } catch (const GuestError& e) {
+        fprintf(stderr, "prevt: %s\n", e.what());
+        return kStatusGuestFailure;
+    }
+}

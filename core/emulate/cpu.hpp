@@ -1,0 +1,76 @@
+// The virtual CPU as emulation code drives it: architectural state, guest linear memory,
+// the port bus, and the hooks through which an engine learns of state it mirrors in hardware.
+// Shared by the trap engine's fault handlers and (later) the bt engine's callouts.
+#pragma once
+
+#include <cstdint>
+
+#include "core/emulate/fault.hpp"
+#include "core/emulate/linear_memory.hpp"
+#include "core/vcpu_state.hpp"
+#include "devices/bus.hpp"
+
+namespace prevt {
+
+// A decoded segment descriptor (8 bytes from the GDT or LDT).
+struct Descriptor {
+    uint32_t lo = 0, hi = 0;
+    uint32_t base() const { return (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000); }
+    uint32_t raw_limit() const { return (lo & 0xffff) | (hi & 0xf0000); }
+    bool g() const { return hi & (1u << 23); }
+    uint32_t limit() const { return g() ? (raw_limit() << 12) | 0xfff : raw_limit(); }
+    uint8_t type() const { return (hi >> 8) & 0xf; }
+    bool s() const { return hi & (1u << 12); }
+    uint8_t dpl() const { return (hi >> 13) & 3; }
+    bool present() const { return hi & (1u << 15); }
+    bool avl() const { return hi & (1u << 20); }
+    bool db() const { return hi & (1u << 22); }
+    bool is_code() const { return s() && (type() & 8); }
+    bool is_data() const { return s() && !(type() & 8); }
+    bool conforming() const { return is_code() && (type() & 4); }
+    bool readable() const { return !is_code() || (type() & 2); }
+    bool writable() const { return is_data() && (type() & 2); }
+    // Gate fields (system descriptors)
+    uint16_t gate_selector() const { return lo >> 16; }
+    uint32_t gate_offset() const { return (lo & 0xffff) | (hi & 0xffff0000); }
+    Segment to_segment(uint16_t selector) const;
+};
+
+class CpuHooks {
+public:
+    virtual ~CpuHooks() = default;
+    virtual void segment_loaded(SegReg) {}
+    virtual void control_register_written(int /*cr*/) {}
+    virtual void tlb_invalidate(uint32_t /*linear*/) {}
+};
+
+struct Cpu {
+    VcpuState& s;
+    LinearMemory& mem;
+    devices::Bus& ports;
+    CpuHooks& hooks;
+
+    bool user() const { return s.cpl() == 3; }
+
+    // Segment-relative access with the limit and type checks of the SDM (#GP(0), or #SS(0)
+    // for the stack segment).
+    uint32_t linear(SegReg sr, uint32_t offset, unsigned len, bool write) const;
+    uint32_t read(SegReg sr, uint32_t offset, unsigned len);
+    void write(SegReg sr, uint32_t offset, unsigned len, uint32_t value);
+    // Supervisor-privileged access to system tables (GDT, IDT, TSS), by linear address.
+    uint32_t read_linear(uint32_t linear, unsigned len, bool user = false);
+    void write_linear(uint32_t linear, unsigned len, uint32_t value, bool user = false);
+
+    // The stack, with SS's address size (SS.B) and the given operand size.
+    void push(uint32_t value, unsigned len);
+    uint32_t pop(unsigned len);
+    uint32_t stack_pointer() const;
+    void set_stack_pointer(uint32_t sp);
+
+    // Descriptor of a selector from the GDT or LDT; throws #GP(selector & ~3) (or the given
+    // fault vector) if it lies beyond the table's limit.
+    Descriptor descriptor(uint16_t selector, uint8_t fault_vector = vec::GP) const;
+    void set_accessed(uint16_t selector);
+};
+
+}  // namespace prevt

@@ -1,0 +1,107 @@
+#include "core/emulate/decoded.hpp"
+
+#include <cstring>
+
+namespace prevt {
+
+SegReg to_segreg(ZydisRegister r) {
+    switch (r) {
+        case ZYDIS_REGISTER_ES: return SegReg::es;
+        case ZYDIS_REGISTER_CS: return SegReg::cs;
+        case ZYDIS_REGISTER_SS: return SegReg::ss;
+        case ZYDIS_REGISTER_FS: return SegReg::fs;
+        case ZYDIS_REGISTER_GS: return SegReg::gs;
+        default: return SegReg::ds;
+    }
+}
+
+Decoded decode_at(Cpu& cpu, uint32_t eip) {
+    Decoded d{};
+    d.eip = eip;
+    const Segment& cs = cpu.s.sreg(SegReg::cs);
+    unsigned avail = 15;
+    if (cpu.s.protected_mode()) {
+        if (eip > cs.limit) throw fault_gp(0);
+        if (cs.limit - eip < 14) avail = cs.limit - eip + 1;
+    }
+    cpu.mem.read(cs.base + eip, d.bytes, avail, cpu.user());
+    ZydisDecoder decoder;
+    const bool code32 = cpu.s.protected_mode() && cs.db;
+    const bool stack32 = cpu.s.sreg(SegReg::ss).db;
+    ZydisDecoderInit(&decoder, code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
+                     stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, d.bytes, avail, &d.in, d.ops)))
+        throw avail < 15 ? fault_gp(0) : fault_ud();
+    return d;
+}
+
+std::string Decoded::text() const {
+    ZydisFormatter f;
+    ZydisFormatterInit(&f, ZYDIS_FORMATTER_STYLE_ATT);
+    char buf[96];
+    if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&f, &in, ops, in.operand_count_visible,
+                                                      buf, sizeof buf, eip, nullptr)))
+        return "(?)";
+    return buf;
+}
+
+uint32_t read_register(const VcpuState& s, ZydisRegister r) {
+    switch (ZydisRegisterGetClass(r)) {
+        case ZYDIS_REGCLASS_GPR32: return s.gpr[ZydisRegisterGetId(r)];
+        case ZYDIS_REGCLASS_GPR16: return s.gpr[ZydisRegisterGetId(r)] & 0xffff;
+        case ZYDIS_REGCLASS_GPR8: {
+            const int id = ZydisRegisterGetId(r);
+            return id < 4 ? s.gpr[id] & 0xff : (s.gpr[id - 4] >> 8) & 0xff;
+        }
+        case ZYDIS_REGCLASS_SEGMENT: return s.sreg(to_segreg(r)).selector;
+        default: return 0;
+    }
+}
+
+void write_register(VcpuState& s, ZydisRegister r, uint32_t v) {
+    switch (ZydisRegisterGetClass(r)) {
+        case ZYDIS_REGCLASS_GPR32: s.gpr[ZydisRegisterGetId(r)] = v; break;
+        case ZYDIS_REGCLASS_GPR16: {
+            uint32_t& g = s.gpr[ZydisRegisterGetId(r)];
+            g = (g & 0xffff0000) | (v & 0xffff);
+            break;
+        }
+        case ZYDIS_REGCLASS_GPR8: {
+            const int id = ZydisRegisterGetId(r);
+            uint32_t& g = s.gpr[id < 4 ? id : id - 4];
+            g = id < 4 ? (g & ~0xffu) | (v & 0xff) : (g & ~0xff00u) | ((v & 0xff) << 8);
+            break;
+        }
+        default: break;
+    }
+}
+
+SegReg operand_segment(const Decoded& d, unsigned i) { return to_segreg(d.ops[i].mem.segment); }
+
+uint32_t effective_offset(Cpu& cpu, const Decoded& d, unsigned i) {
+    const ZydisDecodedOperandMem& m = d.ops[i].mem;
+    uint32_t off = static_cast<uint32_t>(m.disp.value);
+    if (m.base != ZYDIS_REGISTER_NONE) off += read_register(cpu.s, m.base);
+    if (m.index != ZYDIS_REGISTER_NONE) off += read_register(cpu.s, m.index) * m.scale;
+    return d.address_size() == 2 ? off & 0xffff : off;
+}
+
+uint32_t read_operand(Cpu& cpu, const Decoded& d, unsigned i) {
+    const ZydisDecodedOperand& op = d.ops[i];
+    switch (op.type) {
+        case ZYDIS_OPERAND_TYPE_REGISTER: return read_register(cpu.s, op.reg.value);
+        case ZYDIS_OPERAND_TYPE_IMMEDIATE: return static_cast<uint32_t>(op.imm.value.u);
+        case ZYDIS_OPERAND_TYPE_MEMORY:
+            return cpu.read(operand_segment(d, i), effective_offset(cpu, d, i), op.size / 8);
+        default: throw fault_ud();
+    }
+}
+
+void write_operand(Cpu& cpu, const Decoded& d, unsigned i, uint32_t value) {
+    const ZydisDecodedOperand& op = d.ops[i];
+    if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) return write_register(cpu.s, op.reg.value, value);
+    if (op.type != ZYDIS_OPERAND_TYPE_MEMORY) throw fault_ud();
+    cpu.write(operand_segment(d, i), effective_offset(cpu, d, i), op.size / 8, value);
+}
+
+}  // namespace prevt

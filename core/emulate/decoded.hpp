@@ -1,0 +1,45 @@
+// One guest instruction decoded by Zydis at the virtual CPU's CS:EIP, with accessors that read
+// and write its operands on the virtual CPU (registers in VcpuState, memory through segments).
+#pragma once
+
+#include <Zydis/Zydis.h>
+
+#include <cstdint>
+#include <string>
+
+#include "core/emulate/cpu.hpp"
+
+namespace prevt {
+
+struct Decoded {
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    uint8_t bytes[16];
+    uint32_t eip;  // where it starts
+    uint32_t next_eip() const { return eip + in.length; }
+    unsigned operand_size() const { return in.operand_width / 8; }
+    unsigned address_size() const { return in.address_width / 8; }
+    bool has_rep() const {
+        return in.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
+                                ZYDIS_ATTRIB_HAS_REPNE);
+    }
+    std::string text() const;  // Intel-syntax disassembly, for traces and messages
+};
+
+// Decodes the instruction at CS:EIP. Throws #UD for undecodable bytes, #GP/#PF if the
+// bytes cannot be fetched.
+Decoded decode_at(Cpu& cpu, uint32_t eip);
+
+SegReg to_segreg(ZydisRegister r);
+
+// Operand access on the virtual CPU (register, memory or immediate operands).
+uint32_t read_operand(Cpu& cpu, const Decoded& d, unsigned index);
+void write_operand(Cpu& cpu, const Decoded& d, unsigned index, uint32_t value);
+// Effective offset (not linear) of a memory operand, and its segment.
+uint32_t effective_offset(Cpu& cpu, const Decoded& d, unsigned index);
+SegReg operand_segment(const Decoded& d, unsigned index);
+
+uint32_t read_register(const VcpuState& s, ZydisRegister r);
+void write_register(VcpuState& s, ZydisRegister r, uint32_t value);
+
+}  // namespace prevt

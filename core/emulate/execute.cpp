@@ -1,0 +1,152 @@
+#include "core/emulate/execute.hpp"
+
+#include "core/emulate/interrupts.hpp"
+#include "core/emulate/segments.hpp"
+
+namespace prevt {
+
+namespace {
+
+// The far pointer of jmp/call far: an immediate ptr16:16/32 or an m16:16/32 operand.
+void far_pointer(Cpu& cpu, const Decoded& d, uint16_t* sel, uint32_t* off) {
+    const ZydisDecodedOperand& op = d.ops[0];
+    if (op.type == ZYDIS_OPERAND_TYPE_POINTER) {
+        *sel = op.ptr.segment;
+        *off = op.ptr.offset;
+        return;
+    }
+    const SegReg sr = operand_segment(d, 0);
+    const uint32_t ea = effective_offset(cpu, d, 0);
+    const unsigned n = d.operand_size();
+    *off = cpu.read(sr, ea, n);
+    *sel = static_cast<uint16_t>(cpu.read(sr, ea + n, 2));
+}
+
+Outcome software_interrupt(Cpu& cpu, const Decoded& d, uint8_t vector, EventSource src) {
+    deliver_event(cpu, Event{vector, src, false, 0, d.next_eip()});
+    return Outcome::kDone;
+}
+
+}  // namespace
+
+Outcome execute(Cpu& cpu, const Decoded& d) {
+    VcpuState& s = cpu.s;
+    const unsigned iopl = (s.eflags & eflags::IOPL) >> 12;
+    switch (d.in.mnemonic) {
+        case ZYDIS_MNEMONIC_CLI:
+        case ZYDIS_MNEMONIC_STI:
+            if (s.protected_mode() && s.cpl() > iopl) throw fault_gp(0);
+            if (d.in.mnemonic == ZYDIS_MNEMONIC_CLI) s.eflags &= ~eflags::IF;
+            else s.eflags |= eflags::IF;
+            break;
+        case ZYDIS_MNEMONIC_PUSHF:
+        case ZYDIS_MNEMONIC_PUSHFD:
+            cpu.push(s.eflags & ~(eflags::VM | eflags::RF), d.operand_size());
+            break;
+        case ZYDIS_MNEMONIC_POPF:
+        case ZYDIS_MNEMONIC_POPFD: {
+            const uint32_t sp = cpu.stack_pointer();
+            const uint32_t v = cpu.read(SegReg::ss, sp, d.operand_size());
+            write_eflags(cpu, v, d.operand_size());
+            cpu.set_stack_pointer(sp + d.operand_size());
+            break;
+        }
+        case ZYDIS_MNEMONIC_MOV: {  // mov to or from a segment register
+            if (d.ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                ZydisRegisterGetClass(d.ops[0].reg.value) == ZYDIS_REGCLASS_SEGMENT) {
+                if (d.ops[0].reg.value == ZYDIS_REGISTER_CS) throw fault_ud();
+                const auto sel = static_cast<uint16_t>(read_operand(cpu, d, 1));
+                load_segment(cpu, to_segreg(d.ops[0].reg.value), sel);
+            } else if (d.ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                       ZydisRegisterGetClass(d.ops[1].reg.value) == ZYDIS_REGCLASS_SEGMENT) {
+                write_operand(cpu, d, 0, read_register(s, d.ops[1].reg.value));
+            } else {
+                return execute_system(cpu, d);  // mov to/from CRn, DRn
+            }
+            break;
+        }
+        case ZYDIS_MNEMONIC_POP: {
+            if (ZydisRegisterGetClass(d.ops[0].reg.value) != ZYDIS_REGCLASS_SEGMENT)
+                return Outcome::kNotEmulated;
+            const uint32_t sp = cpu.stack_pointer();
+            const auto sel = static_cast<uint16_t>(cpu.read(SegReg::ss, sp, d.operand_size()));
+            load_segment(cpu, to_segreg(d.ops[0].reg.value), sel);
+            cpu.set_stack_pointer(sp + d.operand_size());
+            break;
+        }
+        case ZYDIS_MNEMONIC_PUSH:
+            if (ZydisRegisterGetClass(d.ops[0].reg.value) != ZYDIS_REGCLASS_SEGMENT)
+                return Outcome::kNotEmulated;
+            cpu.push(read_register(s, d.ops[0].reg.value), d.operand_size());
+            break;
+        case ZYDIS_MNEMONIC_LDS:
+        case ZYDIS_MNEMONIC_LES:
+        case ZYDIS_MNEMONIC_LFS:
+        case ZYDIS_MNEMONIC_LGS:
+        case ZYDIS_MNEMONIC_LSS: {
+            const SegReg target = d.in.mnemonic == ZYDIS_MNEMONIC_LDS   ? SegReg::ds
+                                  : d.in.mnemonic == ZYDIS_MNEMONIC_LES ? SegReg::es
+                                  : d.in.mnemonic == ZYDIS_MNEMONIC_LFS ? SegReg::fs
+                                  : d.in.mnemonic == ZYDIS_MNEMONIC_LGS ? SegReg::gs
+                                                                        : SegReg::ss;
+            const SegReg sr = operand_segment(d, 1);
+            const uint32_t ea = effective_offset(cpu, d, 1);
+            const unsigned n = d.operand_size();
+            const uint32_t off = cpu.read(sr, ea, n);
+            const auto sel = static_cast<uint16_t>(cpu.read(sr, ea + n, 2));
+            load_segment(cpu, target, sel);
+            write_operand(cpu, d, 0, off);
+            break;
+        }
+        case ZYDIS_MNEMONIC_JMP: {
+            if (d.in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) return Outcome::kNotEmulated;
+            uint16_t sel;
+            uint32_t off;
+            far_pointer(cpu, d, &sel, &off);
+            far_jump(cpu, sel, off, d.operand_size());
+            return Outcome::kDone;
+        }
+        case ZYDIS_MNEMONIC_CALL: {
+            if (d.in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) return Outcome::kNotEmulated;
+            uint16_t sel;
+            uint32_t off;
+            far_pointer(cpu, d, &sel, &off);
+            far_call(cpu, sel, off, d.operand_size(), d.next_eip());
+            return Outcome::kDone;
+        }
+        case ZYDIS_MNEMONIC_RET:
+            if (d.in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) return Outcome::kNotEmulated;
+            far_return(cpu, d.operand_size(),
+                       d.ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE
+                           ? static_cast<uint16_t>(d.ops[0].imm.value.u)
+                           : 0);
+            return Outcome::kDone;
+        case ZYDIS_MNEMONIC_IRET:
+        case ZYDIS_MNEMONIC_IRETD:
+            interrupt_return(cpu, d.operand_size());
+            return Outcome::kDone;
+        case ZYDIS_MNEMONIC_INT:
+            return software_interrupt(cpu, d, static_cast<uint8_t>(d.ops[0].imm.value.u),
+                                      EventSource::kSoftware);
+        case ZYDIS_MNEMONIC_INT3:
+            return software_interrupt(cpu, d, vec::BP, EventSource::kSoftwareException);
+        case ZYDIS_MNEMONIC_INTO:
+            if (!(s.eflags & eflags::OF)) break;
+            return software_interrupt(cpu, d, vec::OF, EventSource::kSoftwareException);
+        case ZYDIS_MNEMONIC_IN:
+        case ZYDIS_MNEMONIC_OUT:
+        case ZYDIS_MNEMONIC_INSB:
+        case ZYDIS_MNEMONIC_INSW:
+        case ZYDIS_MNEMONIC_INSD:
+        case ZYDIS_MNEMONIC_OUTSB:
+        case ZYDIS_MNEMONIC_OUTSW:
+        case ZYDIS_MNEMONIC_OUTSD:
+            return execute_io(cpu, d);
+        default:
+            return execute_system(cpu, d);
+    }
+    s.eip = d.next_eip();
+    return Outcome::kDone;
+}
+
+}  // namespace prevt

@@ -1,0 +1,30 @@
+// Guest linear memory as the virtual CPU's emulation code sees it. With paging off, linear is
+// physical; the shadow MMU provides the paged implementation. Accesses outside RAM behave as
+// unassigned physical memory (reads all-ones, writes dropped).
+#pragma once
+
+#include <cstdint>
+
+#include "core/guest_memory.hpp"
+
+namespace prevt {
+
+class LinearMemory {
+public:
+    virtual ~LinearMemory() = default;
+    // `user`: the access is made at CPL 3 (for U/S checks). Throws GuestFault (#PF).
+    virtual void read(uint32_t linear, void* out, unsigned len, bool user) = 0;
+    virtual void write(uint32_t linear, const void* in, unsigned len, bool user) = 0;
+};
+
+class FlatPhysicalMemory final : public LinearMemory {
+public:
+    explicit FlatPhysicalMemory(GuestMemory& ram) : ram_(ram) {}
+    void read(uint32_t linear, void* out, unsigned len, bool user) override;
+    void write(uint32_t linear, const void* in, unsigned len, bool user) override;
+
+private:
+    GuestMemory& ram_;
+};
+
+}  // namespace prevt

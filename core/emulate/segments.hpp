@@ -1,0 +1,28 @@
+// Protected-mode segment loads and far transfers, with the checks of the Intel SDM vol. 2
+// (MOV, POP, LDS, JMP, CALL, RET, IRET). Real mode loads set base = selector * 16.
+// Not supported (GuestError): call gates, task gates and task switches, virtual-8086 mode.
+#pragma once
+
+#include <cstdint>
+
+#include "core/emulate/cpu.hpp"
+
+namespace prevt {
+
+// mov/pop/lds/les/lfs/lgs/lss into a data segment register or SS (never CS).
+void load_segment(Cpu& cpu, SegReg sr, uint16_t selector);
+// Loads CS from a checked code descriptor at privilege `cpl` (RPL of the new CS).
+void load_code_segment(Cpu& cpu, uint16_t selector, const Descriptor& d, unsigned cpl);
+
+void far_jump(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_size);
+void far_call(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_size,
+              uint32_t return_eip);
+void far_return(Cpu& cpu, unsigned operand_size, uint16_t release_bytes);
+void interrupt_return(Cpu& cpu, unsigned operand_size);
+
+// The checks a far transfer makes on its target code segment (same privilege only).
+Descriptor checked_code_target(Cpu& cpu, uint16_t selector);
+// EFLAGS written by popf/iret at the current CPL and IOPL (the SDM's rules on IF and IOPL).
+void write_eflags(Cpu& cpu, uint32_t value, unsigned operand_size);
+
+}  // namespace prevt

@@ -1,0 +1,27 @@
+// An execution engine runs guest code on the virtual CPU until something needs the monitor,
+// and reports why in the shared exit vocabulary (exit.hpp). The run loop does the rest.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/emulate/cpu.hpp"
+#include "core/exit.hpp"
+#include "core/vcpu_state.hpp"
+
+namespace prevt {
+
+class Engine : public CpuHooks {
+public:
+    ~Engine() override = default;
+    virtual const char* name() const = 0;
+    // Runs the guest from `s` until an exit; `s` holds the complete guest state afterwards.
+    virtual Exit run(VcpuState& s) = 0;
+    // Single-step every guest instruction (the `exec` trace), if the engine can.
+    virtual void set_single_step(bool on) = 0;
+    // Engine-specific counters for --stats: (name, value) pairs.
+    virtual std::vector<std::pair<std::string, uint64_t>> counters() const { return {}; }
+};
+
+}  // namespace prevt

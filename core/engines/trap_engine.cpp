@@ -1,0 +1,158 @@
+#include "core/engines/trap_engine.hpp"
+
+#include <csignal>
+
+#include "core/errors.hpp"
+#include "core/native/address_space.hpp"
+#include "core/native/layout.hpp"
+#include "core/native/signals.hpp"
+
+namespace prevt {
+
+using native::HostEvent;
+
+TrapEngine::TrapEngine(GuestMemory& ram) : ram_(ram) {
+    native::AddressSpace::instance().map_flat(ram_);
+    native::install_signal_handlers();
+    dirty_.fill(true);
+}
+
+void TrapEngine::load_context(VcpuState& s) {
+    if (!s.protected_mode())
+        throw GuestError("the guest is in real mode: the trap engine runs protected-mode guests only");
+    uint16_t* sel[kSegRegCount] = {&ctx_.es, &ctx_.cs, &ctx_.ss, &ctx_.ds, &ctx_.fs, &ctx_.gs};
+    for (int i = 0; i < kSegRegCount; ++i) {
+        if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i]);
+        dirty_[i] = false;
+        *sel[i] = host_sel_[i];
+    }
+    for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
+    ctx_.eip = s.eip;
+    ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;
+    if (single_step_) ctx_.eflags |= eflags::TF;
+    ctx_.guest_fpu = s.fpu.data();
+}
+
+void TrapEngine::save_context(VcpuState& s) {
+    for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
+    s.eip = ctx_.eip;
+    uint32_t live = eflags::kLiveInHardware;
+    if (single_step_ && !(s.eflags & eflags::TF)) live &= ~eflags::TF;  // our TF, not the guest's
+    s.eflags = (s.eflags & ~live) | (ctx_.eflags & live);
+    const uint16_t hw[kSegRegCount] = {ctx_.es, ctx_.cs, ctx_.ss, ctx_.ds, ctx_.fs, ctx_.gs};
+    for (int i = 0; i < kSegRegCount; ++i) {
+        if (hw[i] == host_sel_[i]) continue;
+        // The guest loaded a selector natively (one of our shadows, or null).
+        Segment seg;
+        if (!ldt_.guest_segment(hw[i], s.cpl(), &seg))
+            throw GuestError("the guest loaded a host selector prevt does not know (" +
+                             std::to_string(hw[i]) + ")");
+        s.seg[i] = seg;
+        host_sel_[i] = hw[i];
+    }
+}
+
+uint32_t TrapEngine::guest_error_code(uint32_t host_error) const {
+    if ((host_error & 6) != 4) return host_error;  // not an LDT selector: no translation
+    const unsigned slot = host_error >> 3;
+    const uint32_t guest = slot < native::kGuestLdtFirst
+                               ? slot << 3
+                               : ((slot - native::kGuestLdtFirst) << 3) | 4;
+    return guest | (host_error & 1);
+}
+
+Exit TrapEngine::run(VcpuState& s) {
+    for (;;) {
+        load_context(s);
+        ++entries_;
+        prevt_enter_guest(&ctx_);
+        save_context(s);
+        Exit x = translate_event(s);
+        if (x.reason != ExitReason::kCount) return x;  // kCount: handled here, run on
+    }
+}
+
+// Maps the host signal behind this exit onto the exit vocabulary. Software interrupts,
+// int3 and guest system calls are backed up onto their instruction and handed to the
+// emulator (kEmulate), so that one path applies the guest IDT's privilege checks.
+Exit TrapEngine::translate_event(VcpuState& s) {
+    const HostEvent& ev = ctx_.event;
+    Exit x;
+    x.host_signal = ev.signal;
+    if (ev.escaped) {
+        x.reason = ExitReason::kEscape;
+        x.detail = "the guest far-jumped into the host's 64-bit code segment (0x33): the trap "
+                   "engine does not contain a hostile guest";
+        return x;
+    }
+    auto fallback = [&](ExitReason r, uint8_t vector, bool has_error, uint32_t error) {
+        x.reason = r;
+        x.vector = vector;
+        x.has_error = has_error;
+        x.error_code = error;
+        return x;
+    };
+    switch (ev.signal) {
+        case SIGSEGV:
+            if (ev.trapno == 13) return fallback(ExitReason::kEmulate, 13, true,
+                                                 guest_error_code(ev.error_code));
+            if (ev.trapno == 14) {
+                const uint64_t host = ev.fault_address;
+                if (host < native::kGuestOffset || host >= native::kMonitorBase)
+                    throw GuestError("the guest touched linear address " +
+                                     std::to_string(host - native::kGuestOffset) +
+                                     " in the monitor's reserved area (address-space compression)");
+                const auto linear = static_cast<uint32_t>(host - native::kGuestOffset);
+                if (ev.error_code & 1) {  // a write to the all-ones page of unassigned memory
+                    x.reason = ExitReason::kUnassignedWrite;
+                    x.address = linear;
+                    return x;
+                }
+                native::AddressSpace::instance().map_unassigned(linear);
+                ++unassigned_maps_;
+                x.reason = ExitReason::kCount;
+                return x;
+            }
+            if (ev.trapno == 4) {  // into: a trap, EIP is past the 1-byte instruction
+                s.eip -= 1;
+                return fallback(ExitReason::kEmulate, vec::OF, false, 0);
+            }
+            return fallback(ExitReason::kException, static_cast<uint8_t>(ev.trapno),
+                            vec::has_error_code(static_cast<uint8_t>(ev.trapno)),
+                            guest_error_code(ev.error_code));
+        case SIGBUS:
+        case SIGFPE: {
+            const auto v = static_cast<uint8_t>(ev.trapno < 0 ? 0 : ev.trapno);
+            return fallback(ExitReason::kException, v, vec::has_error_code(v),
+                            guest_error_code(ev.error_code));
+        }
+        case SIGILL: return fallback(ExitReason::kEmulate, vec::UD, false, 0);
+        case SIGTRAP:
+            if (ev.trapno == 3) {  // int3 (CC) or int $3 (CD 03): EIP is past it
+                uint8_t prev = 0;
+                ram_.read_bytes(s.sreg(SegReg::cs).base + s.eip - 1, &prev, 1);
+                s.eip -= prev == 0xcc ? 1 : 2;
+                return fallback(ExitReason::kEmulate, vec::BP, false, 0);
+            }
+            x.detail = single_step_ && !(s.eflags & eflags::TF) ? "single-step" : "";
+            s.dr6 |= 0x4000;  // BS
+            return fallback(ExitReason::kException, vec::DB, false, 0);
+        case SIGSYS:  // int $0x80, syscall or sysenter: all two bytes long
+            s.eip -= 2;
+            return fallback(ExitReason::kEmulate, vec::UD, false, 0);
+        case SIGALRM: x.reason = ExitReason::kTimer; return x;
+        default:
+            throw GuestError("unexpected host signal " + std::to_string(ev.signal) +
+                             " while the guest ran");
+    }
+}
+
+std::vector<std::pair<std::string, uint64_t>> TrapEngine::counters() const {
+    return {{"guest entries (iretq)", entries_},
+            {"shadow descriptor lookups", ldt_.lookups()},
+            {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()},
+            {"unassigned pages mapped", unassigned_maps_},
+            {"host mappings", native::AddressSpace::instance().mappings()}};
+}
+
+}  // namespace prevt

@@ -1,0 +1,46 @@
+// The `trap` engine: classic trap-and-emulate. Guest code - kernel too - runs natively,
+// untranslated, in 32-bit compatibility mode at host ring 3. Privileged instructions fault
+// (#GP -> SIGSEGV, #UD -> SIGILL, guest system calls -> SIGSYS) and the run loop emulates
+// them on the virtual CPU. The sensitive-but-unprivileged instructions (push %cs, sgdt,
+// pushf, popf, lar, ...) do NOT fault and give native answers: that is what this engine shows.
+//
+// NOT CONTAINED: native guest code can far-jump to the host's 64-bit code selector and run
+// 64-bit code. prevt stops such a guest when it notices (its next signal), but a hostile
+// guest can do damage first. Use the trap engine only with trusted guests.
+#pragma once
+
+#include <array>
+
+#include "core/engines/engine.hpp"
+#include "core/guest_memory.hpp"
+#include "core/native/native_context.hpp"
+#include "core/native/shadow_ldt.hpp"
+
+namespace prevt {
+
+class TrapEngine final : public Engine {
+public:
+    explicit TrapEngine(GuestMemory& ram);
+    const char* name() const override { return "trap"; }
+    Exit run(VcpuState& s) override;
+    void set_single_step(bool on) override { single_step_ = on; }
+    std::vector<std::pair<std::string, uint64_t>> counters() const override;
+
+    void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }
+
+private:
+    void load_context(VcpuState& s);
+    void save_context(VcpuState& s);
+    Exit translate_event(VcpuState& s);
+    uint32_t guest_error_code(uint32_t host_error) const;
+
+    GuestMemory& ram_;
+    native::NativeContext ctx_{};
+    native::ShadowLdt ldt_;
+    std::array<uint16_t, kSegRegCount> host_sel_{};
+    std::array<bool, kSegRegCount> dirty_{};
+    bool single_step_ = false;
+    uint64_t entries_ = 0, unassigned_maps_ = 0;
+};
+
+}  // namespace prevt

@@ -1,0 +1,145 @@
+#include "core/machine.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/engines/trap_engine.hpp"
+#include "core/errors.hpp"
+#include "core/loaders/multiboot.hpp"
+
+namespace prevt {
+
+namespace {
+
+// Where prevt puts the GDT the guest is entered with. Selectors as QEMU's Multiboot loader
+// uses them (code 0x10, data 0x18), so that guests see the same values under both.
+constexpr uint32_t kBootGdt = 0x8000;
+constexpr uint16_t kBootCs = 0x10, kBootDs = 0x18;
+
+Segment flat(uint16_t selector, uint8_t type) {
+    Segment s;
+    s.selector = selector;
+    s.base = 0;
+    s.limit = 0xffffffff;
+    s.type = type;
+    s.db = s.g = true;
+    return s;
+}
+
+std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram) {
+    if (name == "trap") return std::make_unique<TrapEngine>(ram);
+    if (name == "bt")
+        throw InputError("--engine bt: the binary translator is not built yet (use --engine trap)");
+    if (name == "kvm") throw InputError("--engine kvm: the KVM engine is not built yet");
+    throw InputError("--engine: unknown engine '" + name + "' (known: bt, trap, kvm)");
+}
+
+}  // namespace
+
+Machine::Machine(const MachineConfig& config)
+    : config_(config), ram_(config.mem_mib << 20), linear_(ram_) {
+    trace_ = Trace::parse(config.trace);
+    if (!config.trace_file.empty()) {
+        trace_.out = fopen(config.trace_file.c_str(), "w");
+        if (!trace_.out)
+            throw InputError("--trace-file " + config.trace_file + ": " + strerror(errno));
+    }
+    build_devices();
+    const MultibootBoot boot = load_multiboot(
+        config.guest, ram_, config.cmdline.empty() ? config.guest : config.cmdline);
+    set_boot_state(boot.entry, boot.info_phys);
+    engine_ = make_engine(config.engine, ram_);
+    engine_->set_single_step(trace_.exec);
+}
+
+Machine::~Machine() {
+    if (trace_.out && trace_.out != stderr) fclose(trace_.out);
+    if (serial_file_) fclose(serial_file_);
+}
+
+void Machine::build_devices() {
+    std::function<void(uint8_t)> sink;
+    const std::string& serial = config_.serial;
+    if (serial == "stdio") {
+        sink = [](uint8_t b) { (void)!write(STDOUT_FILENO, &b, 1); };
+    } else if (serial == "none") {
+        sink = [](uint8_t) {};
+    } else if (serial == "capture" && config_.capture) {
+        sink = config_.capture;
+    } else if (serial.rfind("file:", 0) == 0) {
+        serial_file_ = fopen(serial.c_str() + 5, "w");
+        if (!serial_file_)
+            throw InputError("--serial " + serial + ": " + strerror(errno));
+        setvbuf(serial_file_, nullptr, _IONBF, 0);
+        FILE* f = serial_file_;
+        sink = [f](uint8_t b) { fputc(b, f); };
+    } else {
+        throw InputError("--serial: expected stdio, none or file:PATH, got '" + serial + "'");
+    }
+    com1_ = std::make_unique<devices::Uart16550>(sink, nullptr);
+    debug_console_ = std::make_unique<devices::DebugConsole>(
+        [](uint8_t b) { (void)!write(STDERR_FILENO, &b, 1); });
+    debug_exit_ = std::make_unique<devices::DebugExit>([this](int status) {
+        exit_status_ = status & 0xff;
+        stop_ = true;
+    });
+    ports_.attach(0x3f8, 8, *com1_);
+    ports_.attach(0xe9, 1, *debug_console_);
+    ports_.attach(0xf4, 4, *debug_exit_);
+}
+
+void Machine::set_boot_state(uint32_t entry, uint32_t info) {
+    // The Multiboot v1 machine state (spec 3.2): 32-bit protected mode, flat segments,
+    // paging and interrupts off, EAX = magic, EBX = the information structure.
+    const uint32_t gdt[8] = {0, 0, 0, 0, 0x0000ffff, 0x00cf9b00, 0x0000ffff, 0x00cf9300};
+    ram_.write_bytes(kBootGdt, gdt, sizeof gdt);
+    VcpuState& s = vcpu_;
+    s = VcpuState{};
+    s.gdtr = {kBootGdt, sizeof gdt - 1};
+    s.idtr = {0, 0x3ff};
+    s.cr0 = cr0::PE | cr0::ET;
+    s.eflags = eflags::kFixed1;
+    s.eip = entry;
+    s.gpr[eax] = 0x2badb002;
+    s.gpr[ebx] = info;
+    s.sreg(SegReg::cs) = flat(kBootCs, 0xb);
+    for (SegReg r : {SegReg::ds, SegReg::es, SegReg::fs, SegReg::gs, SegReg::ss})
+        s.sreg(r) = flat(kBootDs, 0x3);
+    s.ldtr.present = false;
+    s.tr = Segment{};
+    s.tr.type = 0xb;
+    s.tr.s = false;
+    // x87 and SSE in their reset state: FCW 0x37f, MXCSR 0x1f80 (FXSAVE layout).
+    s.fpu.fill(0);
+    s.fpu[0] = 0x7f;
+    s.fpu[1] = 0x03;
+    s.fpu[24] = 0x80;
+    s.fpu[25] = 0x1f;
+}
+
+static const char* const kSegNames[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
+
+const char* seg_name(SegReg s) { return kSegNames[static_cast<int>(s)]; }
+
+void Machine::dump_registers(FILE* out) const {
+    const VcpuState& s = vcpu_;
+    fprintf(out, "EAX=%08x EBX=%08x ECX=%08x EDX=%08x\n", s.gpr[eax], s.gpr[ebx], s.gpr[ecx],
+            s.gpr[edx]);
+    fprintf(out, "ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n", s.gpr[esi], s.gpr[edi], s.gpr[ebp],
+            s.gpr[esp]);
+    fprintf(out, "EIP=%08x EFL=%08x CPL=%u CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", s.eip,
+            s.eflags, s.cpl(), s.cr0, s.cr2, s.cr3, s.cr4);
+    for (int i = 0; i < kSegRegCount; ++i) {
+        const Segment& g = s.seg[i];
+        fprintf(out, "%-3s=%04x %08x %08x type %x dpl %u%s%s\n", kSegNames[i], g.selector, g.base,
+                g.limit, g.type, g.dpl, g.db ? " 32" : " 16", g.present ? "" : " unusable");
+    }
+    fprintf(out, "LDT=%04x %08x %08x  TR=%04x %08x %08x\n", s.ldtr.selector, s.ldtr.base,
+            s.ldtr.limit, s.tr.selector, s.tr.base, s.tr.limit);
+    fprintf(out, "GDT=     %08x %08x  IDT=     %08x %08x\n", s.gdtr.base, s.gdtr.limit,
+            s.idtr.base, s.idtr.limit);
+}
+
+}  // namespace prevt

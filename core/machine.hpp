@@ -1,0 +1,76 @@
+// The one builder: guest memory, buses, devices, the loaded guest, the virtual CPU and an
+// engine, wired together; and the run loop (run_loop.cpp) that serves the engine's exits.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/engines/engine.hpp"
+#include "core/guest_memory.hpp"
+#include "core/emulate/linear_memory.hpp"
+#include "core/stats.hpp"
+#include "core/trace.hpp"
+#include "core/vcpu_state.hpp"
+#include "devices/bus.hpp"
+#include "devices/debug_console.hpp"
+#include "devices/debug_exit.hpp"
+#include "devices/uart16550.hpp"
+
+namespace prevt {
+
+struct MachineConfig {
+    std::string engine = "trap";
+    uint64_t mem_mib = 128;
+    std::string guest;        // Multiboot ELF
+    std::string cmdline;      // Multiboot command line (default: the guest path)
+    std::string serial = "stdio";  // stdio | none | file:PATH
+    bool stats = false;
+    std::string trace;        // --trace LIST
+    std::string trace_file;
+    double timeout_seconds = 0;
+    // Where COM1's output goes when serial == "capture" (the demo).
+    std::function<void(uint8_t)> capture;
+};
+
+// Exit statuses of `prevt run` (ARCHITECTURE.md, "Conventions").
+inline constexpr int kStatusPowerOff = 0, kStatusBadInput = 2, kStatusGuestFailure = 3,
+                     kStatusTimeout = 124;
+
+class Machine {
+public:
+    explicit Machine(const MachineConfig& config);  // throws InputError for bad input
+    ~Machine();
+    // Runs to the end; returns the process exit status. Reports guest failures on stderr.
+    int run();
+
+    VcpuState& vcpu() { return vcpu_; }
+    Engine& engine() { return *engine_; }
+    const Stats& stats() const { return stats_; }
+
+private:
+    friend class RunLoop;
+    void build_devices();
+    void set_boot_state(uint32_t entry, uint32_t info);
+    void dump_registers(FILE* out) const;
+
+    MachineConfig config_;
+    GuestMemory ram_;
+    FlatPhysicalMemory linear_;
+    devices::Bus ports_{"port"};
+    devices::Bus mmio_{"mmio"};
+    std::unique_ptr<devices::Uart16550> com1_;
+    std::unique_ptr<devices::DebugConsole> debug_console_;
+    std::unique_ptr<devices::DebugExit> debug_exit_;
+    FILE* serial_file_ = nullptr;
+    VcpuState vcpu_;
+    std::unique_ptr<Engine> engine_;
+    Stats stats_;
+    Trace trace_;
+    bool stop_ = false;
+    int exit_status_ = kStatusPowerOff;
+};
+
+}  // namespace prevt

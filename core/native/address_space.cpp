@@ -1,0 +1,81 @@
+#include "core/native/address_space.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "core/errors.hpp"
+#include "core/guest_memory.hpp"
+#include "core/native/layout.hpp"
+
+namespace prevt::native {
+
+namespace {
+constexpr uint64_t kPage = 4096;
+
+void* fixed_map(uint64_t host, uint64_t len, int prot, int flags, int fd, off_t off) {
+    void* p = mmap(reinterpret_cast<void*>(host), len, prot, flags | MAP_FIXED, fd, off);
+    if (p == MAP_FAILED)
+        throw GuestError(std::string("mmap of guest memory failed: ") + strerror(errno));
+    return p;
+}
+
+uint64_t read_mmap_min_addr() {
+    uint64_t v = 65536;
+    if (FILE* f = fopen("/proc/sys/vm/mmap_min_addr", "r")) {
+        if (fscanf(f, "%lu", &v) != 1) v = 65536;
+        fclose(f);
+    }
+    return v;
+}
+}  // namespace
+
+AddressSpace& AddressSpace::instance() {
+    static AddressSpace space;
+    return space;
+}
+
+AddressSpace::AddressSpace() {
+    if (read_mmap_min_addr() > kGuestOffset)
+        throw GuestError("vm.mmap_min_addr is above 64 KiB: the guest address space cannot be built");
+    void* p = mmap(reinterpret_cast<void*>(kGuestOffset), kFourGiB - kGuestOffset, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p == MAP_FAILED)
+        throw GuestError(std::string("cannot reserve the low 4 GiB for the guest: ") +
+                         strerror(errno));
+    ones_fd_ = memfd_create("prevt-unassigned", MFD_CLOEXEC);
+    if (ones_fd_ < 0 || ftruncate(ones_fd_, kPage) != 0)
+        throw GuestError("cannot create the unassigned-memory page");
+    void* w = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, ones_fd_, 0);
+    if (w == MAP_FAILED) throw GuestError("cannot map the unassigned-memory page");
+    memset(w, 0xff, kPage);
+    munmap(w, kPage);
+}
+
+void AddressSpace::clear_guest() {
+    fixed_map(kGuestOffset, kMonitorBase - kGuestOffset, PROT_NONE,
+              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    mappings_ = 0;
+}
+
+void AddressSpace::map_flat(const GuestMemory& ram) {
+    clear_guest();
+    uint64_t len = ram.size();
+    if (len > kGuestLinearLimit + 1ull) len = kGuestLinearLimit + 1ull;
+    fixed_map(kGuestOffset, len, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED, ram.fd(), 0);
+    mappings_ = 1;
+}
+
+bool AddressSpace::map_unassigned(uint32_t linear) {
+    if (linear > kGuestLinearLimit) return false;
+    const uint64_t host = host_address(linear) & ~(kPage - 1);
+    fixed_map(host, kPage, PROT_READ | PROT_EXEC, MAP_SHARED, ones_fd_, 0);
+    ++mappings_;
+    return true;
+}
+
+}  // namespace prevt::native

@@ -1,0 +1,56 @@
+// What the world switch (world_switch.S) loads into and saves from the hardware. Offsets are
+// part of the assembly contract and checked below.
+#pragma once
+
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+
+namespace prevt::native {
+
+// Why a run of guest code ended, as the signal handler saw it.
+struct HostEvent {
+    int signal = 0;
+    int si_code = 0;
+    int trapno = -1;
+    uint32_t error_code = 0;
+    uint64_t fault_address = 0;
+    int syscall_nr = -1;
+    bool escaped = false;  // the guest was found running in 64-bit mode
+};
+
+struct NativeContext {
+    uint32_t gpr[8];                  // 0: eax ecx edx ebx esp ebp esi edi
+    uint32_t eip;                     // 32
+    uint32_t eflags;                  // 36
+    uint16_t cs, ss, ds, es, fs, gs;  // 40..50: host (shadow) selectors
+    uint32_t pad0;                    // 52
+    uint64_t monitor_rsp;             // 56
+    uint64_t host_fsbase;             // 64
+    uint64_t host_gsbase;             // 72
+    uint8_t* guest_fpu;               // 80: FXSAVE area of the guest (VcpuState::fpu)
+    uint64_t pad1;                    // 88
+    alignas(16) uint8_t host_fpu[512];  // 96
+    HostEvent event;                  // filled by the signal handler
+};
+
+static_assert(offsetof(NativeContext, eip) == 32);
+static_assert(offsetof(NativeContext, cs) == 40);
+static_assert(offsetof(NativeContext, gs) == 50);
+static_assert(offsetof(NativeContext, monitor_rsp) == 56);
+static_assert(offsetof(NativeContext, host_fsbase) == 64);
+static_assert(offsetof(NativeContext, guest_fpu) == 80);
+static_assert(offsetof(NativeContext, host_fpu) == 96);
+
+}  // namespace prevt::native
+
+extern "C" {
+// Runs the guest from `ctx` until a signal handler sends it back; returns then with the guest
+// state saved in `ctx` (registers by the handler, FPU by the exit trampoline).
+void prevt_enter_guest(prevt::native::NativeContext* ctx);
+void prevt_exit_trampoline();
+void prevt_signal_entry(int sig, siginfo_t* info, void* uc);
+extern char prevt_enter_critical_start[], prevt_enter_critical_end[];
+extern prevt::native::NativeContext* prevt_active_ctx;
+extern uint64_t prevt_host_fsbase, prevt_host_gsbase;
+}

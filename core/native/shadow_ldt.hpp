@@ -1,0 +1,44 @@
+// Shadow descriptors: each guest segment the guest loads is mirrored into a host LDT entry
+// with DPL 3 (ring compression), base + kGuestOffset, and a limit truncated below the
+// monitor's area (address-space compression). Entries are written with modify_ldt(2) only
+// when they change, so the guest's frequent reloads of the same selector cost no syscall.
+//
+// Slot of a guest selector: GDT index i -> host LDT entry i; LDT index j -> kGuestLdtFirst + j.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "core/vcpu_state.hpp"
+
+namespace prevt::native {
+
+class ShadowLdt {
+public:
+    // The host selector (LDT, RPL 3) whose descriptor mirrors `seg`. A null or unusable
+    // segment maps to the null selector. Throws GuestError for selectors prevt cannot shadow.
+    uint16_t shadow(const Segment& seg);
+
+    // The guest segment behind a host selector found in hardware after an exit (the guest
+    // may have loaded a shadow selector natively, e.g. `mov %ds,%eax; mov %eax,%es`).
+    // `rpl` is the RPL the guest selector is given. False if `host_selector` is not ours.
+    bool guest_segment(uint16_t host_selector, unsigned rpl, Segment* out) const;
+
+    uint64_t ldt_writes() const { return writes_; }
+    uint64_t lookups() const { return lookups_; }
+    void invalidate_all();
+
+private:
+    struct Slot {
+        bool valid = false;
+        Segment guest;
+        uint32_t words[2] = {0, 0};  // the host descriptor last written
+    };
+    std::array<Slot, 8192> slots_{};
+    uint64_t writes_ = 0;
+    uint64_t lookups_ = 0;
+};
+
+unsigned host_slot_of(uint16_t guest_selector);
+
+}  // namespace prevt::native

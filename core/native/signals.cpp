@@ -1,0 +1,150 @@
+#include "core/native/signals.hpp"
+
+#include <immintrin.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/errors.hpp"
+#include "core/native/layout.hpp"
+#include "core/native/native_context.hpp"
+
+extern "C" {
+prevt::native::NativeContext* prevt_active_ctx = nullptr;
+uint64_t prevt_host_fsbase = 0;
+uint64_t prevt_host_gsbase = 0;
+int prevt_handle_signal(int sig, siginfo_t* info, void* ucv);
+}
+
+namespace prevt::native {
+
+std::atomic<bool> g_timer_pending{false};
+
+namespace {
+
+constexpr int kGuestSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGALRM};
+constexpr size_t kAltStackSize = 256 * 1024;
+
+void write_str(const char* s) { (void)!write(STDERR_FILENO, s, strlen(s)); }
+
+void write_hex(uint64_t v) {
+    char buf[19] = "0x";
+    for (int i = 0; i < 16; ++i) buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 15];
+    buf[18] = 0;
+    write_str(buf);
+}
+
+// A fault in the monitor itself: say where, then let the default action (core dump) happen.
+void monitor_fault(int sig, uint64_t rip, uint64_t addr) {
+    write_str("prevt: internal error: signal ");
+    char n[4] = {char('0' + sig / 10), char('0' + sig % 10), ' ', 0};
+    write_str(n);
+    write_str("in the monitor at rip ");
+    write_hex(rip);
+    write_str(" address ");
+    write_hex(addr);
+    write_str("\n");
+    signal(sig, SIG_DFL);
+}
+
+uint16_t read_ds() {
+    uint16_t v;
+    asm volatile("mov %%ds, %0" : "=r"(v));
+    return v;
+}
+uint16_t read_es() {
+    uint16_t v;
+    asm volatile("mov %%es, %0" : "=r"(v));
+    return v;
+}
+
+}  // namespace
+
+void install_signal_handlers() {
+    static bool installed = false;
+    if (installed) return;
+    void* stack = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+    if (stack == MAP_FAILED) throw GuestError("cannot allocate the signal stack");
+    stack_t ss{};
+    ss.ss_sp = stack;
+    ss.ss_size = kAltStackSize;
+    if (sigaltstack(&ss, nullptr) != 0) throw GuestError("sigaltstack failed");
+    prevt_host_fsbase = _readfsbase_u64();
+    prevt_host_gsbase = _readgsbase_u64();
+    struct sigaction sa {};
+    sa.sa_sigaction = prevt_signal_entry;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (int s : kGuestSignals) sigaddset(&sa.sa_mask, s);
+    for (int s : kGuestSignals) sigaction(s, &sa, nullptr);
+    installed = true;
+}
+
+void set_guest_timer(unsigned interval_ms) {
+    itimerval t{};
+    t.it_interval.tv_sec = interval_ms / 1000;
+    t.it_interval.tv_usec = (interval_ms % 1000) * 1000;
+    t.it_value = t.it_interval;
+    setitimer(ITIMER_REAL, &t, nullptr);
+}
+
+}  // namespace prevt::native
+
+using namespace prevt::native;
+
+// Returns 1 when the interrupted code is the world switch's critical window (guest FS/GS
+// already loaded), so that the assembly reloads them before sigreturn.
+extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
+    auto* uc = static_cast<ucontext_t*>(ucv);
+    greg_t* g = uc->uc_mcontext.gregs;
+    const uint64_t rip = g[REG_RIP];
+    const uint16_t cs = g[REG_CSGSFS] & 0xffff;
+    NativeContext* ctx = prevt_active_ctx;
+    const bool guest_compat = (cs & 4) != 0;  // an LDT selector: guest code
+    const bool guest_long = cs == kHostCs64 && rip < kFourGiB && ctx;
+    if (!guest_compat && !guest_long) {
+        if (sig == SIGALRM) {
+            g_timer_pending.store(true, std::memory_order_relaxed);
+            auto p = reinterpret_cast<uint64_t>(prevt_enter_critical_start);
+            auto e = reinterpret_cast<uint64_t>(prevt_enter_critical_end);
+            return rip >= p && rip <= e;
+        }
+        monitor_fault(sig, rip, reinterpret_cast<uint64_t>(info->si_addr));
+        return 0;
+    }
+    HostEvent& ev = ctx->event;
+    ev.signal = sig;
+    ev.si_code = info->si_code;
+    ev.trapno = static_cast<int>(g[REG_TRAPNO]);
+    ev.error_code = static_cast<uint32_t>(g[REG_ERR]);
+    ev.fault_address = reinterpret_cast<uint64_t>(info->si_addr);
+    ev.syscall_nr = sig == SIGSYS ? info->si_syscall : -1;
+    ev.escaped = guest_long;
+    if (sig == SIGALRM) g_timer_pending.store(true, std::memory_order_relaxed);
+    static constexpr int kRegs[8] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX,
+                                     REG_RSP, REG_RBP, REG_RSI, REG_RDI};
+    for (int i = 0; i < 8; ++i) ctx->gpr[i] = static_cast<uint32_t>(g[kRegs[i]]);
+    ctx->eip = static_cast<uint32_t>(rip);
+    ctx->eflags = static_cast<uint32_t>(g[REG_EFL]);
+    const uint64_t csgsfs = g[REG_CSGSFS];
+    ctx->cs = cs;
+    ctx->gs = (csgsfs >> 16) & 0xffff;
+    ctx->fs = (csgsfs >> 32) & 0xffff;
+    ctx->ss = (csgsfs >> 48) & 0xffff;
+    ctx->ds = read_ds();  // not in the signal frame, and untouched by signal delivery
+    ctx->es = read_es();
+    // Return into the monitor: sigreturn loads these, in 64-bit mode, on the monitor stack.
+    g[REG_RIP] = reinterpret_cast<greg_t>(prevt_exit_trampoline);
+    g[REG_RSP] = static_cast<greg_t>(ctx->monitor_rsp);
+    g[REG_EFL] = 0x202;
+    g[REG_CSGSFS] = static_cast<greg_t>(uint64_t(kHostCs64) | (uint64_t(kHostSs) << 48));
+    return 0;
+}

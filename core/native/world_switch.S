@@ -1,0 +1,104 @@
+# The world switch between the monitor (64-bit) and guest code (32-bit compatibility mode,
+# host ring 3, LDT segments). Layout of NativeContext: see native_context.hpp.
+#
+# Entry: prevt_enter_guest saves the monitor's callee-saved registers and stack pointer,
+# swaps the FPU state, loads the guest's data segments and registers and enters with iretq.
+# Exit: every exit is a signal. The handler (prevt_signal_entry) restores the host FS/GS
+# bases before any C++ runs, records the guest state, and rewrites the signal frame so that
+# sigreturn lands in prevt_exit_trampoline, in 64-bit mode on the monitor's stack, which
+# makes prevt_enter_guest return.
+
+    .text
+    .globl prevt_enter_guest
+    .type prevt_enter_guest, @function
+prevt_enter_guest:
+    push %rbp
+    push %rbx
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rdi, prevt_active_ctx(%rip)
+    mov %rsp, 56(%rdi)
+    fxsave64 96(%rdi)
+    mov 80(%rdi), %rax
+    fxrstor64 (%rax)
+    movzwl 42(%rdi), %eax       # iretq frame: ss, rsp, rflags, cs, rip
+    push %rax
+    mov 16(%rdi), %eax
+    push %rax
+    mov 36(%rdi), %eax
+    push %rax
+    movzwl 40(%rdi), %eax
+    push %rax
+    mov 32(%rdi), %eax
+    push %rax
+    .globl prevt_enter_critical_start
+prevt_enter_critical_start:
+    # From here to iretq the FS/GS bases are the guest's: a signal arriving here must
+    # return with them reloaded (the handler checks this range).
+    movw 44(%rdi), %ds
+    movw 46(%rdi), %es
+    movw 48(%rdi), %fs
+    movw 50(%rdi), %gs
+    mov 0(%rdi), %eax
+    mov 4(%rdi), %ecx
+    mov 8(%rdi), %edx
+    mov 12(%rdi), %ebx
+    mov 20(%rdi), %ebp
+    mov 24(%rdi), %esi
+    mov 28(%rdi), %edi
+    iretq
+    .globl prevt_enter_critical_end
+prevt_enter_critical_end:
+    .size prevt_enter_guest, .-prevt_enter_guest
+
+    .globl prevt_exit_trampoline
+    .type prevt_exit_trampoline, @function
+prevt_exit_trampoline:
+    # Arrived by sigreturn: 64-bit CS, monitor stack, FPU holds the guest's state.
+    mov prevt_active_ctx(%rip), %rdi
+    mov 80(%rdi), %rax
+    fxsave64 (%rax)
+    fxrstor64 96(%rdi)
+    xor %eax, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %fs
+    mov %eax, %gs
+    mov 64(%rdi), %rax
+    wrfsbase %rax
+    mov 72(%rdi), %rax
+    wrgsbase %rax
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbx
+    pop %rbp
+    ret
+    .size prevt_exit_trampoline, .-prevt_exit_trampoline
+
+    .globl prevt_signal_entry
+    .type prevt_signal_entry, @function
+prevt_signal_entry:
+    # On the alternate stack. FS/GS bases may be the guest's: restore the host's first, so
+    # that C++ (TLS, the stack protector's canary at %fs:0x28) works.
+    mov prevt_host_fsbase(%rip), %rax
+    wrfsbase %rax
+    mov prevt_host_gsbase(%rip), %rax
+    wrgsbase %rax
+    sub $8, %rsp
+    call prevt_handle_signal
+    add $8, %rsp
+    test %eax, %eax
+    jz 1f
+    # The signal interrupted the world switch after the guest's FS/GS were loaded:
+    # sigreturn does not restore them, so reload them here (after all C++ has run).
+    mov prevt_active_ctx(%rip), %rdi
+    movw 48(%rdi), %fs
+    movw 50(%rdi), %gs
+1:  ret
+    .size prevt_signal_entry, .-prevt_signal_entry
+
+    .section .note.GNU-stack,"",@progbits

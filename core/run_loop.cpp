@@ -1,0 +1,181 @@
+// The run loop: one switch on the exit reason. Every exit is counted and timed; an exit the
+// loop does not know is an error, never a silent continue.
+#include <chrono>
+#include <cstdio>
+
+#include "core/emulate/execute.hpp"
+#include "core/emulate/interrupts.hpp"
+#include "core/errors.hpp"
+#include "core/machine.hpp"
+#include "core/native/seccomp.hpp"
+#include "core/native/signals.hpp"
+
+namespace prevt {
+
+class RunLoop {
+public:
+    explicit RunLoop(Machine& m)
+        : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_} {}
+
+    int run();
+
+private:
+    void serve(const Exit& x);
+    void emulate(const Exit& x);
+    void raise(Event ev);
+    void trace_event(const Event& ev) const;
+
+    Machine& m_;
+    VcpuState& s_;
+    Cpu cpu_;
+    Stats::Clock::time_point deadline_{};
+};
+
+void RunLoop::trace_event(const Event& ev) const {
+    if (!m_.trace_.interrupts) return;
+    fprintf(m_.trace_.out, "int: v=%02x e=%04x i=%d cpl=%u IP=%04x:%08x SP=%04x:%08x EAX=%08x\n",
+            ev.vector, ev.has_error ? ev.error : 0,
+            ev.source == EventSource::kSoftware ? 1 : 0, s_.cpl(),
+            s_.sreg(SegReg::cs).selector, ev.return_eip, s_.sreg(SegReg::ss).selector,
+            s_.gpr[esp], s_.gpr[eax]);
+}
+
+// Delivers an exception, applying the double-fault rules of SDM table 6-5; a fault while
+// delivering #DF is a triple fault.
+void RunLoop::raise(Event ev) {
+    for (;;) {
+        trace_event(ev);
+        try {
+            deliver_event(cpu_, ev);
+            m_.stats_.event(ev.vector, ev.source == EventSource::kSoftware);
+            return;
+        } catch (const GuestFault& f) {
+            if (ev.vector == vec::DF && ev.source == EventSource::kException)
+                throw GuestError("triple fault (a fault while delivering #DF): the guest is shut down");
+            if (ev.source == EventSource::kException && makes_double_fault(ev.vector, f.vector))
+                ev = Event{vec::DF, EventSource::kException, true, 0, s_.eip};
+            else
+                ev = Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip};
+        }
+    }
+}
+
+void RunLoop::emulate(const Exit& x) {
+    const auto t0 = Stats::Clock::now();
+    Decoded d = decode_at(cpu_, s_.eip);
+    const char* mnemonic = ZydisMnemonicGetString(d.in.mnemonic);
+    if (m_.trace_.traps)
+        fprintf(m_.trace_.out, "trap: %04x:%08x %-28s (%s)\n", s_.sreg(SegReg::cs).selector,
+                s_.eip, d.text().c_str(), x.host_signal ? sigabbrev_np(x.host_signal) : "callout");
+    const Outcome o = execute(cpu_, d);
+    m_.stats_.instruction(mnemonic, (Stats::Clock::now() - t0).count());
+    if (o == Outcome::kNotEmulated)  // the native fault was the guest's own
+        return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
+    if (o == Outcome::kHalt && !m_.stop_)
+        throw GuestError("the guest executed hlt and nothing can wake it (no interrupt source "
+                         "is modelled yet)");
+    const auto mn = d.in.mnemonic;
+    if (mn == ZYDIS_MNEMONIC_INT || mn == ZYDIS_MNEMONIC_INT3 || mn == ZYDIS_MNEMONIC_INTO)
+        if (m_.trace_.interrupts)
+            fprintf(m_.trace_.out, "int: software %s delivered to %04x:%08x\n", d.text().c_str(),
+                    s_.sreg(SegReg::cs).selector, s_.eip);
+}
+
+void RunLoop::serve(const Exit& x) {
+    switch (x.reason) {
+        case ExitReason::kEmulate: emulate(x); break;
+        case ExitReason::kException:
+            if (x.vector == vec::DB && x.detail[0]) {  // our own single-step: the exec trace
+                fprintf(m_.trace_.out, "exec: %04x:%08x\n", s_.sreg(SegReg::cs).selector, s_.eip);
+                break;
+            }
+            raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
+            break;
+        case ExitReason::kSoftwareInt:
+            raise(Event{x.vector, EventSource::kSoftware, false, 0, x.next_eip});
+            break;
+        case ExitReason::kUnassignedWrite:  // the store is dropped, as on a PC bus
+            s_.eip = decode_at(cpu_, s_.eip).next_eip();
+            break;
+        case ExitReason::kTimer: break;  // the deadline is checked by run()
+        case ExitReason::kHalt:
+            throw GuestError("the guest executed hlt and nothing can wake it");
+        case ExitReason::kShutdown: throw GuestError("triple fault: the guest is shut down");
+        case ExitReason::kEscape:
+        case ExitReason::kHostLimit: throw GuestError(x.detail);
+        case ExitReason::kIo:
+            for (uint32_t i = 0; i < x.count; ++i) {
+                uint8_t* p = x.data + i * x.size;
+                uint32_t v = 0;
+                if (x.write) {
+                    memcpy(&v, p, x.size);
+                    m_.ports_.write(x.port, x.size, v);
+                } else {
+                    v = m_.ports_.read(x.port, x.size);
+                    memcpy(p, &v, x.size);
+                }
+            }
+            break;
+        case ExitReason::kMmio: {
+            uint32_t v = 0;
+            if (x.write) {
+                memcpy(&v, x.data, x.size);
+                m_.mmio_.write(x.address, x.size, v);
+            } else {
+                v = m_.mmio_.read(x.address, x.size);
+                memcpy(x.data, &v, x.size);
+            }
+            break;
+        }
+        case ExitReason::kCount:
+            throw GuestError("engine reported an unknown exit");
+    }
+}
+
+int RunLoop::run() {
+    if (m_.config_.timeout_seconds > 0) {
+        deadline_ = Stats::Clock::now() + std::chrono::microseconds(static_cast<int64_t>(
+                                              m_.config_.timeout_seconds * 1e6));
+        native::set_guest_timer(10);
+    }
+    native::install_guest_syscall_filter();  // before the first guest instruction
+    while (!m_.stop_) {
+        if (native::g_timer_pending.exchange(false) && deadline_ != Stats::Clock::time_point{} &&
+            Stats::Clock::now() >= deadline_) {
+            native::set_guest_timer(0);
+            fprintf(stderr, "prevt: --timeout of %g s reached\n", m_.config_.timeout_seconds);
+            return kStatusTimeout;
+        }
+        const Exit x = m_.engine_->run(s_);
+        const auto t0 = Stats::Clock::now();
+        if (x.host_signal) m_.stats_.host_signal(x.host_signal);
+        try {
+            serve(x);
+        } catch (const GuestFault& f) {
+            raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});
+        }
+        m_.stats_.exit(x.reason, (Stats::Clock::now() - t0).count());
+    }
+    native::set_guest_timer(0);
+    return m_.exit_status_;
+}
+
+int Machine::run() {
+    const auto start = Stats::Clock::now();
+    int status;
+    try {
+        status = RunLoop(*this).run();
+    } catch (const GuestError& e) {
+        native::set_guest_timer(0);
+        fprintf(stderr, "prevt: %s\n", e.what());
+        dump_registers(stderr);
+        status = kStatusGuestFailure;
+    }
+    if (config_.stats) {
+        const double secs = std::chrono::duration<double>(Stats::Clock::now() - start).count();
+        stats_.print(stderr, *engine_, ports_, secs);
+    }
+    return status;
+}
+
+}  // namespace prevt

@@ -1,0 +1,64 @@
+#include "core/stats.hpp"
+
+#include <cstring>
+
+#include "core/engines/engine.hpp"
+#include "devices/bus.hpp"
+
+namespace prevt {
+
+const char* exit_reason_name(ExitReason r) {
+    static const char* const kNames[] = {
+        "emulate", "exception", "software-int", "io", "mmio", "halt", "timer",
+        "unassigned-write", "shutdown", "escape", "host-limit"};
+    static_assert(sizeof kNames / sizeof kNames[0] == static_cast<int>(ExitReason::kCount));
+    return kNames[static_cast<int>(r)];
+}
+
+namespace {
+void row(FILE* out, const std::string& name, const Counter& c) {
+    const double us = c.count ? c.nanoseconds / 1e3 / c.count : 0;
+    fprintf(out, "  %-34s %12llu %14.3f %10.3f\n", name.c_str(),
+            static_cast<unsigned long long>(c.count), c.nanoseconds / 1e6, us);
+}
+}  // namespace
+
+void Stats::print(FILE* out, const Engine& engine, const devices::Bus& ports,
+                  double seconds) const {
+    fprintf(out, "prevt statistics (engine %s, %.3f s wall)\n", engine.name(), seconds);
+    fprintf(out, "  %-34s %12s %14s %10s\n", "exits by reason", "count", "total ms", "us each");
+    for (int i = 0; i < static_cast<int>(ExitReason::kCount); ++i)
+        if (exits_[i].count) row(out, exit_reason_name(static_cast<ExitReason>(i)), exits_[i]);
+    if (!instructions_.empty()) {
+        fprintf(out, "  %-34s\n", "emulated instructions");
+        for (const auto& [name, c] : instructions_) row(out, "  " + name, c);
+    }
+    if (!signals_.empty()) {
+        fprintf(out, "  %-34s\n", "host signals");
+        for (const auto& [sig, n] : signals_)
+            fprintf(out, "    %-32s %12llu\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+                    static_cast<unsigned long long>(n));
+    }
+    for (const auto* table : {&exceptions_, &software_}) {
+        if (table->empty()) continue;
+        fprintf(out, "  %s\n", table == &exceptions_ ? "exceptions delivered to the guest"
+                                                     : "software interrupts delivered");
+        for (const auto& [v, n] : *table)
+            fprintf(out, "    vector 0x%02x %-20s %12llu\n", v, "",
+                    static_cast<unsigned long long>(n));
+    }
+    fprintf(out, "  port I/O by device                       reads       writes\n");
+    for (const auto& [base, e] : ports.entries())
+        fprintf(out, "    %-16.16s 0x%04llx        %12llu %12llu\n",
+                std::string(e.device->name()).c_str(), static_cast<unsigned long long>(base),
+                static_cast<unsigned long long>(e.counters.reads),
+                static_cast<unsigned long long>(e.counters.writes));
+    fprintf(out, "    %-16s             %12llu %12llu\n", "(unassigned)",
+            static_cast<unsigned long long>(ports.unassigned().reads),
+            static_cast<unsigned long long>(ports.unassigned().writes));
+    fprintf(out, "  engine counters\n");
+    for (const auto& [name, v] : engine.counters())
+        fprintf(out, "    %-38s %12llu\n", name.c_str(), static_cast<unsigned long long>(v));
+}
+
+}  // namespace prevt

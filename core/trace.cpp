@@ -1,0 +1,25 @@
+#include "core/trace.hpp"
+
+#include <sstream>
+
+#include "core/errors.hpp"
+
+namespace prevt {
+
+Trace Trace::parse(const std::string& list) {
+    Trace t;
+    std::stringstream ss(list);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        if (item == "int") t.interrupts = true;
+        else if (item == "exec") t.exec = true;
+        else if (item == "trap") t.traps = true;
+        else if (item == "io") t.io = true;
+        else
+            throw InputError("--trace: unknown item '" + item +
+                             "' (known: int, exec, trap, io)");
+    }
+    return t;
+}
+
+}  // namespace prevt

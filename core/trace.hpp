@@ -1,0 +1,22 @@
+// --trace LIST (QEMU -d style) written to --trace-file or stderr:
+//   int   every interrupt and exception delivered to the guest
+//   exec  every guest instruction executed (trap engine: single-stepping with EFLAGS.TF)
+//   trap  every instruction the monitor emulated, with the host signal that brought it
+//   io    every port access the emulator made
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace prevt {
+
+struct Trace {
+    bool interrupts = false, exec = false, traps = false, io = false;
+    FILE* out = stderr;
+
+    // Parses "int,exec,..."; throws InputError naming an unknown item.
+    static Trace parse(const std::string& list);
+    bool any() const { return interrupts || exec || traps || io; }
+};
+
+}  // namespace prevt
