@@ -26,8 +26,7 @@ struct NativeContext {
     uint16_t cs, ss, ds, es, fs, gs;  // 40..50: host (shadow) selectors
     uint32_t pad0;                    // 52
     uint64_t monitor_rsp;             // 56
-    uint64_t host_fsbase;             // 64
-    uint64_t host_gsbase;             // 72
+    uint64_t reserved[2];             // 64
     uint8_t* guest_fpu;               // 80: FXSAVE area of the guest (VcpuState::fpu)
     uint64_t pad1;                    // 88
     alignas(16) uint8_t host_fpu[512];  // 96
@@ -38,7 +37,6 @@ static_assert(offsetof(NativeContext, eip) == 32);
 static_assert(offsetof(NativeContext, cs) == 40);
 static_assert(offsetof(NativeContext, gs) == 50);
 static_assert(offsetof(NativeContext, monitor_rsp) == 56);
-static_assert(offsetof(NativeContext, host_fsbase) == 64);
 static_assert(offsetof(NativeContext, guest_fpu) == 80);
 static_assert(offsetof(NativeContext, host_fpu) == 96);
 

@@ -42,7 +42,7 @@ void write_hex(uint64_t v) {
 }
 
 // A fault in the monitor itself: say where, then let the default action (core dump) happen.
-void monitor_fault(int sig, uint64_t rip, uint64_t addr) {
+__attribute__((noinline)) void monitor_fault(int sig, uint64_t rip, uint64_t addr) {
     write_str("prevt: internal error: signal ");
     char n[4] = {char('0' + sig / 10), char('0' + sig % 10), ' ', 0};
     write_str(n);

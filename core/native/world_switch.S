@@ -66,9 +66,9 @@ prevt_exit_trampoline:
     mov %eax, %es
     mov %eax, %fs
     mov %eax, %gs
-    mov 64(%rdi), %rax
+    mov prevt_host_fsbase(%rip), %rax
     wrfsbase %rax
-    mov 72(%rdi), %rax
+    mov prevt_host_gsbase(%rip), %rax
     wrgsbase %rax
     pop %r15
     pop %r14
