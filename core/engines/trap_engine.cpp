@@ -1,5 +1,9 @@
 #include "core/engines/trap_engine.hpp"
 
+#include <asm/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <csignal>
 
 #include "core/errors.hpp"
@@ -15,6 +19,9 @@ TrapEngine::TrapEngine(GuestMemory& ram) : ram_(ram) {
     native::AddressSpace::instance().map_flat(ram_);
     native::install_signal_handlers();
     dirty_.fill(true);
+    // Where the host supports CPUID faulting, native cpuid raises #GP and the guest sees
+    // prevt's CPU profile; elsewhere cpuid is one more sensitive instruction that leaks.
+    cpuid_faulting_ = syscall(SYS_arch_prctl, ARCH_SET_CPUID, 0) == 0;
 }
 
 void TrapEngine::load_context(VcpuState& s) {
@@ -152,7 +159,8 @@ std::vector<std::pair<std::string, uint64_t>> TrapEngine::counters() const {
             {"shadow descriptor lookups", ldt_.lookups()},
             {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()},
             {"unassigned pages mapped", unassigned_maps_},
-            {"host mappings", native::AddressSpace::instance().mappings()}};
+            {"host mappings", native::AddressSpace::instance().mappings()},
+            {"cpuid faulting (1 = cpuid traps)", cpuid_faulting_ ? 1u : 0u}};
 }
 
 }  // namespace prevt

@@ -40,6 +40,7 @@ private:
     std::array<uint16_t, kSegRegCount> host_sel_{};
     std::array<bool, kSegRegCount> dirty_{};
     bool single_step_ = false;
+    bool cpuid_faulting_ = false;
     uint64_t entries_ = 0, unassigned_maps_ = 0;
 };
 
