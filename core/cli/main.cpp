@@ -7,6 +7,7 @@
 #include "core/cli/demo.hpp"
 #include "core/cli/host_facts.hpp"
 #include "core/cli/options.hpp"
+#include "core/cli/table.hpp"
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
 #include "devices/bus.hpp"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (cmd.verb == "host") return cli::print_host_facts(stdout);
+        if (cmd.verb == "table") return cli::print_classification_table(stdout);
         if (cmd.verb == "demo") return cli::run_demo(cmd.machine);
         Machine machine(cmd.machine);
         return machine.run();

@@ -36,6 +36,7 @@ const char* usage_text() {
     return R"(usage: prevt run [options] GUEST     run a Multiboot v1 ELF guest
        prevt demo [--engine E]         the sensitive-instruction demo (a built-in guest)
        prevt host                      what this host offers (CPUID faulting, UMIP, KVM)
+       prevt table                     how the binary translator classifies instructions
        prevt --help | --version
 
 options of run:
@@ -71,8 +72,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
         c.verb = "version";
         return c;
     }
-    if (c.verb != "run" && c.verb != "demo" && c.verb != "host")
-        throw InputError("unknown command '" + c.verb + "' (known: run, demo, host)");
+    if (c.verb != "run" && c.verb != "demo" && c.verb != "host" && c.verb != "table")
+        throw InputError("unknown command '" + c.verb + "' (known: run, demo, host, table)");
     MachineConfig& m = c.machine;
     for (size_t i = 1; i < args.size(); ++i) {
         std::string a = args[i], value;
