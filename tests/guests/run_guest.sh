@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs one test guest on one engine and compares its output with the golden file.
+#
+#   run_guest.sh ENGINE GUEST_ELF GOLDEN_DIR NAME PREVT_BINARY
+#
+# ENGINE is qemu (QEMU TCG, the reference: $QEMU_I386 or qemu-system-i386 from PATH) or a
+# prevt engine (PREVT_BINARY run --engine ENGINE). The guest's COM1 output plus a last line
+# "[exit N]" (N = the exit status) must equal GOLDEN_DIR/NAME.ENGINE.expected if that file
+# exists, else GOLDEN_DIR/NAME.expected. Exit status: 0 match, 1 mismatch, 77 skipped (QEMU
+# missing, or prevt said "prevt: skip: ..." and exited 77).
+set -u
+
+if [ $# -ne 5 ]; then
+    echo "usage: $0 ENGINE GUEST_ELF GOLDEN_DIR NAME PREVT_BINARY" >&2
+    exit 2
+fi
+engine=$1 elf=$2 golden_dir=$3 name=$4 prevt=$5
+
+golden=$golden_dir/$name.$engine.expected
+[ -f "$golden" ] || golden=$golden_dir/$name.expected
+if [ ! -f "$golden" ]; then
+    echo "FAIL: no golden file $golden_dir/$name.expected" >&2
+    exit 1
+fi
+if [ ! -f "$elf" ]; then
+    echo "FAIL: no guest $elf" >&2
+    exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/prevt-guest.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+if [ "$engine" = qemu ]; then
+    qemu=${QEMU_I386:-}
+    [ -n "$qemu" ] && [ -x "$qemu" ] || qemu=$(command -v qemu-system-i386 || true)
+    if [ -z "$qemu" ]; then
+        echo "SKIP: qemu-system-i386 not installed"
+        exit 77
+    fi
+    timeout 20 "$qemu" -nodefaults -no-reboot -m 128 -kernel "$elf" -serial stdio \
+        -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+        </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
+    status=$?
+else
+    "$prevt" run --engine "$engine" --timeout 20 "$elf" </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
+    status=$?
+    if [ "$status" -eq 77 ]; then
+        skip=$(grep -m1 '^prevt: skip:' "$tmp/stderr")
+        if [ -n "$skip" ]; then
+            echo "$skip"
+            exit 77
+        fi
+    fi
+fi
+
+# The output, then "[exit N]" on a line of its own (after a newline if the output lacks one).
+{
+    cat "$tmp/stdout"
+    if [ -s "$tmp/stdout" ] && [ "$(tail -c1 "$tmp/stdout" | od -An -c | tr -d ' ')" != '\n' ]; then
+        echo
+    fi
+    echo "[exit $status]"
+} >"$tmp/actual"
+
+if diff -u "$golden" "$tmp/actual" >"$tmp/diff"; then
+    exit 0
+fi
+echo "FAIL: guest $name on engine $engine differs from $(basename "$golden")"
+cat "$tmp/diff"
+if [ -s "$tmp/stderr" ]; then
+    echo "--- stderr ---"
+    cat "$tmp/stderr"
+fi
+exit 1
