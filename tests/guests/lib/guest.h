@@ -98,7 +98,8 @@ void idt_set_default(unsigned vector);
 void load_gdt(void);
 void load_idt(void);
 
-/* Called by _start before main(): serial_init(), every vector to its stub, lidt. */
+/* Called by _start before main(): masks the 8259 PICs, serial_init(), every vector to its
+ * stub (32-bit interrupt gates), lidt. */
 void runtime_init(void);
 
 /* ---- Exceptions and interrupts ---------------------------------------------------------- */

@@ -180,6 +180,11 @@ void isr_dispatch(struct frame* f) {
 }
 
 void runtime_init(void) {
+    /* Mask every IRQ on both 8259 PICs: under QEMU the BIOS left the timer running, and a
+     * guest that executes sti must see no interrupts (prevt has no PIC: the writes go to
+     * unassigned ports). */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
     serial_init();
     for (unsigned v = 0; v < 256; ++v) idt_set_default(v);
     load_idt();
