@@ -39,19 +39,19 @@ CASE_AT ex_ud
     ud2
 CASE_END ex_ud
 
-CASE_BEGIN ex_gp_limit             /* #GP(0x80): selector 0x83 beyond the GDT limit */
-    mov $0x83, %eax
+CASE_BEGIN ex_gp_limit             /* #GP(0xc0): selector 0xc3 beyond the GDT limit */
+    mov $0xc3, %eax
 CASE_AT ex_gp_limit
     mov %ax, %ds
 CASE_END ex_gp_limit
 
-CASE_BEGIN ex_np_ds                /* #NP(0x20): DS <- a not-present data segment */
+CASE_BEGIN ex_np_ds                /* #NP(0x80): DS <- a not-present data segment */
     mov $SEL_DATA_NP, %eax
 CASE_AT ex_np_ds
     mov %ax, %ds
 CASE_END ex_np_ds
 
-CASE_BEGIN ex_ss_np                /* #SS(0x20): SS <- a not-present data segment */
+CASE_BEGIN ex_ss_np                /* #SS(0x80): SS <- a not-present data segment */
     mov $SEL_DATA_NP, %eax
 CASE_AT ex_ss_np
     mov %ax, %ss
@@ -86,7 +86,7 @@ CASE_AT ex_gp_idt_limit
 CASE_END ex_gp_idt_limit
 
 CASE_BEGIN ex_df                   /* #DF(0): #GP whose gate is not present: #NP, then #DF */
-    mov $0x83, %eax
+    mov $0xc3, %eax
 CASE_AT ex_df
     mov %ax, %ds
 CASE_END ex_df

@@ -67,9 +67,9 @@ int main(void) {
     run("into with OF=1", ex_of, ex_of_at, 1);
     run("bound out of range", ex_br, ex_br_at, 1);
     run("ud2", ex_ud, ex_ud_at, 1);
-    run("mov 0x83 to ds (beyond GDT limit)", ex_gp_limit, ex_gp_limit_at, 1);
-    run("mov 0x20 to ds (not present)", ex_np_ds, ex_np_ds_at, 1);
-    run("mov 0x20 to ss (not present)", ex_ss_np, ex_ss_np_at, 1);
+    run("mov 0xc3 to ds (beyond GDT limit)", ex_gp_limit, ex_gp_limit_at, 1);
+    run("mov 0x80 to ds (not present)", ex_np_ds, ex_np_ds_at, 1);
+    run("mov 0x80 to ss (not present)", ex_ss_np, ex_ss_np_at, 1);
     run("mov 0 to ss (null)", ex_gp_ss_null, ex_gp_ss_null_at, 1);
     run("mov 0x08 to ss (code)", ex_gp_ss_code, ex_gp_ss_code_at, 1);
     run("mov 0x48 to ss (DPL 3)", ex_gp_ss_dpl3, ex_gp_ss_dpl3_at, 1);
@@ -85,7 +85,7 @@ int main(void) {
 
     idt_set(13, SEL_CODE, isr_stub(13), GATE_INT32 & 0x7f); /* #GP gate not present */
     trap_hooks[8] = on_double_fault;
-    run("mov 0x83 to ds, #GP gate not present", ex_df, ex_df_at, 0);
+    run("mov 0xc3 to ds, #GP gate not present", ex_df, ex_df_at, 0);
     trap_hooks[8] = 0;
     idt_set_default(13);
 

@@ -79,7 +79,7 @@ int main(void) {
     lar_line(SEL_LDT);
     lar_line(SEL_TSS);
     lar_line(LSEL_CODE);
-    lar_line(0x83);
+    lar_line(0xc3);
     lsl_line(SEL_CODE);
     lsl_line(SEL_DATA);
     lsl_line(SEL_DATA16);
@@ -98,7 +98,7 @@ int main(void) {
                      : "=r"(v)
                      : "i"(SEL_DATA16)
                      : "memory");
-    gprintf("push 0030; pop %%ds; mov %%ds: %08x\n", v);
+    gprintf("push %04x; pop %%ds; mov %%ds: %08x\n", SEL_DATA16, v);
     gprintf("mov %%cs: %08x\n", READ_SEG(cs));
     gprintf("mov %%ss: %08x\n", READ_SEG(ss));
     gprintf("mov %%ds: %08x\n", READ_SEG(ds));

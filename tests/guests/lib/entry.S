@@ -23,19 +23,21 @@ multiboot_header:
 
     .section .systables, "aw"
     .globl gdt, ldt, tss, idt
-gdt:                                       /* GDT_BASE */
+gdt:                                       /* GDT_BASE; selectors in guest.h */
     .quad 0                                /* 0x00 null */
     DESC(0, 0xfffff, 0x9b, 0xc)            /* 0x08 code, flat, 32-bit, DPL 0 (accessed) */
     DESC(0, 0xfffff, 0x93, 0xc)            /* 0x10 data, flat, 32-bit, DPL 0 */
     DESC(CODE_BASED_BASE, 0xfffff, 0x9b, 0xc) /* 0x18 code, base 1 MiB */
-    DESC(0, 0xfffff, 0x13, 0xc)            /* 0x20 data, NOT present */
-    DESC(0, 0xffff, 0x9b, 0x0)             /* 0x28 code, 16-bit, limit 0xffff */
-    DESC(0, 0xffff, 0x93, 0x0)             /* 0x30 data, 16-bit, limit 0xffff */
+    .org 7 * 8                             /* 0x20-0x37 null (see guest.h) */
     DESC(LDT_BASE, LDT_LIMIT, 0x82, 0x0)   /* 0x38 LDT */
     DESC(TSS_BASE, TSS_LIMIT, 0x89, 0x0)   /* 0x40 32-bit TSS, available */
     DESC(0, 0xfffff, 0xf3, 0xc)            /* 0x48 data, flat, DPL 3 */
     DESC(0, 0xfffff, 0xfb, 0xc)            /* 0x50 code, flat, DPL 3 */
-    .fill GDT_ENTRIES - 11, 8, 0           /* 0x58.. free */
+    .org 16 * 8                            /* 0x58-0x7f null (see guest.h) */
+    DESC(0, 0xfffff, 0x13, 0xc)            /* 0x80 data, NOT present */
+    DESC(0, 0xffff, 0x9b, 0x0)             /* 0x88 code, 16-bit, limit 0xffff */
+    DESC(0, 0xffff, 0x93, 0x0)             /* 0x90 data, 16-bit, limit 0xffff */
+    .org GDT_ENTRIES * 8                   /* 0x98-0xbf free */
 
     .org LDT_BASE - GDT_BASE
 ldt:                                       /* LDT_BASE */

@@ -6,28 +6,34 @@
 
 /* ---- Fixed addresses of the system tables (see guest.ld) -------------------------------- */
 #define GDT_BASE 0x00101000
-#define GDT_ENTRIES 16
-#define GDT_LIMIT (GDT_ENTRIES * 8 - 1) /* 0x7f */
-#define LDT_BASE 0x00101080
+#define GDT_ENTRIES 24
+#define GDT_LIMIT (GDT_ENTRIES * 8 - 1) /* 0xbf */
+#define LDT_BASE 0x00101100
 #define LDT_ENTRIES 4
 #define LDT_LIMIT (LDT_ENTRIES * 8 - 1) /* 0x1f */
-#define TSS_BASE 0x00101100
+#define TSS_BASE 0x00101200
 #define TSS_LIMIT 0x67
 #define IDT_BASE 0x00101800
 #define IDT_LIMIT 0x7ff
 #define FIXED_BASE 0x00102000 /* the .fixed section */
 
-/* ---- Selectors of the guest's GDT -------------------------------------------------------- */
+/* ---- Selectors of the guest's GDT --------------------------------------------------------
+ * GDT indices 4-6 and 12-15 stay null on purpose: in an x86-64 Linux host's GDT those are the
+ * DPL 3 user and TLS segments, so a trap-and-emulate monitor that runs guest code natively
+ * would see a guest load of such a selector succeed against the host's descriptor (it does
+ * not trap). Every other guest selector either traps natively (DPL 0 or system descriptors
+ * at indices 1-3 and 7-11, beyond the host GDT's limit from index 16) or is emulated, so the
+ * guests behave the same on every host. */
 #define SEL_CODE 0x08       /* flat 32-bit code, DPL 0 */
 #define SEL_DATA 0x10       /* flat 32-bit data, DPL 0 */
 #define SEL_CODE_BASED 0x18 /* 32-bit code, DPL 0, base CODE_BASED_BASE */
-#define SEL_DATA_NP 0x20    /* 32-bit data, not present */
-#define SEL_CODE16 0x28     /* 16-bit code, base 0, limit 0xffff */
-#define SEL_DATA16 0x30     /* 16-bit data, base 0, limit 0xffff */
 #define SEL_LDT 0x38        /* LDT descriptor: LDT_BASE, LDT_LIMIT */
 #define SEL_TSS 0x40        /* 32-bit available TSS: TSS_BASE, TSS_LIMIT */
 #define SEL_DATA_DPL3 0x48  /* flat 32-bit data, DPL 3 */
 #define SEL_CODE_DPL3 0x50  /* flat 32-bit code, DPL 3 */
+#define SEL_DATA_NP 0x80    /* 32-bit data, not present */
+#define SEL_CODE16 0x88     /* 16-bit code, base 0, limit 0xffff */
+#define SEL_DATA16 0x90     /* 16-bit data, base 0, limit 0xffff */
 #define CODE_BASED_BASE 0x00100000
 
 /* Selectors of the guest's LDT (TI = 1). */
