@@ -27,9 +27,6 @@ if [ ! -f "$elf" ]; then
     exit 1
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/prevt-guest.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-
 if [ "$engine" = qemu ]; then
     qemu=${QEMU_I386:-}
     [ -n "$qemu" ] && [ -x "$qemu" ] || qemu=$(command -v qemu-system-i386 || true)
@@ -37,6 +34,12 @@ if [ "$engine" = qemu ]; then
         echo "SKIP: qemu-system-i386 not installed"
         exit 77
     fi
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/prevt-guest.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+if [ "$engine" = qemu ]; then
     timeout 20 "$qemu" -nodefaults -no-reboot -m 128 -kernel "$elf" -serial stdio \
         -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
@@ -53,7 +56,8 @@ else
     fi
 fi
 
-# The output, then "[exit N]" on a line of its own (after a newline if the output lacks one).
+# The output, then "[exit N]" on a line of its own (a newline is added first if the output
+# does not end with one).
 {
     cat "$tmp/stdout"
     if [ -s "$tmp/stdout" ] && [ "$(tail -c1 "$tmp/stdout" | od -An -c | tr -d ' ')" != '\n' ]; then
