@@ -1,0 +1,13 @@
+// An interrupt request line from a device to an interrupt controller (none is modelled yet:
+// a device may be given a null line). Devices own no threads; they only change levels.
+#pragma once
+
+namespace prevt::devices {
+
+class IrqLine {
+public:
+    virtual ~IrqLine() = default;
+    virtual void set_level(bool high) = 0;
+};
+
+}  // namespace prevt::devices
