@@ -2,6 +2,7 @@
 // loop does not know is an error, never a silent continue.
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include "core/emulate/execute.hpp"
 #include "core/emulate/interrupts.hpp"

@@ -1,0 +1,1 @@
+set(PREVT_LOADER_SOURCES ${CMAKE_CURRENT_LIST_DIR}/multiboot.cpp)
