@@ -62,6 +62,15 @@ uint32_t& debug_register(Cpu& cpu, unsigned n) {
     return (n == 4 || n == 6) ? cpu.s.dr6 : cpu.s.dr7;
 }
 
+// DR6 and DR7 have bits that always read as 1 (DR6 0xffff0ff0, DR7 bit 10) and reserved
+// bits that read as 0.
+void write_debug_register(Cpu& cpu, unsigned n, uint32_t v) {
+    uint32_t& r = debug_register(cpu, n);
+    if (&r == &cpu.s.dr6) v = (v & 0x0000e00f) | 0xffff0ff0;
+    else if (&r == &cpu.s.dr7) v = (v & 0xffff2fff) | 0x400;
+    r = v;
+}
+
 void write_msr(Cpu& cpu, uint32_t index, uint64_t v) {
     switch (index) {
         case kMsrTsc: cpu.s.msr.tsc_offset = v - __rdtsc(); return;
@@ -158,7 +167,7 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
             else if (cls(src) == ZYDIS_REGCLASS_CONTROL)
                 write_register(s, dst, read_control(cpu, ZydisRegisterGetId(src)));
             else if (cls(dst) == ZYDIS_REGCLASS_DEBUG)
-                debug_register(cpu, ZydisRegisterGetId(dst)) = read_register(s, src);
+                write_debug_register(cpu, ZydisRegisterGetId(dst), read_register(s, src));
             else if (cls(src) == ZYDIS_REGCLASS_DEBUG)
                 write_register(s, dst, debug_register(cpu, ZydisRegisterGetId(src)));
             else

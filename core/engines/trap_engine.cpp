@@ -92,6 +92,13 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                    "engine does not contain a hostile guest";
         return x;
     }
+    if (ev.lost_in_host_syscall) {
+        x.reason = ExitReason::kEscape;
+        x.detail = "the guest executed `syscall` natively: on this host it entered the host "
+                   "kernel's 32-bit fast-syscall path, which discards the guest's EIP (no host "
+                   "system call ran). The trap engine cannot recover; --engine bt can";
+        return x;
+    }
     auto fallback = [&](ExitReason r, uint8_t vector, bool has_error, uint32_t error) {
         x.reason = r;
         x.vector = vector;

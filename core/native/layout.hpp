@@ -26,6 +26,7 @@ inline constexpr unsigned kMonitorLdtFirst = kGuestLdtFirst + kGuestLdtEntries;
 
 // The host's own 64-bit selectors (Linux x86-64 ABI).
 inline constexpr uint16_t kHostCs64 = 0x33;
+inline constexpr uint16_t kHostCs32 = 0x23;
 inline constexpr uint16_t kHostSs = 0x2b;
 
 inline uint64_t host_address(uint32_t guest_linear) { return guest_linear + kGuestOffset; }

@@ -17,6 +17,7 @@ struct HostEvent {
     uint64_t fault_address = 0;
     int syscall_nr = -1;
     bool escaped = false;  // the guest was found running in 64-bit mode
+    bool lost_in_host_syscall = false;  // a native `syscall` went through the host's compat path
 };
 
 struct NativeContext {

@@ -110,7 +110,12 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     NativeContext* ctx = prevt_active_ctx;
     const bool guest_compat = (cs & 4) != 0;  // an LDT selector: guest code
     const bool guest_long = cs == kHostCs64 && rip < kFourGiB && ctx;
-    if (!guest_compat && !guest_long) {
+    // A guest `syscall` in compatibility mode (AMD hosts) enters the host kernel's 32-bit
+    // fast-syscall path, which replaces the return address with the vDSO's landing pad and the
+    // selectors with the host's 32-bit user ones (CS 0x23): the guest's EIP is gone. No host
+    // system call runs (seccomp), but the guest cannot be resumed.
+    const bool guest_syscall32 = cs == kHostCs32 && rip < kFourGiB && ctx;
+    if (!guest_compat && !guest_long && !guest_syscall32) {
         if (sig == SIGALRM) {
             g_timer_pending.store(true, std::memory_order_relaxed);
             auto p = reinterpret_cast<uint64_t>(prevt_enter_critical_start);
@@ -128,6 +133,7 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     ev.fault_address = reinterpret_cast<uint64_t>(info->si_addr);
     ev.syscall_nr = sig == SIGSYS ? info->si_syscall : -1;
     ev.escaped = guest_long;
+    ev.lost_in_host_syscall = guest_syscall32;
     if (sig == SIGALRM) g_timer_pending.store(true, std::memory_order_relaxed);
     static constexpr int kRegs[8] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX,
                                      REG_RSP, REG_RBP, REG_RSI, REG_RDI};
@@ -135,10 +141,12 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     ctx->eip = static_cast<uint32_t>(rip);
     ctx->eflags = static_cast<uint32_t>(g[REG_EFL]);
     const uint64_t csgsfs = g[REG_CSGSFS];
-    ctx->cs = cs;
+    if (!guest_syscall32) {
+        ctx->cs = cs;
+        ctx->ss = (csgsfs >> 48) & 0xffff;
+    }
     ctx->gs = (csgsfs >> 16) & 0xffff;
     ctx->fs = (csgsfs >> 32) & 0xffff;
-    ctx->ss = (csgsfs >> 48) & 0xffff;
     ctx->ds = read_ds();  // not in the signal frame, and untouched by signal delivery
     ctx->es = read_es();
     // Return into the monitor: sigreturn loads these, in 64-bit mode, on the monitor stack.

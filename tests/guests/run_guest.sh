@@ -36,6 +36,20 @@ if [ "$engine" = qemu ]; then
     fi
 fi
 
+# NAME.ENGINE.requires lists host facts (as `prevt host` prints them: "umip", "cpuid-faulting",
+# "kvm") that the golden file assumes; without them the test is skipped, saying why.
+requires=$golden_dir/$name.$engine.requires
+if [ "$engine" != qemu ] && [ -f "$requires" ]; then
+    facts=$("$prevt" host)
+    while read -r fact why; do
+        [ -n "$fact" ] || continue
+        if ! grep -q "^$fact: yes" <<<"$facts"; then
+            echo "SKIP: this host lacks $fact: $why"
+            exit 77
+        fi
+    done <"$requires"
+fi
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/prevt-guest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
