@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The command line's contract (ARCHITECTURE.md "Conventions"): bad input gets one line on
+# stderr and status 2; a failing guest 3 with a register dump; --timeout 124; the options do
+# what --help says. Usage: cli_test.sh PREVT GUEST_DIR
+set -u
+prevt=$1 guests=$2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/prevt-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+check() {  # check NAME EXPECTED_STATUS STDERR_LINES(-1 = any) -- ARGS...
+    local name=$1 want=$2 lines=$3
+    shift 4
+    "$prevt" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+    local got=$? n
+    n=$(wc -l <"$tmp/err")
+    if [ "$got" -ne "$want" ] || { [ "$lines" -ge 0 ] && [ "$n" -ne "$lines" ]; }; then
+        echo "FAIL: $name: status $got (want $want), $n stderr lines (want $lines)"
+        sed 's/^/    /' "$tmp/err" | head -5
+        failed=$((failed + 1))
+    else
+        passed=$((passed + 1))
+    fi
+}
+expect_in() {  # expect_in NAME FILE TEXT
+    if grep -q -- "$3" "$2"; then passed=$((passed + 1)); else
+        echo "FAIL: $1: '$3' not in $2"; failed=$((failed + 1)); fi
+}
+
+hello=$guests/hello.elf
+check help 0 0 -- --help
+expect_in help-contained "$tmp/out" "NOT"
+check no-command 2 1 --
+check unknown-command 2 1 -- fly
+check no-guest 2 1 -- run
+check missing-guest 2 1 -- run /nonexistent/guest.elf
+check directory-guest 2 1 -- run /tmp
+check unknown-option 2 1 -- run --frobnicate "$hello"
+check missing-value 2 1 -- run "$hello" --engine
+check unknown-engine 2 1 -- run --engine warp "$hello"
+check bad-mem 2 1 -- run -m lots "$hello"
+check tiny-mem 2 1 -- run -m 1 "$hello"
+check bad-timeout 2 1 -- run --timeout -3 "$hello"
+check bad-trace 2 1 -- run --trace everything "$hello"
+check bad-serial 2 1 -- run --serial tcp:1234 "$hello"
+echo "not an elf" >"$tmp/text.elf"
+check text-guest 2 1 -- run "$tmp/text.elf"
+check elf64-guest 2 1 -- run "$prevt"
+expect_in elf64-message "$tmp/err" "ELF64"
+: >"$tmp/empty.elf"
+check empty-guest 2 1 -- run "$tmp/empty.elf"
+
+check hello 1 0 -- run --timeout 20 "$hello"
+expect_in hello-output "$tmp/out" "hello from a prevt test guest"
+check serial-none 1 0 -- run --serial none --timeout 20 "$hello"
+[ -s "$tmp/out" ] && { echo "FAIL: --serial none printed"; failed=$((failed + 1)); }
+check serial-file 1 0 -- run --serial "file:$tmp/com1.txt" --timeout 20 "$hello"
+expect_in serial-file-output "$tmp/com1.txt" "hello from a prevt test guest"
+check stats 1 -1 -- run --stats --timeout 20 "$hello"
+expect_in stats-table "$tmp/err" "exits by reason"
+expect_in stats-uart "$tmp/err" "uart16550"
+check trace-int 1 0 -- run --trace int,trap --trace-file "$tmp/trace.txt" --timeout 20 "$guests/exceptions.elf"
+expect_in trace-int-lines "$tmp/trace.txt" "^int: v=0d"
+expect_in trace-trap-lines "$tmp/trace.txt" "^trap: "
+check trace-exec 1 0 -- run --trace exec --trace-file "$tmp/exec.txt" --timeout 20 "$hello"
+expect_in trace-exec-lines "$tmp/exec.txt" "^exec: 0008:00"
+
+check timeout 124 1 -- run --timeout 0.5 "$guests/runaway.elf"
+expect_in timeout-output "$tmp/out" "running away"
+check triple-fault 3 -1 -- run --timeout 20 "$guests/triple.elf"
+expect_in triple-message "$tmp/err" "triple fault"
+expect_in triple-dump "$tmp/err" "^EAX="
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
