@@ -5,7 +5,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <x86intrin.h>
+
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 namespace prevt::cli {
@@ -30,6 +34,13 @@ HostFacts probe_host() {
     }
     // ARCH_GET_CPUID answers whether cpuid currently runs; faulting needs kernel support too.
     if (f.cpuid_faulting && syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) < 0) f.cpuid_faulting = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    const uint64_t c0 = __rdtsc();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const uint64_t c1 = __rdtsc();
+    const double us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    f.tsc_mhz = (c1 - c0) / us;
     const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (fd >= 0) {
         f.kvm = true;
@@ -45,6 +56,7 @@ int print_host_facts(FILE* out) {
     fprintf(out, "umip: %s\n", f.umip ? "yes" : "no");
     fprintf(out, "kvm: %s\n", f.kvm ? "yes" : "no");
     fprintf(out, "vmx-or-svm: %s\n", f.hardware_virtualization ? "yes" : "no");
+    fprintf(out, "tsc-mhz: %.0f\n", f.tsc_mhz);
     return 0;
 }
 
