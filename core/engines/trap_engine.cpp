@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
+#include <string>
 
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
@@ -15,8 +17,18 @@ namespace prevt {
 
 using native::HostEvent;
 
-TrapEngine::TrapEngine(GuestMemory& ram) : ram_(ram) {
-    native::AddressSpace::instance().map_flat(ram_);
+namespace {
+std::string hex(uint64_t v) {
+    char buf[24];
+    snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+}  // namespace
+
+// Guest linear == host linear: the hardware CS then has the guest's own base (0 for flat
+// guests), which native code needs to run at full speed (see layout.hpp).
+TrapEngine::TrapEngine(GuestMemory& ram) : ram_(ram), ldt_(0) {
+    native::AddressSpace::instance().map_flat(ram_, 0);
     native::install_signal_handlers();
     dirty_.fill(true);
     // Where the host supports CPUID faulting, native cpuid raises #GP and the guest sees
@@ -111,12 +123,16 @@ Exit TrapEngine::translate_event(VcpuState& s) {
             if (ev.trapno == 13) return fallback(ExitReason::kEmulate, 13, true,
                                                  guest_error_code(ev.error_code));
             if (ev.trapno == 14) {
+                const auto& space = native::AddressSpace::instance();
                 const uint64_t host = ev.fault_address;
-                if (host < native::kGuestOffset || host >= native::kMonitorBase)
-                    throw GuestError("the guest touched linear address " +
-                                     std::to_string(host - native::kGuestOffset) +
-                                     " in the monitor's reserved area (address-space compression)");
-                const auto linear = static_cast<uint32_t>(host - native::kGuestOffset);
+                uint32_t linear = 0;
+                if (!space.guest_linear(host, &linear))
+                    throw GuestError("the guest touched linear address " + hex(host - space.offset()) +
+                                     ", in the monitor's reserved area (address-space compression)");
+                if (host < space.lowest_mappable())
+                    throw GuestError("the guest touched linear address " + hex(linear) +
+                                     ", below vm.mmap_min_addr: the trap engine runs guest code "
+                                     "at its own linear addresses and cannot map guest page 0");
                 if (ev.error_code & 1) {  // a write to the all-ones page of unassigned memory
                     x.reason = ExitReason::kUnassignedWrite;
                     x.address = linear;

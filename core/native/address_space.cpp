@@ -40,9 +40,11 @@ AddressSpace& AddressSpace::instance() {
 }
 
 AddressSpace::AddressSpace() {
-    if (read_mmap_min_addr() > kGuestOffset)
+    low_ = (read_mmap_min_addr() + kPage - 1) & ~(kPage - 1);
+    if (low_ < kPage) low_ = kPage;
+    if (low_ > kPageZeroOffset)
         throw GuestError("vm.mmap_min_addr is above 64 KiB: the guest address space cannot be built");
-    void* p = mmap(reinterpret_cast<void*>(kGuestOffset), kFourGiB - kGuestOffset, PROT_NONE,
+    void* p = mmap(reinterpret_cast<void*>(low_), kFourGiB - low_, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (p == MAP_FAILED)
         throw GuestError(std::string("cannot reserve the low 4 GiB for the guest: ") +
@@ -57,22 +59,32 @@ AddressSpace::AddressSpace() {
 }
 
 void AddressSpace::clear_guest() {
-    fixed_map(kGuestOffset, kMonitorBase - kGuestOffset, PROT_NONE,
+    fixed_map(low_, kMonitorBase - low_, PROT_NONE,
               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     mappings_ = 0;
 }
 
-void AddressSpace::map_flat(const GuestMemory& ram) {
+void AddressSpace::map_flat(const GuestMemory& ram, uint64_t offset) {
     clear_guest();
+    offset_ = offset;
+    const uint64_t skip = offset < low_ ? low_ - offset : 0;  // guest pages in the host's hole
     uint64_t len = ram.size();
-    if (len > kGuestLinearLimit + 1ull) len = kGuestLinearLimit + 1ull;
-    fixed_map(kGuestOffset, len, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED, ram.fd(), 0);
+    if (len > uint64_t(linear_limit()) + 1) len = uint64_t(linear_limit()) + 1;
+    if (len > skip)
+        fixed_map(offset + skip, len - skip, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED,
+                  ram.fd(), static_cast<off_t>(skip));
     mappings_ = 1;
 }
 
+bool AddressSpace::guest_linear(uint64_t host, uint32_t* linear) const {
+    if (host < offset_ || host >= kMonitorBase) return false;
+    *linear = static_cast<uint32_t>(host - offset_);
+    return true;
+}
+
 bool AddressSpace::map_unassigned(uint32_t linear) {
-    if (linear > kGuestLinearLimit) return false;
-    const uint64_t host = host_address(linear) & ~(kPage - 1);
+    const uint64_t host = (uint64_t(linear) + offset_) & ~(kPage - 1);
+    if (linear > linear_limit() || host < low_) return false;
     fixed_map(host, kPage, PROT_READ | PROT_EXEC, MAP_SHARED, ones_fd_, 0);
     ++mappings_;
     return true;

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "core/native/layout.hpp"
+
 namespace prevt {
 class GuestMemory;
 }
@@ -12,13 +14,14 @@ namespace prevt::native {
 
 class AddressSpace {
 public:
-    // Reserves [kGuestOffset, 4 GiB) once per process. Throws GuestError when impossible
-    // (mmap_min_addr above kGuestOffset, or something already mapped there).
+    // Reserves [vm.mmap_min_addr, 4 GiB) once per process. Throws GuestError when impossible
+    // (something already mapped there).
     static AddressSpace& instance();
 
     // Paging off: guest linear == guest physical. Maps all of guest RAM at host
-    // kGuestOffset, read/write/execute, and drops every other guest mapping.
-    void map_flat(const GuestMemory& ram);
+    // `offset` + physical, read/write/execute, and drops every other guest mapping. Guest
+    // pages that would land below vm.mmap_min_addr stay unmapped.
+    void map_flat(const GuestMemory& ram, uint64_t offset);
     // Maps the page holding guest-linear `linear` to a read-only page of all-ones (an
     // unassigned physical page). False if `linear` is not a guest-linear address.
     bool map_unassigned(uint32_t linear);
@@ -26,9 +29,16 @@ public:
     void clear_guest();
 
     uint64_t mappings() const { return mappings_; }
+    uint64_t offset() const { return offset_; }
+    uint64_t lowest_mappable() const { return low_; }
+    // The highest guest-linear address below the monitor's area.
+    uint32_t linear_limit() const { return static_cast<uint32_t>(kMonitorBase - offset_ - 1); }
+    // Guest linear address of a host address below 4 GiB, false if it is not one.
+    bool guest_linear(uint64_t host, uint32_t* linear) const;
 
 private:
     AddressSpace();
+    uint64_t offset_ = 0, low_ = 0;
     int ones_fd_ = -1;
     uint64_t mappings_ = 0;
 };

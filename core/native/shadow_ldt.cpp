@@ -16,10 +16,10 @@ namespace prevt::native {
 namespace {
 
 // The host descriptor for a guest segment: same type, DPL 3, moved and truncated.
-user_desc make_host_descriptor(unsigned slot, const Segment& s) {
+user_desc make_host_descriptor(unsigned slot, const Segment& s, uint64_t offset) {
     user_desc d{};
     d.entry_number = slot;
-    const uint64_t base = (uint64_t(s.base) + kGuestOffset) & 0xffffffffu;
+    const uint64_t base = (uint64_t(s.base) + offset) & 0xffffffffu;
     uint64_t limit = s.limit;
     const bool code = s.type & 8;
     const bool expand_down = !code && (s.type & 4);
@@ -69,7 +69,7 @@ uint16_t ShadowLdt::shadow(const Segment& seg) {
     ++lookups_;
     if ((seg.selector & ~3u) == 0 || !seg.present) return 0;
     const unsigned slot = host_slot_of(seg.selector);
-    user_desc d = make_host_descriptor(slot, seg);
+    user_desc d = make_host_descriptor(slot, seg, offset_);
     // The first two words of user_desc after entry_number fully describe the descriptor.
     uint32_t words[2] = {d.base_addr, d.limit | (d.seg_32bit << 20) | (d.contents << 21) |
                                           (d.read_exec_only << 23) | (d.limit_in_pages << 24) |

@@ -1,5 +1,5 @@
 // Shadow descriptors: each guest segment the guest loads is mirrored into a host LDT entry
-// with DPL 3 (ring compression), base + kGuestOffset, and a limit truncated below the
+// with DPL 3 (ring compression), base + the guest offset, and a limit truncated below the
 // monitor's area (address-space compression). Entries are written with modify_ldt(2) only
 // when they change, so the guest's frequent reloads of the same selector cost no syscall.
 //
@@ -15,6 +15,8 @@ namespace prevt::native {
 
 class ShadowLdt {
 public:
+    explicit ShadowLdt(uint64_t guest_offset) : offset_(guest_offset) {}
+
     // The host selector (LDT, RPL 3) whose descriptor mirrors `seg`. A null or unusable
     // segment maps to the null selector. Throws GuestError for selectors prevt cannot shadow.
     uint16_t shadow(const Segment& seg);
@@ -35,6 +37,7 @@ private:
         uint32_t words[2] = {0, 0};  // the host descriptor last written
     };
     std::array<Slot, 8192> slots_{};
+    uint64_t offset_;
     uint64_t writes_ = 0;
     uint64_t lookups_ = 0;
 };
