@@ -1,5 +1,6 @@
 #include "core/machine.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -64,6 +65,7 @@ void Machine::build_devices() {
     const std::string& serial = config_.serial;
     if (serial == "stdio") {
         sink = [](uint8_t b) { (void)!write(STDOUT_FILENO, &b, 1); };
+        serial_input_ = isatty(STDIN_FILENO);
     } else if (serial == "none") {
         sink = [](uint8_t) {};
     } else if (serial == "capture" && config_.capture) {
@@ -117,6 +119,20 @@ void Machine::set_boot_state(uint32_t entry, uint32_t info) {
     s.fpu[1] = 0x03;
     s.fpu[24] = 0x80;
     s.fpu[25] = 0x1f;
+}
+
+void Machine::poll_serial_input() {
+    if (!serial_input_) return;
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    uint8_t buf[16];
+    while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+        const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+        if (n <= 0) {
+            serial_input_ = false;
+            return;
+        }
+        for (ssize_t i = 0; i < n; ++i) com1_->receive(buf[i]);
+    }
 }
 
 static const char* const kSegNames[] = {"ES", "CS", "SS", "DS", "FS", "GS"};

@@ -55,6 +55,8 @@ private:
     void build_devices();
     void set_boot_state(uint32_t entry, uint32_t info);
     void dump_registers(FILE* out) const;
+    // Host input for COM1: bytes waiting on stdin (a terminal) go to the UART's receive FIFO.
+    void poll_serial_input();
 
     MachineConfig config_;
     GuestMemory ram_;
@@ -65,6 +67,7 @@ private:
     std::unique_ptr<devices::DebugConsole> debug_console_;
     std::unique_ptr<devices::DebugExit> debug_exit_;
     FILE* serial_file_ = nullptr;
+    bool serial_input_ = false;  // stdin is a terminal and COM1 is on stdio
     VcpuState vcpu_;
     std::unique_ptr<Engine> engine_;
     Stats stats_;

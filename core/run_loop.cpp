@@ -98,7 +98,7 @@ void RunLoop::serve(const Exit& x) {
         case ExitReason::kUnassignedWrite:  // the store is dropped, as on a PC bus
             s_.eip = decode_at(cpu_, s_.eip).next_eip();
             break;
-        case ExitReason::kTimer: break;  // the deadline is checked by run()
+        case ExitReason::kTimer: m_.poll_serial_input(); break;  // deadline: see run()
         case ExitReason::kHalt:
             throw GuestError("the guest executed hlt and nothing can wake it");
         case ExitReason::kShutdown: throw GuestError("triple fault: the guest is shut down");
@@ -134,11 +134,11 @@ void RunLoop::serve(const Exit& x) {
 }
 
 int RunLoop::run() {
-    if (m_.config_.timeout_seconds > 0) {
+    if (m_.config_.timeout_seconds > 0)
         deadline_ = Stats::Clock::now() + std::chrono::microseconds(static_cast<int64_t>(
                                               m_.config_.timeout_seconds * 1e6));
-        native::set_guest_timer(10);
-    }
+    // The host timer interrupts guest code every 10 ms: for --timeout and terminal input.
+    if (m_.config_.timeout_seconds > 0 || m_.serial_input_) native::set_guest_timer(10);
     native::install_guest_syscall_filter();  // before the first guest instruction
     while (!m_.stop_) {
         if (native::g_timer_pending.exchange(false) && deadline_ != Stats::Clock::time_point{} &&

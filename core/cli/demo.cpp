@@ -30,9 +30,9 @@ struct Explanation {
 constexpr Explanation kExplanations[] = {
     {"sgdt", "sensitive", "unprivileged read of GDTR: native code sees the host's (UMIP: a dummy the host kernel returns)"},
     {"sidt", "sensitive", "unprivileged read of IDTR: native code sees the host's (UMIP: a dummy)"},
-    {"sldt", "sensitive", "unprivileged read of LDTR: the host kernel's UMIP emulation answers 0"},
-    {"str", "sensitive", "unprivileged read of TR: the host kernel's UMIP emulation answers its own value"},
-    {"smsw", "sensitive", "unprivileged read of CR0's low bits: UMIP emulation returns the host's CR0 view"},
+    {"sldt", "sensitive", "unprivileged read of LDTR: native code sees the host's LDT selector"},
+    {"str", "sensitive", "unprivileged read of TR: the host's TR (0x40 on Linux) - equal here only by coincidence"},
+    {"smsw", "sensitive", "unprivileged read of CR0's low bits: the host's (UMIP: a dummy), not the guest's"},
     {"pushf", "sensitive", "pushes the real EFLAGS: IF is the host's (1) after the guest's cli"},
     {"popf", "sensitive", "at host ring 3 popf silently ignores IF: the guest cannot disable interrupts"},
     {"lar", "sensitive", "reads access rights of the host's shadow descriptor: DPL 3, not the guest's 0"},
