@@ -22,6 +22,33 @@ void far_pointer(Cpu& cpu, const Decoded& d, uint16_t* sel, uint32_t* off) {
     *sel = static_cast<uint16_t>(cpu.read(sr, ea + n, 2));
 }
 
+// Near jmp/call/ret (the bt engine's callouts for indirect branches): target checked against
+// the CS limit, as the SDM says (#GP(0)).
+Outcome near_transfer(Cpu& cpu, const Decoded& d) {
+    VcpuState& s = cpu.s;
+    const unsigned n = d.operand_size();
+    uint32_t target;
+    if (d.in.mnemonic == ZYDIS_MNEMONIC_RET) {
+        target = cpu.read(SegReg::ss, cpu.stack_pointer(), n);
+    } else if (d.ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        target = d.next_eip() + static_cast<uint32_t>(d.ops[0].imm.value.s);
+    } else {
+        target = read_operand(cpu, d, 0);
+    }
+    if (n == 2) target &= 0xffff;
+    if (s.protected_mode() && target > s.sreg(SegReg::cs).limit) throw fault_gp(0);
+    if (d.in.mnemonic == ZYDIS_MNEMONIC_RET) {
+        const uint32_t release = d.ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE
+                                     ? static_cast<uint32_t>(d.ops[0].imm.value.u)
+                                     : 0;
+        cpu.set_stack_pointer(cpu.stack_pointer() + n + release);
+    } else if (d.in.mnemonic == ZYDIS_MNEMONIC_CALL) {
+        cpu.push(d.next_eip(), n);
+    }
+    s.eip = target;
+    return Outcome::kDone;
+}
+
 Outcome software_interrupt(Cpu& cpu, const Decoded& d, uint8_t vector, EventSource src) {
     deliver_event(cpu, Event{vector, src, false, 0, d.next_eip()});
     return Outcome::kDone;
@@ -98,8 +125,13 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
             write_operand(cpu, d, 0, off);
             break;
         }
+        case ZYDIS_MNEMONIC_LAR:
+        case ZYDIS_MNEMONIC_LSL:
+        case ZYDIS_MNEMONIC_VERR:
+        case ZYDIS_MNEMONIC_VERW:
+            return execute_descriptor_query(cpu, d);
         case ZYDIS_MNEMONIC_JMP: {
-            if (d.in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) return Outcome::kNotEmulated;
+            if (d.in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) return near_transfer(cpu, d);
             uint16_t sel;
             uint32_t off;
             far_pointer(cpu, d, &sel, &off);
@@ -107,7 +139,7 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
             return Outcome::kDone;
         }
         case ZYDIS_MNEMONIC_CALL: {
-            if (d.in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) return Outcome::kNotEmulated;
+            if (d.in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) return near_transfer(cpu, d);
             uint16_t sel;
             uint32_t off;
             far_pointer(cpu, d, &sel, &off);
@@ -115,7 +147,7 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
             return Outcome::kDone;
         }
         case ZYDIS_MNEMONIC_RET:
-            if (d.in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) return Outcome::kNotEmulated;
+            if (d.in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) return near_transfer(cpu, d);
             far_return(cpu, d.operand_size(),
                        d.ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE
                            ? static_cast<uint16_t>(d.ops[0].imm.value.u)

@@ -22,6 +22,7 @@ Outcome execute(Cpu& cpu, const Decoded& d);
 // Groups of execute(), one file each.
 Outcome execute_system(Cpu& cpu, const Decoded& d);  // CRn, DRn, tables, MSRs, cpuid, hlt...
 Outcome execute_io(Cpu& cpu, const Decoded& d);      // in, out, ins, outs (rep too)
+Outcome execute_descriptor_query(Cpu& cpu, const Decoded& d);  // lar, lsl, verr, verw
 
 // The profile of the virtual i686 CPU that `cpuid` reports.
 void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);

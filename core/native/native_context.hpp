@@ -40,6 +40,7 @@ static_assert(offsetof(NativeContext, gs) == 50);
 static_assert(offsetof(NativeContext, monitor_rsp) == 56);
 static_assert(offsetof(NativeContext, guest_fpu) == 80);
 static_assert(offsetof(NativeContext, host_fpu) == 96);
+static_assert(offsetof(NativeContext, event) == 608);  // world_switch.S: callout marker
 
 }  // namespace prevt::native
 

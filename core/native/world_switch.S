@@ -79,6 +79,35 @@ prevt_exit_trampoline:
     ret
     .size prevt_exit_trampoline, .-prevt_exit_trampoline
 
+    # bt engine: translated code called out (`ljmp *%gs:12` -> the stub page -> here), in
+    # 64-bit mode, with the guest's registers live, RAX parked at %gs:24, RSP the guest's.
+    .globl prevt_bt_callout_entry
+    .type prevt_bt_callout_entry, @function
+prevt_bt_callout_entry:
+    mov prevt_active_ctx(%rip), %rax
+    mov %ecx, 4(%rax)
+    mov %edx, 8(%rax)
+    mov %ebx, 12(%rax)
+    mov %esp, 16(%rax)
+    mov %ebp, 20(%rax)
+    mov %esi, 24(%rax)
+    mov %edi, 28(%rax)
+    mov %gs:24, %rcx
+    mov %ecx, 0(%rax)
+    movw %ss, 42(%rax)
+    movw %ds, 44(%rax)
+    movw %es, 46(%rax)
+    movw %fs, 48(%rax)
+    mov $0x2b, %ecx
+    mov %ecx, %ss
+    mov 56(%rax), %rsp
+    pushfq
+    pop %rcx
+    mov %ecx, 36(%rax)
+    movl $0, 608(%rax)          # event.signal = 0: a callout, not a signal
+    jmp prevt_exit_trampoline
+    .size prevt_bt_callout_entry, .-prevt_bt_callout_entry
+
     .globl prevt_signal_entry
     .type prevt_signal_entry, @function
 prevt_signal_entry:

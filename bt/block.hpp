@@ -1,0 +1,36 @@
+// A translated basic block (DynamoRIO's "fragment"): where its guest code lies, where its
+// translation lies in the cache, how to map a cache address back to a guest EIP, and its
+// exits, each remembering whether it is chained so that invalidation can undo the chain.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace prevt::bt {
+
+struct BlockExit {
+    uint32_t jump_field;  // cache address of the rel32 of the jmp/jcc that leaves the block
+    uint32_t stub;        // cache address of the exit stub that rel32 points at when unchained
+    uint32_t target_eip;  // guest EIP the exit goes to
+    uint32_t chained_to = 0;  // cache address of the target block when chained
+};
+
+struct Block {
+    uint32_t guest_linear;  // key: CS base + EIP of the first instruction
+    uint32_t guest_eip;
+    uint32_t guest_end;     // linear address just past the last guest byte translated
+    uint32_t cache_start = 0, cache_end = 0;
+    // (cache address, guest EIP) at every point where the guest state is exact, sorted: the
+    // start of each copied instruction, and each rewritten sequence (which has no
+    // guest-visible effect before its last instruction).
+    std::vector<std::pair<uint32_t, uint32_t>> map;
+    std::vector<BlockExit> exits;
+    std::vector<uint32_t> incoming;  // jump fields of other blocks' exits chained to this one
+    unsigned instructions = 0;
+    unsigned rewritten = 0;
+
+    // Guest EIP for a cache address inside this block, false if it is not an exact point.
+    bool guest_eip_at(uint32_t cache, uint32_t* eip) const;
+};
+
+}  // namespace prevt::bt

@@ -1,0 +1,41 @@
+// The few x86 sequences the translator writes itself, besides copied guest instructions.
+// Everything reaches the per-vCPU area through %gs (prefix 0x65), the segment register the
+// monitor reserves; none of these sequences changes the guest's registers or flags.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace prevt::bt {
+
+class CodeBuffer {
+public:
+    explicit CodeBuffer(uint32_t address) : base_(address) {}
+    uint32_t here() const { return base_ + static_cast<uint32_t>(bytes_.size()); }
+    const std::vector<uint8_t>& bytes() const { return bytes_; }
+
+    void raw(const uint8_t* p, size_t n) { bytes_.insert(bytes_.end(), p, p + n); }
+    void byte(uint8_t b) { bytes_.push_back(b); }
+    uint8_t& at(size_t index) { return bytes_[index]; }
+    void u32(uint32_t v);
+    void patch_u32(uint32_t address, uint32_t v);
+
+    // movl $imm, %gs:offset
+    void store_gs(uint32_t offset, uint32_t imm);
+    // ljmp *%gs:12 - the callout (far jump to the 64-bit stub)
+    void callout();
+    // jmp rel32 to `target`; returns the address of the rel32 field
+    uint32_t jmp(uint32_t target);
+    // pushl $imm32
+    void push_imm(uint32_t imm);
+
+private:
+    uint32_t base_;
+    std::vector<uint8_t> bytes_;
+};
+
+// rel32 for a branch whose rel32 field is at `field` and that goes to `target`.
+inline uint32_t rel32(uint32_t field, uint32_t target) { return target - (field + 4); }
+
+}  // namespace prevt::bt

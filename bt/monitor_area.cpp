@@ -1,0 +1,64 @@
+#include "bt/monitor_area.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "core/errors.hpp"
+
+extern "C" void prevt_bt_callout_entry();
+
+namespace prevt::bt {
+
+namespace {
+constexpr uint64_t kSize = native::kFourGiB - native::kMonitorBase;
+
+void map_low(int fd, uint32_t low, uint32_t len, int prot) {
+    void* p = mmap(reinterpret_cast<void*>(uint64_t(low)), len, prot, MAP_SHARED | MAP_FIXED, fd,
+                   low - native::kMonitorBase);
+    if (p == MAP_FAILED)
+        throw GuestError(std::string("cannot map the monitor area: ") + strerror(errno));
+}
+}  // namespace
+
+MonitorArea::MonitorArea() {
+    fd_ = memfd_create("prevt-monitor-area", MFD_CLOEXEC);
+    if (fd_ < 0 || ftruncate(fd_, kSize) != 0) throw GuestError("cannot create the monitor area");
+    void* p = mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    if (p == MAP_FAILED) throw GuestError("cannot map the monitor area's writable view");
+    alias_ = static_cast<uint8_t*>(p);
+    map_low(fd_, kStubPage, 0x1000, PROT_READ | PROT_EXEC);
+    map_low(fd_, kVcpuArea, kVcpuAreaSize, PROT_READ | PROT_WRITE);
+    map_low(fd_, kCacheBase, kCacheEnd - kCacheBase, PROT_READ | PROT_EXEC);
+
+    // The callout stub, in 64-bit mode after `ljmp *%gs:12` from translated code. It may not
+    // touch the stack (RSP is the guest's ESP): it parks RAX in the per-vCPU area and jumps to
+    // the rest of the exit path in the monitor (world_switch.S).
+    uint8_t* stub = writable(kStubPage);
+    const uint8_t save_rax[] = {0x65, 0x48, 0x89, 0x04, 0x25,  // mov %rax,%gs:kSaveRaxOffset
+                                kSaveRaxOffset, 0, 0, 0};
+    memcpy(stub, save_rax, sizeof save_rax);
+    stub[9] = 0x48;  // movabs $prevt_bt_callout_entry,%rax
+    stub[10] = 0xb8;
+    const auto entry = reinterpret_cast<uint64_t>(&prevt_bt_callout_entry);
+    memcpy(stub + 11, &entry, 8);
+    stub[19] = 0xff;  // jmp *%rax
+    stub[20] = 0xe0;
+
+    VcpuArea& v = vcpu();
+    memset(&v, 0, sizeof v);
+    v.far_offset = kStubPage;
+    v.far_selector = native::kHostCs64;
+}
+
+MonitorArea::~MonitorArea() {
+    munmap(alias_, kSize);
+    mmap(reinterpret_cast<void*>(native::kMonitorBase), kSize, PROT_NONE,
+         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    close(fd_);
+}
+
+}  // namespace prevt::bt

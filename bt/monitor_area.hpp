@@ -1,0 +1,59 @@
+// The monitor's area at the top of the guest's 4 GiB (core/native/layout.hpp): what
+// translated code needs below 4 GiB and no guest segment can reach.
+//
+//   kStubPage     4 KiB   64-bit code: the callout stub (translated code far-jumps here)
+//   kVcpuArea     64 KiB  per-vCPU data, reached only through %gs from translated code
+//   kCacheBase..  ~31 MiB the translation cache: read/execute below 4 GiB, written by the
+//                         monitor through a second, writable mapping of the same memfd
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/native/layout.hpp"
+
+namespace prevt::bt {
+
+inline constexpr uint32_t kStubPage = native::kMonitorBase;
+inline constexpr uint32_t kVcpuArea = native::kMonitorBase + 0x1000;
+inline constexpr uint32_t kVcpuAreaSize = 0x10000;
+inline constexpr uint32_t kCacheBase = native::kMonitorBase + 0x100000;
+inline constexpr uint32_t kCacheEnd = 0xfffff000;
+
+// Why translated code called out (VcpuArea::exit_kind).
+enum ExitKind : uint32_t { kExitEmulate = 1, kExitDispatch = 2 };
+
+// The per-vCPU area as translated code sees it at %gs:0. Offsets are part of the code the
+// translator emits (emit.cpp) and of world_switch.S (kSaveRaxOffset).
+struct VcpuArea {
+    uint32_t exit_kind;   // 0: ExitKind
+    uint32_t exit_eip;    // 4: guest EIP to emulate or to continue at
+    uint32_t exit_link;   // 8: cache address of the rel32 jump to chain, 0 if none
+    uint32_t far_offset;  // 12: the far pointer translated code jumps through: kStubPage
+    uint16_t far_selector;  // 16: ... : the host's 64-bit code selector
+    uint16_t pad0;
+    uint32_t pad1;
+    uint64_t save_rax;    // 24: the 64-bit stub's scratch
+};
+inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
+                          kSaveRaxOffset = 24;
+static_assert(offsetof(VcpuArea, save_rax) == kSaveRaxOffset);
+static_assert(offsetof(VcpuArea, far_offset) == kOffFarPtr);
+
+class MonitorArea {
+public:
+    MonitorArea();  // maps the area (once per process: it is a fixed address range)
+    ~MonitorArea();
+    MonitorArea(const MonitorArea&) = delete;
+    MonitorArea& operator=(const MonitorArea&) = delete;
+
+    // The monitor's writable view of a low address of the area.
+    uint8_t* writable(uint32_t low) const { return alias_ + (low - native::kMonitorBase); }
+    VcpuArea& vcpu() const { return *reinterpret_cast<VcpuArea*>(writable(kVcpuArea)); }
+
+private:
+    int fd_ = -1;
+    uint8_t* alias_ = nullptr;
+};
+
+}  // namespace prevt::bt

@@ -1,0 +1,183 @@
+#include "bt/translator.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+#include "bt/classify.hpp"
+#include "bt/monitor_area.hpp"
+#include "core/errors.hpp"
+
+namespace prevt::bt {
+
+namespace {
+
+struct PendingExit {
+    uint32_t jump_field;
+    uint32_t target_eip;
+};
+
+class Builder {
+public:
+    Builder(CodeBuffer& out, uint32_t cs_base, uint32_t eip, const Listing& listing)
+        : out_(out), cs_base_(cs_base), eip_(eip), listing_(listing) {
+        ZydisDecoderInit(&decoder_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+        ZydisFormatterInit(&formatter_, ZYDIS_FORMATTER_STYLE_ATT);
+        block_.guest_linear = cs_base + eip;
+        block_.guest_eip = eip;
+        block_.cache_start = out.here();
+    }
+
+    Block build(const CodeReader& read) {
+        bool open = true;
+        while (open && block_.instructions < kMaxInstructions) {
+            uint8_t bytes[16] = {};
+            const unsigned n = read(cs_base_ + eip_, bytes, 15);
+            ZydisDecodedInstruction in;
+            ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+            ++block_.instructions;
+            if (n == 0 || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder_, bytes, n, &in, ops))) {
+                if (listing_) listing_("  (undecodable: the emulator raises the fault)");
+                callout();
+                open = false;
+                break;
+            }
+            open = emit(in, ops, bytes);
+        }
+        if (open) exit_to(eip_, out_.jmp(0));  // the instruction limit: continue in a new block
+        block_.guest_end = cs_base_ + eip_;
+        for (const PendingExit& p : pending_) {  // exit stubs after the body
+            const uint32_t stub = out_.here();
+            block_.map.emplace_back(stub, p.target_eip);
+            out_.store_gs(kOffExitKind, kExitDispatch);
+            out_.store_gs(kOffExitEip, p.target_eip);
+            out_.store_gs(kOffExitLink, p.jump_field);
+            out_.callout();
+            out_.patch_u32(p.jump_field, rel32(p.jump_field, stub));
+            block_.exits.push_back({p.jump_field, stub, p.target_eip});
+        }
+        block_.cache_end = out_.here();
+        return block_;
+    }
+
+private:
+    void list(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
+              const char* category, const char* treatment) {
+        if (!listing_) return;
+        char text[96] = "(?)";
+        ZydisFormatterFormatInstruction(&formatter_, &in, ops, in.operand_count_visible, text,
+                                        sizeof text, cs_base_ + eip_, nullptr);
+        char line[192];
+        snprintf(line, sizeof line, "  %08x  %-36s %-16s %s", eip_, text, category, treatment);
+        listing_(line);
+    }
+
+    void exit_to(uint32_t target, uint32_t jump_field) { pending_.push_back({jump_field, target}); }
+
+    // The instruction at eip_ runs on the virtual CPU: ends the block.
+    void callout() {
+        block_.map.emplace_back(out_.here(), eip_);
+        out_.store_gs(kOffExitKind, kExitEmulate);
+        out_.store_gs(kOffExitEip, eip_);
+        out_.store_gs(kOffExitLink, 0);
+        out_.callout();
+        ++block_.rewritten;
+    }
+
+    // Returns false when the instruction ends the block.
+    bool emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
+              const uint8_t* bytes) {
+        const Rule& rule = classify(in, ops);
+        list(in, ops, category_name(rule.category), treatment_name(rule.treatment));
+        const uint32_t next = eip_ + in.length;
+        const uint32_t here = out_.here();
+        switch (rule.treatment) {
+            case Treatment::kCopy: {
+                block_.map.emplace_back(here, eip_);
+                const size_t start = out_.bytes().size();
+                out_.raw(bytes, in.length);
+                if (in.attributes & ZYDIS_ATTRIB_HAS_SEGMENT_CS)  // guest CS is not in hardware
+                    for (unsigned i = 0; i < in.raw.prefix_count; ++i)
+                        if (bytes[i] == 0x2e) out_.at(start + i) = 0x3e;
+                eip_ = next;
+                return true;
+            }
+            case Treatment::kRetarget: return retarget(in, ops, bytes, next);
+            default: callout(); return false;
+        }
+    }
+
+    bool retarget(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
+                  const uint8_t* bytes, uint32_t next) {
+        const uint32_t target = static_cast<uint32_t>(next + ops[0].imm.value.s);
+        ++block_.rewritten;
+        block_.map.emplace_back(out_.here(), eip_);
+        switch (in.mnemonic) {
+            case ZYDIS_MNEMONIC_JMP: exit_to(target, out_.jmp(0)); break;
+            case ZYDIS_MNEMONIC_CALL:
+                out_.push_imm(next);  // the guest's return address, on the guest's stack
+                block_.map.emplace_back(out_.here(), target);
+                exit_to(target, out_.jmp(0));
+                break;
+            case ZYDIS_MNEMONIC_JCXZ:
+            case ZYDIS_MNEMONIC_JECXZ:
+            case ZYDIS_MNEMONIC_LOOP:
+            case ZYDIS_MNEMONIC_LOOPE:
+            case ZYDIS_MNEMONIC_LOOPNE: {
+                // Short-only: keep the prefixes and opcode, branch over a near jump.
+                //   loop +2 ; jmp +5 ; jmp taken ; jmp fallthrough
+                out_.raw(bytes, in.length - 1);
+                out_.byte(0x02);
+                block_.map.emplace_back(out_.here(), next);  // ECX already updated
+                out_.byte(0xeb);
+                out_.byte(0x05);
+                block_.map.emplace_back(out_.here(), target);
+                exit_to(target, out_.jmp(0));
+                block_.map.emplace_back(out_.here(), next);
+                exit_to(next, out_.jmp(0));
+                break;
+            }
+            default: {  // jcc: the rel32 form 0f 8x, then the fall-through
+                const uint8_t cc = in.opcode & 0x0f;
+                out_.byte(0x0f);
+                out_.byte(static_cast<uint8_t>(0x80 | cc));
+                const uint32_t field = out_.here();
+                out_.u32(0);
+                exit_to(target, field);
+                block_.map.emplace_back(out_.here(), next);
+                exit_to(next, out_.jmp(0));
+                break;
+            }
+        }
+        eip_ = next;
+        return false;
+    }
+
+    CodeBuffer& out_;
+    uint32_t cs_base_, eip_;
+    const Listing& listing_;
+    ZydisDecoder decoder_;
+    ZydisFormatter formatter_;
+    Block block_;
+    std::vector<PendingExit> pending_;
+};
+
+}  // namespace
+
+// Signals arrive at instruction boundaries; a fault inside a copied instruction arrives at its
+// start. Between two map points the guest state is that of the earlier one: rewritten
+// sequences have no guest-visible effect before their last instruction.
+bool Block::guest_eip_at(uint32_t cache, uint32_t* eip) const {
+    const std::pair<uint32_t, uint32_t>* best = nullptr;
+    for (const auto& m : map)
+        if (m.first <= cache && (!best || m.first > best->first)) best = &m;
+    if (!best) return false;
+    *eip = best->second;
+    return true;
+}
+
+Block translate_block(const CodeReader& read, uint32_t cs_base, uint32_t eip, CodeBuffer& out,
+                      const Listing& listing) {
+    return Builder(out, cs_base, eip, listing).build(read);
+}
+
+}  // namespace prevt::bt

@@ -1,0 +1,29 @@
+// The block builder: decodes guest code with Zydis, classifies each instruction through the
+// table (classify.hpp) and emits its translation into a code buffer:
+//   copy      innocuous instructions, byte for byte (a `cs:` prefix becomes `ds:`)
+//   retarget  direct jmp/jcc/call/loop: re-targeted at exit stubs, chained later
+//   callout   everything else: the instruction runs on the virtual CPU in the monitor
+// A block ends at a control transfer, a callout, or kMaxInstructions.
+#pragma once
+
+#include <Zydis/Zydis.h>
+
+#include <functional>
+#include <string>
+
+#include "bt/block.hpp"
+#include "bt/emit.hpp"
+
+namespace prevt::bt {
+
+// Copies up to `max` guest code bytes at a linear address; returns how many it could read.
+using CodeReader = std::function<unsigned(uint32_t linear, uint8_t* out, unsigned max)>;
+// Receives one line per guest instruction for `--trace in_asm,out_asm`, or nothing.
+using Listing = std::function<void(const std::string&)>;
+
+inline constexpr unsigned kMaxInstructions = 48;
+
+Block translate_block(const CodeReader& read, uint32_t cs_base, uint32_t eip, CodeBuffer& out,
+                      const Listing& listing = nullptr);
+
+}  // namespace prevt::bt
