@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/engines/bt_engine.hpp"
 #include "core/engines/trap_engine.hpp"
 #include "core/errors.hpp"
 #include "core/loaders/multiboot.hpp"
@@ -29,10 +30,15 @@ Segment flat(uint16_t selector, uint8_t type) {
     return s;
 }
 
-std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram) {
+std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram, const Trace& trace) {
     if (name == "trap") return std::make_unique<TrapEngine>(ram);
-    if (name == "bt")
-        throw InputError("--engine bt: the binary translator is not built yet (use --engine trap)");
+    if (name == "bt") {
+        bt::Listing listing;
+        if (trace.in_asm) listing = [out = trace.out](const std::string& line) {
+            fprintf(out, "%s\n", line.c_str());
+        };
+        return std::make_unique<BtEngine>(ram, listing);
+    }
     if (name == "kvm") throw InputError("--engine kvm: the KVM engine is not built yet");
     throw InputError("--engine: unknown engine '" + name + "' (known: bt, trap, kvm)");
 }
@@ -51,7 +57,7 @@ Machine::Machine(const MachineConfig& config)
     const MultibootBoot boot = load_multiboot(
         config.guest, ram_, config.cmdline.empty() ? config.guest : config.cmdline);
     set_boot_state(boot.entry, boot.info_phys);
-    engine_ = make_engine(config.engine, ram_);
+    engine_ = make_engine(config.engine, ram_, trace_);
     engine_->set_single_step(trace_.exec);
 }
 

@@ -15,9 +15,10 @@ Trace Trace::parse(const std::string& list) {
         else if (item == "exec") t.exec = true;
         else if (item == "trap") t.traps = true;
         else if (item == "io") t.io = true;
+        else if (item == "in_asm") t.in_asm = true;
         else
             throw InputError("--trace: unknown item '" + item +
-                             "' (known: int, exec, trap, io)");
+                             "' (known: int, exec, trap, io, in_asm)");
     }
     return t;
 }

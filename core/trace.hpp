@@ -3,6 +3,7 @@
 //   exec  every guest instruction executed (trap engine: single-stepping with EFLAGS.TF)
 //   trap  every instruction the monitor emulated, with the host signal that brought it
 //   io    every port access the emulator made
+//   in_asm  (bt) each guest block as it is translated, every instruction with its category
 #pragma once
 
 #include <cstdio>
@@ -11,12 +12,12 @@
 namespace prevt {
 
 struct Trace {
-    bool interrupts = false, exec = false, traps = false, io = false;
+    bool interrupts = false, exec = false, traps = false, io = false, in_asm = false;
     FILE* out = stderr;
 
     // Parses "int,exec,..."; throws InputError naming an unknown item.
     static Trace parse(const std::string& list);
-    bool any() const { return interrupts || exec || traps || io; }
+    bool any() const { return interrupts || exec || traps || io || in_asm; }
 };
 
 }  // namespace prevt

@@ -104,6 +104,7 @@ prevt_bt_callout_entry:
     pushfq
     pop %rcx
     mov %ecx, 36(%rax)
+    cld                         # the C++ ABI wants DF clear; the guest's is saved above
     movl $0, 608(%rax)          # event.signal = 0: a callout, not a signal
     jmp prevt_exit_trampoline
     .size prevt_bt_callout_entry, .-prevt_bt_callout_entry

@@ -1,0 +1,278 @@
+#include "core/engines/bt_engine.hpp"
+
+#include <asm/ldt.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <string>
+
+#include "core/errors.hpp"
+#include "core/native/address_space.hpp"
+#include "core/native/layout.hpp"
+#include "core/native/signals.hpp"
+
+namespace prevt {
+
+namespace {
+
+constexpr uint32_t kPage = 4096;
+
+// The monitor's two LDT descriptors: translated code (flat 32-bit code) and %gs.
+uint16_t monitor_descriptor(unsigned slot, uint32_t base, uint32_t limit, bool code, bool pages) {
+    user_desc d{};
+    d.entry_number = slot;
+    d.base_addr = base;
+    d.limit = limit;
+    d.seg_32bit = 1;
+    d.contents = code ? MODIFY_LDT_CONTENTS_CODE : MODIFY_LDT_CONTENTS_DATA;
+    d.limit_in_pages = pages;
+    if (syscall(SYS_modify_ldt, 0x11, &d, sizeof d) != 0)
+        throw GuestError("modify_ldt refused the monitor's descriptors");
+    return static_cast<uint16_t>((slot << 3) | 4 | 3);
+}
+
+void protect(uint32_t linear_page, int prot) {
+    const uint64_t host = linear_page + native::kPageZeroOffset;
+    mprotect(reinterpret_cast<void*>(host), kPage, prot);
+}
+
+}  // namespace
+
+BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing)
+    : ram_(ram), listing_(std::move(listing)), ldt_(native::kPageZeroOffset) {
+    native::AddressSpace::instance().map_flat(ram_, native::kPageZeroOffset);
+    native::install_signal_handlers();
+    code_selector_ = monitor_descriptor(native::kMonitorLdtFirst, 0, 0xfffff, true, true);
+    data_selector_ = monitor_descriptor(native::kMonitorLdtFirst + 1, bt::kVcpuArea,
+                                        bt::kVcpuAreaSize - 1, false, false);
+    dirty_.fill(true);
+}
+
+void BtEngine::set_single_step(bool on) {
+    if (on) throw InputError("--trace exec: the bt engine does not single-step; use --trace in_asm");
+}
+
+bt::Block* BtEngine::block_at_cache(uint32_t cache) const {
+    auto it = by_cache_.upper_bound(cache);
+    if (it == by_cache_.begin()) return nullptr;
+    bt::Block* b = std::prev(it)->second;
+    return cache < b->cache_end ? b : nullptr;
+}
+
+void BtEngine::flush() {
+    blocks_.clear();
+    by_cache_.clear();
+    for (const auto& [page, list] : by_page_) protect(page, PROT_READ | PROT_WRITE);
+    by_page_.clear();
+    cursor_ = bt::kCacheBase;
+    ++n_.flushes;
+}
+
+bt::Block& BtEngine::translate(const VcpuState& s) {
+    const Segment& cs = s.sreg(SegReg::cs);
+    const bt::CodeReader read = [this](uint32_t linear, uint8_t* out, unsigned max) {
+        unsigned n = 0;
+        while (n < max && ram_.read_bytes(linear + n, out + n, 1)) ++n;
+        return n;
+    };
+    if (listing_)
+        listing_("in_asm: block at " + std::to_string(cs.selector) + ":" + std::to_string(s.eip));
+    bt::CodeBuffer buf(cursor_);
+    bt::Block block = bt::translate_block(read, cs.base, s.eip, buf, listing_);
+    if (buf.here() > bt::kCacheEnd) {  // full: start over, then translate into the empty cache
+        flush();
+        buf = bt::CodeBuffer(cursor_);
+        block = bt::translate_block(read, cs.base, s.eip, buf, listing_);
+    }
+    memcpy(area_.writable(cursor_), buf.bytes().data(), buf.bytes().size());
+    cursor_ = buf.here();
+    auto owned = std::make_unique<bt::Block>(std::move(block));
+    bt::Block& b = *owned;
+    blocks_[b.guest_linear] = std::move(owned);
+    by_cache_[b.cache_start] = &b;
+    // Self-modifying code: the guest pages holding translated code become read-only.
+    for (uint32_t p = b.guest_linear & ~(kPage - 1); p < b.guest_end; p += kPage) {
+        auto& list = by_page_[p];
+        if (list.empty()) protect(p, PROT_READ);
+        list.push_back(&b);
+    }
+    ++n_.translated;
+    n_.guest_instructions += b.instructions;
+    n_.rewritten += b.rewritten;
+    n_.cache_bytes += b.cache_end - b.cache_start;
+    return b;
+}
+
+bt::Block& BtEngine::block_for(const VcpuState& s) {
+    auto it = blocks_.find(s.sreg(SegReg::cs).base + s.eip);
+    if (it != blocks_.end()) return *it->second;
+    return translate(s);
+}
+
+void BtEngine::chain(uint32_t jump_field, bt::Block& target) {
+    bt::Block* from = block_at_cache(jump_field);
+    if (!from) return;
+    for (bt::BlockExit& e : from->exits) {
+        if (e.jump_field != jump_field || e.target_eip != target.guest_eip) continue;
+        const uint32_t rel = bt::rel32(jump_field, target.cache_start);
+        memcpy(area_.writable(jump_field), &rel, 4);
+        e.chained_to = target.cache_start;
+        target.incoming.push_back(jump_field);
+        ++n_.chained;
+    }
+}
+
+// A guest write hit a page holding translated code: drop its blocks, undo every chain into
+// them (each chained jump goes back to its exit stub), and let the write happen.
+void BtEngine::invalidate_page(uint32_t page) {
+    auto it = by_page_.find(page);
+    if (it == by_page_.end()) return;
+    const std::vector<bt::Block*> victims = it->second;
+    for (bt::Block* b : victims) {
+        for (uint32_t field : b->incoming) {
+            bt::Block* from = block_at_cache(field);
+            if (!from) continue;
+            for (bt::BlockExit& e : from->exits)
+                if (e.jump_field == field && e.chained_to == b->cache_start) {
+                    const uint32_t rel = bt::rel32(field, e.stub);
+                    memcpy(area_.writable(field), &rel, 4);
+                    e.chained_to = 0;
+                }
+        }
+        for (uint32_t p = b->guest_linear & ~(kPage - 1); p < b->guest_end; p += kPage)
+            if (p != page) std::erase(by_page_[p], b);
+        by_cache_.erase(b->cache_start);
+        blocks_.erase(b->guest_linear);  // destroys *b
+    }
+    by_page_.erase(page);
+    protect(page, PROT_READ | PROT_WRITE);
+    ++n_.smc_invalidations;
+}
+
+void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
+    uint16_t* sel[kSegRegCount] = {&ctx_.es, &ctx_.cs, &ctx_.ss, &ctx_.ds, &ctx_.fs, &ctx_.gs};
+    for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs}) {
+        const int i = static_cast<int>(r);
+        if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i]);
+        dirty_[i] = false;
+        *sel[i] = host_sel_[i];
+    }
+    ctx_.cs = code_selector_;
+    ctx_.gs = data_selector_;
+    for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
+    ctx_.eip = cache_eip;
+    ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;
+    ctx_.guest_fpu = s.fpu.data();
+}
+
+void BtEngine::save_context(VcpuState& s) {
+    for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
+    s.eflags = (s.eflags & ~eflags::kLiveInHardware) | (ctx_.eflags & eflags::kLiveInHardware);
+    // Translated code loads no segment register: every segment load is a callout.
+}
+
+Exit BtEngine::run(VcpuState& s) {
+    for (;;) {
+        if (!s.protected_mode() || !s.sreg(SegReg::cs).db)
+            throw GuestError("the bt engine translates 32-bit protected-mode code only (for now)");
+        bt::Block& b = block_for(s);
+        load_context(s, b.cache_start);
+        ++n_.entries;
+        prevt_enter_guest(&ctx_);
+        save_context(s);
+        if (ctx_.event.signal != 0) {
+            Exit x = signal_exit(s);
+            if (x.reason != ExitReason::kCount) return x;
+            continue;
+        }
+        const bt::VcpuArea& v = area_.vcpu();
+        s.eip = v.exit_eip;
+        if (v.exit_kind == bt::kExitDispatch) {  // a direct branch to a block not chained yet
+            ++n_.dispatches;
+            bt::Block& target = block_for(s);
+            if (v.exit_link) chain(v.exit_link, target);
+            if (native::g_timer_pending.load(std::memory_order_relaxed)) {
+                Exit x;
+                x.reason = ExitReason::kTimer;
+                return x;
+            }
+            continue;
+        }
+        ++n_.callouts;
+        Exit x;
+        x.reason = ExitReason::kEmulate;
+        x.vector = vec::UD;  // what the guest gets if the virtual CPU does not know it either
+        return x;
+    }
+}
+
+// A signal while translated code ran: back to the exact guest EIP, then the exit.
+Exit BtEngine::signal_exit(VcpuState& s) {
+    const native::HostEvent& ev = ctx_.event;
+    Exit x;
+    x.host_signal = ev.signal;
+    bt::Block* b = block_at_cache(ctx_.eip);
+    uint32_t eip = 0;
+    if (ev.escaped || ev.lost_in_host_syscall || !b || !b->guest_eip_at(ctx_.eip, &eip))
+        throw GuestError("signal " + std::to_string(ev.signal) + " at cache address " +
+                         std::to_string(ctx_.eip) + " outside any translated block (a bt bug)");
+    s.eip = eip;
+    auto exception = [&](uint8_t v, uint32_t error) {
+        x.reason = ExitReason::kException;
+        x.vector = v;
+        x.has_error = vec::has_error_code(v);
+        x.error_code = error;
+        return x;
+    };
+    switch (ev.signal) {
+        case SIGSEGV:
+            if (ev.trapno == 14) {
+                uint32_t linear = 0;
+                if (!native::AddressSpace::instance().guest_linear(ev.fault_address, &linear))
+                    throw GuestError("the guest touched the monitor's reserved area");
+                const uint32_t page = linear & ~(kPage - 1);
+                if ((ev.error_code & 2) && by_page_.count(page)) {
+                    invalidate_page(page);
+                    x.reason = ExitReason::kCount;  // re-run the store, retranslate after it
+                    return x;
+                }
+                if (ev.error_code & 1) {
+                    x.reason = ExitReason::kUnassignedWrite;
+                    return x;
+                }
+                native::AddressSpace::instance().map_unassigned(linear);
+                x.reason = ExitReason::kCount;
+                return x;
+            }
+            return exception(static_cast<uint8_t>(ev.trapno), ev.error_code);
+        case SIGBUS:
+        case SIGFPE:
+        case SIGILL:
+            return exception(static_cast<uint8_t>(ev.trapno < 0 ? vec::UD : ev.trapno),
+                             ev.error_code);
+        case SIGTRAP: return exception(vec::DB, 0);
+        case SIGALRM: x.reason = ExitReason::kTimer; return x;
+        default:
+            throw GuestError("unexpected host signal " + std::to_string(ev.signal) +
+                             " in translated code");
+    }
+}
+
+std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
+    return {{"blocks translated", n_.translated},
+            {"guest instructions translated", n_.guest_instructions},
+            {"instructions rewritten", n_.rewritten},
+            {"translation cache bytes", n_.cache_bytes},
+            {"entries into the cache", n_.entries},
+            {"callouts to the virtual CPU", n_.callouts},
+            {"dispatches (unchained exits)", n_.dispatches},
+            {"exits chained", n_.chained},
+            {"self-modifying-code invalidations", n_.smc_invalidations},
+            {"cache flushes", n_.flushes},
+            {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()}};
+}
+
+}  // namespace prevt

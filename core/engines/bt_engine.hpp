@@ -1,0 +1,65 @@
+// The `bt` engine: binary translation, the VMware Workstation design. The guest never runs a
+// byte the translator has not seen: all guest code executes from the translation cache in
+// the monitor's own code segment (base 0, DPL 3); innocuous instructions are copied, direct
+// branches are chained block to block, and every instruction that would misbehave at host
+// ring 3 - privileged, sensitive, I/O, segment loads, far transfers, interrupts, indirect
+// branches - calls out to the monitor, which runs it on the virtual CPU (core/emulate/).
+// %gs belongs to the monitor (the per-vCPU area); the guest's %gs is virtual.
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "bt/block.hpp"
+#include "bt/monitor_area.hpp"
+#include "bt/translator.hpp"
+#include "core/engines/engine.hpp"
+#include "core/guest_memory.hpp"
+#include "core/native/native_context.hpp"
+#include "core/native/shadow_ldt.hpp"
+
+namespace prevt {
+
+class BtEngine final : public Engine {
+public:
+    BtEngine(GuestMemory& ram, bt::Listing listing);
+    const char* name() const override { return "bt"; }
+    Exit run(VcpuState& s) override;
+    void set_single_step(bool on) override;
+    std::vector<std::pair<std::string, uint64_t>> counters() const override;
+    void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }
+
+private:
+    bt::Block& block_for(const VcpuState& s);
+    bt::Block& translate(const VcpuState& s);
+    void chain(uint32_t jump_field, bt::Block& target);
+    void invalidate_page(uint32_t page);
+    void flush();
+    bt::Block* block_at_cache(uint32_t cache) const;
+    void load_context(VcpuState& s, uint32_t cache_eip);
+    void save_context(VcpuState& s);
+    Exit signal_exit(VcpuState& s);
+
+    GuestMemory& ram_;
+    bt::MonitorArea area_;
+    bt::Listing listing_;
+    native::NativeContext ctx_{};
+    native::ShadowLdt ldt_;
+    uint16_t code_selector_, data_selector_;  // the monitor's: translated code, %gs
+    std::array<uint16_t, kSegRegCount> host_sel_{};
+    std::array<bool, kSegRegCount> dirty_{};
+    uint32_t cursor_ = bt::kCacheBase;
+    std::unordered_map<uint32_t, std::unique_ptr<bt::Block>> blocks_;  // by guest linear
+    std::map<uint32_t, bt::Block*> by_cache_;                           // by cache start
+    std::unordered_map<uint32_t, std::vector<bt::Block*>> by_page_;     // guest pages with code
+    struct Counts {
+        uint64_t translated = 0, guest_instructions = 0, rewritten = 0, cache_bytes = 0,
+                 callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,
+                 entries = 0;
+    } n_;
+};
+
+}  // namespace prevt
