@@ -8,8 +8,7 @@
 #include <string>
 
 #include "core/errors.hpp"
-
-extern "C" void prevt_bt_callout_entry();
+#include "core/native/native_context.hpp"
 
 namespace prevt::bt {
 

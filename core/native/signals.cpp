@@ -109,7 +109,14 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     const uint16_t cs = g[REG_CSGSFS] & 0xffff;
     NativeContext* ctx = prevt_active_ctx;
     const bool guest_compat = (cs & 4) != 0;  // an LDT selector: guest code
-    const bool guest_long = cs == kHostCs64 && rip < kFourGiB && ctx;
+    // The bt engine's 64-bit callout stub lives in the monitor area: a timer signal there is
+    // the monitor's business, not an escape; the stub is on its way out anyway. It still
+    // needs the guest's FS/GS bases (its %gs is the per-vCPU area): return 1 to reload them.
+    if (cs == kHostCs64 && rip >= kMonitorBase && rip < kFourGiB && sig == SIGALRM) {
+        g_timer_pending.store(true, std::memory_order_relaxed);
+        return 1;
+    }
+    const bool guest_long = cs == kHostCs64 && rip < kMonitorBase && ctx;
     // A guest `syscall` in compatibility mode (AMD hosts) enters the host kernel's 32-bit
     // fast-syscall path, which replaces the return address with the vDSO's landing pad and the
     // selectors with the host's 32-bit user ones (CS 0x23): the guest's EIP is gone. No host
@@ -118,9 +125,13 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     if (!guest_compat && !guest_long && !guest_syscall32) {
         if (sig == SIGALRM) {
             g_timer_pending.store(true, std::memory_order_relaxed);
-            auto p = reinterpret_cast<uint64_t>(prevt_enter_critical_start);
-            auto e = reinterpret_cast<uint64_t>(prevt_enter_critical_end);
-            return rip >= p && rip <= e;
+            // Code that still uses the guest's FS/GS bases: the world switch after loading
+            // them, and the bt callout entry before it saves them.
+            auto in = [rip](const char* b, const char* e) {
+                return rip >= reinterpret_cast<uint64_t>(b) && rip <= reinterpret_cast<uint64_t>(e);
+            };
+            return in(prevt_enter_critical_start, prevt_enter_critical_end) ||
+                   in(prevt_bt_callout_entry, prevt_bt_callout_entry_end);
         }
         monitor_fault(sig, rip, reinterpret_cast<uint64_t>(info->si_addr));
         return 0;

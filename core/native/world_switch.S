@@ -107,6 +107,8 @@ prevt_bt_callout_entry:
     cld                         # the C++ ABI wants DF clear; the guest's is saved above
     movl $0, 608(%rax)          # event.signal = 0: a callout, not a signal
     jmp prevt_exit_trampoline
+    .globl prevt_bt_callout_entry_end
+prevt_bt_callout_entry_end:
     .size prevt_bt_callout_entry, .-prevt_bt_callout_entry
 
     .globl prevt_signal_entry
