@@ -40,3 +40,49 @@ void CodeBuffer::push_imm(uint32_t imm) {
 }
 
 }  // namespace prevt::bt
+
+namespace prevt::bt {
+
+namespace {
+// mov %gs:off,%eax | mov %eax,%gs:off | mov %gs:off,%ebx | mov %ebx,%gs:off
+void gs_eax_load(CodeBuffer& o, uint32_t off) { o.byte(0x65), o.byte(0xa1), o.u32(off); }
+void gs_eax_store(CodeBuffer& o, uint32_t off) { o.byte(0x65), o.byte(0xa3), o.u32(off); }
+void gs_ebx_load(CodeBuffer& o, uint32_t off) { o.byte(0x65), o.byte(0x8b), o.byte(0x1d), o.u32(off); }
+void gs_ebx_store(CodeBuffer& o, uint32_t off) { o.byte(0x65), o.byte(0x89), o.byte(0x1d), o.u32(off); }
+// Flags back from %gs:kOffSaveFlags: `add $0x7f,%al` recreates OF from seto's 0/1, sahf the rest.
+void restore_flags_and_registers(CodeBuffer& o) {
+    gs_eax_load(o, kOffSaveFlags);
+    o.byte(0x04), o.byte(0x7f);  // add $0x7f,%al
+    o.byte(0x9e);                // sahf
+    gs_eax_load(o, kOffSaveEax);
+    gs_ebx_load(o, kOffSaveEbx);
+}
+}  // namespace
+
+void emit_lookup_routine(CodeBuffer& o) {
+    gs_eax_store(o, kOffSaveEax);
+    gs_ebx_store(o, kOffSaveEbx);
+    o.byte(0x9f);                            // lahf
+    o.byte(0x0f), o.byte(0x90), o.byte(0xc0);  // seto %al
+    gs_eax_store(o, kOffSaveFlags);
+    gs_eax_load(o, kOffIblTarget);
+    o.byte(0x89), o.byte(0xc3);                                  // mov %eax,%ebx
+    o.byte(0x81), o.byte(0xe3), o.u32(kIblEntries - 1);          // and $mask,%ebx
+    o.byte(0x65), o.byte(0x3b), o.byte(0x04), o.byte(0xdd), o.u32(kIblTable);  // cmp tbl(,%ebx,8),%eax
+    o.byte(0x75);                                                // jne miss
+    const size_t jne = o.bytes().size();
+    o.byte(0);
+    o.byte(0x65), o.byte(0x8b), o.byte(0x1c), o.byte(0xdd), o.u32(kIblTable + 4);  // mov tbl+4(,%ebx,8),%ebx
+    gs_ebx_store(o, kOffJumpTo);
+    restore_flags_and_registers(o);
+    o.byte(0x65), o.byte(0xff), o.byte(0x25), o.u32(kOffJumpTo);  // jmp *%gs:kOffJumpTo
+    o.at(jne) = static_cast<uint8_t>(o.bytes().size() - jne - 1);
+    gs_ebx_load(o, kOffIblTarget);  // miss: exit to the dispatcher, which fills the slot
+    gs_ebx_store(o, kOffExitEip);
+    restore_flags_and_registers(o);
+    o.store_gs(kOffExitKind, kExitDispatch);
+    o.store_gs(kOffExitLink, 0);
+    o.callout();
+}
+
+}  // namespace prevt::bt

@@ -35,6 +35,11 @@ private:
     std::vector<uint8_t> bytes_;
 };
 
+// The indirect-branch lookup routine (DynamoRIO's IBL), written once at the start of the
+// cache: the guest EIP is at %gs:kOffIblTarget; on a hit it jumps to the cached block with
+// the guest's registers and flags intact, on a miss it exits to the dispatcher.
+void emit_lookup_routine(CodeBuffer& out);
+
 // rel32 for a branch whose rel32 field is at `field` and that goes to `target`.
 inline uint32_t rel32(uint32_t field, uint32_t target) { return target - (field + 4); }
 

@@ -51,6 +51,12 @@ MonitorArea::MonitorArea() {
     memset(&v, 0, sizeof v);
     v.far_offset = kStubPage;
     v.far_selector = native::kHostCs64;
+    clear_ibl();
+}
+
+void MonitorArea::clear_ibl() {
+    uint32_t* t = ibl_table();
+    for (uint32_t i = 0; i < kIblEntries; ++i) t[2 * i] = kIblEmpty;
 }
 
 MonitorArea::~MonitorArea() {

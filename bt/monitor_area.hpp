@@ -34,9 +34,20 @@ struct VcpuArea {
     uint16_t pad0;
     uint32_t pad1;
     uint64_t save_rax;    // 24: the 64-bit stub's scratch
+    uint32_t save_eax;    // 32: the lookup routine's scratch
+    uint32_t save_ebx;    // 36
+    uint32_t save_flags;  // 40: AH = SF ZF AF PF CF (lahf), AL = OF (seto)
+    uint32_t ibl_target;  // 44: the guest EIP an indirect branch goes to
+    uint32_t jump_to;     // 48: its cache address, when the lookup hits
 };
 inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
-                          kSaveRaxOffset = 24;
+                          kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
+                          kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48;
+// The indirect-branch lookup table at %gs:kIblTable: kIblEntries pairs (guest EIP, cache
+// address), direct-mapped by the low bits of the EIP; an empty slot holds kIblEmpty.
+inline constexpr uint32_t kIblTable = 0x1000, kIblEntries = 4096, kIblEmpty = 0xffffffff;
+static_assert(offsetof(VcpuArea, jump_to) == kOffJumpTo);
+static_assert(kIblTable + kIblEntries * 8 <= kVcpuAreaSize);
 static_assert(offsetof(VcpuArea, save_rax) == kSaveRaxOffset);
 static_assert(offsetof(VcpuArea, far_offset) == kOffFarPtr);
 
@@ -50,6 +61,10 @@ public:
     // The monitor's writable view of a low address of the area.
     uint8_t* writable(uint32_t low) const { return alias_ + (low - native::kMonitorBase); }
     VcpuArea& vcpu() const { return *reinterpret_cast<VcpuArea*>(writable(kVcpuArea)); }
+    uint32_t* ibl_table() const {
+        return reinterpret_cast<uint32_t*>(writable(kVcpuArea + kIblTable));
+    }
+    void clear_ibl();
 
 private:
     int fd_ = -1;

@@ -18,8 +18,9 @@ struct PendingExit {
 
 class Builder {
 public:
-    Builder(CodeBuffer& out, uint32_t cs_base, uint32_t eip, const Listing& listing)
-        : out_(out), cs_base_(cs_base), eip_(eip), listing_(listing) {
+    Builder(CodeBuffer& out, uint32_t cs_base, uint32_t eip, uint32_t lookup,
+            const Listing& listing)
+        : out_(out), cs_base_(cs_base), eip_(eip), lookup_(lookup), listing_(listing) {
         ZydisDecoderInit(&decoder_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
         ZydisFormatterInit(&formatter_, ZYDIS_FORMATTER_STYLE_ATT);
         block_.guest_linear = cs_base + eip;
@@ -102,8 +103,45 @@ private:
                 return true;
             }
             case Treatment::kRetarget: return retarget(in, ops, bytes, next);
-            default: callout(); return false;
+            case Treatment::kLookup:
+                if (in.operand_width != 32 || in.address_width != 32) break;  // 16-bit: callout
+                return indirect(in, bytes, next);
+            default: break;
         }
+        callout();
+        return false;
+    }
+
+    // ret / jmp *r/m / call *r/m: the target guest EIP goes to %gs:kOffIblTarget, then the
+    // lookup routine finds its block. `push r/m` (FF /6) computes the same operand as
+    // `jmp r/m` (FF /4) and `call r/m` (FF /2): the ModRM reg field is all that changes.
+    bool indirect(const ZydisDecodedInstruction& in, const uint8_t* bytes, uint32_t next) {
+        ++block_.rewritten;
+        block_.map.emplace_back(out_.here(), eip_);
+        const uint8_t pop_target[] = {0x65, 0x8f, 0x05};  // popl %gs:kOffIblTarget
+        if (in.mnemonic == ZYDIS_MNEMONIC_RET) {
+            out_.raw(pop_target, sizeof pop_target);
+            out_.u32(kOffIblTarget);
+            block_.map.emplace_back(out_.here(), kInexact);
+            if (in.operand_count_visible > 0) {  // ret $n: lea n(%esp),%esp keeps the flags
+                const uint8_t lea[] = {0x8d, 0xa4, 0x24};
+                out_.raw(lea, sizeof lea);
+                out_.u32(static_cast<uint32_t>(in.raw.imm[0].value.u));
+            }
+        } else {
+            const size_t start = out_.bytes().size();
+            out_.raw(bytes, in.length);
+            out_.at(start + in.raw.modrm.offset) = static_cast<uint8_t>((bytes[in.raw.modrm.offset] & 0xc7) | (6 << 3));
+            for (unsigned i = 0; i < in.raw.prefix_count; ++i)
+                if (bytes[i] == 0x2e) out_.at(start + i) = 0x3e;
+            out_.raw(pop_target, sizeof pop_target);
+            out_.u32(kOffIblTarget);
+            if (in.mnemonic == ZYDIS_MNEMONIC_CALL) out_.push_imm(next);
+            block_.map.emplace_back(out_.here(), kInexact);
+        }
+        out_.jmp(lookup_);
+        eip_ = next;
+        return false;
     }
 
     bool retarget(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
@@ -153,7 +191,7 @@ private:
     }
 
     CodeBuffer& out_;
-    uint32_t cs_base_, eip_;
+    uint32_t cs_base_, eip_, lookup_;
     const Listing& listing_;
     ZydisDecoder decoder_;
     ZydisFormatter formatter_;
@@ -176,8 +214,8 @@ bool Block::guest_eip_at(uint32_t cache, uint32_t* eip) const {
 }
 
 Block translate_block(const CodeReader& read, uint32_t cs_base, uint32_t eip, CodeBuffer& out,
-                      const Listing& listing) {
-    return Builder(out, cs_base, eip, listing).build(read);
+                      uint32_t lookup_routine, const Listing& listing) {
+    return Builder(out, cs_base, eip, lookup_routine, listing).build(read);
 }
 
 }  // namespace prevt::bt

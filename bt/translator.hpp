@@ -22,8 +22,11 @@ using CodeReader = std::function<unsigned(uint32_t linear, uint8_t* out, unsigne
 using Listing = std::function<void(const std::string&)>;
 
 inline constexpr unsigned kMaxInstructions = 48;
+// A map entry after which the guest state is not exact (an indirect branch is under way).
+inline constexpr uint32_t kInexact = 0xffffffff;
 
+// `lookup_routine`: the cache address of the indirect-branch lookup (emit_lookup_routine).
 Block translate_block(const CodeReader& read, uint32_t cs_base, uint32_t eip, CodeBuffer& out,
-                      const Listing& listing = nullptr);
+                      uint32_t lookup_routine, const Listing& listing = nullptr);
 
 }  // namespace prevt::bt

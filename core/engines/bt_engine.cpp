@@ -49,6 +49,17 @@ BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing)
     data_selector_ = monitor_descriptor(native::kMonitorLdtFirst + 1, bt::kVcpuArea,
                                         bt::kVcpuAreaSize - 1, false, false);
     dirty_.fill(true);
+    reset_cache();
+}
+
+// An empty cache holds only the indirect-branch lookup routine.
+void BtEngine::reset_cache() {
+    bt::CodeBuffer buf(bt::kCacheBase);
+    bt::emit_lookup_routine(buf);
+    memcpy(area_.writable(bt::kCacheBase), buf.bytes().data(), buf.bytes().size());
+    lookup_routine_ = bt::kCacheBase;
+    lookup_end_ = cursor_ = buf.here();
+    area_.clear_ibl();
 }
 
 void BtEngine::set_single_step(bool on) {
@@ -67,7 +78,7 @@ void BtEngine::flush() {
     by_cache_.clear();
     for (const auto& [page, list] : by_page_) protect(page, PROT_READ | PROT_WRITE);
     by_page_.clear();
-    cursor_ = bt::kCacheBase;
+    reset_cache();
     ++n_.flushes;
 }
 
@@ -81,11 +92,11 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     if (listing_)
         listing_("in_asm: block at " + std::to_string(cs.selector) + ":" + std::to_string(s.eip));
     bt::CodeBuffer buf(cursor_);
-    bt::Block block = bt::translate_block(read, cs.base, s.eip, buf, listing_);
+    bt::Block block = bt::translate_block(read, cs.base, s.eip, buf, lookup_routine_, listing_);
     if (buf.here() > bt::kCacheEnd) {  // full: start over, then translate into the empty cache
         flush();
         buf = bt::CodeBuffer(cursor_);
-        block = bt::translate_block(read, cs.base, s.eip, buf, listing_);
+        block = bt::translate_block(read, cs.base, s.eip, buf, lookup_routine_, listing_);
     }
     memcpy(area_.writable(cursor_), buf.bytes().data(), buf.bytes().size());
     cursor_ = buf.here();
@@ -149,6 +160,7 @@ void BtEngine::invalidate_page(uint32_t page) {
     }
     by_page_.erase(page);
     protect(page, PROT_READ | PROT_WRITE);
+    area_.clear_ibl();
     ++n_.smc_invalidations;
 }
 
@@ -172,28 +184,46 @@ void BtEngine::save_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
     s.eflags = (s.eflags & ~eflags::kLiveInHardware) | (ctx_.eflags & eflags::kLiveInHardware);
     // Translated code loads no segment register: every segment load is a callout.
+    if (stepping_) s.eflags &= ~eflags::TF;  // ours, not the guest's
 }
 
 Exit BtEngine::run(VcpuState& s) {
+    bool resume_stepping = false;
     for (;;) {
-        if (!s.protected_mode() || !s.sreg(SegReg::cs).db)
-            throw GuestError("the bt engine translates 32-bit protected-mode code only (for now)");
-        bt::Block& b = block_for(s);
-        load_context(s, b.cache_start);
+        if (!resume_stepping) {
+            if (!s.protected_mode() || !s.sreg(SegReg::cs).db)
+                throw GuestError("the bt engine translates 32-bit protected-mode code only (for now)");
+            if (s.sreg(SegReg::cs).base != ibl_cs_base_) {  // the table's EIPs are per CS base
+                area_.clear_ibl();
+                ibl_cs_base_ = s.sreg(SegReg::cs).base;
+            }
+            bt::Block& b = block_for(s);
+            load_context(s, b.cache_start);
+        }
+        resume_stepping = false;
         ++n_.entries;
         prevt_enter_guest(&ctx_);
         save_context(s);
         if (ctx_.event.signal != 0) {
-            Exit x = signal_exit(s);
+            Exit x = signal_exit(s, &resume_stepping);
+            if (resume_stepping) continue;
             if (x.reason != ExitReason::kCount) return x;
             continue;
         }
+        stepping_ = false;  // a callout ends any stepping (the stub cleared TF)
         const bt::VcpuArea& v = area_.vcpu();
         s.eip = v.exit_eip;
-        if (v.exit_kind == bt::kExitDispatch) {  // a direct branch to a block not chained yet
+        if (v.exit_kind == bt::kExitDispatch) {  // a branch to a block not chained or looked up
             ++n_.dispatches;
             bt::Block& target = block_for(s);
-            if (v.exit_link) chain(v.exit_link, target);
+            if (v.exit_link) {
+                chain(v.exit_link, target);
+            } else if (s.sreg(SegReg::cs).base == ibl_cs_base_) {  // a lookup miss
+                uint32_t* slot = area_.ibl_table() + 2 * (s.eip & (bt::kIblEntries - 1));
+                slot[0] = s.eip;
+                slot[1] = target.cache_start;
+                ++n_.lookup_fills;
+            }
             if (native::g_timer_pending.load(std::memory_order_relaxed)) {
                 Exit x;
                 x.reason = ExitReason::kTimer;
@@ -210,16 +240,36 @@ Exit BtEngine::run(VcpuState& s) {
 }
 
 // A signal while translated code ran: back to the exact guest EIP, then the exit.
-Exit BtEngine::signal_exit(VcpuState& s) {
+Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     const native::HostEvent& ev = ctx_.event;
     Exit x;
     x.host_signal = ev.signal;
     bt::Block* b = block_at_cache(ctx_.eip);
-    uint32_t eip = 0;
-    if (ev.escaped || ev.lost_in_host_syscall || !b || !b->guest_eip_at(ctx_.eip, &eip))
+    uint32_t eip = bt::kInexact;
+    if (b) b->guest_eip_at(ctx_.eip, &eip);
+    const bool in_lookup = ctx_.eip >= lookup_routine_ && ctx_.eip < lookup_end_;
+    if (ev.escaped || ev.lost_in_host_syscall || (!b && !in_lookup))
         throw GuestError("signal " + std::to_string(ev.signal) + " at cache address " +
                          std::to_string(ctx_.eip) + " outside any translated block (a bt bug)");
+    if (eip == bt::kInexact) {
+        // An indirect branch is under way: the guest state has no EIP yet. A timer signal
+        // waits: step with TF to the next exact point (the lookup hit, or its callout).
+        if (ev.signal != SIGALRM && !(ev.signal == SIGTRAP && stepping_))
+            throw GuestError("signal " + std::to_string(ev.signal) +
+                             " inside an indirect-branch lookup (a bt bug)");
+        ctx_.eflags |= eflags::TF;
+        stepping_ = true;
+        ++n_.stepped;
+        *resume_stepping = true;
+        return x;
+    }
     s.eip = eip;
+    if (stepping_) {  // reached an exact point: deliver the timer exit now
+        stepping_ = false;
+        s.eflags &= ~eflags::TF;
+        x.reason = ExitReason::kTimer;
+        return x;
+    }
     auto exception = [&](uint8_t v, uint32_t error) {
         x.reason = ExitReason::kException;
         x.vector = v;
@@ -272,6 +322,8 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"exits chained", n_.chained},
             {"self-modifying-code invalidations", n_.smc_invalidations},
             {"cache flushes", n_.flushes},
+            {"lookup table fills (misses)", n_.lookup_fills},
+            {"timer signals stepped to an exact point", n_.stepped},
             {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()}};
 }
 

@@ -41,7 +41,8 @@ private:
     bt::Block* block_at_cache(uint32_t cache) const;
     void load_context(VcpuState& s, uint32_t cache_eip);
     void save_context(VcpuState& s);
-    Exit signal_exit(VcpuState& s);
+    Exit signal_exit(VcpuState& s, bool* resume_stepping);
+    void reset_cache();
 
     GuestMemory& ram_;
     bt::MonitorArea area_;
@@ -52,13 +53,16 @@ private:
     std::array<uint16_t, kSegRegCount> host_sel_{};
     std::array<bool, kSegRegCount> dirty_{};
     uint32_t cursor_ = bt::kCacheBase;
+    uint32_t lookup_routine_ = bt::kCacheBase, lookup_end_ = bt::kCacheBase;
+    uint32_t ibl_cs_base_ = 0;  // the CS base the lookup table's EIPs belong to
+    bool stepping_ = false;     // single-stepping out of an inexact point after a timer signal
     std::unordered_map<uint32_t, std::unique_ptr<bt::Block>> blocks_;  // by guest linear
     std::map<uint32_t, bt::Block*> by_cache_;                           // by cache start
     std::unordered_map<uint32_t, std::vector<bt::Block*>> by_page_;     // guest pages with code
     struct Counts {
         uint64_t translated = 0, guest_instructions = 0, rewritten = 0, cache_bytes = 0,
                  callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,
-                 entries = 0;
+                 entries = 0, lookup_fills = 0, stepped = 0;
     } n_;
 };
 

@@ -112,8 +112,10 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     // The bt engine's 64-bit callout stub lives in the monitor area: a timer signal there is
     // the monitor's business, not an escape; the stub is on its way out anyway. It still
     // needs the guest's FS/GS bases (its %gs is the per-vCPU area): return 1 to reload them.
-    if (cs == kHostCs64 && rip >= kMonitorBase && rip < kFourGiB && sig == SIGALRM) {
-        g_timer_pending.store(true, std::memory_order_relaxed);
+    if (cs == kHostCs64 && rip >= kMonitorBase && rip < kFourGiB &&
+        (sig == SIGALRM || sig == SIGTRAP)) {
+        if (sig == SIGALRM) g_timer_pending.store(true, std::memory_order_relaxed);
+        g[REG_EFL] &= ~0x100;  // a single-step that ran into a callout ends here
         return 1;
     }
     const bool guest_long = cs == kHostCs64 && rip < kMonitorBase && ctx;
