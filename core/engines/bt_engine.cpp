@@ -255,8 +255,10 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
         // An indirect branch is under way: the guest state has no EIP yet. A timer signal
         // waits: step with TF to the next exact point (the lookup hit, or its callout).
         if (ev.signal != SIGALRM && !(ev.signal == SIGTRAP && stepping_))
-            throw GuestError("signal " + std::to_string(ev.signal) +
-                             " inside an indirect-branch lookup (a bt bug)");
+            throw GuestError("signal " + std::to_string(ev.signal) + " (trap " +
+                             std::to_string(ev.trapno) + ", address " +
+                             std::to_string(ev.fault_address) + ") at cache address " +
+                             std::to_string(ctx_.eip) + " inside an indirect-branch lookup");
         ctx_.eflags |= eflags::TF;
         stepping_ = true;
         ++n_.stepped;

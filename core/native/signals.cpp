@@ -64,6 +64,16 @@ uint16_t read_es() {
     asm volatile("mov %%es, %0" : "=r"(v));
     return v;
 }
+uint16_t read_fs() {
+    uint16_t v;
+    asm volatile("mov %%fs, %0" : "=r"(v));
+    return v;
+}
+uint16_t read_gs() {
+    uint16_t v;
+    asm volatile("mov %%gs, %0" : "=r"(v));
+    return v;
+}
 
 }  // namespace
 
@@ -158,10 +168,13 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
         ctx->cs = cs;
         ctx->ss = (csgsfs >> 48) & 0xffff;
     }
-    ctx->gs = (csgsfs >> 16) & 0xffff;
-    ctx->fs = (csgsfs >> 32) & 0xffff;
-    ctx->ds = read_ds();  // not in the signal frame, and untouched by signal delivery
+    // Linux writes 0 for FS and GS in a 64-bit signal frame and has no slot for DS and ES;
+    // signal delivery leaves all four selector registers as they were (only the FS/GS bases
+    // were changed, by prevt_signal_entry), so read them live.
+    ctx->ds = read_ds();
     ctx->es = read_es();
+    ctx->fs = read_fs();
+    ctx->gs = read_gs();
     // Return into the monitor: sigreturn loads these, in 64-bit mode, on the monitor stack.
     g[REG_RIP] = reinterpret_cast<greg_t>(prevt_exit_trampoline);
     g[REG_RSP] = static_cast<greg_t>(ctx->monitor_rsp);
