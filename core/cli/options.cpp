@@ -40,7 +40,8 @@ const char* usage_text() {
        prevt --help | --version
 
 options of run:
-  --engine trap|bt|kvm   execution engine (default trap; bt and kvm are not built yet)
+  --engine trap|bt|kvm   execution engine (default trap; kvm is not built yet)
+                         bt: all guest code runs from a translation cache (contained).
                          trap: guest code runs natively at host ring 3 and privileged
                          instructions trap and are emulated. The trap engine is NOT
                          CONTAINED: a hostile guest can jump into the host's 64-bit code
@@ -50,7 +51,7 @@ options of run:
   --serial stdio|none|file:PATH
                          where COM1's output goes (default stdio)
   --stats                print exit, trap, signal and device statistics on stderr
-  --trace LIST           comma-separated: int, exec, trap, io (as QEMU's -d)
+  --trace LIST           comma-separated: int, exec (trap), trap, io, in_asm (bt) as QEMU's -d
   --trace-file PATH      write the trace there instead of stderr
   --timeout SECONDS      stop the guest after that long (exit status 124)
 
