@@ -40,6 +40,7 @@ constexpr Rule kRules[] = {
     {M(JMP), F::kIndirect, C::kControlIndirect, T::kLookup, "target guest EIP -> cache address through the jump lookup"},
     {M(CALL), F::kIndirect, C::kControlIndirect, T::kLookup, "pushes the guest return address, then the call lookup"},
     // Far transfers (Robin & Irvine: call, jmp, ret far and int n are sensitive).
+    // (Inline rewrites need guest CPL 0 and a 32-bit stack; elsewhere they are callouts.)
     {M(JMP), F::kFar, C::kControlFar, T::kCallout, "sensitive: checks against the guest's GDT at the virtual CPL"},
     {M(CALL), F::kFar, C::kControlFar, T::kCallout, "sensitive: pushes the guest's CS, not the shadow selector"},
     {M(RET), F::kFar, C::kControlFar, T::kCallout, "sensitive: pops a guest selector and checks privilege"},

@@ -59,6 +59,51 @@ void restore_flags_and_registers(CodeBuffer& o) {
 }
 }  // namespace
 
+void emit_cli(CodeBuffer& o) { o.store_gs(kOffVif, 0); }
+void emit_sti(CodeBuffer& o) { o.store_gs(kOffVif, 0x200); }
+
+// The hardware pushes IF = 1 and IOPL = 0 (host ring 3): subtract the one, add the virtual
+// bits, with lea (which leaves the flags alone).
+void emit_pushf(CodeBuffer& o) {
+    o.byte(0x9c);  // pushf
+    gs_eax_store(o, kOffSaveEax);
+    gs_ebx_store(o, kOffSaveEbx);
+    o.byte(0x8b), o.byte(0x04), o.byte(0x24);  // mov (%esp),%eax
+    gs_ebx_load(o, kOffVif);
+    o.byte(0x8d), o.byte(0x84), o.byte(0x18), o.u32(0xfffffe00);  // lea -0x200(%eax,%ebx),%eax
+    gs_ebx_load(o, kOffViopl);
+    o.byte(0x8d), o.byte(0x04), o.byte(0x18);  // lea (%eax,%ebx),%eax
+    o.byte(0x89), o.byte(0x04), o.byte(0x24);  // mov %eax,(%esp)
+    gs_eax_load(o, kOffSaveEax);
+    gs_ebx_load(o, kOffSaveEbx);
+}
+
+// IF and IOPL sit in byte 1 of the popped value: two table lookups give their EFLAGS bits.
+void emit_popf(CodeBuffer& o) {
+    gs_eax_store(o, kOffSaveEax);
+    for (uint32_t table : {kIfOfByte1, kIoplOfByte1}) {
+        o.byte(0x0f), o.byte(0xb6), o.byte(0x44), o.byte(0x24), o.byte(0x01);  // movzbl 1(%esp),%eax
+        o.byte(0x65), o.byte(0x8b), o.byte(0x04), o.byte(0x85), o.u32(table);  // mov tbl(,%eax,4),%eax
+        gs_eax_store(o, table == kIfOfByte1 ? kOffVif : kOffViopl);
+    }
+    gs_eax_load(o, kOffSaveEax);
+    o.byte(0x9d);  // popf: the arithmetic flags, DF, TF (IF and IOPL are ignored at ring 3)
+}
+
+void emit_push_selector(CodeBuffer& o, unsigned segreg) {
+    o.byte(0x65), o.byte(0xff), o.byte(0x35), o.u32(kOffVsel + 4 * segreg);  // pushl %gs:vsel
+}
+
+void emit_read_selector(CodeBuffer& o, unsigned segreg, unsigned reg, bool r16) {
+    if (r16) {
+        o.byte(0x66), o.byte(0x65), o.byte(0x8b);  // mov %gs:vsel,%r16
+    } else {
+        o.byte(0x65), o.byte(0x0f), o.byte(0xb7);  // movzwl %gs:vsel,%r32
+    }
+    o.byte(static_cast<uint8_t>(0x05 | (reg << 3)));
+    o.u32(kOffVsel + 4 * segreg);
+}
+
 void emit_lookup_routine(CodeBuffer& o) {
     gs_eax_store(o, kOffSaveEax);
     gs_ebx_store(o, kOffSaveEbx);

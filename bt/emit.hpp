@@ -40,6 +40,16 @@ private:
 // the guest's registers and flags intact, on a miss it exits to the dispatcher.
 void emit_lookup_routine(CodeBuffer& out);
 
+// The inline rewrites (VMware's "a few instructions on the virtual state"), valid at guest
+// CPL 0 with a 32-bit stack. None changes the guest's flags beyond what the instruction does.
+void emit_cli(CodeBuffer& out);
+void emit_sti(CodeBuffer& out);
+void emit_pushf(CodeBuffer& out);  // pushfd with the virtual IF and IOPL merged in
+void emit_popf(CodeBuffer& out);   // popfd, the IF and IOPL bits going to the virtual flags
+void emit_push_selector(CodeBuffer& out, unsigned segreg);  // pushl of the guest's selector
+// mov %sreg,%r32 (zero-extended) or %r16: `reg` is the register number 0-7.
+void emit_read_selector(CodeBuffer& out, unsigned segreg, unsigned reg, bool r16);
+
 // rel32 for a branch whose rel32 field is at `field` and that goes to `target`.
 inline uint32_t rel32(uint32_t field, uint32_t target) { return target - (field + 4); }
 

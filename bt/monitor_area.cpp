@@ -51,6 +51,12 @@ MonitorArea::MonitorArea() {
     memset(&v, 0, sizeof v);
     v.far_offset = kStubPage;
     v.far_selector = native::kHostCs64;
+    auto* if_table = reinterpret_cast<uint32_t*>(writable(kVcpuArea + kIfOfByte1));
+    auto* iopl_table = reinterpret_cast<uint32_t*>(writable(kVcpuArea + kIoplOfByte1));
+    for (uint32_t b = 0; b < 256; ++b) {
+        if_table[b] = (b << 8) & 0x200;
+        iopl_table[b] = (b << 8) & 0x3000;
+    }
     clear_ibl();
 }
 

@@ -18,13 +18,13 @@ struct PendingExit {
 
 class Builder {
 public:
-    Builder(CodeBuffer& out, uint32_t cs_base, uint32_t eip, uint32_t lookup,
-            const Listing& listing)
-        : out_(out), cs_base_(cs_base), eip_(eip), lookup_(lookup), listing_(listing) {
+    Builder(CodeBuffer& out, const TranslationContext& c, const Listing& listing)
+        : out_(out), context_(c), cs_base_(c.cs_base), eip_(c.eip), lookup_(c.lookup_routine),
+          listing_(listing) {
         ZydisDecoderInit(&decoder_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
         ZydisFormatterInit(&formatter_, ZYDIS_FORMATTER_STYLE_ATT);
-        block_.guest_linear = cs_base + eip;
-        block_.guest_eip = eip;
+        block_.guest_linear = c.cs_base + c.eip;
+        block_.guest_eip = c.eip;
         block_.cache_start = out.here();
     }
 
@@ -103,6 +103,10 @@ private:
                 return true;
             }
             case Treatment::kRetarget: return retarget(in, ops, bytes, next);
+            case Treatment::kInline:
+                if (!inline_rewrite(in, ops)) break;
+                eip_ = next;
+                return true;
             case Treatment::kLookup:
                 if (in.operand_width != 32 || in.address_width != 32) break;  // 16-bit: callout
                 return indirect(in, bytes, next);
@@ -110,6 +114,62 @@ private:
         }
         callout();
         return false;
+    }
+
+    // cli, sti, pushf, popf, push %sreg, mov %sreg,%reg on the virtual state in the
+    // per-vCPU area. False when the context does not allow it (then: a callout).
+    bool inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
+        const bool stack_ok = context_.cpl0 && context_.stack32 && in.operand_width == 32;
+        const uint32_t start = out_.here();
+        switch (in.mnemonic) {
+            case ZYDIS_MNEMONIC_CLI:
+                if (!context_.cpl0) return false;
+                emit_cli(out_);
+                break;
+            case ZYDIS_MNEMONIC_STI:  // no interrupt source is modelled yet: nothing pending
+                if (!context_.cpl0) return false;
+                emit_sti(out_);
+                break;
+            case ZYDIS_MNEMONIC_PUSHFD:
+                if (!stack_ok) return false;
+                emit_pushf(out_);
+                break;
+            case ZYDIS_MNEMONIC_POPFD:
+                if (!stack_ok) return false;
+                emit_popf(out_);
+                break;
+            case ZYDIS_MNEMONIC_PUSH:
+                if (!stack_ok) return false;
+                emit_push_selector(out_, segreg_index(ops[0].reg.value));
+                break;
+            case ZYDIS_MNEMONIC_MOV: {
+                const ZydisRegister dst = ops[0].reg.value;
+                const auto cls = ZydisRegisterGetClass(dst);
+                if (ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+                    (cls != ZYDIS_REGCLASS_GPR32 && cls != ZYDIS_REGCLASS_GPR16))
+                    return false;  // a memory destination: callout
+                emit_read_selector(out_, segreg_index(ops[1].reg.value),
+                                   static_cast<unsigned>(ZydisRegisterGetId(dst)),
+                                   cls == ZYDIS_REGCLASS_GPR16);
+                break;
+            }
+            default: return false;
+        }
+        block_.map.emplace_back(start, eip_);
+        ++block_.rewritten;
+        return true;
+    }
+
+    // prevt's SegReg order: es cs ss ds fs gs.
+    static unsigned segreg_index(ZydisRegister r) {
+        switch (r) {
+            case ZYDIS_REGISTER_ES: return 0;
+            case ZYDIS_REGISTER_CS: return 1;
+            case ZYDIS_REGISTER_SS: return 2;
+            case ZYDIS_REGISTER_FS: return 4;
+            case ZYDIS_REGISTER_GS: return 5;
+            default: return 3;
+        }
     }
 
     // ret / jmp *r/m / call *r/m: the target guest EIP goes to %gs:kOffIblTarget, then the
@@ -191,6 +251,7 @@ private:
     }
 
     CodeBuffer& out_;
+    TranslationContext context_;
     uint32_t cs_base_, eip_, lookup_;
     const Listing& listing_;
     ZydisDecoder decoder_;
@@ -213,9 +274,9 @@ bool Block::guest_eip_at(uint32_t cache, uint32_t* eip) const {
     return true;
 }
 
-Block translate_block(const CodeReader& read, uint32_t cs_base, uint32_t eip, CodeBuffer& out,
-                      uint32_t lookup_routine, const Listing& listing) {
-    return Builder(out, cs_base, eip, lookup_routine, listing).build(read);
+Block translate_block(const CodeReader& read, const TranslationContext& context, CodeBuffer& out,
+                      const Listing& listing) {
+    return Builder(out, context, listing).build(read);
 }
 
 }  // namespace prevt::bt

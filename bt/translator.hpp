@@ -25,8 +25,16 @@ inline constexpr unsigned kMaxInstructions = 48;
 // A map entry after which the guest state is not exact (an indirect branch is under way).
 inline constexpr uint32_t kInexact = 0xffffffff;
 
-// `lookup_routine`: the cache address of the indirect-branch lookup (emit_lookup_routine).
-Block translate_block(const CodeReader& read, uint32_t cs_base, uint32_t eip, CodeBuffer& out,
-                      uint32_t lookup_routine, const Listing& listing = nullptr);
+// What a translation depends on besides the guest's bytes (blocks are cached per context).
+struct TranslationContext {
+    uint32_t cs_base = 0;
+    uint32_t eip = 0;
+    bool cpl0 = true;      // inline cli/sti/pushf/popf need the guest at CPL 0
+    bool stack32 = true;   // ... and a 32-bit stack
+    uint32_t lookup_routine = 0;  // cache address of the indirect-branch lookup
+};
+
+Block translate_block(const CodeReader& read, const TranslationContext& context, CodeBuffer& out,
+                      const Listing& listing = nullptr);
 
 }  // namespace prevt::bt

@@ -91,18 +91,25 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     };
     if (listing_)
         listing_("in_asm: block at " + std::to_string(cs.selector) + ":" + std::to_string(s.eip));
+    bt::TranslationContext context;
+    context.cs_base = cs.base;
+    context.eip = s.eip;
+    context.cpl0 = s.cpl() == 0;
+    context.stack32 = s.sreg(SegReg::ss).db;
+    context.lookup_routine = lookup_routine_;
     bt::CodeBuffer buf(cursor_);
-    bt::Block block = bt::translate_block(read, cs.base, s.eip, buf, lookup_routine_, listing_);
+    bt::Block block = bt::translate_block(read, context, buf, listing_);
     if (buf.here() > bt::kCacheEnd) {  // full: start over, then translate into the empty cache
         flush();
         buf = bt::CodeBuffer(cursor_);
-        block = bt::translate_block(read, cs.base, s.eip, buf, lookup_routine_, listing_);
+        context.lookup_routine = lookup_routine_;
+        block = bt::translate_block(read, context, buf, listing_);
     }
     memcpy(area_.writable(cursor_), buf.bytes().data(), buf.bytes().size());
     cursor_ = buf.here();
     auto owned = std::make_unique<bt::Block>(std::move(block));
     bt::Block& b = *owned;
-    blocks_[b.guest_linear] = std::move(owned);
+    blocks_[key_of(s)] = std::move(owned);
     by_cache_[b.cache_start] = &b;
     // Self-modifying code: the guest pages holding translated code become read-only.
     for (uint32_t p = b.guest_linear & ~(kPage - 1); p < b.guest_end; p += kPage) {
@@ -117,8 +124,13 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     return b;
 }
 
+uint64_t BtEngine::key_of(const VcpuState& s) {
+    return uint64_t(s.sreg(SegReg::cs).base + s.eip) | (uint64_t(s.cpl()) << 32) |
+           (uint64_t(s.sreg(SegReg::ss).db) << 34);
+}
+
 bt::Block& BtEngine::block_for(const VcpuState& s) {
-    auto it = blocks_.find(s.sreg(SegReg::cs).base + s.eip);
+    auto it = blocks_.find(key_of(s));
     if (it != blocks_.end()) return *it->second;
     return translate(s);
 }
@@ -156,7 +168,7 @@ void BtEngine::invalidate_page(uint32_t page) {
         for (uint32_t p = b->guest_linear & ~(kPage - 1); p < b->guest_end; p += kPage)
             if (p != page) std::erase(by_page_[p], b);
         by_cache_.erase(b->cache_start);
-        blocks_.erase(b->guest_linear);  // destroys *b
+        std::erase_if(blocks_, [b](const auto& kv) { return kv.second.get() == b; });  // destroys *b
     }
     by_page_.erase(page);
     protect(page, PROT_READ | PROT_WRITE);
@@ -178,11 +190,18 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     ctx_.eip = cache_eip;
     ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;
     ctx_.guest_fpu = s.fpu.data();
+    bt::VcpuArea& v = area_.vcpu();  // the virtual state the inline rewrites use
+    v.vif = s.eflags & eflags::IF;
+    v.viopl = s.eflags & eflags::IOPL;
+    for (int i = 0; i < kSegRegCount; ++i) v.vsel[i] = s.seg[i].selector;
 }
 
 void BtEngine::save_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
     s.eflags = (s.eflags & ~eflags::kLiveInHardware) | (ctx_.eflags & eflags::kLiveInHardware);
+    const bt::VcpuArea& v = area_.vcpu();
+    s.eflags = (s.eflags & ~(eflags::IF | eflags::IOPL)) | (v.vif & eflags::IF) |
+               (v.viopl & eflags::IOPL);
     // Translated code loads no segment register: every segment load is a callout.
     if (stepping_) s.eflags &= ~eflags::TF;  // ours, not the guest's
 }
@@ -193,9 +212,11 @@ Exit BtEngine::run(VcpuState& s) {
         if (!resume_stepping) {
             if (!s.protected_mode() || !s.sreg(SegReg::cs).db)
                 throw GuestError("the bt engine translates 32-bit protected-mode code only (for now)");
-            if (s.sreg(SegReg::cs).base != ibl_cs_base_) {  // the table's EIPs are per CS base
+            // The lookup table's EIPs belong to one CS base and CPL.
+            const uint64_t context = (key_of(s) & ~0xffffffffull) | s.sreg(SegReg::cs).base;
+            if (context != ibl_context_) {
                 area_.clear_ibl();
-                ibl_cs_base_ = s.sreg(SegReg::cs).base;
+                ibl_context_ = context;
             }
             bt::Block& b = block_for(s);
             load_context(s, b.cache_start);
@@ -218,7 +239,7 @@ Exit BtEngine::run(VcpuState& s) {
             bt::Block& target = block_for(s);
             if (v.exit_link) {
                 chain(v.exit_link, target);
-            } else if (s.sreg(SegReg::cs).base == ibl_cs_base_) {  // a lookup miss
+            } else {  // a lookup miss (same context: no callout since the last entry)
                 uint32_t* slot = area_.ibl_table() + 2 * (s.eip & (bt::kIblEntries - 1));
                 slot[0] = s.eip;
                 slot[1] = target.cache_start;

@@ -35,6 +35,7 @@ public:
 private:
     bt::Block& block_for(const VcpuState& s);
     bt::Block& translate(const VcpuState& s);
+    static uint64_t key_of(const VcpuState& s);
     void chain(uint32_t jump_field, bt::Block& target);
     void invalidate_page(uint32_t page);
     void flush();
@@ -54,9 +55,10 @@ private:
     std::array<bool, kSegRegCount> dirty_{};
     uint32_t cursor_ = bt::kCacheBase;
     uint32_t lookup_routine_ = bt::kCacheBase, lookup_end_ = bt::kCacheBase;
-    uint32_t ibl_cs_base_ = 0;  // the CS base the lookup table's EIPs belong to
+    uint64_t ibl_context_ = 0;  // the CS base and CPL the lookup table's entries belong to
     bool stepping_ = false;     // single-stepping out of an inexact point after a timer signal
-    std::unordered_map<uint32_t, std::unique_ptr<bt::Block>> blocks_;  // by guest linear
+    // Blocks by guest linear address and translation context (key_of).
+    std::unordered_map<uint64_t, std::unique_ptr<bt::Block>> blocks_;
     std::map<uint32_t, bt::Block*> by_cache_;                           // by cache start
     std::unordered_map<uint32_t, std::vector<bt::Block*>> by_page_;     // guest pages with code
     struct Counts {
