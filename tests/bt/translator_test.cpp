@@ -1,0 +1,197 @@
+// The translator on byte strings: for each category of the classification table, the emitted
+// bytes are disassembled with Capstone (an independent disassembler) and must be what the
+// table promises. The map back to guest EIPs is checked too.
+#include <capstone/capstone.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bt/classify.hpp"
+#include "bt/monitor_area.hpp"
+#include "bt/translator.hpp"
+
+namespace prevt::bt {
+namespace {
+
+constexpr uint32_t kEip = 0x100000, kCache = 0xfe200000, kLookup = 0xfe100000;
+
+struct Translation {
+    Block block;
+    std::vector<uint8_t> bytes;
+    std::vector<std::string> text;  // "mnemonic operands" per instruction, from Capstone
+};
+
+Translation translate(std::vector<uint8_t> guest, bool cpl0 = true) {
+    guest.resize(guest.size() + 16, 0xf4);  // hlt after the bytes: a callout ends any block
+    const CodeReader read = [&](uint32_t linear, uint8_t* out, unsigned max) {
+        const uint32_t at = linear - kEip;
+        if (at >= guest.size()) return 0u;
+        const unsigned n = std::min<unsigned>(max, static_cast<unsigned>(guest.size() - at));
+        memcpy(out, guest.data() + at, n);
+        return n;
+    };
+    TranslationContext context;
+    context.eip = kEip;
+    context.cpl0 = cpl0;
+    context.lookup_routine = kLookup;
+    CodeBuffer buf(kCache);
+    Translation t{translate_block(read, context, buf), buf.bytes(), {}};
+    csh cs;
+    EXPECT_EQ(cs_open(CS_ARCH_X86, CS_MODE_32, &cs), CS_ERR_OK);
+    cs_insn* insn = nullptr;
+    const size_t n = cs_disasm(cs, t.bytes.data(), t.bytes.size(), kCache, 0, &insn);
+    size_t covered = 0;
+    for (size_t i = 0; i < n; ++i) {
+        std::string line = std::string(insn[i].mnemonic) + " " + insn[i].op_str;
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        t.text.push_back(line);
+        covered += insn[i].size;
+    }
+    EXPECT_EQ(covered, t.bytes.size()) << "Capstone could not decode all emitted bytes";
+    cs_free(insn, n);
+    cs_close(&cs);
+    return t;
+}
+
+bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+
+// The callout sequence: exit kind, guest EIP, no link, far jump through %gs:12.
+void expect_callout_at(const Translation& t, size_t i, uint32_t eip) {
+    ASSERT_GE(t.text.size(), i + 4);
+    EXPECT_EQ(t.text[i], "mov dword ptr gs:[0], 1");
+    char buf[64];
+    snprintf(buf, sizeof buf, "mov dword ptr gs:[4], 0x%x", eip);
+    EXPECT_EQ(t.text[i + 1], buf);
+    EXPECT_EQ(t.text[i + 2], "mov dword ptr gs:[8], 0");
+    EXPECT_EQ(t.text[i + 3], "ljmp gs:[0xc]");
+}
+
+TEST(Translator, InnocuousInstructionsAreCopiedByteForByte) {
+    const std::vector<uint8_t> code = {0x01, 0xd8, 0x8b, 0x48, 0x04, 0x0f, 0xaf, 0xc1};
+    const Translation t = translate(code);
+    ASSERT_GE(t.bytes.size(), code.size());
+    EXPECT_TRUE(std::equal(code.begin(), code.end(), t.bytes.begin()));
+    EXPECT_EQ(t.text[0], "add eax, ebx");
+    EXPECT_EQ(t.text[1], "mov ecx, dword ptr [eax + 4]");
+    EXPECT_EQ(t.text[2], "imul eax, ecx");
+    expect_callout_at(t, 3, kEip + 8);  // the hlt
+    uint32_t eip = 0;
+    ASSERT_TRUE(t.block.guest_eip_at(kCache + 2, &eip));
+    EXPECT_EQ(eip, kEip + 2);
+}
+
+TEST(Translator, CsOverrideBecomesDs) {
+    const Translation t = translate({0x2e, 0x8b, 0x00});
+    EXPECT_EQ(t.bytes[0], 0x3e) << "the guest's CS is not in hardware";
+    EXPECT_EQ(t.bytes[1], 0x8b);
+}
+
+TEST(Translator, ConditionalBranchGetsTwoChainableExits) {
+    const Translation t = translate({0x74, 0x10});  // je +0x10
+    EXPECT_TRUE(starts_with(t.text[0], "je 0x"));
+    EXPECT_TRUE(starts_with(t.text[1], "jmp 0x"));
+    ASSERT_EQ(t.block.exits.size(), 2u);
+    EXPECT_EQ(t.block.exits[0].target_eip, kEip + 0x12);
+    EXPECT_EQ(t.block.exits[1].target_eip, kEip + 2);
+    // Unchained, each exit stub records its target and link, then calls out.
+    EXPECT_EQ(t.text[2], "mov dword ptr gs:[0], 2");
+    EXPECT_EQ(t.text[5], "ljmp gs:[0xc]");
+}
+
+TEST(Translator, CallPushesTheGuestReturnAddress) {
+    const Translation t = translate({0xe8, 0x00, 0x01, 0x00, 0x00});
+    EXPECT_EQ(t.text[0], "push 0x100005");
+    EXPECT_TRUE(starts_with(t.text[1], "jmp 0x"));
+    EXPECT_EQ(t.block.exits[0].target_eip, kEip + 5 + 0x100);
+}
+
+TEST(Translator, LoopBranchesOverNearJumps) {
+    const Translation t = translate({0xe2, 0xfe});  // loop $
+    EXPECT_TRUE(starts_with(t.text[0], "loop 0x"));
+    EXPECT_TRUE(starts_with(t.text[1], "jmp 0x"));
+    EXPECT_TRUE(starts_with(t.text[2], "jmp 0x"));
+    EXPECT_TRUE(starts_with(t.text[3], "jmp 0x"));
+    EXPECT_EQ(t.block.exits[0].target_eip, kEip);
+    EXPECT_EQ(t.block.exits[1].target_eip, kEip + 2);
+}
+
+TEST(Translator, IndirectBranchesGoThroughTheLookup) {
+    Translation t = translate({0xc3});
+    EXPECT_EQ(t.text[0], "pop dword ptr gs:[0x2c]");
+    EXPECT_EQ(t.text[1], "jmp 0xfe100000");
+    t = translate({0xc2, 0x08, 0x00});  // ret $8
+    EXPECT_EQ(t.text[1], "lea esp, [esp + 8]");
+    t = translate({0xff, 0xe0});  // jmp *%eax
+    EXPECT_EQ(t.text[0], "push eax");
+    EXPECT_EQ(t.text[1], "pop dword ptr gs:[0x2c]");
+    t = translate({0xff, 0x13});  // call *(%ebx)
+    EXPECT_EQ(t.text[0], "push dword ptr [ebx]");
+    EXPECT_EQ(t.text[1], "pop dword ptr gs:[0x2c]");
+    EXPECT_EQ(t.text[2], "push 0x100002");
+    EXPECT_EQ(t.text[3], "jmp 0xfe100000");
+}
+
+TEST(Translator, InlineRewritesAtCpl0) {
+    EXPECT_EQ(translate({0xfa}).text[0], "mov dword ptr gs:[0x34], 0");
+    EXPECT_EQ(translate({0xfb}).text[0], "mov dword ptr gs:[0x34], 0x200");
+    // The guest's selectors are at %gs:0x40 + 4 * (es cs ss ds fs gs).
+    EXPECT_EQ(translate({0x0e}).text[0], "push dword ptr gs:[0x44]");
+    EXPECT_EQ(translate({0x8c, 0xc8}).text[0], "movzx eax, word ptr gs:[0x44]");
+    EXPECT_EQ(translate({0x66, 0x8c, 0xd9}).text[0], "mov cx, word ptr gs:[0x4c]");
+    const Translation pushf = translate({0x9c});
+    EXPECT_EQ(pushf.text[0], "pushfd");
+    const Translation popf = translate({0x9d});
+    EXPECT_EQ(popf.text[1], "movzx eax, byte ptr [esp + 1]");
+    EXPECT_EQ(popf.text[popf.text.size() - 5], "popfd");
+}
+
+TEST(Translator, InlineRewritesBecomeCalloutsAtCpl3) {
+    expect_callout_at(translate({0xfa}, false), 0, kEip);
+    expect_callout_at(translate({0x9c}, false), 0, kEip);
+}
+
+TEST(Translator, PrivilegedSensitiveIoAndInterruptsCallOut) {
+    const std::vector<std::vector<uint8_t>> cases = {
+        {0xec},              // in (%dx),%al
+        {0xe6, 0x80},        // out %al,$0x80
+        {0xf3, 0x6c},        // rep insb
+        {0x0f, 0x01, 0x00},  // sgdt (%eax)
+        {0x0f, 0x22, 0xc0},  // mov %eax,%cr0
+        {0x8e, 0xd8},        // mov %eax,%ds
+        {0xcd, 0x80},        // int $0x80
+        {0x0f, 0x05},        // syscall
+        {0x0f, 0x34},        // sysenter
+        {0xcf},              // iret
+        {0xea, 0, 0, 0, 0, 0x08, 0},  // ljmp $8,$0
+        {0x0f, 0x02, 0xc3},  // lar %ebx,%eax
+        {0x0f, 0xa2},        // cpuid
+        {0x65, 0x8b, 0x00},  // mov %gs:(%eax),%eax
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(testing::PrintToString(c));
+        expect_callout_at(translate(c), 0, kEip);
+    }
+}
+
+TEST(Translator, BlocksEndAtTheInstructionLimit) {
+    std::vector<uint8_t> nops(kMaxInstructions + 10, 0x90);
+    const Translation t = translate(nops);
+    EXPECT_EQ(t.block.instructions, kMaxInstructions);
+    ASSERT_EQ(t.block.exits.size(), 1u);
+    EXPECT_EQ(t.block.exits[0].target_eip, kEip + kMaxInstructions);
+}
+
+TEST(ClassificationTable, EveryRuleNamesARealMnemonicAndTheSensitiveSetIsThere) {
+    unsigned sensitive = 0;
+    for (const Rule& r : rules()) {
+        EXPECT_NE(ZydisMnemonicGetString(r.mnemonic), nullptr);
+        EXPECT_NE(r.treatment, Treatment::kCopy) << ZydisMnemonicGetString(r.mnemonic);
+        sensitive += r.category == Category::kSensitive;
+    }
+    EXPECT_GE(sensitive, 15u);  // sgdt sidt sldt str smsw pushf(d) popf(d) lar lsl verr verw ...
+}
+
+}  // namespace
+}  // namespace prevt::bt
