@@ -30,14 +30,15 @@ Segment flat(uint16_t selector, uint8_t type) {
     return s;
 }
 
-std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram, const Trace& trace) {
+std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram, const Trace& trace,
+                                    uint32_t tc_kib) {
     if (name == "trap") return std::make_unique<TrapEngine>(ram);
     if (name == "bt") {
         bt::Listing listing;
         if (trace.in_asm) listing = [out = trace.out](const std::string& line) {
             fprintf(out, "%s\n", line.c_str());
         };
-        return std::make_unique<BtEngine>(ram, listing);
+        return std::make_unique<BtEngine>(ram, listing, tc_kib * 1024);
     }
     if (name == "kvm") throw InputError("--engine kvm: the KVM engine is not built yet");
     throw InputError("--engine: unknown engine '" + name + "' (known: bt, trap, kvm)");
@@ -57,7 +58,7 @@ Machine::Machine(const MachineConfig& config)
     const MultibootBoot boot = load_multiboot(
         config.guest, ram_, config.cmdline.empty() ? config.guest : config.cmdline);
     set_boot_state(boot.entry, boot.info_phys);
-    engine_ = make_engine(config.engine, ram_, trace_);
+    engine_ = make_engine(config.engine, ram_, trace_, config.tc_kib);
     engine_->set_single_step(trace_.exec);
 }
 

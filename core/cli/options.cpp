@@ -30,6 +30,14 @@ double parse_seconds(const std::string& v) {
     return d;
 }
 
+uint32_t parse_kib(const std::string& v) {
+    char* end = nullptr;
+    const unsigned long n = strtoul(v.c_str(), &end, 10);
+    if (v.empty() || *end || n == 0 || n > (1u << 22))
+        throw InputError("--tc-size: expected a size in KiB, got '" + v + "'");
+    return static_cast<uint32_t>(n);
+}
+
 }  // namespace
 
 const char* usage_text() {
@@ -54,6 +62,7 @@ options of run:
   --trace LIST           comma-separated: int, exec (trap), trap, io, in_asm (bt) as QEMU's -d
   --trace-file PATH      write the trace there instead of stderr
   --timeout SECONDS      stop the guest after that long (exit status 124)
+  --tc-size KIB          bt: limit the translation cache (flushed when full; default ~31 MiB)
 
 exit status: (V << 1) | 1 when the guest writes V to port 0xf4 (isa-debug-exit); 0 when the
 guest powers off; 2 for bad input; 3 when the guest fails (triple fault, unsupported state);
@@ -97,6 +106,7 @@ Command parse_command_line(const std::vector<std::string>& args) {
         else if (a == "--trace") m.trace = need();
         else if (a == "--trace-file") m.trace_file = need();
         else if (a == "--timeout") m.timeout_seconds = parse_seconds(need());
+        else if (a == "--tc-size") m.tc_kib = parse_kib(need());
         else if (a == "--help" || a == "-h") c.verb = "help";
         else if (!a.empty() && a[0] == '-') throw InputError("unknown option '" + a + "'");
         else if (c.verb == "run" && m.guest.empty()) m.guest = a;

@@ -41,8 +41,14 @@ void protect(uint32_t linear_page, int prot) {
 
 }  // namespace
 
-BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing)
+BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes)
     : ram_(ram), listing_(std::move(listing)), ldt_(native::kPageZeroOffset) {
+    if (cache_bytes) {
+        if (cache_bytes < 16 * 1024 || cache_bytes > bt::kCacheEnd - bt::kCacheBase)
+            throw InputError("--tc-size: between 16 KiB and " +
+                             std::to_string((bt::kCacheEnd - bt::kCacheBase) >> 10) + " KiB");
+        cache_end_ = bt::kCacheBase + cache_bytes;
+    }
     native::AddressSpace::instance().map_flat(ram_, native::kPageZeroOffset);
     native::install_signal_handlers();
     code_selector_ = monitor_descriptor(native::kMonitorLdtFirst, 0, 0xfffff, true, true);
@@ -76,6 +82,7 @@ bt::Block* BtEngine::block_at_cache(uint32_t cache) const {
 void BtEngine::flush() {
     blocks_.clear();
     by_cache_.clear();
+    graveyard_.clear();
     for (const auto& [page, list] : by_page_) protect(page, PROT_READ | PROT_WRITE);
     by_page_.clear();
     reset_cache();
@@ -99,7 +106,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.lookup_routine = lookup_routine_;
     bt::CodeBuffer buf(cursor_);
     bt::Block block = bt::translate_block(read, context, buf, listing_);
-    if (buf.here() > bt::kCacheEnd) {  // full: start over, then translate into the empty cache
+    if (buf.here() > cache_end_) {  // full: start over, then translate into the empty cache
         flush();
         buf = bt::CodeBuffer(cursor_);
         context.lookup_routine = lookup_routine_;
@@ -167,8 +174,14 @@ void BtEngine::invalidate_page(uint32_t page) {
         }
         for (uint32_t p = b->guest_linear & ~(kPage - 1); p < b->guest_end; p += kPage)
             if (p != page) std::erase(by_page_[p], b);
-        by_cache_.erase(b->cache_start);
-        std::erase_if(blocks_, [b](const auto& kv) { return kv.second.get() == b; });  // destroys *b
+        // The block's code stays in the cache (and in by_cache_) until a flush: the store
+        // that invalidated it is still to run from there.
+        for (auto it = blocks_.begin(); it != blocks_.end(); ++it)
+            if (it->second.get() == b) {
+                graveyard_.push_back(std::move(it->second));
+                blocks_.erase(it);
+                break;
+            }
     }
     by_page_.erase(page);
     protect(page, PROT_READ | PROT_WRITE);
@@ -203,7 +216,7 @@ void BtEngine::save_context(VcpuState& s) {
     s.eflags = (s.eflags & ~(eflags::IF | eflags::IOPL)) | (v.vif & eflags::IF) |
                (v.viopl & eflags::IOPL);
     // Translated code loads no segment register: every segment load is a callout.
-    if (stepping_) s.eflags &= ~eflags::TF;  // ours, not the guest's
+    if (stepping_ || smc_stepping_) s.eflags &= ~eflags::TF;  // ours, not the guest's
 }
 
 Exit BtEngine::run(VcpuState& s) {
@@ -231,7 +244,7 @@ Exit BtEngine::run(VcpuState& s) {
             if (x.reason != ExitReason::kCount) return x;
             continue;
         }
-        stepping_ = false;  // a callout ends any stepping (the stub cleared TF)
+        stepping_ = smc_stepping_ = false;  // a callout ends any stepping (the stub cleared TF)
         const bt::VcpuArea& v = area_.vcpu();
         s.eip = v.exit_eip;
         if (v.exit_kind == bt::kExitDispatch) {  // a branch to a block not chained or looked up
@@ -275,18 +288,24 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     if (eip == bt::kInexact) {
         // An indirect branch is under way: the guest state has no EIP yet. A timer signal
         // waits: step with TF to the next exact point (the lookup hit, or its callout).
-        if (ev.signal != SIGALRM && !(ev.signal == SIGTRAP && stepping_))
+        if (ev.signal != SIGALRM && !(ev.signal == SIGTRAP && (stepping_ || smc_stepping_)))
             throw GuestError("signal " + std::to_string(ev.signal) + " (trap " +
                              std::to_string(ev.trapno) + ", address " +
                              std::to_string(ev.fault_address) + ") at cache address " +
                              std::to_string(ctx_.eip) + " inside an indirect-branch lookup");
         ctx_.eflags |= eflags::TF;
-        stepping_ = true;
+        if (!smc_stepping_) stepping_ = true;
         ++n_.stepped;
         *resume_stepping = true;
         return x;
     }
     s.eip = eip;
+    if (smc_stepping_ && ev.signal == SIGTRAP) {  // the store ran: continue from a new block
+        smc_stepping_ = false;
+        s.eflags &= ~eflags::TF;
+        x.reason = ExitReason::kCount;
+        return x;
+    }
     if (stepping_) {  // reached an exact point: deliver the timer exit now
         stepping_ = false;
         s.eflags &= ~eflags::TF;
@@ -308,8 +327,12 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                     throw GuestError("the guest touched the monitor's reserved area");
                 const uint32_t page = linear & ~(kPage - 1);
                 if ((ev.error_code & 2) && by_page_.count(page)) {
+                    // Drop the page's translations, then let the store run: one step with
+                    // TF from where it faulted (its block lives on until the next flush).
                     invalidate_page(page);
-                    x.reason = ExitReason::kCount;  // re-run the store, retranslate after it
+                    ctx_.eflags |= eflags::TF;
+                    smc_stepping_ = true;
+                    *resume_stepping = true;
                     return x;
                 }
                 if (ev.error_code & 1) {

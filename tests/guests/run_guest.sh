@@ -59,7 +59,10 @@ if [ "$engine" = qemu ]; then
         </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
     status=$?
 else
-    "$prevt" run --engine "$engine" --timeout 20 "$elf" </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
+    # NAME.ENGINE.args: extra options for that engine (e.g. a small translation cache).
+    args=()
+    [ -f "$golden_dir/$name.$engine.args" ] && read -r -a args <"$golden_dir/$name.$engine.args"
+    "$prevt" run --engine "$engine" --timeout 20 "${args[@]}" "$elf" </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
     status=$?
     if [ "$status" -eq 77 ]; then
         skip=$(grep -m1 '^prevt: skip:' "$tmp/stderr")
