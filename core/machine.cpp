@@ -34,11 +34,11 @@ std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram, c
                                     uint32_t tc_kib) {
     if (name == "trap") return std::make_unique<TrapEngine>(ram);
     if (name == "bt") {
-        bt::Listing listing;
-        if (trace.in_asm) listing = [out = trace.out](const std::string& line) {
+        const bt::Listing print = [out = trace.out](const std::string& line) {
             fprintf(out, "%s\n", line.c_str());
         };
-        return std::make_unique<BtEngine>(ram, listing, tc_kib * 1024);
+        return std::make_unique<BtEngine>(ram, trace.in_asm ? print : nullptr, tc_kib * 1024,
+                                          trace.out_asm ? print : nullptr);
     }
     if (name == "kvm") throw InputError("--engine kvm: the KVM engine is not built yet");
     throw InputError("--engine: unknown engine '" + name + "' (known: bt, trap, kvm)");

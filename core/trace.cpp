@@ -16,9 +16,10 @@ Trace Trace::parse(const std::string& list) {
         else if (item == "trap") t.traps = true;
         else if (item == "io") t.io = true;
         else if (item == "in_asm") t.in_asm = true;
+        else if (item == "out_asm") t.out_asm = true;
         else
             throw InputError("--trace: unknown item '" + item +
-                             "' (known: int, exec, trap, io, in_asm)");
+                             "' (known: int, exec, trap, io, in_asm, out_asm)");
     }
     return t;
 }

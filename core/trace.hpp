@@ -4,6 +4,7 @@
 //   trap  every instruction the monitor emulated, with the host signal that brought it
 //   io    every port access the emulator made
 //   in_asm  (bt) each guest block as it is translated, every instruction with its category
+//   out_asm (bt) the translation of each block, decoded again
 #pragma once
 
 #include <cstdio>
@@ -12,12 +13,13 @@
 namespace prevt {
 
 struct Trace {
-    bool interrupts = false, exec = false, traps = false, io = false, in_asm = false;
+    bool interrupts = false, exec = false, traps = false, io = false, in_asm = false,
+         out_asm = false;
     FILE* out = stderr;
 
     // Parses "int,exec,..."; throws InputError naming an unknown item.
     static Trace parse(const std::string& list);
-    bool any() const { return interrupts || exec || traps || io || in_asm; }
+    bool any() const { return interrupts || exec || traps || io || in_asm || out_asm; }
 };
 
 }  // namespace prevt

@@ -59,7 +59,7 @@ options of run:
   --serial stdio|none|file:PATH
                          where COM1's output goes (default stdio)
   --stats                print exit, trap, signal and device statistics on stderr
-  --trace LIST           comma-separated: int, exec (trap), trap, io, in_asm (bt) as QEMU's -d
+  --trace LIST           comma-separated: int, exec (trap), trap, io, in_asm, out_asm (bt), as QEMU's -d
   --trace-file PATH      write the trace there instead of stderr
   --timeout SECONDS      stop the guest after that long (exit status 124)
   --tc-size KIB          bt: limit the translation cache (flushed when full; default ~31 MiB)

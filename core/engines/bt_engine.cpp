@@ -41,8 +41,10 @@ void protect(uint32_t linear_page, int prot) {
 
 }  // namespace
 
-BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes)
-    : ram_(ram), listing_(std::move(listing)), ldt_(native::kPageZeroOffset) {
+BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes,
+                   bt::Listing out_asm)
+    : ram_(ram), listing_(std::move(listing)), out_asm_(std::move(out_asm)),
+      ldt_(native::kPageZeroOffset) {
     if (cache_bytes) {
         if (cache_bytes < 16 * 1024 || cache_bytes > bt::kCacheEnd - bt::kCacheBase)
             throw InputError("--tc-size: between 16 KiB and " +
@@ -96,8 +98,12 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
         while (n < max && ram_.read_bytes(linear + n, out + n, 1)) ++n;
         return n;
     };
-    if (listing_)
-        listing_("in_asm: block at " + std::to_string(cs.selector) + ":" + std::to_string(s.eip));
+    if (listing_) {
+        char head[64];
+        snprintf(head, sizeof head, "in_asm: block at %04x:%08x (CPL %u)", cs.selector, s.eip,
+                 s.cpl());
+        listing_(head);
+    }
     bt::TranslationContext context;
     context.cs_base = cs.base;
     context.eip = s.eip;
@@ -113,6 +119,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
         block = bt::translate_block(read, context, buf, listing_);
     }
     memcpy(area_.writable(cursor_), buf.bytes().data(), buf.bytes().size());
+    if (out_asm_) list_translation(buf);
     cursor_ = buf.here();
     auto owned = std::make_unique<bt::Block>(std::move(block));
     bt::Block& b = *owned;
@@ -134,6 +141,27 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
 uint64_t BtEngine::key_of(const VcpuState& s) {
     return uint64_t(s.sreg(SegReg::cs).base + s.eip) | (uint64_t(s.cpl()) << 32) |
            (uint64_t(s.sreg(SegReg::ss).db) << 34);
+}
+
+// --trace out_asm: the translation as the CPU will see it, decoded again with Zydis.
+void BtEngine::list_translation(const bt::CodeBuffer& buf) const {
+    ZydisDecoder decoder;
+    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    ZydisFormatter formatter;
+    ZydisFormatterInit(&formatter, ZYDIS_FORMATTER_STYLE_ATT);
+    const std::vector<uint8_t>& bytes = buf.bytes();
+    const uint32_t base = buf.here() - static_cast<uint32_t>(bytes.size());
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    for (size_t at = 0; at < bytes.size(); at += in.length) {
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, &bytes[at], bytes.size() - at, &in, ops)))
+            break;
+        char text[96], line[128];
+        ZydisFormatterFormatInstruction(&formatter, &in, ops, in.operand_count_visible, text,
+                                        sizeof text, base + at, nullptr);
+        snprintf(line, sizeof line, "  out_asm: %08zx  %s", base + at, text);
+        out_asm_(line);
+    }
 }
 
 bt::Block& BtEngine::block_for(const VcpuState& s) {

@@ -26,7 +26,9 @@ namespace prevt {
 class BtEngine final : public Engine {
 public:
     // `cache_bytes`: the translation cache's size limit (0: all the monitor area offers).
-    BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes = 0);
+    // `listing` receives --trace in_asm lines, `out_asm` the translations (either may be null).
+    BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes = 0,
+             bt::Listing out_asm = nullptr);
     const char* name() const override { return "bt"; }
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override;
@@ -37,6 +39,7 @@ private:
     bt::Block& block_for(const VcpuState& s);
     bt::Block& translate(const VcpuState& s);
     static uint64_t key_of(const VcpuState& s);
+    void list_translation(const bt::CodeBuffer& buf) const;
     void chain(uint32_t jump_field, bt::Block& target);
     void invalidate_page(uint32_t page);
     void flush();
@@ -48,7 +51,7 @@ private:
 
     GuestMemory& ram_;
     bt::MonitorArea area_;
-    bt::Listing listing_;
+    bt::Listing listing_, out_asm_;
     native::NativeContext ctx_{};
     native::ShadowLdt ldt_;
     uint16_t code_selector_, data_selector_;  // the monitor's: translated code, %gs
