@@ -133,7 +133,11 @@ private:
             case ZYDIS_MNEMONIC_PUSHFD:
                 if (!stack_ok) return false;
                 emit_pushf(out_);
-                break;
+                // After its first instruction (the push) the sequence is under way: inexact.
+                block_.map.emplace_back(start, eip_);
+                block_.map.emplace_back(start + 1, kInexact);
+                ++block_.rewritten;
+                return true;
             case ZYDIS_MNEMONIC_POPFD:
                 if (!stack_ok) return false;
                 emit_popf(out_);
