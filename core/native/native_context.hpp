@@ -30,7 +30,7 @@ struct NativeContext {
     uint64_t reserved[2];             // 64
     uint8_t* guest_fpu;               // 80: FXSAVE area of the guest (VcpuState::fpu)
     uint64_t pad1;                    // 88
-    alignas(16) uint8_t host_fpu[512];  // 96
+    alignas(16) uint8_t host_fpu[512];  // 96: unused since the exit resets the control words
     HostEvent event;                  // filled by the signal handler
 };
 

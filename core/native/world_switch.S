@@ -20,9 +20,8 @@ prevt_enter_guest:
     push %r15
     mov %rdi, prevt_active_ctx(%rip)
     mov %rsp, 56(%rdi)
-    fxsave64 96(%rdi)
-    mov 80(%rdi), %rax
-    fxrstor64 (%rax)
+    mov 80(%rdi), %rax          # the guest's x87/SSE state (the monitor's needs no saving:
+    fxrstor64 (%rax)            # it only needs sane control words, reset on every exit)
     movzwl 42(%rdi), %eax       # iretq frame: ss, rsp, rflags, cs, rip
     push %rax
     mov 16(%rdi), %eax
@@ -60,7 +59,9 @@ prevt_exit_trampoline:
     mov prevt_active_ctx(%rip), %rdi
     mov 80(%rdi), %rax
     fxsave64 (%rax)
-    fxrstor64 96(%rdi)
+    fninit                      # the monitor's C++ gets default x87 and SSE control words;
+    ldmxcsr prevt_default_mxcsr(%rip)  # its SSE registers are scratch to it
+    
     xor %eax, %eax
     mov %eax, %ds
     mov %eax, %es
@@ -132,5 +133,10 @@ prevt_signal_entry:
     movw 50(%rdi), %gs
 1:  ret
     .size prevt_signal_entry, .-prevt_signal_entry
+
+    .section .rodata
+    .balign 4
+prevt_default_mxcsr:
+    .long 0x1f80
 
     .section .note.GNU-stack,"",@progbits
