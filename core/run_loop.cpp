@@ -1,5 +1,7 @@
 // The run loop: one switch on the exit reason. Every exit is counted and timed; an exit the
 // loop does not know is an error, never a silent continue.
+#include <x86intrin.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -62,14 +64,14 @@ void RunLoop::raise(Event ev) {
 }
 
 void RunLoop::emulate(const Exit& x) {
-    const auto t0 = Stats::Clock::now();
+    const uint64_t t0 = Stats::ticks();
     Decoded d = decode_at(cpu_, s_.eip);
     const char* mnemonic = ZydisMnemonicGetString(d.in.mnemonic);
     if (m_.trace_.traps)
         fprintf(m_.trace_.out, "trap: %04x:%08x %-28s (%s)\n", s_.sreg(SegReg::cs).selector,
                 s_.eip, d.text().c_str(), x.host_signal ? sigabbrev_np(x.host_signal) : "callout");
     const Outcome o = execute(cpu_, d);
-    m_.stats_.instruction(mnemonic, (Stats::Clock::now() - t0).count());
+    m_.stats_.instruction(mnemonic, Stats::ticks() - t0);
     if (o == Outcome::kNotEmulated)  // the native fault was the guest's own
         return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
     if (o == Outcome::kHalt && !m_.stop_)
@@ -148,14 +150,14 @@ int RunLoop::run() {
             return kStatusTimeout;
         }
         const Exit x = m_.engine_->run(s_);
-        const auto t0 = Stats::Clock::now();
+        const uint64_t t0 = Stats::ticks();
         if (x.host_signal) m_.stats_.host_signal(x.host_signal);
         try {
             serve(x);
         } catch (const GuestFault& f) {
             raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});
         }
-        m_.stats_.exit(x.reason, (Stats::Clock::now() - t0).count());
+        m_.stats_.exit(x.reason, Stats::ticks() - t0);
     }
     native::set_guest_timer(0);
     return m_.exit_status_;

@@ -1,5 +1,6 @@
 #include "core/stats.hpp"
 
+#include <chrono>
 #include <cstring>
 
 #include "core/engines/engine.hpp"
@@ -16,15 +17,29 @@ const char* exit_reason_name(ExitReason r) {
 }
 
 namespace {
+double g_ticks_per_ns = 1;
+
+// The TSC rate, measured against CLOCK_MONOTONIC over 20 ms (only when printing).
+double measure_ticks_per_ns() {
+    const auto t0 = Stats::Clock::now();
+    const uint64_t c0 = Stats::ticks();
+    while (Stats::Clock::now() - t0 < std::chrono::milliseconds(20)) {
+    }
+    const double ns = std::chrono::duration<double, std::nano>(Stats::Clock::now() - t0).count();
+    return (Stats::ticks() - c0) / ns;
+}
+
 void row(FILE* out, const std::string& name, const Counter& c) {
-    const double us = c.count ? c.nanoseconds / 1e3 / c.count : 0;
+    const double ns = c.ticks / g_ticks_per_ns;
+    const double us = c.count ? ns / 1e3 / c.count : 0;
     fprintf(out, "  %-34s %12llu %14.3f %10.3f\n", name.c_str(),
-            static_cast<unsigned long long>(c.count), c.nanoseconds / 1e6, us);
+            static_cast<unsigned long long>(c.count), ns / 1e6, us);
 }
 }  // namespace
 
 void Stats::print(FILE* out, const Engine& engine, const devices::Bus& ports,
                   double seconds) const {
+    g_ticks_per_ns = measure_ticks_per_ns();
     fprintf(out, "prevt statistics (engine %s, %.3f s wall)\n", engine.name(), seconds);
     fprintf(out, "  %-34s %12s %14s %10s\n", "exits by reason", "count", "total ms", "us each");
     for (int i = 0; i < static_cast<int>(ExitReason::kCount); ++i)

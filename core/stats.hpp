@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <x86intrin.h>
 #include <string>
 
 #include "core/exit.hpp"
@@ -18,21 +19,26 @@ class Bus;
 }
 class Engine;
 
+// Times are kept in TSC ticks (rdtsc costs a few ns, clock_gettime ~25) and converted to
+// ns when printed, with the TSC rate measured then.
 struct Counter {
     uint64_t count = 0;
-    uint64_t nanoseconds = 0;
-    void add(uint64_t ns) {
+    uint64_t ticks = 0;
+    void add(uint64_t t) {
         ++count;
-        nanoseconds += ns;
+        ticks += t;
     }
 };
 
 class Stats {
 public:
     using Clock = std::chrono::steady_clock;
+    static uint64_t ticks() { return __rdtsc(); }
 
-    void exit(ExitReason r, uint64_t ns) { exits_[static_cast<int>(r)].add(ns); }
-    void instruction(const std::string& mnemonic, uint64_t ns) { instructions_[mnemonic].add(ns); }
+    void exit(ExitReason r, uint64_t ticks) { exits_[static_cast<int>(r)].add(ticks); }
+    void instruction(const std::string& mnemonic, uint64_t ticks) {
+        instructions_[mnemonic].add(ticks);
+    }
     void host_signal(int sig) { ++signals_[sig]; }
     void event(uint8_t vector, bool software) { ++(software ? software_ : exceptions_)[vector]; }
 
