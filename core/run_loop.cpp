@@ -66,12 +66,11 @@ void RunLoop::raise(Event ev) {
 void RunLoop::emulate(const Exit& x) {
     const uint64_t t0 = Stats::ticks();
     Decoded d = decode_at(cpu_, s_.eip);
-    const char* mnemonic = ZydisMnemonicGetString(d.in.mnemonic);
     if (m_.trace_.traps)
         fprintf(m_.trace_.out, "trap: %04x:%08x %-28s (%s)\n", s_.sreg(SegReg::cs).selector,
                 s_.eip, d.text().c_str(), x.host_signal ? sigabbrev_np(x.host_signal) : "callout");
     const Outcome o = execute(cpu_, d);
-    m_.stats_.instruction(mnemonic, Stats::ticks() - t0);
+    m_.stats_.instruction(d.in.mnemonic, Stats::ticks() - t0);
     if (o == Outcome::kNotEmulated)  // the native fault was the guest's own
         return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
     if (o == Outcome::kHalt && !m_.stop_)

@@ -1,5 +1,7 @@
 #include "core/stats.hpp"
 
+#include <Zydis/Zydis.h>
+
 #include <chrono>
 #include <cstring>
 
@@ -46,7 +48,11 @@ void Stats::print(FILE* out, const Engine& engine, const devices::Bus& ports,
         if (exits_[i].count) row(out, exit_reason_name(static_cast<ExitReason>(i)), exits_[i]);
     if (!instructions_.empty()) {
         fprintf(out, "  %-34s\n", "emulated instructions");
-        for (const auto& [name, c] : instructions_) row(out, "  " + name, c);
+        for (size_t m = 0; m < instructions_.size(); ++m)
+            if (instructions_[m].count)
+                row(out, std::string("  ") +
+                             ZydisMnemonicGetString(static_cast<ZydisMnemonic>(m)),
+                    instructions_[m]);
     }
     if (!signals_.empty()) {
         fprintf(out, "  %-34s\n", "host signals");

@@ -9,6 +9,7 @@
 #include <map>
 #include <x86intrin.h>
 #include <string>
+#include <vector>
 
 #include "core/exit.hpp"
 
@@ -36,7 +37,9 @@ public:
     static uint64_t ticks() { return __rdtsc(); }
 
     void exit(ExitReason r, uint64_t ticks) { exits_[static_cast<int>(r)].add(ticks); }
-    void instruction(const std::string& mnemonic, uint64_t ticks) {
+    // Emulated instructions by Zydis mnemonic (an index, no string work on the hot path).
+    void instruction(unsigned mnemonic, uint64_t ticks) {
+        if (mnemonic >= instructions_.size()) instructions_.resize(mnemonic + 1);
         instructions_[mnemonic].add(ticks);
     }
     void host_signal(int sig) { ++signals_[sig]; }
@@ -46,7 +49,7 @@ public:
 
 private:
     std::array<Counter, static_cast<int>(ExitReason::kCount)> exits_{};
-    std::map<std::string, Counter> instructions_;
+    std::vector<Counter> instructions_;
     std::map<int, uint64_t> signals_;
     std::map<uint8_t, uint64_t> exceptions_, software_;
 };
