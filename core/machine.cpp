@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/engines/bt_engine.hpp"
+#include "core/engines/kvm_engine.hpp"
 #include "core/engines/trap_engine.hpp"
 #include "core/errors.hpp"
 #include "core/loaders/multiboot.hpp"
@@ -40,7 +41,7 @@ std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram, c
         return std::make_unique<BtEngine>(ram, trace.in_asm ? print : nullptr, tc_kib * 1024,
                                           trace.out_asm ? print : nullptr);
     }
-    if (name == "kvm") throw InputError("--engine kvm: the KVM engine is not built yet");
+    if (name == "kvm") return std::make_unique<KvmEngine>(ram);
     throw InputError("--engine: unknown engine '" + name + "' (known: bt, trap, kvm)");
 }
 

@@ -12,6 +12,8 @@
 #include <thread>
 #include <sstream>
 
+#include "core/engines/kvm_engine.hpp"
+
 namespace prevt::cli {
 
 HostFacts probe_host() {
@@ -45,6 +47,7 @@ HostFacts probe_host() {
     if (fd >= 0) {
         f.kvm = true;
         close(fd);
+        f.kvm_cpuid = KvmEngine::host_accepts_cpuid_profile();
     }
     return f;
 }
@@ -55,6 +58,7 @@ int print_host_facts(FILE* out) {
     fprintf(out, "cpuid-faulting: %s\n", f.cpuid_faulting ? "yes" : "no");
     fprintf(out, "umip: %s\n", f.umip ? "yes" : "no");
     fprintf(out, "kvm: %s\n", f.kvm ? "yes" : "no");
+    fprintf(out, "kvm-cpuid: %s\n", f.kvm_cpuid ? "yes" : "no");
     fprintf(out, "vmx-or-svm: %s\n", f.hardware_virtualization ? "yes" : "no");
     fprintf(out, "tsc-mhz: %.0f\n", f.tsc_mhz);
     return 0;

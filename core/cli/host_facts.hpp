@@ -10,6 +10,7 @@ struct HostFacts {
     bool cpuid_faulting = false;  // arch_prctl(ARCH_SET_CPUID): cpuid traps at ring 3
     bool umip = false;            // sgdt/sidt/smsw/str/sldt at ring 3 are faked by the kernel
     bool kvm = false;             // /dev/kvm can be opened read/write
+    bool kvm_cpuid = false;       // KVM accepts prevt's CPUID profile (KVM_SET_CPUID2)
     bool hardware_virtualization = false;  // vmx or svm in /proc/cpuinfo
     std::string cpu_model;
     double tsc_mhz = 0;  // measured against CLOCK_MONOTONIC over 50 ms
