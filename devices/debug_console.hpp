@@ -1,7 +1,9 @@
-// The Bochs/QEMU debug console, port 0xe9.
-// Models: a byte written goes to the output sink; a read returns 0xe9, so that guests can
-// detect the port (as Bochs and QEMU's isa-debugcon do).
-// Missing: nothing. Ignored: the access width (the low byte is written).
+// The Bochs/QEMU debug console ("port e9 hack"), at port 0xe9. State: stable.
+// Models: Bochs' port 0xe9 and QEMU's isa-debugcon (hw/char/debugcon.c): a byte written goes to
+// the output sink; a read returns 0xe9, so that guests can detect the port before using it.
+// Missing: nothing a guest can observe.
+// Ignored: the access width; a write sends only its low byte (as QEMU), a wider read returns
+// 0xe9 zero-extended.
 #pragma once
 
 #include <cstdint>
@@ -12,13 +14,17 @@
 namespace prevt::devices {
 
 class DebugConsole final : public IoDevice {
-public:
-    explicit DebugConsole(std::function<void(uint8_t)> sink) : sink_(std::move(sink)) {}
-    std::string_view name() const override { return "debugcon"; }
-    uint32_t read(uint64_t, unsigned) override { return 0xe9; }
-    void write(uint64_t, unsigned, uint32_t value) override { sink_(static_cast<uint8_t>(value)); }
+  public:
+    static constexpr uint16_t kPort = 0xe9;
+    static constexpr uint8_t kReadback = 0xe9;
 
-private:
+    explicit DebugConsole(std::function<void(uint8_t)> sink);
+
+    std::string_view name() const override { return "debugcon"; }
+    uint32_t read(uint64_t offset, unsigned size) override;
+    void write(uint64_t offset, unsigned size, uint32_t value) override;
+
+  private:
     std::function<void(uint8_t)> sink_;
 };
 
