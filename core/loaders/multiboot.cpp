@@ -1,146 +1,182 @@
 #include "core/loaders/multiboot.hpp"
 
-#include <elf.h>
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
+#include <array>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/loaders/elf32.hpp"
 
 namespace prevt {
 
 namespace {
 
+using loaders::hex;
+using loaders::refuse;
+
+// ---- The Multiboot header (spec 3.1) ------------------------------------------------------
 constexpr uint32_t kHeaderMagic = 0x1badb002;
-constexpr uint32_t kHeaderSearch = 8192;
-constexpr uint32_t kFlagPageAlign = 1u << 0, kFlagMemInfo = 1u << 1, kFlagVideo = 1u << 2;
+constexpr size_t kHeaderSearch = 8192;  // the header lies entirely in the first 8 KiB
+constexpr size_t kHeaderSize = 12;      // magic, flags, checksum; the rest depends on flags
+constexpr size_t kNotFound = ~size_t{0};
+constexpr uint32_t kFlagModsAligned = 1u << 0, kFlagMemInfo = 1u << 1, kFlagVideoMode = 1u << 2;
+constexpr uint32_t kRequiredFlags = 0xffff;  // bits 16-31 are optional: unknown ones ignored
 
-[[noreturn]] void refuse(const std::string& path, const std::string& why) {
-    throw InputError(path + ": " + why);
+uint32_t le32(const std::vector<uint8_t>& f, size_t at) {
+    uint32_t v;
+    memcpy(&v, &f[at], 4);  // the host is x86: little-endian like the file
+    return v;
 }
 
-std::string hex(uint64_t v) {
-    char buf[24];
-    snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
-std::vector<uint8_t> read_file(const std::string& path) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) refuse(path, std::string("cannot open: ") + strerror(errno));
-    if (!S_ISREG(st.st_mode)) refuse(path, "not a regular file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) refuse(path, "cannot open for reading");
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+// The first 4-byte aligned header with the magic and a right checksum that lies entirely in
+// [0, limit), or kNotFound. `*bad_checksum` gets the first magic whose checksum is wrong.
+size_t find_header(const std::vector<uint8_t>& f, size_t limit, size_t* bad_checksum) {
+    for (size_t at = 0; at + kHeaderSize <= limit; at += 4) {
+        if (le32(f, at) != kHeaderMagic) continue;
+        if (kHeaderMagic + le32(f, at + 4) + le32(f, at + 8) == 0) return at;
+        if (bad_checksum && *bad_checksum == kNotFound) *bad_checksum = at;
+    }
+    return kNotFound;
 }
 
 void check_multiboot_header(const std::string& path, const std::vector<uint8_t>& f) {
-    const size_t end = std::min<size_t>(f.size(), kHeaderSearch);
-    for (size_t at = 0; at + 12 <= end; at += 4) {
-        uint32_t h[3];
-        memcpy(h, &f[at], sizeof h);
-        if (h[0] != kHeaderMagic) continue;
-        if (h[0] + h[1] + h[2] != 0) refuse(path, "Multiboot header checksum is wrong");
-        const uint32_t required = h[1] & 0xffff;
-        if (required & kFlagVideo) refuse(path, "Multiboot header asks for a video mode, which prevt does not provide");
-        if (required & ~(kFlagPageAlign | kFlagMemInfo | kFlagVideo))
-            refuse(path, "Multiboot header requires unknown features (flags " + hex(h[1]) + ")");
-        return;
+    size_t bad = kNotFound;
+    const size_t at = find_header(f, std::min(f.size(), kHeaderSearch), &bad);
+    if (at == kNotFound) {
+        if (bad != kNotFound)
+            refuse(path, "Multiboot header checksum is wrong (header at offset " + hex(bad) +
+                             "; magic + flags + checksum must be 0)");
+        const size_t late = find_header(f, f.size(), nullptr);
+        if (late != kNotFound)
+            refuse(path, "no Multiboot header in the first 8 KiB (the one at offset " + hex(late) +
+                             " is too far into the file)");
+        refuse(path, "no Multiboot header in the first 8 KiB");
     }
-    refuse(path, "no Multiboot header in the first 8 KiB");
+    const uint32_t flags = le32(f, at + 4);
+    if (flags & kFlagVideoMode)
+        refuse(path,
+               "the Multiboot header requires a video mode (flags bit 2), which prevt "
+               "does not support");
+    if (flags & kRequiredFlags & ~(kFlagModsAligned | kFlagMemInfo))
+        refuse(path, "the Multiboot header requires features prevt does not know (flags " +
+                         hex(flags) + ")");
 }
 
-const Elf32_Ehdr& check_elf_header(const std::string& path, const std::vector<uint8_t>& f) {
-    if (f.size() < 4 || memcmp(f.data(), ELFMAG, SELFMAG) != 0) refuse(path, "not an ELF file");
-    if (f.size() < EI_NIDENT) refuse(path, "truncated ELF header");
-    if (f[EI_CLASS] == ELFCLASS64) refuse(path, "ELF64 is not supported (Multiboot v1 needs ELF32)");
-    if (f[EI_CLASS] != ELFCLASS32) refuse(path, "unknown ELF class");
-    if (f[EI_DATA] != ELFDATA2LSB) refuse(path, "not a little-endian ELF file");
-    if (f.size() < sizeof(Elf32_Ehdr)) refuse(path, "truncated ELF header");
-    const auto& eh = *reinterpret_cast<const Elf32_Ehdr*>(f.data());
-    if (eh.e_machine != EM_386) refuse(path, "not an i386 ELF file");
-    if (eh.e_type != ET_EXEC) refuse(path, "not an executable ELF file (ET_EXEC)");
-    if (eh.e_phentsize != sizeof(Elf32_Phdr)) refuse(path, "unexpected program header size");
-    if (eh.e_phnum == 0) refuse(path, "no program headers");
-    if (uint64_t(eh.e_phoff) + uint64_t(eh.e_phnum) * sizeof(Elf32_Phdr) > f.size())
-        refuse(path, "program header table lies past the end of the file");
-    return eh;
+// ---- The information structure (spec 3.3) -------------------------------------------------
+// Layout of [kMultibootInfo, kMultibootInfoEnd): the structure, the memory map, the boot loader
+// name, then the command line up to the end of the area.
+constexpr uint32_t kInfoSize = 88;  // up to vbe_interface_len
+constexpr uint32_t kMmapOffset = 0x80, kMmapEntry = 24, kMmapEntries = 4;
+constexpr uint32_t kNameOffset = 0xe0, kCmdlineOffset = 0x100;
+constexpr char kLoaderName[] = "prevt";
+constexpr uint32_t kAreaSize = kMultibootInfoEnd - kMultibootInfo;
+constexpr size_t kMaxCmdline = kAreaSize - kCmdlineOffset - 1;  // room for the NUL
+static_assert(kInfoSize <= kMmapOffset);
+static_assert(kMmapOffset + kMmapEntries * kMmapEntry <= kNameOffset);
+static_assert(kNameOffset + sizeof kLoaderName <= kCmdlineOffset && kCmdlineOffset < kAreaSize);
+static_assert(kBootAreaStart <= kMultibootInfo);
+
+// Info flags and field offsets.
+constexpr uint32_t kInfoMem = 1u << 0, kInfoCmdline = 1u << 2, kInfoMmap = 1u << 6,
+                   kInfoLoaderName = 1u << 9;
+constexpr uint32_t kOffFlags = 0, kOffMemLower = 4, kOffMemUpper = 8, kOffCmdline = 16,
+                   kOffMmapLength = 44, kOffMmapAddr = 48, kOffLoaderName = 64;
+
+// The PC layout a BIOS reports: conventional memory up to the EBDA (639 KiB, as SeaBIOS under
+// QEMU says), the EBDA and the BIOS ROM reserved, RAM from 1 MiB on. prevt has no firmware
+// keeping the top of RAM, so RAM above 1 MiB is usable to its end.
+constexpr uint64_t kLowRamEnd = 0x9fc00, kEbdaEnd = 0xa0000, kBiosRom = 0xf0000;
+constexpr uint64_t kHighRam = 0x100000;
+constexpr uint32_t kMmapAvailable = 1, kMmapReserved = 2;
+
+void put32(std::array<uint8_t, kAreaSize>& a, uint32_t off, uint32_t v) {
+    memcpy(&a[off], &v, 4);
+}
+void put64(std::array<uint8_t, kAreaSize>& a, uint32_t off, uint64_t v) {
+    memcpy(&a[off], &v, 8);
 }
 
-// The information structure (spec 3.3): memory sizes, command line, memory map, loader name.
-uint32_t build_info(GuestMemory& mem, const std::string& cmdline) {
-    std::vector<uint8_t> area(kMultibootInfoEnd - kMultibootInfo, 0);
-    auto put32 = [&](uint32_t off, uint32_t v) { memcpy(&area[off], &v, 4); };
-    const uint64_t ram = mem.size();
-    const uint32_t mmap_off = 0x80, cmdline_off = 0x200, name_off = 0x1f0;
+void write_info(GuestMemory& mem, const std::string& cmdline) {
+    std::array<uint8_t, kAreaSize> area{};
+    const uint64_t ram = mem.size();  // GuestMemory guarantees at least 1 MiB
+    const uint64_t high = ram > kHighRam ? ram - kHighRam : 0;
     struct Region {
         uint64_t base, length;
         uint32_t type;
     };
-    const Region regions[] = {{0, 0x9fc00, 1},
-                              {0x9fc00, 0x400, 2},
-                              {0xf0000, 0x10000, 2},
-                              {0x100000, ram > 0x100000 ? ram - 0x100000 : 0, 1}};
-    uint32_t at = mmap_off;
+    const Region regions[kMmapEntries] = {{0, kLowRamEnd, kMmapAvailable},
+                                          {kLowRamEnd, kEbdaEnd - kLowRamEnd, kMmapReserved},
+                                          {kBiosRom, kHighRam - kBiosRom, kMmapReserved},
+                                          {kHighRam, high, kMmapAvailable}};
+    uint32_t at = kMmapOffset;
     for (const Region& r : regions) {
-        put32(at, 20);  // size of the entry, not counting this field
-        memcpy(&area[at + 4], &r.base, 8);
-        memcpy(&area[at + 12], &r.length, 8);
-        put32(at + 20, r.type);
-        at += 24;
+        if (r.length == 0) continue;
+        put32(area, at, kMmapEntry - 4);  // an entry's size does not count the size field
+        put64(area, at + 4, r.base);
+        put64(area, at + 12, r.length);
+        put32(area, at + 20, r.type);
+        at += kMmapEntry;
     }
-    const std::string name = "prevt";
-    memcpy(&area[name_off], name.c_str(), name.size() + 1);
-    const size_t room = area.size() - cmdline_off - 1;
-    memcpy(&area[cmdline_off], cmdline.data(), std::min(room, cmdline.size()));
-    put32(0, (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9));
-    put32(4, 639);
-    put32(8, static_cast<uint32_t>(ram > 0x100000 ? (ram - 0x100000) / 1024 : 0));
-    put32(16, kMultibootInfo + cmdline_off);
-    put32(44, at - mmap_off);
-    put32(48, kMultibootInfo + mmap_off);
-    put32(64, kMultibootInfo + name_off);
+    memcpy(&area[kNameOffset], kLoaderName, sizeof kLoaderName);
+    memcpy(&area[kCmdlineOffset], cmdline.data(), cmdline.size());  // NUL: area is zeroed
+
+    put32(area, kOffFlags, kInfoMem | kInfoCmdline | kInfoMmap | kInfoLoaderName);
+    put32(area, kOffMemLower, static_cast<uint32_t>(kLowRamEnd / 1024));
+    put32(area, kOffMemUpper, static_cast<uint32_t>(high / 1024));
+    put32(area, kOffCmdline, kMultibootInfo + kCmdlineOffset);
+    put32(area, kOffMmapLength, at - kMmapOffset);
+    put32(area, kOffMmapAddr, kMultibootInfo + kMmapOffset);
+    put32(area, kOffLoaderName, kMultibootInfo + kNameOffset);
     mem.write_bytes(kMultibootInfo, area.data(), area.size());
-    return kMultibootInfo;
+}
+
+std::string ram_size(const GuestMemory& mem) {
+    const uint64_t s = mem.size();
+    return s % (1u << 20) == 0 ? std::to_string(s >> 20) + " MiB"
+                               : std::to_string(s >> 10) + " KiB";
 }
 
 }  // namespace
 
-MultibootBoot load_multiboot(const std::string& path, GuestMemory& mem, const std::string& cmdline) {
-    const std::vector<uint8_t> f = read_file(path);
-    const Elf32_Ehdr& eh = check_elf_header(path, f);
-    check_multiboot_header(path, f);
-    MultibootBoot boot{eh.e_entry, 0, 0xffffffff, 0};
-    bool entry_loaded = false;
-    for (unsigned i = 0; i < eh.e_phnum; ++i) {
-        Elf32_Phdr ph;
-        memcpy(&ph, &f[eh.e_phoff + i * sizeof ph], sizeof ph);
-        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
-        if (ph.p_filesz > ph.p_memsz) refuse(path, "segment " + std::to_string(i) + " has p_filesz > p_memsz");
-        if (uint64_t(ph.p_offset) + ph.p_filesz > f.size())
-            refuse(path, "segment " + std::to_string(i) + " lies past the end of the file");
-        const uint64_t start = ph.p_paddr, end = start + ph.p_memsz;
-        if (!mem.contains(start, ph.p_memsz))
-            refuse(path, "segment at " + hex(start) + " (size " + hex(ph.p_memsz) +
-                             ") lies outside guest RAM (" + std::to_string(mem.size() >> 20) + " MiB)");
-        if (start < kMultibootInfoEnd && end > 0x8000)
-            refuse(path, "segment at " + hex(start) + " overlaps the boot area [0x8000, " +
-                             hex(kMultibootInfoEnd) + ")");
-        mem.write_bytes(start, &f[ph.p_offset], ph.p_filesz);
-        std::vector<uint8_t> zeros(ph.p_memsz - ph.p_filesz, 0);
-        mem.write_bytes(start + ph.p_filesz, zeros.data(), zeros.size());
-        if (eh.e_entry >= start && eh.e_entry < end) entry_loaded = true;
-        boot.kernel_start = std::min<uint32_t>(boot.kernel_start, static_cast<uint32_t>(start));
-        boot.kernel_end = std::max<uint32_t>(boot.kernel_end, static_cast<uint32_t>(end));
+MultibootBoot load_multiboot(const std::string& path, GuestMemory& mem,
+                             const std::string& cmdline) {
+    const std::vector<uint8_t> file = loaders::read_kernel_file(path);
+    const loaders::Elf32Executable exe = loaders::parse_elf32_executable(path, file);
+    check_multiboot_header(path, file);
+    if (cmdline.size() > kMaxCmdline)
+        refuse(path, "the command line has " + std::to_string(cmdline.size()) + " bytes; at most " +
+                         std::to_string(kMaxCmdline) + " fit");
+
+    MultibootBoot boot{0, kMultibootInfo, UINT32_MAX, 0};
+    bool entry_found = false;
+    for (const loaders::Elf32Segment& s : exe.loads) {
+        const uint64_t start = s.paddr, end = start + s.memsz;  // 64-bit: cannot wrap
+        const std::string what = "segment at " + hex(start) + " (size " + hex(s.memsz) + ")";
+        if (!mem.contains(start, s.memsz))
+            refuse(path, what + " lies outside guest RAM (" + ram_size(mem) + ")");
+        if (start < kMultibootInfoEnd && end > kBootAreaStart)
+            refuse(path, what + " overlaps [" + hex(kBootAreaStart) + ", " +
+                             hex(kMultibootInfoEnd) +
+                             "), where prevt puts the boot GDT and the Multiboot information");
+        // e_entry is virtual; like GRUB and QEMU, the segment holding it translates it. The
+        // unsigned difference is < memsz exactly when vaddr <= e_entry < vaddr + memsz.
+        if (!entry_found && exe.entry - s.vaddr < s.memsz) {
+            boot.entry = s.paddr + (exe.entry - s.vaddr);
+            entry_found = true;
+        }
+        boot.kernel_start = std::min(boot.kernel_start, s.paddr);
+        boot.kernel_end = std::max(boot.kernel_end, static_cast<uint32_t>(end));  // <= 3 GiB
     }
-    if (boot.kernel_end == 0) refuse(path, "no loadable segment");
-    if (!entry_loaded) refuse(path, "entry point " + hex(eh.e_entry) + " lies outside the loaded segments");
-    boot.info_phys = build_info(mem, cmdline);
+    if (!entry_found)
+        refuse(path, "entry point " + hex(exe.entry) + " lies outside the loaded segments");
+
+    for (const loaders::Elf32Segment& s : exe.loads) {
+        uint8_t* dst = mem.host(s.paddr, s.memsz);  // checked above
+        memcpy(dst, file.data() + s.offset, s.filesz);
+        memset(dst + s.filesz, 0, s.memsz - s.filesz);
+    }
+    write_info(mem, cmdline);
     return boot;
 }
 
