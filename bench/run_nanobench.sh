@@ -1,92 +1,129 @@
 #!/usr/bin/env bash
-# The comparison harness: runs the nanobenchmark guest on every prevt engine that can run here,
-# on QEMU TCG when installed (the reference), and the host floors (bench/signal_floor), REPS
-# times each, in one run; writes docs/benchmarks.md (medians with min-max).
-#   bench/run_nanobench.sh [REPS]        (after scripts/build.sh)
+# The comparison harness (one command): the nanobenchmark guest (bench/guests/nanobench.c) on
+# every prevt engine that can run here (trap, bt, kvm), on QEMU TCG and QEMU with KVM when
+# installed, and the native 32-bit reference, REPS times each in one run; then the host
+# floors (bench/signal_floor.cpp). Writes docs/benchmarks.md (medians with min-max, the host,
+# the commands), docs/benchmarks.png (gnuplot) and docs/benchmarks.dat (the chart's data).
+#   scripts/build.sh && bench/run_nanobench.sh [REPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}
 prevt=build/core/prevt
 guest=build/tests/guests/nanobench.elf
+native=build/bench/nanobench_native
 floor=build/bench/prevt_signal_floor
 out=docs/benchmarks.md
+chart=docs/benchmarks.png
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-[ -x "$prevt" ] && [ -f "$guest" ] && [ -x "$floor" ] || { echo "build first: scripts/build.sh" >&2; exit 2; }
-
-mhz=$("$prevt" host | awk '/^tsc-mhz:/ {print $2}')
-engines=(trap bt)
+for f in "$prevt" "$guest" "$native" "$floor"; do
+    [ -e "$f" ] || { echo "missing $f: run scripts/build.sh first" >&2; exit 2; }
+done
+facts=$("$prevt" host)
+mhz=$(awk '/^tsc-mhz:/ {print $2}' <<<"$facts")
+has() { grep -q "^$1: yes" <<<"$facts"; }
 qemu=$(command -v qemu-system-i386 || true)
+qemu_cmd="-nodefaults -no-reboot -m 128 -kernel $guest -serial stdio -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04"
 
-run_engine() {  # run_engine NAME -> appends "name value" lines to $tmp/NAME
-    local e=$1 i
-    for ((i = 0; i < reps; i++)); do
-        if [ "$e" = qemu ]; then
-            timeout 120 "$qemu" -nodefaults -no-reboot -m 128 -kernel "$guest" -serial stdio \
-                -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null || true
-        else
-            "$prevt" run --engine "$e" --timeout 120 "$guest" </dev/null || true
-        fi
-    done | awk -F'|' '/^BENCH\|/ {print $2, $3}' >>"$tmp/$e"
+# collect NAME REPS TIMEOUT COMMAND...: BENCH lines of every run -> $tmp/NAME ("op cycles")
+collect() {
+    local name=$1 n=$2 limit=$3 i
+    shift 3
+    : >"$tmp/$name"
+    for ((i = 0; i < n; i++)); do
+        timeout "$limit" "$@" </dev/null 2>/dev/null | awk -F'|' '/^BENCH\|/ {print $2, $3}' >>"$tmp/$name" || true
+    done
 }
-for e in "${engines[@]}"; do run_engine "$e"; done
-[ -n "$qemu" ] && run_engine qemu
+collect native "$reps" 60 "$native"
+collect trap "$reps" 120 "$prevt" run --engine trap --timeout 100 "$guest"
+collect bt "$reps" 120 "$prevt" run --engine bt --timeout 100 "$guest"
+kvm_reps=$((reps < 2 ? reps : 2))  # kvm-pvm emulates every instruction: ~25 s a run here
+has kvm && collect kvm "$kvm_reps" 120 "$prevt" run --engine kvm --timeout 100 "$guest"
+if [ -n "$qemu" ]; then
+    # shellcheck disable=SC2086
+    collect qemu "$reps" 120 "$qemu" -accel tcg $qemu_cmd
+    # shellcheck disable=SC2086
+    has kvm && collect qemukvm "$kvm_reps" 120 "$qemu" -accel kvm $qemu_cmd
+fi
 "$floor" --benchmark_repetitions="$reps" --benchmark_format=csv 2>/dev/null |
     awk -F, -v mhz="$mhz" '/_median"?,/ {gsub(/"/, "", $1); sub(/_median/, "", $1); print $1, $3 * mhz / 1000}' >"$tmp/floor"
 
-# median (min-max) of the values for one benchmark in one file
-stat() {
-    awk -v n="$2" '$1 == n {print $2}' "$tmp/$1" 2>/dev/null | sort -n |
-        awk '{v[NR] = $1} END {if (NR == 0) {print "-"; exit} m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-             printf "%.0f (%.0f-%.0f)", m, v[1], v[NR]}'
+values() { awk -v n="$2" '$1 == n {print $2}' "$tmp/$1" 2>/dev/null | sort -n; }
+median() { values "$1" "$2" | awk '{v[NR] = $1} END {if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+cell() {  # median (min-max), or "-"
+    values "$1" "$2" | awk '{v[NR] = $1} END {if (NR == 0) {print "-"; exit}
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        if (NR == 1) printf "%.0f", m; else printf "%.0f (%.0f-%.0f)", m, v[1], v[NR]}'
 }
-median() { awk -v n="$2" '$1 == n {print $2}' "$tmp/$1" | sort -n | awk '{v[NR]=$1} END {if (NR) print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-ns() { [ -n "$1" ] && awk -v c="$1" -v m="$mhz" 'BEGIN {printf "%.0f", c * 1000 / m}' || echo "-"; }
+ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' || echo "-"; }
 
+ops=(cli_sti in_port int80_iret divide_by_zero call_ret cpu_loop)
+declare -A paper=([cli_sti]="- / - / -" [in_port]="3209 / ~214 / 15826"
+    [int80_iret]="syscall: BT ~ native + 2000, VT-x ~ native" [divide_by_zero]="889 / 3223 / 1014"
+    [call_ret]="11 / 51 / 11" [cpu_loop]="-")
+kvm_label="kvm"
+has vmx-or-svm || kvm_label="kvm (kvm-pvm here: KVM's instruction emulator, not VT-x/SVM)"
 {
     echo "# Benchmarks"
     echo
-    echo "Produced by \`bench/run_nanobench.sh $reps\` on $(date -u +%Y-%m-%d). Host: $("$prevt" host | sed -n 's/^cpu: //p'),"
-    echo "TSC $mhz MHz, $(uname -sr), $(nproc) cores. Host cycles per operation, measured by the guest"
-    echo "with rdtsc (bench/guests/nanobench.c); median of $reps runs with min-max; ns at the TSC rate."
+    echo "Produced by \`bench/run_nanobench.sh $reps\` on $(date -u +%Y-%m-%d). Host: $(sed -n 's/^cpu: //p' <<<"$facts"),"
+    echo "TSC $mhz MHz, $(uname -sr), $(nproc) cores; VT-x/SVM: $(sed -n 's/^vmx-or-svm: //p' <<<"$facts"), /dev/kvm: $(sed -n 's/^kvm: //p' <<<"$facts")."
+    echo "Host cycles per operation (rdtsc in the guest; QEMU TCG's rdtsc is the host's TSC too),"
+    echo "median of $reps runs (kvm: $kvm_reps) with min-max. \`-\` = not measured (the engine stopped"
+    echo "earlier, or the operation does not exist natively)."
     echo
-    echo "| operation | trap engine, cycles | trap, ns | bt engine, cycles | bt, ns | QEMU TCG, cycles | 2006 native / VMware BT / VT-x (P4 cycles) |"
-    echo "|---|---|---|---|---|---|---|"
-    for b in cli_sti in_port int80_iret divide_by_zero call_ret cpu_loop; do
-        case $b in
-            cli_sti) paper="- / - / - (cli+sti pair)";;
-            in_port) paper="3209 / ~214 / 15826";;
-            int80_iret) paper="syscall: BT ~ native + 2000, VT-x ~ native";;
-            divide_by_zero) paper="889 / 3223 / 1014";;
-            call_ret) paper="11 / 51 / 11";;
-            cpu_loop) paper="(sieve + fib + crc, whole run)";;
-        esac
-        echo "| $b | $(stat trap $b) | $(ns "$(median trap $b)") | $(stat bt $b) | $(ns "$(median bt $b)") | $(stat qemu $b) | $paper |"
+    echo "| operation | native | trap | bt | $kvm_label | QEMU TCG | QEMU KVM | Adams & Agesen 2006: native / VMware BT / VT-x (P4 cycles) |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for op in "${ops[@]}"; do
+        echo "| $op | $(cell native "$op") | $(cell trap "$op") | $(cell bt "$op") | $(cell kvm "$op") | $(cell qemu "$op") | $(cell qemukvm "$op") | ${paper[$op]} |"
     done
+    echo
+    n=$(median native cpu_loop)
+    echo "CPU-bound workload (sieve + fib + crc, bench/guests/workload.h) relative to native: trap"
+    echo "$(ratio "$n" "$(median trap cpu_loop)")x, bt $(ratio "$n" "$(median bt cpu_loop)")x native speed; bt is"
+    echo "$(ratio "$(median qemu cpu_loop)" "$(median bt cpu_loop)")x faster than QEMU TCG."
     echo
     echo "Host floors (bench/signal_floor.cpp, Google Benchmark, same run), cycles:"
     echo
-    echo "| floor | cycles | ns |"
-    echo "|---|---|---|"
-    while read -r name cyc; do
-        echo "| $name | $(printf %.0f "$cyc") | $(ns "$cyc") |"
-    done <"$tmp/floor"
-    t=$(median trap in_port)
+    echo "| floor | cycles |"
+    echo "|---|---|"
+    while read -r name cyc; do echo "| $name | $(printf %.0f "$cyc") |"; done <"$tmp/floor"
     f=$(awk '$1 == "BareSignalTrap" {print $2}' "$tmp/floor")
-    if [ -n "$t" ] && [ -n "$f" ]; then
-        echo
-        echo "One trap-engine trap (\`in\` from port 0x80: #GP, SIGSEGV, world switch, Zydis decode,"
-        echo "emulation, iretq) costs $(awk -v t="$t" -v f="$f" 'BEGIN {printf "%.2f", t / f}')x a bare signal round trip"
-        echo "(a native \`cli\` in compatibility mode, a handler that skips it, sigreturn)."
-    fi
     echo
-    echo "Reading the table: the trap engine pays a host signal (~3.5 us) for every privileged"
-    echo "instruction, the reason binary translation exists; the bt engine pays a callout (a far"
-    echo "jump out of compatibility mode, the emulator, an iretq back: no signal, no kernel entry)."
-    echo "call/ret and the CPU loop run natively under trap and from the translation cache under"
-    echo "bt (ret through the inline lookup). QEMU TCG's rdtsc is its virtual clock, not host"
-    echo "cycles: compare its column only roughly. The native -m32 build of the CPU loop"
-    echo "(bench/guests/nanobench.c's sieve+fib+crc, gcc -O1) takes about 12.5 M cycles here."
-    echo "The kvm column arrives with the kvm engine."
+    echo "One trap-engine trap (\`in\` from port 0x80) costs $(ratio "$(median trap in_port)" "$f")x a bare signal round"
+    echo "trip (a native \`cli\` in compatibility mode, a handler that skips it, sigreturn)."
+    echo
+    echo "Commands: \`$prevt run --engine ENGINE $guest\`; \`qemu-system-i386 -accel tcg|kvm $qemu_cmd\`;"
+    echo "\`$native\`; \`$floor\`. Chart: docs/benchmarks.png (ns per operation, log scale)."
 } >"$out"
+
+# The chart: ns per operation, one cluster per operation, one bar per engine.
+{
+    echo "op native trap bt kvm qemu qemukvm"
+    for op in "${ops[@]}"; do
+        row="$op"
+        for e in native trap bt kvm qemu qemukvm; do
+            m=$(median "$e" "$op")
+            row+=" $( [ -n "$m" ] && awk -v c="$m" -v f="$mhz" 'BEGIN {printf "%.1f", c * 1000 / f}' || echo "NaN")"
+        done
+        echo "$row"
+    done
+} >docs/benchmarks.dat
+if command -v gnuplot >/dev/null; then
+    gnuplot <<GP
+set terminal pngcairo size 1000,520 font "sans,10"
+set output "$chart"
+set title "prevt nanobenchmarks on $(sed -n 's/^cpu: //p' <<<"$facts") (ns per operation, log scale)"
+set style data histogram
+set style histogram cluster gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set yrange [0.5:*]
+set ylabel "ns"
+set key outside right
+set xtics rotate by -20
+plot "docs/benchmarks.dat" using 2:xtic(1) title "native", '' using 3 title "trap", '' using 4 title "bt", \
+     '' using 5 title "$kvm_label", '' using 6 title "QEMU TCG", '' using 7 title "QEMU KVM"
+GP
+fi
 cat "$out"
