@@ -93,6 +93,23 @@ has vmx-or-svm || kvm_label="kvm (kvm-pvm here: KVM's instruction emulator, not 
     echo "One trap-engine trap (\`in\` from port 0x80) costs $(ratio "$(median trap in_port)" "$f")x a bare signal round"
     echo "trip (a native \`cli\` in compatibility mode, a handler that skips it, sigreturn)."
     echo
+    echo "## Reading it"
+    echo
+    echo "- **trap** pays a host signal (fault, kernel, handler, sigreturn: several thousand cycles)"
+    echo "  for every privileged instruction, and runs everything else natively: the 1970s design,"
+    echo "  and why it was never enough on x86 (and it cannot fix the sensitive instructions)."
+    echo "- **bt** never takes a signal for a privileged instruction: cli/sti become two stores to"
+    echo "  the per-vCPU area (VMware's result: cheaper than native), other privileged instructions"
+    echo "  a callout (a far jump out of compatibility mode and back, no kernel entry). call/ret and"
+    echo "  CPU-bound code run from the translation cache near native speed. Exceptions a guest"
+    echo "  causes (divide by zero) still cost a host signal, as they did for VMware (3223 cycles)."
+    echo "- **kvm** on this host is not hardware assistance: kvm-pvm runs a 32-bit unpaged guest in"
+    echo "  KVM's instruction emulator, so everything, even call/ret, costs thousands of cycles, and"
+    echo "  int/iret cannot run at all (\`-\`). On a VT-x/SVM host this column is the 2006 paper's"
+    echo "  VT-x column: native-speed code, expensive exits."
+    echo "- **QEMU TCG** translates everything, including privileged instructions, into its own code"
+    echo "  with no host exits: the cheapest privileged operations here, slower CPU-bound code."
+    echo
     echo "Commands: \`$prevt run --engine ENGINE $guest\`; \`qemu-system-i386 -accel tcg|kvm $qemu_cmd\`;"
     echo "\`$native\`; \`$floor\`. Chart: docs/benchmarks.png (ns per operation, log scale)."
 } >"$out"
@@ -109,21 +126,7 @@ has vmx-or-svm || kvm_label="kvm (kvm-pvm here: KVM's instruction emulator, not 
         echo "$row"
     done
 } >docs/benchmarks.dat
-if command -v gnuplot >/dev/null; then
-    gnuplot <<GP
-set terminal pngcairo size 1000,520 font "sans,10"
-set output "$chart"
-set title "prevt nanobenchmarks on $(sed -n 's/^cpu: //p' <<<"$facts") (ns per operation, log scale)"
-set style data histogram
-set style histogram cluster gap 1
-set style fill solid 0.8 border -1
-set logscale y
-set yrange [0.5:*]
-set ylabel "ns"
-set key outside right
-set xtics rotate by -20
-plot "docs/benchmarks.dat" using 2:xtic(1) title "native", '' using 3 title "trap", '' using 4 title "bt", \
-     '' using 5 title "$kvm_label", '' using 6 title "QEMU TCG", '' using 7 title "QEMU KVM"
-GP
-fi
+short_kvm="kvm"
+has vmx-or-svm || short_kvm="kvm (kvm-pvm: KVM's emulator)"
+bench/chart.sh docs/benchmarks.dat "$chart" "prevt nanobenchmarks, $(sed -n 's/^cpu: //p' <<<"$facts")" "$short_kvm"
 cat "$out"
