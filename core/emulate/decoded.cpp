@@ -1,5 +1,6 @@
 #include "core/emulate/decoded.hpp"
 
+#include <array>
 #include <cstring>
 
 namespace prevt {
@@ -25,13 +26,33 @@ Decoded decode_at(Cpu& cpu, uint32_t eip) {
         if (cs.limit - eip < 14) avail = cs.limit - eip + 1;
     }
     cpu.mem.read(cs.base + eip, d.bytes, avail, cpu.user());
-    ZydisDecoder decoder;
     const bool code32 = cpu.s.protected_mode() && cs.db;
     const bool stack32 = cpu.s.sreg(SegReg::ss).db;
+    // A small cache of decoded instructions (the same few privileged instructions are
+    // emulated over and over), keyed by linear address and mode and validated against the
+    // bytes just read, so that modified code is simply decoded again.
+    struct CacheEntry {
+        uint32_t linear = 0;
+        uint8_t mode = 0xff;
+        Decoded decoded;
+    };
+    static std::array<CacheEntry, 64> cache;
+    const uint32_t linear = cs.base + eip;
+    const uint8_t mode = static_cast<uint8_t>(code32 * 2 + stack32);
+    CacheEntry& e = cache[(linear ^ (linear >> 6)) & 63];
+    if (e.linear == linear && e.mode == mode && e.decoded.in.length <= avail &&
+        memcmp(e.decoded.bytes, d.bytes, e.decoded.in.length) == 0) {
+        e.decoded.eip = eip;
+        return e.decoded;
+    }
+    ZydisDecoder decoder;
     ZydisDecoderInit(&decoder, code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
                      stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
     if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, d.bytes, avail, &d.in, d.ops)))
         throw avail < 15 ? fault_gp(0) : fault_ud();
+    e.linear = linear;
+    e.mode = mode;
+    e.decoded = d;
     return d;
 }
 
