@@ -45,6 +45,9 @@ if [ -n "$qemu" ]; then
     # shellcheck disable=SC2086
     has kvm && collect qemukvm "$kvm_reps" 120 "$qemu" -accel kvm $qemu_cmd
 fi
+# The translator's own figures, from one bt run with --stats.
+"$prevt" run --engine bt --stats "$guest" </dev/null >/dev/null 2>"$tmp/btstats" || true
+stat_of() { awk -v k="$1" 'index($0, k) {print $NF; exit}' "$tmp/btstats"; }
 "$floor" --benchmark_repetitions="$reps" --benchmark_format=csv 2>/dev/null |
     awk -F, -v mhz="$mhz" '/_median"?,/ {gsub(/"/, "", $1); sub(/_median/, "", $1); print $1, $3 * mhz / 1000}' >"$tmp/floor"
 
@@ -82,6 +85,13 @@ has vmx-or-svm || kvm_label="kvm (kvm-pvm here: KVM's instruction emulator, not 
     echo "CPU-bound workload (sieve + fib + crc, bench/guests/workload.h) relative to native: trap"
     echo "$(ratio "$n" "$(median trap cpu_loop)")x, bt $(ratio "$n" "$(median bt cpu_loop)")x native speed; bt is"
     echo "$(ratio "$(median qemu cpu_loop)" "$(median bt cpu_loop)")x faster than QEMU TCG."
+    echo
+    gi=$(stat_of "guest instructions translated"); hi=$(stat_of "host instructions emitted")
+    tt=$(stat_of "translation time")
+    echo "Translator (one bt run of the guest, --stats): $gi guest instructions translated into $hi"
+    echo "host instructions ($(ratio "$hi" "$gi") per guest instruction, exit stubs included), at"
+    echo "$(awk -v g="$gi" -v t="$tt" -v m="$mhz" 'BEGIN {if (t > 0) printf "%.2f", g / (t / m) ; else print "-"}') million guest instructions per second of translation time"
+    echo "(including the mprotect that write-protects each newly translated page)."
     echo
     echo "Host floors (bench/signal_floor.cpp, Google Benchmark, same run), cycles:"
     echo

@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <x86intrin.h>
+
 #include <csignal>
 #include <cstring>
 #include <string>
@@ -91,7 +93,29 @@ void BtEngine::flush() {
     ++n_.flushes;
 }
 
+namespace {
+// How many instructions the translator emitted (lengths only: no operand decoding).
+uint64_t count_instructions(const std::vector<uint8_t>& bytes) {
+    ZydisDecoder decoder;
+    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    ZydisDecoderContext context;
+    ZydisDecodedInstruction in;
+    uint64_t n = 0;
+    for (size_t at = 0; at < bytes.size(); at += in.length, ++n)
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, &context, &bytes[at],
+                                                        bytes.size() - at, &in)))
+            break;
+    return n;
+}
+}  // namespace
+
 bt::Block& BtEngine::translate(const VcpuState& s) {
+    const uint64_t t0 = __rdtsc();
+    struct Timer {  // the translation time, whatever path leaves
+        uint64_t t0;
+        uint64_t& total;
+        ~Timer() { total += __rdtsc() - t0; }
+    } timer{t0, n_.translate_ticks};
     const Segment& cs = s.sreg(SegReg::cs);
     const bt::CodeReader read = [this](uint32_t linear, uint8_t* out, unsigned max) {
         unsigned n = 0;
@@ -120,6 +144,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     }
     memcpy(area_.writable(cursor_), buf.bytes().data(), buf.bytes().size());
     if (out_asm_) list_translation(buf);
+    n_.host_instructions += count_instructions(buf.bytes());
     cursor_ = buf.here();
     auto owned = std::make_unique<bt::Block>(std::move(block));
     bt::Block& b = *owned;
@@ -388,6 +413,8 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
 std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
     return {{"blocks translated", n_.translated},
             {"guest instructions translated", n_.guest_instructions},
+            {"host instructions emitted (incl. exit stubs)", n_.host_instructions},
+            {"translation time (TSC ticks)", n_.translate_ticks},
             {"instructions rewritten", n_.rewritten},
             {"translation cache bytes", n_.cache_bytes},
             {"entries into the cache", n_.entries},

@@ -71,7 +71,8 @@ private:
     struct Counts {
         uint64_t translated = 0, guest_instructions = 0, rewritten = 0, cache_bytes = 0,
                  callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,
-                 entries = 0, lookup_fills = 0, stepped = 0;
+                 entries = 0, lookup_fills = 0, stepped = 0, host_instructions = 0,
+                 translate_ticks = 0;
     } n_;
 };
 
