@@ -1,0 +1,105 @@
+// 32-bit (non-PAE) x86 paging as the guest defines it: typed page-directory and page-table
+// entries, and one walker that translates a guest-linear address the way the CPU does
+// (Intel SDM vol. 3, 4.3 and 4.6): U/S and R/W checked at both levels, CR0.WP for
+// supervisor writes, CR4.PSE for 4 MiB pages, CR4.PGE for global pages, accessed and dirty
+// bits set in the guest's tables, #PF error codes. It knows nothing of engines or of the
+// host: the shadow (issue 4) builds host mappings from what it returns.
+#pragma once
+
+#include <cstdint>
+#include <variant>
+
+namespace prevt::shadowmmu {
+
+// One 32-bit paging-structure entry (a PDE or a PTE).
+struct Entry {
+    uint32_t raw = 0;
+    static constexpr uint32_t kPresent = 1u << 0, kWritable = 1u << 1, kUser = 1u << 2,
+                              kWriteThrough = 1u << 3, kCacheDisable = 1u << 4,
+                              kAccessed = 1u << 5, kDirty = 1u << 6, kLarge = 1u << 7,
+                              kGlobal = 1u << 8;
+    bool present() const { return raw & kPresent; }
+    bool writable() const { return raw & kWritable; }
+    bool user() const { return raw & kUser; }
+    bool accessed() const { return raw & kAccessed; }
+    bool dirty() const { return raw & kDirty; }
+    bool large() const { return raw & kLarge; }  // PDE only, with CR4.PSE
+    bool global() const { return raw & kGlobal; }
+    uint32_t frame() const { return raw & 0xfffff000u; }        // 4 KiB page or page table
+    uint32_t large_frame() const { return raw & 0xffc00000u; }  // 4 MiB page
+    // Without PSE-36 (prevt does not advertise it) bits 21:13 of a 4 MiB PDE are reserved.
+    bool large_reserved_bits() const { return raw & 0x003fe000u; }
+};
+
+struct Access {
+    bool write = false;
+    bool user = false;  // CPL 3 (or an implicit supervisor access: false)
+};
+
+struct PagingControl {
+    uint32_t cr3 = 0;
+    bool wp = false;   // CR0.WP
+    bool pse = false;  // CR4.PSE
+    bool pge = false;  // CR4.PGE
+};
+
+// #PF error code bits (SDM 4.7).
+namespace pf {
+inline constexpr uint32_t P = 1u << 0, W = 1u << 1, U = 1u << 2, RSVD = 1u << 3;
+}
+
+struct Translation {
+    uint32_t physical;
+    uint32_t page_size;  // 4096 or 4 MiB
+    bool writable;       // as this access's privilege may write (WP and U/S applied)
+    bool user;           // both levels allow user access
+    bool global;
+    bool dirty;          // the leaf's D bit after this access
+};
+
+struct PageFault {
+    uint32_t linear;
+    uint32_t error_code;
+};
+
+// Memory is any type with uint32_t read32(uint32_t phys) and void write32(uint32_t, uint32_t).
+template <class Memory>
+std::variant<Translation, PageFault> walk(Memory& mem, const PagingControl& c, uint32_t linear,
+                                          Access a) {
+    const uint32_t fault_bits = (a.write ? pf::W : 0) | (a.user ? pf::U : 0);
+    const uint32_t pde_at = (c.cr3 & 0xfffff000u) + ((linear >> 22) << 2);
+    Entry pde{mem.read32(pde_at)};
+    if (!pde.present()) return PageFault{linear, fault_bits};
+    const bool large = c.pse && pde.large();
+    if (large && pde.large_reserved_bits()) return PageFault{linear, fault_bits | pf::P | pf::RSVD};
+    uint32_t pte_at = 0;
+    Entry leaf = pde;
+    if (!large) {
+        pte_at = pde.frame() + (((linear >> 12) & 0x3ff) << 2);
+        leaf = Entry{mem.read32(pte_at)};
+        if (!leaf.present()) return PageFault{linear, fault_bits};
+    }
+    const bool user_ok = pde.user() && leaf.user();
+    const bool rw_ok = pde.writable() && leaf.writable();
+    if (a.user && !user_ok) return PageFault{linear, fault_bits | pf::P};
+    if (a.write && !rw_ok && (a.user || c.wp)) return PageFault{linear, fault_bits | pf::P};
+    // The CPU sets A in every entry it used, and D in the leaf on a write.
+    if (!pde.accessed()) mem.write32(pde_at, pde.raw |= Entry::kAccessed);
+    if (!large) {
+        uint32_t want = leaf.raw | Entry::kAccessed | (a.write ? Entry::kDirty : 0);
+        if (want != leaf.raw) mem.write32(pte_at, leaf.raw = want);
+    } else if (a.write && !pde.dirty()) {
+        mem.write32(pde_at, pde.raw |= Entry::kDirty);
+        leaf = pde;
+    }
+    Translation t;
+    t.page_size = large ? (4u << 20) : 4096u;
+    t.physical = large ? leaf.large_frame() | (linear & 0x3fffffu) : leaf.frame() | (linear & 0xfffu);
+    t.user = user_ok;
+    t.writable = a.user ? rw_ok : (rw_ok || !c.wp);
+    t.global = c.pge && leaf.global();
+    t.dirty = large ? pde.dirty() : leaf.dirty();
+    return t;
+}
+
+}  // namespace prevt::shadowmmu

@@ -1,0 +1,100 @@
+// The 32-bit page-table walker on synthetic page tables: translations, 4 MiB pages, U/S and
+// R/W at both levels, CR0.WP, accessed/dirty bits, and #PF error codes as the SDM gives them.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "shadowmmu/pagetable.hpp"
+
+namespace prevt::shadowmmu {
+namespace {
+
+struct Ram {
+    std::vector<uint8_t> bytes = std::vector<uint8_t>(1 << 20, 0);
+    uint32_t read32(uint32_t at) const {
+        uint32_t v;
+        memcpy(&v, &bytes[at], 4);
+        return v;
+    }
+    void write32(uint32_t at, uint32_t v) { memcpy(&bytes[at], &v, 4); }
+};
+
+constexpr uint32_t kDir = 0x1000, kTable = 0x2000;
+constexpr uint32_t P = Entry::kPresent, W = Entry::kWritable, U = Entry::kUser;
+
+class WalkerTest : public ::testing::Test {
+protected:
+    WalkerTest() {
+        control.cr3 = kDir;
+        ram.write32(kDir + 0, kTable | P | W | U);       // 0-4 MiB through the table
+        ram.write32(kTable + 5 * 4, 0x50000 | P | W | U);  // 0x5000 -> 0x50000, user rw
+        ram.write32(kTable + 6 * 4, 0x60000 | P);          // 0x6000 -> 0x60000, supervisor ro
+        ram.write32(kTable + 7 * 4, 0x70000 | P | U);      // 0x7000 -> 0x70000, user ro
+    }
+    std::variant<Translation, PageFault> go(uint32_t linear, bool write, bool user) {
+        return walk(ram, control, linear, Access{write, user});
+    }
+    static uint32_t error(const std::variant<Translation, PageFault>& r) {
+        EXPECT_TRUE(std::holds_alternative<PageFault>(r));
+        return std::get<PageFault>(r).error_code;
+    }
+    Ram ram;
+    PagingControl control;
+};
+
+TEST_F(WalkerTest, TranslatesAndSetsAccessedThenDirty) {
+    auto r = go(0x5123, false, true);
+    ASSERT_TRUE(std::holds_alternative<Translation>(r));
+    EXPECT_EQ(std::get<Translation>(r).physical, 0x50123u);
+    EXPECT_TRUE(Entry{ram.read32(kDir)}.accessed());
+    EXPECT_TRUE(Entry{ram.read32(kTable + 20)}.accessed());
+    EXPECT_FALSE(Entry{ram.read32(kTable + 20)}.dirty());
+    r = go(0x5123, true, true);
+    EXPECT_TRUE(std::get<Translation>(r).dirty);
+    EXPECT_TRUE(Entry{ram.read32(kTable + 20)}.dirty());
+}
+
+TEST_F(WalkerTest, NotPresentFaultsHaveP0) {
+    EXPECT_EQ(error(go(0x8000, false, false)), 0u);
+    EXPECT_EQ(error(go(0x8000, true, true)), pf::W | pf::U);
+    EXPECT_EQ(error(go(0x400000, false, true)), pf::U);  // no page table at all
+}
+
+TEST_F(WalkerTest, UserCannotTouchSupervisorPages) {
+    EXPECT_EQ(error(go(0x6000, false, true)), pf::P | pf::U);
+    EXPECT_TRUE(std::holds_alternative<Translation>(go(0x6000, false, false)));
+}
+
+TEST_F(WalkerTest, WriteProtectionAndCr0Wp) {
+    EXPECT_EQ(error(go(0x7000, true, true)), pf::P | pf::W | pf::U);
+    auto r = go(0x6000, true, false);  // supervisor write to a read-only page, WP = 0: allowed
+    ASSERT_TRUE(std::holds_alternative<Translation>(r));
+    EXPECT_TRUE(std::get<Translation>(r).writable);
+    control.wp = true;
+    EXPECT_EQ(error(go(0x6000, true, false)), pf::P | pf::W);
+}
+
+TEST_F(WalkerTest, BothLevelsCount) {
+    ram.write32(kDir, kTable | P | W);  // the directory entry is supervisor-only
+    EXPECT_EQ(error(go(0x5000, false, true)), pf::P | pf::U);
+    ram.write32(kDir, kTable | P | U);  // ... or read-only
+    EXPECT_EQ(error(go(0x5000, true, true)), pf::P | pf::W | pf::U);
+}
+
+TEST_F(WalkerTest, LargePagesNeedPse) {
+    ram.write32(kDir + 4 * 2, 0x00c00000 | P | W | Entry::kLarge | Entry::kGlobal);
+    control.pse = true;
+    control.pge = true;
+    auto r = go(0x00812345, true, false);
+    ASSERT_TRUE(std::holds_alternative<Translation>(r));
+    EXPECT_EQ(std::get<Translation>(r).physical, 0x00c12345u);
+    EXPECT_EQ(std::get<Translation>(r).page_size, 4u << 20);
+    EXPECT_TRUE(std::get<Translation>(r).global);
+    EXPECT_TRUE(Entry{ram.read32(kDir + 8)}.dirty());
+    ram.write32(kDir + 8, 0x00c02000 | P | W | Entry::kLarge);  // reserved bits 21:13
+    EXPECT_EQ(error(go(0x00812345, false, false)), pf::P | pf::RSVD);
+}
+
+}  // namespace
+}  // namespace prevt::shadowmmu
