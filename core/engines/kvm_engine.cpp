@@ -1,8 +1,10 @@
 #include "core/engines/kvm_engine.hpp"
 
+#include <Zydis/Zydis.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +13,7 @@
 #include <fstream>
 #include <string>
 
+#include "core/emulate/decoded.hpp"
 #include "core/emulate/execute.hpp"
 #include "core/errors.hpp"
 #include "core/native/signals.hpp"
@@ -18,6 +21,25 @@
 namespace prevt {
 
 namespace {
+
+// <linux/kvm.h> before the 2023 uapi fix declares the variable-length tails of kvm_cpuid2
+// and kvm_msrs with __DECLARE_FLEX_ARRAY, which in C++ contains an empty struct of size 1:
+// the entries land at offset 12 instead of 8, and the ioctl numbers (they encode the size)
+// are ones the kernel does not know (EINVAL). prevt lays these out as the kernel does.
+template <class Entry, unsigned N>
+struct KvmList {
+    uint32_t n = 0, padding = 0;
+    Entry entries[N]{};
+};
+struct KvmListHeader {
+    uint32_t n, padding;
+};
+constexpr unsigned long kGetMsrs = _IOWR(KVMIO, 0x88, KvmListHeader);
+constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, KvmListHeader);
+constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, KvmListHeader);
+static_assert(kSetCpuid2 == 0x4008ae90 && kSetMsrs == 0x4008ae89 && kGetMsrs == 0xc008ae88);
+
+constexpr uint32_t kSysenterMsrs[3] = {0x174, 0x175, 0x176};  // CS, ESP, EIP
 
 bool host_has_vmx_or_svm() {
     std::ifstream cpuinfo("/proc/cpuinfo");
@@ -28,193 +50,252 @@ bool host_has_vmx_or_svm() {
     return false;
 }
 
-kvm_segment to_kvm(const Segment& g) {
-    kvm_segment k{};
-    k.base = g.base;
-    k.limit = g.limit;
-    k.selector = g.selector;
-    k.type = g.type;
-    k.present = g.present;
-    k.dpl = g.dpl;
-    k.db = g.db;
-    k.s = g.s;
-    k.g = g.g;
-    k.avl = g.avl;
-    k.unusable = !g.present;
-    return k;
-}
-
-Segment from_kvm(const kvm_segment& k) {
-    Segment g;
-    g.base = static_cast<uint32_t>(k.base);
-    g.limit = k.limit;
-    g.selector = k.selector;
-    g.type = k.type;
-    g.present = k.present && !k.unusable;
-    g.dpl = k.dpl;
-    g.db = k.db;
-    g.s = k.s;
-    g.g = k.g;
-    g.avl = k.avl;
-    return g;
+uint64_t now_ns() {
+    timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return static_cast<uint64_t>(t.tv_sec) * 1000000000u + t.tv_nsec;
 }
 
 }  // namespace
 
 KvmEngine::KvmEngine(GuestMemory& ram, bool quiet) : ram_(ram) {
+    try {
+        open_vcpu();
+        native::install_signal_handlers();  // the timer signal interrupts KVM_RUN (EINTR)
+    } catch (...) {
+        release();
+        throw;
+    }
+    set_cpuid();
+    if (!quiet) {  // never a silent wrong answer
+        const std::string diff = cpuid_profile_mismatch();
+        if (!diff.empty())
+            fprintf(stderr,
+                    "prevt: warning: under this host's KVM the guest's cpuid differs from "
+                    "prevt's profile: %s\n",
+                    diff.c_str());
+    }
+}
+
+KvmEngine::~KvmEngine() {
+    release();
+}
+
+void KvmEngine::release() {
+    if (run_) munmap(run_, run_size_);
+    run_ = nullptr;
+    for (int* fd : {&vcpu_, &vm_, &kvm_}) {
+        if (*fd >= 0) close(*fd);
+        *fd = -1;
+    }
+}
+
+void KvmEngine::open_vcpu() {
     kvm_ = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (kvm_ < 0) throw InputError(std::string("--engine kvm: /dev/kvm: ") + strerror(errno));
     if (ioctl(kvm_, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
-        throw InputError("--engine kvm: unexpected KVM API version");
+        throw InputError("--engine kvm: /dev/kvm: unexpected KVM API version");
     vm_ = ioctl(kvm_, KVM_CREATE_VM, 0);
     if (vm_ < 0) throw InputError(std::string("--engine kvm: KVM_CREATE_VM: ") + strerror(errno));
     kvm_userspace_memory_region slot{};
     slot.slot = 0;
     slot.guest_phys_addr = 0;
-    slot.memory_size = ram.size();
-    slot.userspace_addr = reinterpret_cast<uint64_t>(ram.host(0, ram.size()));
+    slot.memory_size = ram_.size();
+    slot.userspace_addr = reinterpret_cast<uint64_t>(ram_.host(0, ram_.size()));
     if (ioctl(vm_, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-        throw GuestError(std::string("KVM_SET_USER_MEMORY_REGION: ") + strerror(errno));
+        throw InputError(std::string("--engine kvm: KVM_SET_USER_MEMORY_REGION: ") +
+                         strerror(errno));
     vcpu_ = ioctl(vm_, KVM_CREATE_VCPU, 0);
-    if (vcpu_ < 0) throw GuestError(std::string("KVM_CREATE_VCPU: ") + strerror(errno));
-    run_size_ = static_cast<size_t>(ioctl(kvm_, KVM_GET_VCPU_MMAP_SIZE, 0));
+    if (vcpu_ < 0)
+        throw InputError(std::string("--engine kvm: KVM_CREATE_VCPU: ") + strerror(errno));
+    const int size = ioctl(kvm_, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (size < static_cast<int>(sizeof(kvm_run)))
+        throw InputError("--engine kvm: KVM_GET_VCPU_MMAP_SIZE failed");
+    run_size_ = static_cast<size_t>(size);
     void* p = mmap(nullptr, run_size_, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_, 0);
-    if (p == MAP_FAILED) throw GuestError("cannot map kvm_run");
+    if (p == MAP_FAILED) throw InputError("--engine kvm: cannot map kvm_run");
     run_ = static_cast<kvm_run*>(p);
+
     hardware_virtualization_ = host_has_vmx_or_svm();
-    set_cpuid();
-    if (!cpuid_set_ && !quiet)  // never a silent wrong answer
-        fprintf(stderr, "prevt: warning: this host's KVM refused prevt's CPUID profile: cpuid in "
-                        "the guest returns KVM's defaults, not prevt's i686\n");
-    native::install_signal_handlers();  // the timer signal interrupts KVM_RUN (EINTR)
+    host_kvm_ = access("/sys/module/kvm_pvm", F_OK) == 0 ? "kvm-pvm" : "KVM";
+    const int sync = ioctl(kvm_, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+    sync_regs_ = sync > 0 && (sync & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) ==
+                                 (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
+    if (sync_regs_) regs_ = &run_->s.regs.regs, sregs_ = &run_->s.regs.sregs;
+    // KVM's reset state is the base that to_kvm() completes (APIC base, CR8, ...).
+    if (ioctl(vcpu_, KVM_GET_REGS, regs_) < 0 || ioctl(vcpu_, KVM_GET_SREGS, sregs_) < 0)
+        throw InputError(std::string("--engine kvm: KVM_GET_SREGS: ") + strerror(errno));
 }
 
-KvmEngine::~KvmEngine() {
-    if (run_) munmap(run_, run_size_);
-    for (int fd : {vcpu_, vm_, kvm_})
-        if (fd >= 0) close(fd);
-}
-
-// The guest sees prevt's CPU profile on every engine (core/emulate/system.cpp): KVM's
-// supported leaves, with leaves 0 and 1 replaced by prevt's and nothing above leaf 1 kept.
+// The guest sees prevt's CPU profile on every engine (core/emulate/system.cpp). Leaves 0 and
+// 1 carry it; 0x40000000 and 0x80000000, which guests probe beyond the maximum leaf, are
+// listed with prevt's zeros, since KVM answers an unlisted leaf with the highest basic leaf.
 void KvmEngine::set_cpuid() {
-    constexpr unsigned kMax = 128;
-    alignas(kvm_cpuid2) uint8_t buf[sizeof(kvm_cpuid2) + kMax * sizeof(kvm_cpuid_entry2)] = {};
-    auto* c = reinterpret_cast<kvm_cpuid2*>(buf);
-    c->nent = kMax;
-    if (ioctl(kvm_, KVM_GET_SUPPORTED_CPUID, c) < 0) {  // kvm-pvm here: try prevt's two leaves
-        c->nent = 0;
-        for (uint32_t leaf = 0; leaf < 2; ++leaf) {
-            uint32_t r[4];
-            cpuid(leaf, 0, r);
-            kvm_cpuid_entry2& e = c->entries[c->nent++];
-            e = {};
-            e.function = leaf;
-            e.eax = r[0], e.ebx = r[1], e.ecx = r[2], e.edx = r[3];
-        }
-        cpuid_set_ = ioctl(vcpu_, KVM_SET_CPUID2, c) == 0;
-        return;
+    KvmList<kvm_cpuid_entry2, 4> list;
+    for (uint32_t leaf : {0u, 1u, 0x40000000u, 0x80000000u}) {
+        uint32_t r[4];
+        cpuid(leaf, 0, r);
+        kvm_cpuid_entry2& e = list.entries[list.n++];
+        e.function = leaf;
+        e.eax = r[0], e.ebx = r[1], e.ecx = r[2], e.edx = r[3];
     }
-    unsigned kept = 0;
-    for (unsigned i = 0; i < c->nent; ++i) {
-        kvm_cpuid_entry2 e = c->entries[i];
-        if (e.function > 1 && e.function < 0x80000000) continue;
-        if (e.function <= 1) {
-            uint32_t r[4];
-            cpuid(e.function, 0, r);
-            e.eax = r[0], e.ebx = r[1], e.ecx = r[2], e.edx = r[3];
-        } else if (e.function == 0x80000000) {
-            e.eax = 0x80000000;  // no extended leaves
-            e.ebx = e.ecx = e.edx = 0;
-        } else {
-            continue;
-        }
-        c->entries[kept++] = e;
-    }
-    c->nent = kept;
-    cpuid_set_ = ioctl(vcpu_, KVM_SET_CPUID2, c) == 0;
+    cpuid_set_ = ioctl(vcpu_, kSetCpuid2, &list) == 0;
 }
 
-bool KvmEngine::host_accepts_cpuid_profile() {
-    GuestMemory ram(2 << 20);
+// KVM_SET_CPUID2 may succeed and still not be what the guest sees: kvm-pvm answers leaf 1
+// ECX/EDX with the host's feature bits. So run `cpuid; hlt` for leaves 0 and 1 in a probe VM.
+std::string KvmEngine::cpuid_profile_mismatch() {
     try {
+        GuestMemory ram(2 << 20);
         KvmEngine probe(ram, /*quiet=*/true);
-        return probe.cpuid_set_;
-    } catch (const std::exception&) {
-        return false;
+        if (!probe.cpuid_set_) return "KVM_SET_CPUID2 refused prevt's profile";
+        constexpr uint32_t kCode = 0x1000;
+        const uint8_t code[] = {0x0f, 0xa2, 0xf4};  // cpuid; hlt
+        ram.write_bytes(kCode, code, sizeof code);
+        std::string diff;
+        for (uint32_t leaf : {0u, 1u}) {
+            VcpuState s;
+            for (Segment& seg : s.seg) {
+                seg.base = 0, seg.limit = 0xffffffff, seg.type = 3, seg.db = seg.g = true;
+                seg.selector = 0x10;
+            }
+            s.sreg(SegReg::cs).type = 0xb, s.sreg(SegReg::cs).selector = 0x08;
+            s.ldtr.present = false;
+            s.tr.type = 0xb, s.tr.s = false;
+            s.cr0 = cr0::PE | cr0::ET;
+            s.eip = kCode;
+            s.gpr[eax] = leaf;
+            s.gpr[esp] = 0x2000;
+            if (probe.run(s).reason != ExitReason::kHalt) return "the cpuid probe did not halt";
+            uint32_t want[4];
+            cpuid(leaf, 0, want);
+            const uint32_t got[4] = {s.gpr[eax], s.gpr[ebx], s.gpr[ecx], s.gpr[edx]};
+            static const char* const kRegs[4] = {"eax", "ebx", "ecx", "edx"};
+            for (int i = 0; i < 4; ++i) {
+                if (got[i] == want[i]) continue;
+                char one[64];
+                snprintf(one, sizeof one, "%sleaf %u %s is %08x, not %08x",
+                         diff.empty() ? "" : ", ", leaf, kRegs[i], got[i], want[i]);
+                diff += one;
+            }
+        }
+        return diff;
+    } catch (const std::exception& e) {
+        return e.what();
     }
 }
 
+// Writes back what changed since KVM last reported the state: the run loop (port I/O
+// results do not count: KVM completes those itself) and the emulator may have changed it.
 void KvmEngine::put_state(const VcpuState& s) {
-    kvm_sregs sr{};
-    if (ioctl(vcpu_, KVM_GET_SREGS, &sr) < 0) throw GuestError("KVM_GET_SREGS failed");
-    kvm_segment* segs[kSegRegCount] = {&sr.es, &sr.cs, &sr.ss, &sr.ds, &sr.fs, &sr.gs};
-    for (int i = 0; i < kSegRegCount; ++i) *segs[i] = to_kvm(s.seg[i]);
-    sr.ldt = to_kvm(s.ldtr);
-    if (!s.ldtr.present) sr.ldt.type = 2, sr.ldt.s = 0;
-    sr.tr = to_kvm(s.tr);
-    if (!s.tr.present) {  // VMX wants a usable busy TSS even before the guest loads one
-        sr.tr.present = 1, sr.tr.unusable = 0, sr.tr.type = 11, sr.tr.s = 0;
+    if (dirty_ || !kvm_state::same_regs(s, seen_)) {
+        kvm_state::to_kvm(s, *regs_);
+        ++regs_writes_;
+        if (sync_regs_)
+            run_->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+        else if (ioctl(vcpu_, KVM_SET_REGS, regs_) < 0)
+            throw GuestError(std::string("KVM_SET_REGS: ") + strerror(errno));
     }
-    sr.gdt.base = s.gdtr.base, sr.gdt.limit = s.gdtr.limit;
-    sr.idt.base = s.idtr.base, sr.idt.limit = s.idtr.limit;
-    sr.cr0 = s.cr0, sr.cr2 = s.cr2, sr.cr3 = s.cr3, sr.cr4 = s.cr4;
-    sr.efer = 0;
-    if (ioctl(vcpu_, KVM_SET_SREGS, &sr) < 0)
-        throw GuestError(std::string("KVM_SET_SREGS: ") + strerror(errno));
-    kvm_regs r{};
-    r.rax = s.gpr[eax], r.rcx = s.gpr[ecx], r.rdx = s.gpr[edx], r.rbx = s.gpr[ebx];
-    r.rsp = s.gpr[esp], r.rbp = s.gpr[ebp], r.rsi = s.gpr[esi], r.rdi = s.gpr[edi];
-    r.rip = s.eip;
-    r.rflags = s.eflags | eflags::kFixed1;
-    if (ioctl(vcpu_, KVM_SET_REGS, &r) < 0) throw GuestError("KVM_SET_REGS failed");
-    alignas(kvm_msrs) uint8_t buf[sizeof(kvm_msrs) + 3 * sizeof(kvm_msr_entry)] = {};
-    auto* m = reinterpret_cast<kvm_msrs*>(buf);
-    m->nmsrs = 3;
-    const uint32_t values[3] = {s.msr.sysenter_cs, s.msr.sysenter_esp, s.msr.sysenter_eip};
-    for (int i = 0; i < 3; ++i) {
-        m->entries[i].index = 0x174 + i;
-        m->entries[i].data = values[i];
+    if (dirty_ || !kvm_state::same_sregs(s, seen_)) {
+        kvm_state::to_kvm(s, *sregs_);
+        ++sregs_writes_;
+        if (sync_regs_)
+            run_->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
+        else if (ioctl(vcpu_, KVM_SET_SREGS, sregs_) < 0)
+            throw GuestError(std::string("KVM_SET_SREGS: ") + strerror(errno));
     }
-    ioctl(vcpu_, KVM_SET_MSRS, m);
+    dirty_ = false;
+    const Msrs& m = s.msr;
+    if (msrs_dirty_ || m.sysenter_cs != msr_seen_.sysenter_cs ||
+        m.sysenter_esp != msr_seen_.sysenter_esp || m.sysenter_eip != msr_seen_.sysenter_eip) {
+        KvmList<kvm_msr_entry, 3> list;
+        const uint32_t values[3] = {m.sysenter_cs, m.sysenter_esp, m.sysenter_eip};
+        for (uint32_t v : values) {
+            list.entries[list.n].index = kSysenterMsrs[list.n];
+            list.entries[list.n++].data = v;
+        }
+        if (ioctl(vcpu_, kSetMsrs, &list) != 3)
+            throw GuestError(std::string("KVM_SET_MSRS (SYSENTER): ") + strerror(errno));
+        ++msr_writes_;
+        msr_seen_ = m;
+        msrs_dirty_ = false;
+    }
 }
 
 void KvmEngine::get_state(VcpuState& s) {
-    kvm_regs r{};
-    kvm_sregs sr{};
-    if (ioctl(vcpu_, KVM_GET_REGS, &r) < 0 || ioctl(vcpu_, KVM_GET_SREGS, &sr) < 0)
-        throw GuestError("KVM_GET_REGS/SREGS failed");
-    s.gpr = {static_cast<uint32_t>(r.rax), static_cast<uint32_t>(r.rcx),
-             static_cast<uint32_t>(r.rdx), static_cast<uint32_t>(r.rbx),
-             static_cast<uint32_t>(r.rsp), static_cast<uint32_t>(r.rbp),
-             static_cast<uint32_t>(r.rsi), static_cast<uint32_t>(r.rdi)};
-    s.eip = static_cast<uint32_t>(r.rip);
-    s.eflags = static_cast<uint32_t>(r.rflags);
-    const kvm_segment* segs[kSegRegCount] = {&sr.es, &sr.cs, &sr.ss, &sr.ds, &sr.fs, &sr.gs};
-    for (int i = 0; i < kSegRegCount; ++i) s.seg[i] = from_kvm(*segs[i]);
-    s.ldtr = from_kvm(sr.ldt);
-    s.tr = from_kvm(sr.tr);
-    s.gdtr = {static_cast<uint32_t>(sr.gdt.base), sr.gdt.limit};
-    s.idtr = {static_cast<uint32_t>(sr.idt.base), sr.idt.limit};
-    s.cr0 = static_cast<uint32_t>(sr.cr0), s.cr2 = static_cast<uint32_t>(sr.cr2);
-    s.cr3 = static_cast<uint32_t>(sr.cr3), s.cr4 = static_cast<uint32_t>(sr.cr4);
+    if (!sync_regs_ &&
+        (ioctl(vcpu_, KVM_GET_REGS, regs_) < 0 || ioctl(vcpu_, KVM_GET_SREGS, sregs_) < 0))
+        throw GuestError(std::string("KVM_GET_REGS/SREGS: ") + strerror(errno));
+    kvm_state::from_kvm(*regs_, *sregs_, s);
+    kvm_state::from_kvm(*regs_, *sregs_, seen_);
+}
+
+// The guest's wrmsr is KVM's business; prevt reads the MSRs back only now and then (on the
+// timer and at the end), since on kvm-pvm each vCPU ioctl costs as much as an exit.
+void KvmEngine::refresh_msrs(VcpuState& s) {
+    KvmList<kvm_msr_entry, 3> list;
+    for (uint32_t index : kSysenterMsrs) list.entries[list.n++].index = index;
+    if (ioctl(vcpu_, kGetMsrs, &list) != 3) return;
+    s.msr.sysenter_cs = static_cast<uint32_t>(list.entries[0].data);
+    s.msr.sysenter_esp = static_cast<uint32_t>(list.entries[1].data);
+    s.msr.sysenter_eip = static_cast<uint32_t>(list.entries[2].data);
+    msr_seen_ = s.msr;
 }
 
 void KvmEngine::set_single_step(bool on) {
     kvm_guest_debug dbg{};
     dbg.control = on ? (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP) : 0;
     if (ioctl(vcpu_, KVM_SET_GUEST_DEBUG, &dbg) < 0 && on)
-        throw InputError("--trace exec: this host's KVM cannot single-step the guest");
+        throw InputError("--trace exec is not supported by the kvm engine on this host");
 }
 
-Exit KvmEngine::host_limit(const VcpuState& s, const std::string& what) {
-    char where[48];
-    snprintf(where, sizeof where, " at %04x:%08x", s.sreg(SegReg::cs).selector, s.eip);
-    detail_ = "host limit: " + what + where +
-              (hardware_virtualization_
-                   ? ""
-                   : " (this host's KVM is kvm-pvm, without VT-x/SVM: protected mode without "
-                     "paging runs in KVM's instruction emulator)");
+// The instruction at CS:EIP, its bytes read through KVM's own translation when paging is on.
+bool KvmEngine::decode_at_eip(const VcpuState& s, Decoded& d) {
+    const Segment& cs = s.sreg(SegReg::cs);
+    uint64_t phys = static_cast<uint32_t>(cs.base + s.eip);
+    if (s.paging()) {
+        kvm_translation t{};
+        t.linear_address = phys;
+        if (ioctl(vcpu_, KVM_TRANSLATE, &t) < 0 || !t.valid) return false;
+        phys = t.physical_address;
+    }
+    unsigned len = 0;
+    while (len < sizeof d.bytes && ram_.read_bytes(phys + len, d.bytes + len, 1)) ++len;
+    d.eip = s.eip;
+    ZydisDecoder dec;
+    const bool op32 = s.protected_mode() && cs.db;
+    ZydisDecoderInit(&dec, op32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
+                     op32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, d.bytes, len, &d.in, d.ops));
+}
+
+// "0008:00104aa4: cd 80 (int $0x80)"
+std::string KvmEngine::instruction_at(const VcpuState& s) {
+    char buf[160];
+    int n = snprintf(buf, sizeof buf, "%04x:%08x", s.sreg(SegReg::cs).selector, s.eip);
+    Decoded d{};
+    if (!decode_at_eip(s, d)) return buf;
+    n += snprintf(buf + n, sizeof buf - n, ":");
+    for (unsigned i = 0; i < d.in.length; ++i)
+        n += snprintf(buf + n, sizeof buf - n, " %02x", d.bytes[i]);
+    snprintf(buf + n, sizeof buf - n, " (%s)", d.text().c_str());
+    return buf;
+}
+
+// kvm-pvm refuses CR0.PG outside long mode with a #GP at the `mov %reg, %cr0`; a guest
+// without a #GP handler then triple-faults, and KVM_EXIT_SHUTDOWN leaves EIP there.
+bool KvmEngine::sets_cr0_pg(const VcpuState& s) {
+    Decoded d{};
+    if (s.paging()) return true;
+    if (!decode_at_eip(s, d) || d.in.mnemonic != ZYDIS_MNEMONIC_MOV) return false;
+    if (d.ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER || d.ops[0].reg.value != ZYDIS_REGISTER_CR0 ||
+        d.ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER)
+        return false;
+    return read_register(s, d.ops[1].reg.value) & cr0::PG;
+}
+
+Exit KvmEngine::host_limit(const std::string& what) {
+    detail_ = "host limit: " + what;
     Exit x;
     x.reason = ExitReason::kHostLimit;
     x.detail = detail_.c_str();
@@ -222,17 +303,24 @@ Exit KvmEngine::host_limit(const VcpuState& s, const std::string& what) {
 }
 
 Exit KvmEngine::run(VcpuState& s) {
-    if (dirty_) put_state(s);
-    dirty_ = false;
+    put_state(s);
+    if (sync_regs_) run_->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+    const uint64_t t0 = now_ns();
+    const int rc = ioctl(vcpu_, KVM_RUN, 0);
+    const int err = errno;
+    const uint64_t ns = now_ns() - t0;
+    run_ns_ += ns;
+    if (ns < min_run_ns_) min_run_ns_ = ns;
+    ++runs_;
+    get_state(s);
     Exit x;
-    if (ioctl(vcpu_, KVM_RUN, 0) < 0) {
-        if (errno != EINTR && errno != EAGAIN)
-            throw GuestError(std::string("KVM_RUN: ") + strerror(errno));
-        get_state(s);
+    if (rc < 0) {
+        if (err != EINTR && err != EAGAIN)
+            throw GuestError(std::string("KVM_RUN: ") + strerror(err));
+        refresh_msrs(s);
         x.reason = ExitReason::kTimer;  // the host timer signal interrupted KVM_RUN
         return x;
     }
-    get_state(s);
     const uint32_t reason = run_->exit_reason;
     ++exits_[reason < exits_.size() ? reason : exits_.size() - 1];
     switch (reason) {
@@ -252,7 +340,7 @@ Exit KvmEngine::run(VcpuState& s) {
             x.data = run_->mmio.data;
             return x;
         case KVM_EXIT_HLT:
-            dirty_ = true;
+            refresh_msrs(s);
             x.reason = ExitReason::kHalt;
             return x;
         case KVM_EXIT_DEBUG:
@@ -261,38 +349,60 @@ Exit KvmEngine::run(VcpuState& s) {
             x.detail = "single-step";
             return x;
         case KVM_EXIT_SHUTDOWN:
-            if (!hardware_virtualization_ && (s.cr0 & cr0::PG))
-                return host_limit(s, "the vCPU shut down when the guest enabled 32-bit paging");
-            x.reason = ExitReason::kShutdown;
+            refresh_msrs(s);
+            if (!hardware_virtualization_ && sets_cr0_pg(s))
+                return host_limit("this host's KVM (" + host_kvm_ +
+                                  ", no VMX/SVM) cannot run 32-bit paging (CR0.PG without long "
+                                  "mode); the vCPU shut down at " +
+                                  instruction_at(s));
+            x.reason = ExitReason::kShutdown;  // a triple fault
             return x;
         case KVM_EXIT_INTERNAL_ERROR: {
-            uint8_t bytes[4] = {};
-            ram_.read_bytes(s.sreg(SegReg::cs).base + s.eip, bytes, sizeof bytes);
-            char what[128];
-            snprintf(what, sizeof what,
-                     "KVM could not emulate the instruction (bytes %02x %02x %02x %02x, "
-                     "suberror %u)",
-                     bytes[0], bytes[1], bytes[2], bytes[3], run_->internal.suberror);
-            return host_limit(s, what);
+            refresh_msrs(s);
+            const uint32_t sub = run_->internal.suberror;
+            std::string what = sub == KVM_INTERNAL_ERROR_EMULATION
+                                   ? "KVM could not emulate the instruction at " + instruction_at(s)
+                                   : "KVM reported an internal error at " + instruction_at(s);
+            what += " (suberror " + std::to_string(sub) + ")";
+            if (!hardware_virtualization_)
+                what += "; this host's KVM is " + host_kvm_ +
+                        " (no VMX/SVM), which emulates protected mode in software";
+            return host_limit(what);
         }
-        case KVM_EXIT_FAIL_ENTRY:
-            return host_limit(s, "KVM refused to enter the guest (hardware entry failure " +
-                                     std::to_string(run_->fail_entry.hardware_entry_failure_reason) + ")");
-        default:
-            throw GuestError("unknown KVM exit " + std::to_string(reason));
+        case KVM_EXIT_FAIL_ENTRY: {
+            refresh_msrs(s);
+            char reason_hex[32];
+            snprintf(
+                reason_hex, sizeof reason_hex, "0x%llx",
+                static_cast<unsigned long long>(run_->fail_entry.hardware_entry_failure_reason));
+            return host_limit(std::string("KVM could not enter the guest (hardware entry failure "
+                                          "reason ") +
+                              reason_hex + ") at " + instruction_at(s));
+        }
+        default: throw GuestError("unknown KVM exit " + std::to_string(reason));
     }
 }
 
 std::vector<std::pair<std::string, uint64_t>> KvmEngine::counters() const {
     static const std::pair<uint32_t, const char*> kNames[] = {
-        {KVM_EXIT_IO, "kvm exits: port I/O"},       {KVM_EXIT_MMIO, "kvm exits: MMIO"},
-        {KVM_EXIT_HLT, "kvm exits: hlt"},           {KVM_EXIT_SHUTDOWN, "kvm exits: shutdown"},
+        {KVM_EXIT_IO, "kvm exits: port I/O"},
+        {KVM_EXIT_MMIO, "kvm exits: MMIO"},
+        {KVM_EXIT_HLT, "kvm exits: hlt"},
+        {KVM_EXIT_DEBUG, "kvm exits: debug (single-step)"},
+        {KVM_EXIT_SHUTDOWN, "kvm exits: shutdown"},
         {KVM_EXIT_INTERNAL_ERROR, "kvm exits: internal error"},
-        {KVM_EXIT_DEBUG, "kvm exits: debug"}};
+        {KVM_EXIT_FAIL_ENTRY, "kvm exits: entry failure"}};
     std::vector<std::pair<std::string, uint64_t>> out;
     for (const auto& [reason, name] : kNames) out.emplace_back(name, exits_[reason]);
+    out.emplace_back("KVM_RUN calls (exits + timer)", runs_);
+    out.emplace_back("KVM_RUN total ms (guest code + exits)", run_ns_ / 1000000);
+    out.emplace_back("KVM_RUN ns, fastest call", runs_ ? min_run_ns_ : 0);
+    out.emplace_back("register write-backs (regs)", regs_writes_);
+    out.emplace_back("register write-backs (sregs)", sregs_writes_);
+    out.emplace_back("SYSENTER MSR write-backs", msr_writes_);
+    out.emplace_back("registers in kvm_run (sync regs)", sync_regs_ ? 1 : 0);
     out.emplace_back("hardware virtualization (vmx/svm)", hardware_virtualization_ ? 1 : 0);
-    out.emplace_back("prevt's CPUID profile set (KVM_SET_CPUID2)", cpuid_set_ ? 1 : 0);
+    out.emplace_back("KVM_SET_CPUID2 took prevt's profile", cpuid_set_ ? 1 : 0);
     return out;
 }
 
