@@ -48,8 +48,10 @@ const char* usage_text() {
        prevt --help | --version
 
 options of run:
-  --engine trap|bt|kvm   execution engine (default trap; kvm is not built yet)
+  --engine trap|bt|kvm   execution engine (default trap)
                          bt: all guest code runs from a translation cache (contained).
+                         kvm: the host's KVM (on a host without VT-x/SVM only what KVM's
+                         instruction emulator can run; the rest stops with "host limit").
                          trap: guest code runs natively at host ring 3 and privileged
                          instructions trap and are emulated. The trap engine is NOT
                          CONTAINED: a hostile guest can jump into the host's 64-bit code
