@@ -22,7 +22,7 @@
 namespace prevt {
 
 struct MachineConfig {
-    std::string engine = "trap";
+    std::string engine = "bt";  // the contained engine
     uint64_t mem_mib = 128;
     std::string guest;        // Multiboot ELF
     std::string cmdline;      // Multiboot command line (default: the guest path)

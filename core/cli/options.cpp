@@ -48,7 +48,7 @@ const char* usage_text() {
        prevt --help | --version
 
 options of run:
-  --engine trap|bt|kvm   execution engine (default trap)
+  --engine trap|bt|kvm   execution engine (default bt)
                          bt: all guest code runs from a translation cache (contained).
                          kvm: the host's KVM (on a host without VT-x/SVM only what KVM's
                          instruction emulator can run; the rest stops with "host limit").
