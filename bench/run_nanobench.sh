@@ -82,7 +82,7 @@ has vmx-or-svm || kvm_label="kvm (kvm-pvm here: KVM's instruction emulator, not 
     done
     echo
     n=$(median native cpu_loop)
-    echo "CPU-bound workload (sieve + fib + crc, bench/guests/workload.h) relative to native: trap"
+    echo "CPU-bound workload (sieve, fib, crc, bytecode interpreter: bench/guests/workload.h) relative to native: trap"
     echo "$(ratio "$n" "$(median trap cpu_loop)")x, bt $(ratio "$n" "$(median bt cpu_loop)")x native speed; bt is"
     echo "$(ratio "$(median qemu cpu_loop)" "$(median bt cpu_loop)")x faster than QEMU TCG."
     echo
