@@ -1,0 +1,191 @@
+// The bt engine's translation cache: blocks by guest address and by cache address, the pages
+// they came from (write-protected: self-modifying code), chaining and its undoing, flushing.
+#include <sys/mman.h>
+#include <x86intrin.h>
+
+#include <cstring>
+#include <string>
+
+#include "core/engines/bt_engine.hpp"
+#include "core/native/layout.hpp"
+
+namespace prevt {
+
+namespace {
+
+constexpr uint32_t kPage = 4096;
+
+void protect(uint32_t linear_page, int prot) {
+    const uint64_t host = linear_page + native::kPageZeroOffset;
+    mprotect(reinterpret_cast<void*>(host), kPage, prot);
+}
+
+}  // namespace
+
+bt::Block* BtEngine::block_at_cache(uint32_t cache) const {
+    auto it = by_cache_.upper_bound(cache);
+    if (it == by_cache_.begin()) return nullptr;
+    bt::Block* b = std::prev(it)->second;
+    return cache < b->cache_end ? b : nullptr;
+}
+
+void BtEngine::flush() {
+    blocks_.clear();
+    by_cache_.clear();
+    graveyard_.clear();
+    for (const auto& [page, list] : by_page_) protect(page, PROT_READ | PROT_WRITE);
+    by_page_.clear();
+    reset_cache();
+    ++n_.flushes;
+}
+
+namespace {
+// How many instructions the translator emitted (lengths only: no operand decoding).
+uint64_t count_instructions(const std::vector<uint8_t>& bytes) {
+    ZydisDecoder decoder;
+    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    ZydisDecoderContext context;
+    ZydisDecodedInstruction in;
+    uint64_t n = 0;
+    for (size_t at = 0; at < bytes.size(); at += in.length, ++n)
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, &context, &bytes[at],
+                                                        bytes.size() - at, &in)))
+            break;
+    return n;
+}
+}  // namespace
+
+bt::Block& BtEngine::translate(const VcpuState& s) {
+    const uint64_t t0 = __rdtsc();
+    struct Timer {  // the translation time, whatever path leaves
+        uint64_t t0;
+        uint64_t& total;
+        ~Timer() { total += __rdtsc() - t0; }
+    } timer{t0, n_.translate_ticks};
+    const Segment& cs = s.sreg(SegReg::cs);
+    const bt::CodeReader read = [this](uint32_t linear, uint8_t* out, unsigned max) {
+        unsigned n = 0;
+        while (n < max && ram_.read_bytes(linear + n, out + n, 1)) ++n;
+        return n;
+    };
+    if (listing_) {
+        char head[64];
+        snprintf(head, sizeof head, "in_asm: block at %04x:%08x (CPL %u)", cs.selector, s.eip,
+                 s.cpl());
+        listing_(head);
+    }
+    bt::TranslationContext context;
+    context.cs_base = cs.base;
+    context.eip = s.eip;
+    context.cpl0 = s.cpl() == 0;
+    context.stack32 = s.sreg(SegReg::ss).db;
+    context.lookup_routine = lookup_routine_;
+    bt::CodeBuffer buf(cursor_);
+    bt::Block block = bt::translate_block(read, context, buf, listing_);
+    if (buf.here() > cache_end_) {  // full: start over, then translate into the empty cache
+        flush();
+        buf = bt::CodeBuffer(cursor_);
+        context.lookup_routine = lookup_routine_;
+        block = bt::translate_block(read, context, buf, listing_);
+    }
+    memcpy(area_.writable(cursor_), buf.bytes().data(), buf.bytes().size());
+    if (out_asm_) list_translation(buf);
+    n_.host_instructions += count_instructions(buf.bytes());
+    cursor_ = buf.here();
+    auto owned = std::make_unique<bt::Block>(std::move(block));
+    bt::Block& b = *owned;
+    blocks_[key_of(s)] = std::move(owned);
+    by_cache_[b.cache_start] = &b;
+    // Self-modifying code: the guest pages holding translated code become read-only.
+    for (uint32_t p = b.guest_linear & ~(kPage - 1); p < b.guest_end; p += kPage) {
+        auto& list = by_page_[p];
+        if (list.empty()) protect(p, PROT_READ);
+        list.push_back(&b);
+    }
+    ++n_.translated;
+    n_.guest_instructions += b.instructions;
+    n_.rewritten += b.rewritten;
+    n_.cache_bytes += b.cache_end - b.cache_start;
+    return b;
+}
+
+uint64_t BtEngine::key_of(const VcpuState& s) {
+    return uint64_t(s.sreg(SegReg::cs).base + s.eip) | (uint64_t(s.cpl()) << 32) |
+           (uint64_t(s.sreg(SegReg::ss).db) << 34);
+}
+
+// --trace out_asm: the translation as the CPU will see it, decoded again with Zydis.
+void BtEngine::list_translation(const bt::CodeBuffer& buf) const {
+    ZydisDecoder decoder;
+    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    ZydisFormatter formatter;
+    ZydisFormatterInit(&formatter, ZYDIS_FORMATTER_STYLE_ATT);
+    const std::vector<uint8_t>& bytes = buf.bytes();
+    const uint32_t base = buf.here() - static_cast<uint32_t>(bytes.size());
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    for (size_t at = 0; at < bytes.size(); at += in.length) {
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, &bytes[at], bytes.size() - at, &in, ops)))
+            break;
+        char text[96], line[128];
+        ZydisFormatterFormatInstruction(&formatter, &in, ops, in.operand_count_visible, text,
+                                        sizeof text, base + at, nullptr);
+        snprintf(line, sizeof line, "  out_asm: %08zx  %s", base + at, text);
+        out_asm_(line);
+    }
+}
+
+bt::Block& BtEngine::block_for(const VcpuState& s) {
+    auto it = blocks_.find(key_of(s));
+    if (it != blocks_.end()) return *it->second;
+    return translate(s);
+}
+
+void BtEngine::chain(uint32_t jump_field, bt::Block& target) {
+    bt::Block* from = block_at_cache(jump_field);
+    if (!from) return;
+    for (bt::BlockExit& e : from->exits) {
+        if (e.jump_field != jump_field || e.target_eip != target.guest_eip) continue;
+        const uint32_t rel = bt::rel32(jump_field, target.cache_start);
+        memcpy(area_.writable(jump_field), &rel, 4);
+        e.chained_to = target.cache_start;
+        target.incoming.push_back(jump_field);
+        ++n_.chained;
+    }
+}
+
+// A guest write hit a page holding translated code: drop its blocks, undo every chain into
+// them (each chained jump goes back to its exit stub), and let the write happen.
+void BtEngine::invalidate_page(uint32_t page) {
+    auto it = by_page_.find(page);
+    if (it == by_page_.end()) return;
+    const std::vector<bt::Block*> victims = it->second;
+    for (bt::Block* b : victims) {
+        for (uint32_t field : b->incoming) {
+            bt::Block* from = block_at_cache(field);
+            if (!from) continue;
+            for (bt::BlockExit& e : from->exits)
+                if (e.jump_field == field && e.chained_to == b->cache_start) {
+                    const uint32_t rel = bt::rel32(field, e.stub);
+                    memcpy(area_.writable(field), &rel, 4);
+                    e.chained_to = 0;
+                }
+        }
+        for (uint32_t p = b->guest_linear & ~(kPage - 1); p < b->guest_end; p += kPage)
+            if (p != page) std::erase(by_page_[p], b);
+        // The block's code stays in the cache (and in by_cache_) until a flush: the store
+        // that invalidated it is still to run from there.
+        for (auto it = blocks_.begin(); it != blocks_.end(); ++it)
+            if (it->second.get() == b) {
+                graveyard_.push_back(std::move(it->second));
+                blocks_.erase(it);
+                break;
+            }
+    }
+    by_page_.erase(page);
+    protect(page, PROT_READ | PROT_WRITE);
+    area_.clear_ibl();
+    ++n_.smc_invalidations;
+}
+
+}  // namespace prevt
