@@ -108,7 +108,8 @@ BENCHMARK(CompatCallout);
 
 void BareSignalTrap(benchmark::State& state) {
     if (!setup()) return state.SkipWithError("cannot map low memory or write the LDT");
-    struct sigaction sa {}, old{};
+    struct sigaction sa {
+    }, old{};
     sa.sa_sigaction = skip_one_byte;
     sa.sa_flags = SA_SIGINFO;
     sigaction(SIGSEGV, &sa, &old);
@@ -118,7 +119,8 @@ void BareSignalTrap(benchmark::State& state) {
 BENCHMARK(BareSignalTrap);
 
 void NativeSignal64(benchmark::State& state) {
-    struct sigaction sa {}, old{};
+    struct sigaction sa {
+    }, old{};
     sa.sa_sigaction = skip_two_bytes;
     sa.sa_flags = SA_SIGINFO;
     sigaction(SIGILL, &sa, &old);

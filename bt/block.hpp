@@ -9,16 +9,16 @@
 namespace prevt::bt {
 
 struct BlockExit {
-    uint32_t jump_field;  // cache address of the rel32 of the jmp/jcc that leaves the block
-    uint32_t stub;        // cache address of the exit stub that rel32 points at when unchained
-    uint32_t target_eip;  // guest EIP the exit goes to
+    uint32_t jump_field;      // cache address of the rel32 of the jmp/jcc that leaves the block
+    uint32_t stub;            // cache address of the exit stub that rel32 points at when unchained
+    uint32_t target_eip;      // guest EIP the exit goes to
     uint32_t chained_to = 0;  // cache address of the target block when chained
 };
 
 struct Block {
     uint32_t guest_linear;  // key: CS base + EIP of the first instruction
     uint32_t guest_eip;
-    uint32_t guest_end;     // linear address just past the last guest byte translated
+    uint32_t guest_end;  // linear address just past the last guest byte translated
     uint32_t cache_start = 0, cache_end = 0;
     // (cache address, guest EIP) at every point where the guest state is exact, sorted: the
     // start of each copied instruction, and each rewritten sequence (which has no

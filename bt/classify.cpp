@@ -10,12 +10,16 @@ using C = Category;
 using T = Treatment;
 using F = Form;
 
+// clang-format off: one rule per line reads as the table it is
 #define M(x) ZYDIS_MNEMONIC_##x
 constexpr Rule kRules[] = {
     // Control transfers: the cache must stay in control of where guest code goes next.
-    {M(JMP), F::kRelative, C::kControlDirect, T::kRetarget, "re-targeted into the cache, chained to the next block"},
-    {M(CALL), F::kRelative, C::kControlDirect, T::kRetarget, "pushes the guest return address, then jumps to the target block"},
-    {M(JB), F::kAny, C::kControlDirect, T::kRetarget, "both successors are blocks; each exit is chained"},
+    {M(JMP), F::kRelative, C::kControlDirect, T::kRetarget,
+     "re-targeted into the cache, chained to the next block"},
+    {M(CALL), F::kRelative, C::kControlDirect, T::kRetarget,
+     "pushes the guest return address, then jumps to the target block"},
+    {M(JB), F::kAny, C::kControlDirect, T::kRetarget,
+     "both successors are blocks; each exit is chained"},
     {M(JBE), F::kAny, C::kControlDirect, T::kRetarget, "conditional branch"},
     {M(JL), F::kAny, C::kControlDirect, T::kRetarget, "conditional branch"},
     {M(JLE), F::kAny, C::kControlDirect, T::kRetarget, "conditional branch"},
@@ -31,55 +35,81 @@ constexpr Rule kRules[] = {
     {M(JP), F::kAny, C::kControlDirect, T::kRetarget, "conditional branch"},
     {M(JS), F::kAny, C::kControlDirect, T::kRetarget, "conditional branch"},
     {M(JZ), F::kAny, C::kControlDirect, T::kRetarget, "conditional branch"},
-    {M(JCXZ), F::kAny, C::kControlDirect, T::kRetarget, "short-only: rewritten as jcxz over a near jump"},
-    {M(JECXZ), F::kAny, C::kControlDirect, T::kRetarget, "short-only: rewritten as jecxz over a near jump"},
-    {M(LOOP), F::kAny, C::kControlDirect, T::kRetarget, "short-only: rewritten as loop over a near jump"},
+    {M(JCXZ), F::kAny, C::kControlDirect, T::kRetarget,
+     "short-only: rewritten as jcxz over a near jump"},
+    {M(JECXZ), F::kAny, C::kControlDirect, T::kRetarget,
+     "short-only: rewritten as jecxz over a near jump"},
+    {M(LOOP), F::kAny, C::kControlDirect, T::kRetarget,
+     "short-only: rewritten as loop over a near jump"},
     {M(LOOPE), F::kAny, C::kControlDirect, T::kRetarget, "short-only: rewritten like loop"},
     {M(LOOPNE), F::kAny, C::kControlDirect, T::kRetarget, "short-only: rewritten like loop"},
-    {M(RET), F::kIndirect, C::kControlIndirect, T::kLookup, "pops the guest return address, then the return lookup"},
-    {M(JMP), F::kIndirect, C::kControlIndirect, T::kLookup, "target guest EIP -> cache address through the jump lookup"},
-    {M(CALL), F::kIndirect, C::kControlIndirect, T::kLookup, "pushes the guest return address, then the call lookup"},
+    {M(RET), F::kIndirect, C::kControlIndirect, T::kLookup,
+     "pops the guest return address, then the return lookup"},
+    {M(JMP), F::kIndirect, C::kControlIndirect, T::kLookup,
+     "target guest EIP -> cache address through the jump lookup"},
+    {M(CALL), F::kIndirect, C::kControlIndirect, T::kLookup,
+     "pushes the guest return address, then the call lookup"},
     // Far transfers (Robin & Irvine: call, jmp, ret far and int n are sensitive).
     // (Inline rewrites need guest CPL 0 and a 32-bit stack; elsewhere they are callouts.)
-    {M(JMP), F::kFar, C::kControlFar, T::kCallout, "sensitive: checks against the guest's GDT at the virtual CPL"},
-    {M(CALL), F::kFar, C::kControlFar, T::kCallout, "sensitive: pushes the guest's CS, not the shadow selector"},
-    {M(RET), F::kFar, C::kControlFar, T::kCallout, "sensitive: pops a guest selector and checks privilege"},
-    {M(IRET), F::kAny, C::kControlFar, T::kCallout, "restores the virtual IF and IOPL, may change privilege"},
-    {M(IRETD), F::kAny, C::kControlFar, T::kCallout, "restores the virtual IF and IOPL, may change privilege"},
+    {M(JMP), F::kFar, C::kControlFar, T::kCallout,
+     "sensitive: checks against the guest's GDT at the virtual CPL"},
+    {M(CALL), F::kFar, C::kControlFar, T::kCallout,
+     "sensitive: pushes the guest's CS, not the shadow selector"},
+    {M(RET), F::kFar, C::kControlFar, T::kCallout,
+     "sensitive: pops a guest selector and checks privilege"},
+    {M(IRET), F::kAny, C::kControlFar, T::kCallout,
+     "restores the virtual IF and IOPL, may change privilege"},
+    {M(IRETD), F::kAny, C::kControlFar, T::kCallout,
+     "restores the virtual IF and IOPL, may change privilege"},
     // The sensitive-but-unprivileged instructions: they would not trap, and would lie.
     {M(SGDT), F::kAny, C::kSensitive, T::kCallout, "stores the virtual GDTR, not the host's"},
     {M(SIDT), F::kAny, C::kSensitive, T::kCallout, "stores the virtual IDTR, not the host's"},
     {M(SLDT), F::kAny, C::kSensitive, T::kCallout, "stores the virtual LDTR selector"},
     {M(STR), F::kAny, C::kSensitive, T::kCallout, "stores the virtual TR selector"},
     {M(SMSW), F::kAny, C::kSensitive, T::kCallout, "stores the virtual CR0's low word"},
-    {M(PUSHF), F::kAny, C::kSensitive, T::kInline, "merges the virtual IF and IOPL into the pushed flags"},
-    {M(PUSHFD), F::kAny, C::kSensitive, T::kInline, "merges the virtual IF and IOPL into the pushed flags"},
-    {M(POPF), F::kAny, C::kSensitive, T::kInline, "splits IF/IOPL into the virtual flags; checks pending interrupts"},
-    {M(POPFD), F::kAny, C::kSensitive, T::kInline, "splits IF/IOPL into the virtual flags; checks pending interrupts"},
-    {M(LAR), F::kAny, C::kSensitive, T::kCallout, "reads access rights from the guest's descriptor tables"},
-    {M(LSL), F::kAny, C::kSensitive, T::kCallout, "reads the limit from the guest's descriptor tables"},
-    {M(VERR), F::kAny, C::kSensitive, T::kCallout, "checks readability against the guest's descriptors"},
-    {M(VERW), F::kAny, C::kSensitive, T::kCallout, "checks writability against the guest's descriptors"},
-    {M(PUSH), F::kSegmentOperand, C::kSensitive, T::kInline, "pushes the virtual selector (guest RPL), not the shadow's"},
+    {M(PUSHF), F::kAny, C::kSensitive, T::kInline,
+     "merges the virtual IF and IOPL into the pushed flags"},
+    {M(PUSHFD), F::kAny, C::kSensitive, T::kInline,
+     "merges the virtual IF and IOPL into the pushed flags"},
+    {M(POPF), F::kAny, C::kSensitive, T::kInline,
+     "splits IF/IOPL into the virtual flags; checks pending interrupts"},
+    {M(POPFD), F::kAny, C::kSensitive, T::kInline,
+     "splits IF/IOPL into the virtual flags; checks pending interrupts"},
+    {M(LAR), F::kAny, C::kSensitive, T::kCallout,
+     "reads access rights from the guest's descriptor tables"},
+    {M(LSL), F::kAny, C::kSensitive, T::kCallout,
+     "reads the limit from the guest's descriptor tables"},
+    {M(VERR), F::kAny, C::kSensitive, T::kCallout,
+     "checks readability against the guest's descriptors"},
+    {M(VERW), F::kAny, C::kSensitive, T::kCallout,
+     "checks writability against the guest's descriptors"},
+    {M(PUSH), F::kSegmentOperand, C::kSensitive, T::kInline,
+     "pushes the virtual selector (guest RPL), not the shadow's"},
     {M(MOV), F::kFromSegment, C::kSensitive, T::kInline, "reads the virtual selector"},
-    {M(CPUID), F::kAny, C::kSensitive, T::kCallout, "reports prevt's i686 profile, not the host CPU"},
+    {M(CPUID), F::kAny, C::kSensitive, T::kCallout,
+     "reports prevt's i686 profile, not the host CPU"},
     // Segment loads: the guest descriptor is checked and mirrored into a shadow descriptor.
-    {M(MOV), F::kToSegment, C::kSegmentLoad, T::kCallout, "guest descriptor -> shadow LDT descriptor"},
-    {M(POP), F::kSegmentOperand, C::kSegmentLoad, T::kCallout, "guest descriptor -> shadow LDT descriptor"},
+    {M(MOV), F::kToSegment, C::kSegmentLoad, T::kCallout,
+     "guest descriptor -> shadow LDT descriptor"},
+    {M(POP), F::kSegmentOperand, C::kSegmentLoad, T::kCallout,
+     "guest descriptor -> shadow LDT descriptor"},
     {M(LDS), F::kAny, C::kSegmentLoad, T::kCallout, "far pointer load into DS"},
     {M(LES), F::kAny, C::kSegmentLoad, T::kCallout, "far pointer load into ES"},
     {M(LFS), F::kAny, C::kSegmentLoad, T::kCallout, "far pointer load into FS"},
-    {M(LGS), F::kAny, C::kSegmentLoad, T::kCallout, "far pointer load into GS (the monitor's register)"},
+    {M(LGS), F::kAny, C::kSegmentLoad, T::kCallout,
+     "far pointer load into GS (the monitor's register)"},
     {M(LSS), F::kAny, C::kSegmentLoad, T::kCallout, "far pointer load into SS"},
     // Privileged: would fault at host ring 3.
     {M(CLI), F::kAny, C::kPrivileged, T::kInline, "clears the virtual IF in the per-vCPU area"},
-    {M(STI), F::kAny, C::kPrivileged, T::kInline, "sets the virtual IF; delivers pending interrupts"},
+    {M(STI), F::kAny, C::kPrivileged, T::kInline,
+     "sets the virtual IF; delivers pending interrupts"},
     {M(HLT), F::kAny, C::kPrivileged, T::kCallout, "the vCPU waits for an interrupt"},
     {M(LGDT), F::kAny, C::kPrivileged, T::kCallout, "loads the virtual GDTR"},
     {M(LIDT), F::kAny, C::kPrivileged, T::kCallout, "loads the virtual IDTR"},
     {M(LLDT), F::kAny, C::kPrivileged, T::kCallout, "loads the virtual LDTR"},
     {M(LTR), F::kAny, C::kPrivileged, T::kCallout, "loads the virtual TR"},
-    {M(MOV), F::kControlRegister, C::kPrivileged, T::kCallout, "virtual CR0/2/3/4 (CR3 and CR0.PG reach the shadow MMU)"},
+    {M(MOV), F::kControlRegister, C::kPrivileged, T::kCallout,
+     "virtual CR0/2/3/4 (CR3 and CR0.PG reach the shadow MMU)"},
     {M(MOV), F::kDebugRegister, C::kPrivileged, T::kCallout, "virtual DR0-7"},
     {M(CLTS), F::kAny, C::kPrivileged, T::kCallout, "clears the virtual CR0.TS"},
     {M(LMSW), F::kAny, C::kPrivileged, T::kCallout, "writes the virtual CR0's low bits"},
@@ -103,10 +133,12 @@ constexpr Rule kRules[] = {
     {M(INT3), F::kAny, C::kInterrupt, T::kCallout, "#BP through the guest IDT"},
     {M(INTO), F::kAny, C::kInterrupt, T::kCallout, "#OF through the guest IDT when OF is set"},
     {M(INT1), F::kAny, C::kInterrupt, T::kCallout, "#DB through the guest IDT"},
-    {M(SYSENTER), F::kAny, C::kInterrupt, T::kCallout, "a transfer through the guest's SYSENTER MSRs"},
+    {M(SYSENTER), F::kAny, C::kInterrupt, T::kCallout,
+     "a transfer through the guest's SYSENTER MSRs"},
     {M(SYSCALL), F::kAny, C::kInterrupt, T::kCallout, "#UD: an i686 has no syscall"},
 };
 #undef M
+// clang-format on
 
 constexpr Rule kInnocuous{ZYDIS_MNEMONIC_INVALID, F::kAny, C::kInnocuous, T::kCopy,
                           "everything else: identical translation, native speed"};
@@ -115,8 +147,9 @@ constexpr Rule kUsesGs{ZYDIS_MNEMONIC_INVALID, F::kAny, C::kMonitorSegment, T::k
 
 Form form_of(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
     if (in.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return F::kFar;
-    if (in.meta.category == ZYDIS_CATEGORY_COND_BR || in.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
-        in.meta.category == ZYDIS_CATEGORY_CALL || in.meta.category == ZYDIS_CATEGORY_RET) {
+    if (in.meta.category == ZYDIS_CATEGORY_COND_BR ||
+        in.meta.category == ZYDIS_CATEGORY_UNCOND_BR || in.meta.category == ZYDIS_CATEGORY_CALL ||
+        in.meta.category == ZYDIS_CATEGORY_RET) {
         if (in.mnemonic == ZYDIS_MNEMONIC_RET) return F::kIndirect;
         return ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE ? F::kRelative : F::kIndirect;
     }
@@ -144,7 +177,9 @@ bool uses_gs(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) 
 
 }  // namespace
 
-std::span<const Rule> rules() { return kRules; }
+std::span<const Rule> rules() {
+    return kRules;
+}
 
 const Rule& classify(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
     const Form form = form_of(in, ops);
@@ -155,8 +190,10 @@ const Rule& classify(const ZydisDecodedInstruction& in, const ZydisDecodedOperan
 
 const char* category_name(Category c) {
     constexpr std::array<const char*, static_cast<int>(C::kCount)> kNames = {
-        "innocuous", "control-direct", "control-indirect", "control-far", "sensitive",
-        "privileged", "io", "string-io", "segment-load", "interrupt", "monitor-segment"};
+        "innocuous",   "control-direct", "control-indirect",
+        "control-far", "sensitive",      "privileged",
+        "io",          "string-io",      "segment-load",
+        "interrupt",   "monitor-segment"};
     return kNames[static_cast<int>(c)];
 }
 
@@ -166,8 +203,8 @@ const char* treatment_name(Treatment t) {
 }
 
 const char* form_name(Form f) {
-    constexpr const char* kNames[] = {"",         "relative", "indirect", "far",  "to sreg",
-                                      "from sreg", "sreg",    "crN",      "drN"};
+    constexpr const char* kNames[] = {"",          "relative", "indirect", "far", "to sreg",
+                                      "from sreg", "sreg",     "crN",      "drN"};
     return kNames[static_cast<int>(f)];
 }
 

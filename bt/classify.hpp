@@ -10,26 +10,26 @@
 namespace prevt::bt {
 
 enum class Category : uint8_t {
-    kInnocuous,             // runs the same at host ring 3 as at guest ring 0: copied as is
-    kControlDirect,         // jmp/jcc/call/loop with a relative target
-    kControlIndirect,       // ret, jmp/call through a register or memory
-    kControlFar,            // far jmp/call/ret, iret: a privilege or segment change
-    kSensitive,             // unprivileged but gives a different answer at ring 3 (Robin & Irvine)
-    kPrivileged,            // faults at ring 3: must run on the virtual CPU
-    kIo,                    // in/out
-    kStringIo,              // ins/outs (rep)
-    kSegmentLoad,           // mov/pop/lds... into a segment register
-    kInterrupt,             // int n, int3, into, sysenter, syscall
-    kMonitorSegment,        // uses %gs, the segment register the monitor reserves
+    kInnocuous,        // runs the same at host ring 3 as at guest ring 0: copied as is
+    kControlDirect,    // jmp/jcc/call/loop with a relative target
+    kControlIndirect,  // ret, jmp/call through a register or memory
+    kControlFar,       // far jmp/call/ret, iret: a privilege or segment change
+    kSensitive,        // unprivileged but gives a different answer at ring 3 (Robin & Irvine)
+    kPrivileged,       // faults at ring 3: must run on the virtual CPU
+    kIo,               // in/out
+    kStringIo,         // ins/outs (rep)
+    kSegmentLoad,      // mov/pop/lds... into a segment register
+    kInterrupt,        // int n, int3, into, sysenter, syscall
+    kMonitorSegment,   // uses %gs, the segment register the monitor reserves
     kCount
 };
 
 enum class Treatment : uint8_t {
-    kCopy,            // identical translation: the original bytes
-    kRetarget,        // re-encoded with its target in the cache; chained to the target block
-    kLookup,          // inline lookup guest EIP -> cache address; a callout on a miss
-    kInline,          // a short rewritten sequence on the virtual state (cli, sti, pushf...)
-    kCallout,         // a call into the monitor, which executes it on the virtual CPU
+    kCopy,      // identical translation: the original bytes
+    kRetarget,  // re-encoded with its target in the cache; chained to the target block
+    kLookup,    // inline lookup guest EIP -> cache address; a callout on a miss
+    kInline,    // a short rewritten sequence on the virtual state (cli, sti, pushf...)
+    kCallout,   // a call into the monitor, which executes it on the virtual CPU
 };
 
 enum class Form : uint8_t {

@@ -12,7 +12,9 @@ void CodeBuffer::u32(uint32_t v) {
     raw(b, 4);
 }
 
-void CodeBuffer::patch_u32(uint32_t address, uint32_t v) { memcpy(&bytes_[address - base_], &v, 4); }
+void CodeBuffer::patch_u32(uint32_t address, uint32_t v) {
+    memcpy(&bytes_[address - base_], &v, 4);
+}
 
 void CodeBuffer::store_gs(uint32_t offset, uint32_t imm) {
     const uint8_t op[] = {0x65, 0xc7, 0x05};  // mov r/m32, imm32 with [disp32], %gs
@@ -45,10 +47,18 @@ namespace prevt::bt {
 
 namespace {
 // mov %gs:off,%eax | mov %eax,%gs:off | mov %gs:off,%ebx | mov %ebx,%gs:off
-void gs_eax_load(CodeBuffer& o, uint32_t off) { o.byte(0x65), o.byte(0xa1), o.u32(off); }
-void gs_eax_store(CodeBuffer& o, uint32_t off) { o.byte(0x65), o.byte(0xa3), o.u32(off); }
-void gs_ebx_load(CodeBuffer& o, uint32_t off) { o.byte(0x65), o.byte(0x8b), o.byte(0x1d), o.u32(off); }
-void gs_ebx_store(CodeBuffer& o, uint32_t off) { o.byte(0x65), o.byte(0x89), o.byte(0x1d), o.u32(off); }
+void gs_eax_load(CodeBuffer& o, uint32_t off) {
+    o.byte(0x65), o.byte(0xa1), o.u32(off);
+}
+void gs_eax_store(CodeBuffer& o, uint32_t off) {
+    o.byte(0x65), o.byte(0xa3), o.u32(off);
+}
+void gs_ebx_load(CodeBuffer& o, uint32_t off) {
+    o.byte(0x65), o.byte(0x8b), o.byte(0x1d), o.u32(off);
+}
+void gs_ebx_store(CodeBuffer& o, uint32_t off) {
+    o.byte(0x65), o.byte(0x89), o.byte(0x1d), o.u32(off);
+}
 // Flags back from %gs:kOffSaveFlags: `add $0x7f,%al` recreates OF from seto's 0/1, sahf the rest.
 void restore_flags_and_registers(CodeBuffer& o) {
     gs_eax_load(o, kOffSaveFlags);
@@ -59,8 +69,12 @@ void restore_flags_and_registers(CodeBuffer& o) {
 }
 }  // namespace
 
-void emit_cli(CodeBuffer& o) { o.store_gs(kOffVif, 0); }
-void emit_sti(CodeBuffer& o) { o.store_gs(kOffVif, 0x200); }
+void emit_cli(CodeBuffer& o) {
+    o.store_gs(kOffVif, 0);
+}
+void emit_sti(CodeBuffer& o) {
+    o.store_gs(kOffVif, 0x200);
+}
 
 // The hardware pushes IF = 1 and IOPL = 0 (host ring 3): subtract the one, add the virtual
 // bits, with lea (which leaves the flags alone).
@@ -82,8 +96,10 @@ void emit_pushf(CodeBuffer& o) {
 void emit_popf(CodeBuffer& o) {
     gs_eax_store(o, kOffSaveEax);
     for (uint32_t table : {kIfOfByte1, kIoplOfByte1}) {
-        o.byte(0x0f), o.byte(0xb6), o.byte(0x44), o.byte(0x24), o.byte(0x01);  // movzbl 1(%esp),%eax
-        o.byte(0x65), o.byte(0x8b), o.byte(0x04), o.byte(0x85), o.u32(table);  // mov tbl(,%eax,4),%eax
+        o.byte(0x0f), o.byte(0xb6), o.byte(0x44), o.byte(0x24),
+            o.byte(0x01);  // movzbl 1(%esp),%eax
+        o.byte(0x65), o.byte(0x8b), o.byte(0x04), o.byte(0x85),
+            o.u32(table);  // mov tbl(,%eax,4),%eax
         gs_eax_store(o, table == kIfOfByte1 ? kOffVif : kOffViopl);
     }
     gs_eax_load(o, kOffSaveEax);
@@ -107,17 +123,19 @@ void emit_read_selector(CodeBuffer& o, unsigned segreg, unsigned reg, bool r16) 
 void emit_lookup_routine(CodeBuffer& o) {
     gs_eax_store(o, kOffSaveEax);
     gs_ebx_store(o, kOffSaveEbx);
-    o.byte(0x9f);                            // lahf
+    o.byte(0x9f);                              // lahf
     o.byte(0x0f), o.byte(0x90), o.byte(0xc0);  // seto %al
     gs_eax_store(o, kOffSaveFlags);
     gs_eax_load(o, kOffIblTarget);
-    o.byte(0x89), o.byte(0xc3);                                  // mov %eax,%ebx
-    o.byte(0x81), o.byte(0xe3), o.u32(kIblEntries - 1);          // and $mask,%ebx
-    o.byte(0x65), o.byte(0x3b), o.byte(0x04), o.byte(0xdd), o.u32(kIblTable);  // cmp tbl(,%ebx,8),%eax
-    o.byte(0x75);                                                // jne miss
+    o.byte(0x89), o.byte(0xc3);                          // mov %eax,%ebx
+    o.byte(0x81), o.byte(0xe3), o.u32(kIblEntries - 1);  // and $mask,%ebx
+    o.byte(0x65), o.byte(0x3b), o.byte(0x04), o.byte(0xdd),
+        o.u32(kIblTable);  // cmp tbl(,%ebx,8),%eax
+    o.byte(0x75);          // jne miss
     const size_t jne = o.bytes().size();
     o.byte(0);
-    o.byte(0x65), o.byte(0x8b), o.byte(0x1c), o.byte(0xdd), o.u32(kIblTable + 4);  // mov tbl+4(,%ebx,8),%ebx
+    o.byte(0x65), o.byte(0x8b), o.byte(0x1c), o.byte(0xdd),
+        o.u32(kIblTable + 4);  // mov tbl+4(,%ebx,8),%ebx
     gs_ebx_store(o, kOffJumpTo);
     restore_flags_and_registers(o);
     o.byte(0x65), o.byte(0xff), o.byte(0x25), o.u32(kOffJumpTo);  // jmp *%gs:kOffJumpTo

@@ -51,6 +51,8 @@ void emit_push_selector(CodeBuffer& out, unsigned segreg);  // pushl of the gues
 void emit_read_selector(CodeBuffer& out, unsigned segreg, unsigned reg, bool r16);
 
 // rel32 for a branch whose rel32 field is at `field` and that goes to `target`.
-inline uint32_t rel32(uint32_t field, uint32_t target) { return target - (field + 4); }
+inline uint32_t rel32(uint32_t field, uint32_t target) {
+    return target - (field + 4);
+}
 
 }  // namespace prevt::bt

@@ -37,8 +37,9 @@ MonitorArea::MonitorArea() {
     // touch the stack (RSP is the guest's ESP): it parks RAX in the per-vCPU area and jumps to
     // the rest of the exit path in the monitor (world_switch.S).
     uint8_t* stub = writable(kStubPage);
-    const uint8_t save_rax[] = {0x65, 0x48, 0x89, 0x04, 0x25,  // mov %rax,%gs:kSaveRaxOffset
-                                kSaveRaxOffset, 0, 0, 0};
+    const uint8_t save_rax[] = {0x65,           0x48, 0x89, 0x04,
+                                0x25,  // mov %rax,%gs:kSaveRaxOffset
+                                kSaveRaxOffset, 0,    0,    0};
     memcpy(stub, save_rax, sizeof save_rax);
     stub[9] = 0x48;  // movabs $prevt_bt_callout_entry,%rax
     stub[10] = 0xb8;

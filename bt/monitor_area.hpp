@@ -26,10 +26,10 @@ enum ExitKind : uint32_t { kExitEmulate = 1, kExitDispatch = 2 };
 // The per-vCPU area as translated code sees it at %gs:0. Offsets are part of the code the
 // translator emits (emit.cpp) and of world_switch.S (kSaveRaxOffset).
 struct VcpuArea {
-    uint32_t exit_kind;   // 0: ExitKind
-    uint32_t exit_eip;    // 4: guest EIP to emulate or to continue at
-    uint32_t exit_link;   // 8: cache address of the rel32 jump to chain, 0 if none
-    uint32_t far_offset;  // 12: the far pointer translated code jumps through: kStubPage
+    uint32_t exit_kind;     // 0: ExitKind
+    uint32_t exit_eip;      // 4: guest EIP to emulate or to continue at
+    uint32_t exit_link;     // 8: cache address of the rel32 jump to chain, 0 if none
+    uint32_t far_offset;    // 12: the far pointer translated code jumps through: kStubPage
     uint16_t far_selector;  // 16: ... : the host's 64-bit code selector
     uint16_t pad0;
     uint32_t pad1;
@@ -42,12 +42,12 @@ struct VcpuArea {
     uint32_t vif;         // 52: the guest's IF as an EFLAGS bit (0 or 0x200)
     uint32_t viopl;       // 56: the guest's IOPL as EFLAGS bits (0 .. 0x3000)
     uint32_t pad2;
-    uint32_t vsel[6];     // 64: the guest's selectors, indexed by SegReg
+    uint32_t vsel[6];  // 64: the guest's selectors, indexed by SegReg
 };
 inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
                           kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
-                          kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48,
-                          kOffVif = 52, kOffViopl = 56, kOffVsel = 64;
+                          kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48, kOffVif = 52,
+                          kOffViopl = 56, kOffVsel = 64;
 // For popf: the virtual IF and IOPL bits implied by byte 1 of a popped EFLAGS value, as
 // 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov).
 inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500;

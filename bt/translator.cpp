@@ -19,7 +19,11 @@ struct PendingExit {
 class Builder {
 public:
     Builder(CodeBuffer& out, const TranslationContext& c, const Listing& listing)
-        : out_(out), context_(c), cs_base_(c.cs_base), eip_(c.eip), lookup_(c.lookup_routine),
+        : out_(out),
+          context_(c),
+          cs_base_(c.cs_base),
+          eip_(c.eip),
+          lookup_(c.lookup_routine),
           listing_(listing) {
         ZydisDecoderInit(&decoder_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
         ZydisFormatterInit(&formatter_, ZYDIS_FORMATTER_STYLE_ATT);
@@ -195,7 +199,8 @@ private:
         } else {
             const size_t start = out_.bytes().size();
             out_.raw(bytes, in.length);
-            out_.at(start + in.raw.modrm.offset) = static_cast<uint8_t>((bytes[in.raw.modrm.offset] & 0xc7) | (6 << 3));
+            out_.at(start + in.raw.modrm.offset) =
+                static_cast<uint8_t>((bytes[in.raw.modrm.offset] & 0xc7) | (6 << 3));
             for (unsigned i = 0; i < in.raw.prefix_count; ++i)
                 if (bytes[i] == 0x2e) out_.at(start + i) = 0x3e;
             out_.raw(pop_target, sizeof pop_target);

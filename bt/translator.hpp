@@ -29,8 +29,8 @@ inline constexpr uint32_t kInexact = 0xffffffff;
 struct TranslationContext {
     uint32_t cs_base = 0;
     uint32_t eip = 0;
-    bool cpl0 = true;      // inline cli/sti/pushf/popf need the guest at CPL 0
-    bool stack32 = true;   // ... and a 32-bit stack
+    bool cpl0 = true;             // inline cli/sti/pushf/popf need the guest at CPL 0
+    bool stack32 = true;          // ... and a 32-bit stack
     uint32_t lookup_routine = 0;  // cache address of the indirect-branch lookup
 };
 

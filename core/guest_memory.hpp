@@ -21,9 +21,7 @@ public:
 
     // Monitor pointer to [phys, phys+len), or nullptr if any part lies outside RAM.
     uint8_t* host(uint64_t phys, uint64_t len) const;
-    bool contains(uint64_t phys, uint64_t len) const {
-        return len <= size_ && phys <= size_ - len;
-    }
+    bool contains(uint64_t phys, uint64_t len) const { return len <= size_ && phys <= size_ - len; }
 
     // Little-endian access of 1, 2 or 4 bytes; unassigned reads give all-ones.
     uint32_t read(uint64_t phys, unsigned size) const;

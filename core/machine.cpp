@@ -56,8 +56,8 @@ Machine::Machine(const MachineConfig& config)
             throw InputError("--trace-file " + config.trace_file + ": " + strerror(errno));
     }
     build_devices();
-    const MultibootBoot boot = load_multiboot(
-        config.guest, ram_, config.cmdline.empty() ? config.guest : config.cmdline);
+    const MultibootBoot boot =
+        load_multiboot(config.guest, ram_, config.cmdline.empty() ? config.guest : config.cmdline);
     set_boot_state(boot.entry, boot.info_phys);
     engine_ = make_engine(config.engine, ram_, trace_, config.tc_kib);
     engine_->set_single_step(trace_.exec);
@@ -80,8 +80,7 @@ void Machine::build_devices() {
         sink = config_.capture;
     } else if (serial.rfind("file:", 0) == 0) {
         serial_file_ = fopen(serial.c_str() + 5, "w");
-        if (!serial_file_)
-            throw InputError("--serial " + serial + ": " + strerror(errno));
+        if (!serial_file_) throw InputError("--serial " + serial + ": " + strerror(errno));
         setvbuf(serial_file_, nullptr, _IONBF, 0);
         FILE* f = serial_file_;
         sink = [f](uint8_t b) { fputc(b, f); };
@@ -145,7 +144,9 @@ void Machine::poll_serial_input() {
 
 static const char* const kSegNames[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
 
-const char* seg_name(SegReg s) { return kSegNames[static_cast<int>(s)]; }
+const char* seg_name(SegReg s) {
+    return kSegNames[static_cast<int>(s)];
+}
 
 void Machine::dump_registers(FILE* out) const {
     const VcpuState& s = vcpu_;
@@ -153,8 +154,8 @@ void Machine::dump_registers(FILE* out) const {
             s.gpr[edx]);
     fprintf(out, "ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n", s.gpr[esi], s.gpr[edi], s.gpr[ebp],
             s.gpr[esp]);
-    fprintf(out, "EIP=%08x EFL=%08x CPL=%u CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", s.eip,
-            s.eflags, s.cpl(), s.cr0, s.cr2, s.cr3, s.cr4);
+    fprintf(out, "EIP=%08x EFL=%08x CPL=%u CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", s.eip, s.eflags,
+            s.cpl(), s.cr0, s.cr2, s.cr3, s.cr4);
     for (int i = 0; i < kSegRegCount; ++i) {
         const Segment& g = s.seg[i];
         fprintf(out, "%-3s=%04x %08x %08x type %x dpl %u%s%s\n", kSegNames[i], g.selector, g.base,
@@ -162,8 +163,8 @@ void Machine::dump_registers(FILE* out) const {
     }
     fprintf(out, "LDT=%04x %08x %08x  TR=%04x %08x %08x\n", s.ldtr.selector, s.ldtr.base,
             s.ldtr.limit, s.tr.selector, s.tr.base, s.tr.limit);
-    fprintf(out, "GDT=     %08x %08x  IDT=     %08x %08x\n", s.gdtr.base, s.gdtr.limit,
-            s.idtr.base, s.idtr.limit);
+    fprintf(out, "GDT=     %08x %08x  IDT=     %08x %08x\n", s.gdtr.base, s.gdtr.limit, s.idtr.base,
+            s.idtr.limit);
 }
 
 }  // namespace prevt

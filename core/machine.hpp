@@ -8,9 +8,9 @@
 #include <memory>
 #include <string>
 
+#include "core/emulate/linear_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
-#include "core/emulate/linear_memory.hpp"
 #include "core/stats.hpp"
 #include "core/trace.hpp"
 #include "core/vcpu_state.hpp"
@@ -24,11 +24,11 @@ namespace prevt {
 struct MachineConfig {
     std::string engine = "bt";  // the contained engine
     uint64_t mem_mib = 128;
-    std::string guest;        // Multiboot ELF
-    std::string cmdline;      // Multiboot command line (default: the guest path)
+    std::string guest;             // Multiboot ELF
+    std::string cmdline;           // Multiboot command line (default: the guest path)
     std::string serial = "stdio";  // stdio | none | file:PATH
     bool stats = false;
-    std::string trace;        // --trace LIST
+    std::string trace;  // --trace LIST
     std::string trace_file;
     double timeout_seconds = 0;
     uint32_t tc_kib = 0;  // bt: translation cache size in KiB (0: all of the monitor area)

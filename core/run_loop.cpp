@@ -37,9 +37,8 @@ private:
 void RunLoop::trace_event(const Event& ev) const {
     if (!m_.trace_.interrupts) return;
     fprintf(m_.trace_.out, "int: v=%02x e=%04x i=%d cpl=%u IP=%04x:%08x SP=%04x:%08x EAX=%08x\n",
-            ev.vector, ev.has_error ? ev.error : 0,
-            ev.source == EventSource::kSoftware ? 1 : 0, s_.cpl(),
-            s_.sreg(SegReg::cs).selector, ev.return_eip, s_.sreg(SegReg::ss).selector,
+            ev.vector, ev.has_error ? ev.error : 0, ev.source == EventSource::kSoftware ? 1 : 0,
+            s_.cpl(), s_.sreg(SegReg::cs).selector, ev.return_eip, s_.sreg(SegReg::ss).selector,
             s_.gpr[esp], s_.gpr[eax]);
 }
 
@@ -54,7 +53,8 @@ void RunLoop::raise(Event ev) {
             return;
         } catch (const GuestFault& f) {
             if (ev.vector == vec::DF && ev.source == EventSource::kException)
-                throw GuestError("triple fault (a fault while delivering #DF): the guest is shut down");
+                throw GuestError(
+                    "triple fault (a fault while delivering #DF): the guest is shut down");
             if (ev.source == EventSource::kException && makes_double_fault(ev.vector, f.vector))
                 ev = Event{vec::DF, EventSource::kException, true, 0, s_.eip};
             else
@@ -67,15 +67,16 @@ void RunLoop::emulate(const Exit& x) {
     const uint64_t t0 = Stats::ticks();
     Decoded d = decode_at(cpu_, s_.eip);
     if (m_.trace_.traps)
-        fprintf(m_.trace_.out, "trap: %04x:%08x %-28s (%s)\n", s_.sreg(SegReg::cs).selector,
-                s_.eip, d.text().c_str(), x.host_signal ? sigabbrev_np(x.host_signal) : "callout");
+        fprintf(m_.trace_.out, "trap: %04x:%08x %-28s (%s)\n", s_.sreg(SegReg::cs).selector, s_.eip,
+                d.text().c_str(), x.host_signal ? sigabbrev_np(x.host_signal) : "callout");
     const Outcome o = execute(cpu_, d);
     m_.stats_.instruction(d.in.mnemonic, Stats::ticks() - t0);
     if (o == Outcome::kNotEmulated)  // the native fault was the guest's own
         return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
     if (o == Outcome::kHalt && !m_.stop_)
-        throw GuestError("the guest executed hlt and nothing can wake it (no interrupt source "
-                         "is modelled yet)");
+        throw GuestError(
+            "the guest executed hlt and nothing can wake it (no interrupt source "
+            "is modelled yet)");
     const auto mn = d.in.mnemonic;
     if (mn == ZYDIS_MNEMONIC_INT || mn == ZYDIS_MNEMONIC_INT3 || mn == ZYDIS_MNEMONIC_INTO)
         if (m_.trace_.interrupts)
@@ -100,8 +101,7 @@ void RunLoop::serve(const Exit& x) {
             s_.eip = decode_at(cpu_, s_.eip).next_eip();
             break;
         case ExitReason::kTimer: m_.poll_serial_input(); break;  // deadline: see run()
-        case ExitReason::kHalt:
-            throw GuestError("the guest executed hlt and nothing can wake it");
+        case ExitReason::kHalt: throw GuestError("the guest executed hlt and nothing can wake it");
         case ExitReason::kShutdown: throw GuestError("triple fault: the guest is shut down");
         case ExitReason::kEscape:
         case ExitReason::kHostLimit: throw GuestError(x.detail);
@@ -129,15 +129,15 @@ void RunLoop::serve(const Exit& x) {
             }
             break;
         }
-        case ExitReason::kCount:
-            throw GuestError("engine reported an unknown exit");
+        case ExitReason::kCount: throw GuestError("engine reported an unknown exit");
     }
 }
 
 int RunLoop::run() {
     if (m_.config_.timeout_seconds > 0)
-        deadline_ = Stats::Clock::now() + std::chrono::microseconds(static_cast<int64_t>(
-                                              m_.config_.timeout_seconds * 1e6));
+        deadline_ =
+            Stats::Clock::now() +
+            std::chrono::microseconds(static_cast<int64_t>(m_.config_.timeout_seconds * 1e6));
     // The host timer interrupts guest code every 10 ms: for --timeout and terminal input.
     if (m_.config_.timeout_seconds > 0 || m_.serial_input_) native::set_guest_timer(10);
     native::install_guest_syscall_filter();  // before the first guest instruction

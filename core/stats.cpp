@@ -12,8 +12,8 @@ namespace prevt {
 
 const char* exit_reason_name(ExitReason r) {
     static const char* const kNames[] = {
-        "emulate", "exception", "software-int", "io", "mmio", "halt", "timer",
-        "unassigned-write", "shutdown", "escape", "host-limit"};
+        "emulate", "exception",        "software-int", "io",     "mmio",      "halt",
+        "timer",   "unassigned-write", "shutdown",     "escape", "host-limit"};
     static_assert(sizeof kNames / sizeof kNames[0] == static_cast<int>(ExitReason::kCount));
     return kNames[static_cast<int>(r)];
 }
@@ -50,8 +50,7 @@ void Stats::print(FILE* out, const Engine& engine, const devices::Bus& ports,
         fprintf(out, "  %-34s\n", "emulated instructions");
         for (size_t m = 0; m < instructions_.size(); ++m)
             if (instructions_[m].count)
-                row(out, std::string("  ") +
-                             ZydisMnemonicGetString(static_cast<ZydisMnemonic>(m)),
+                row(out, std::string("  ") + ZydisMnemonicGetString(static_cast<ZydisMnemonic>(m)),
                     instructions_[m]);
     }
     if (!signals_.empty()) {
@@ -62,8 +61,9 @@ void Stats::print(FILE* out, const Engine& engine, const devices::Bus& ports,
     }
     for (const auto* table : {&exceptions_, &software_}) {
         if (table->empty()) continue;
-        fprintf(out, "  %s\n", table == &exceptions_ ? "exceptions delivered to the guest"
-                                                     : "software interrupts delivered");
+        fprintf(out, "  %s\n",
+                table == &exceptions_ ? "exceptions delivered to the guest"
+                                      : "software interrupts delivered");
         for (const auto& [v, n] : *table)
             fprintf(out, "    vector 0x%02x %-20s %12llu\n", v, "",
                     static_cast<unsigned long long>(n));

@@ -2,12 +2,12 @@
 // event delivered and by device. Printed on stderr when the run ends.
 #pragma once
 
+#include <x86intrin.h>
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <map>
-#include <x86intrin.h>
 #include <string>
 #include <vector>
 

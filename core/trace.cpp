@@ -11,12 +11,18 @@ Trace Trace::parse(const std::string& list) {
     std::stringstream ss(list);
     std::string item;
     while (std::getline(ss, item, ',')) {
-        if (item == "int") t.interrupts = true;
-        else if (item == "exec") t.exec = true;
-        else if (item == "trap") t.traps = true;
-        else if (item == "io") t.io = true;
-        else if (item == "in_asm") t.in_asm = true;
-        else if (item == "out_asm") t.out_asm = true;
+        if (item == "int")
+            t.interrupts = true;
+        else if (item == "exec")
+            t.exec = true;
+        else if (item == "trap")
+            t.traps = true;
+        else if (item == "io")
+            t.io = true;
+        else if (item == "in_asm")
+            t.in_asm = true;
+        else if (item == "out_asm")
+            t.out_asm = true;
         else
             throw InputError("--trace: unknown item '" + item +
                              "' (known: int, exec, trap, io, in_asm, out_asm)");

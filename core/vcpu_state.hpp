@@ -16,9 +16,9 @@ enum Gpr : uint8_t { eax = 0, ecx, edx, ebx, esp, ebp, esi, edi };
 
 namespace eflags {
 inline constexpr uint32_t CF = 1u << 0, PF = 1u << 2, AF = 1u << 4, ZF = 1u << 6, SF = 1u << 7,
-                          TF = 1u << 8, IF = 1u << 9, DF = 1u << 10, OF = 1u << 11,
-                          IOPL = 3u << 12, NT = 1u << 14, RF = 1u << 16, VM = 1u << 17,
-                          AC = 1u << 18, VIF = 1u << 19, VIP = 1u << 20, ID = 1u << 21;
+                          TF = 1u << 8, IF = 1u << 9, DF = 1u << 10, OF = 1u << 11, IOPL = 3u << 12,
+                          NT = 1u << 14, RF = 1u << 16, VM = 1u << 17, AC = 1u << 18,
+                          VIF = 1u << 19, VIP = 1u << 20, ID = 1u << 21;
 inline constexpr uint32_t kFixed1 = 1u << 1;
 // Flags that hardware may hold for the guest while it runs at host ring 3; the rest
 // (IF, IOPL, NT, RF, VM, AC, VIF, VIP) are virtual and live only in VcpuState.
@@ -27,13 +27,12 @@ inline constexpr uint32_t kLiveInHardware = CF | PF | AF | ZF | SF | TF | DF | O
 
 namespace cr0 {
 inline constexpr uint32_t PE = 1u << 0, MP = 1u << 1, EM = 1u << 2, TS = 1u << 3, ET = 1u << 4,
-                          NE = 1u << 5, WP = 1u << 16, AM = 1u << 18, NW = 1u << 29,
-                          CD = 1u << 30, PG = 1u << 31;
+                          NE = 1u << 5, WP = 1u << 16, AM = 1u << 18, NW = 1u << 29, CD = 1u << 30,
+                          PG = 1u << 31;
 }
 namespace cr4 {
-inline constexpr uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3,
-                          PSE = 1u << 4, PAE = 1u << 5, PGE = 1u << 7, OSFXSR = 1u << 9,
-                          OSXMMEXCPT = 1u << 10;
+inline constexpr uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3, PSE = 1u << 4,
+                          PAE = 1u << 5, PGE = 1u << 7, OSFXSR = 1u << 9, OSXMMEXCPT = 1u << 10;
 }
 
 // A segment register with its hidden part (the descriptor cache).

@@ -14,7 +14,7 @@
 namespace prevt::devices {
 
 class DebugConsole final : public IoDevice {
-  public:
+public:
     static constexpr uint16_t kPort = 0xe9;
     static constexpr uint8_t kReadback = 0xe9;
 
@@ -24,7 +24,7 @@ class DebugConsole final : public IoDevice {
     uint32_t read(uint64_t offset, unsigned size) override;
     void write(uint64_t offset, unsigned size, uint32_t value) override;
 
-  private:
+private:
     std::function<void(uint8_t)> sink_;
 };
 

@@ -17,7 +17,7 @@
 namespace prevt::devices {
 
 class DebugExit final : public IoDevice {
-  public:
+public:
     static constexpr uint16_t kIoBase = 0xf4;
     static constexpr unsigned kIoSize = 4;
 
@@ -27,7 +27,7 @@ class DebugExit final : public IoDevice {
     uint32_t read(uint64_t offset, unsigned size) override;
     void write(uint64_t offset, unsigned size, uint32_t value) override;
 
-  private:
+private:
     std::function<void(int status)> on_exit_;
 };
 

@@ -5,7 +5,7 @@
 namespace prevt::devices {
 
 class IrqLine {
-  public:
+public:
     virtual ~IrqLine() = default;
     virtual void set_level(bool high) = 0;
 };

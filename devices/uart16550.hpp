@@ -27,7 +27,7 @@
 namespace prevt::devices {
 
 class Uart16550 final : public IoDevice {
-  public:
+public:
     static constexpr unsigned kRegisterCount = 8;  // attach with this length
     static constexpr unsigned kFifoSize = 16;
 
@@ -51,7 +51,7 @@ class Uart16550 final : public IoDevice {
     // The level last driven onto the IRQ line (also tracked when the line is null).
     bool irq_level() const { return irq_level_; }
 
-  private:
+private:
     uint8_t read_register(unsigned reg);
     void write_register(unsigned reg, uint8_t value);
     void write_fcr(uint8_t value);

@@ -15,9 +15,8 @@ namespace prevt::shadowmmu {
 struct Entry {
     uint32_t raw = 0;
     static constexpr uint32_t kPresent = 1u << 0, kWritable = 1u << 1, kUser = 1u << 2,
-                              kWriteThrough = 1u << 3, kCacheDisable = 1u << 4,
-                              kAccessed = 1u << 5, kDirty = 1u << 6, kLarge = 1u << 7,
-                              kGlobal = 1u << 8;
+                              kWriteThrough = 1u << 3, kCacheDisable = 1u << 4, kAccessed = 1u << 5,
+                              kDirty = 1u << 6, kLarge = 1u << 7, kGlobal = 1u << 8;
     bool present() const { return raw & kPresent; }
     bool writable() const { return raw & kWritable; }
     bool user() const { return raw & kUser; }
@@ -54,7 +53,7 @@ struct Translation {
     bool writable;       // as this access's privilege may write (WP and U/S applied)
     bool user;           // both levels allow user access
     bool global;
-    bool dirty;          // the leaf's D bit after this access
+    bool dirty;  // the leaf's D bit after this access
 };
 
 struct PageFault {
@@ -94,7 +93,8 @@ std::variant<Translation, PageFault> walk(Memory& mem, const PagingControl& c, u
     }
     Translation t;
     t.page_size = large ? (4u << 20) : 4096u;
-    t.physical = large ? leaf.large_frame() | (linear & 0x3fffffu) : leaf.frame() | (linear & 0xfffu);
+    t.physical =
+        large ? leaf.large_frame() | (linear & 0x3fffffu) : leaf.frame() | (linear & 0xfffu);
     t.user = user_ok;
     t.writable = a.user ? rw_ok : (rw_ok || !c.wp);
     t.global = c.pge && leaf.global();

@@ -29,6 +29,7 @@ struct Explanation {
 };
 
 // One line per instruction: why the trap engine gets it right or wrong.
+// clang-format off
 constexpr Explanation kExplanations[] = {
     {"sgdt", "sensitive", "unprivileged read of GDTR: native code sees the host's (UMIP: a dummy the host kernel returns)"},
     {"sidt", "sensitive", "unprivileged read of IDTR: native code sees the host's (UMIP: a dummy)"},
@@ -60,6 +61,7 @@ constexpr Explanation kExplanations[] = {
     {"invlpg", "privileged", "traps and invalidates the virtual TLB entry"},
     {"iret", "privileged", "iret to a guest selector traps and is emulated, restoring the virtual IF"},
 };
+// clang-format on
 
 const Explanation* explain(const std::string& name) {
     for (const auto& e : kExplanations)
@@ -98,8 +100,8 @@ std::string embedded_guest_path(const unsigned char* begin, const unsigned char*
 }
 
 // Runs one embedded guest on one engine; returns its COM1 output.
-std::string run_guest(const MachineConfig& base, const std::string& engine,
-                      const std::string& path, int* status) {
+std::string run_guest(const MachineConfig& base, const std::string& engine, const std::string& path,
+                      int* status) {
     MachineConfig config = base;
     config.engine = engine;
     config.guest = path;
@@ -135,11 +137,12 @@ int run_demo(const MachineConfig& base) {
             if (engine == engines[0]) rows.push_back({f[1], f[2], f[3]});
         }
     }
-    printf("prevt demo: x86's sensitive instructions at guest ring 0, trap-and-emulate vs binary "
-           "translation\n(Robin & Irvine, USENIX Security 2000; host %s, UMIP %s)\n\n",
-           host.cpu_model.c_str(),
-           host.umip ? "on: the host kernel fakes sgdt/sidt/sldt/str/smsw at ring 3"
-                     : "off: sgdt/sidt/sldt/str/smsw leak the host's real values");
+    printf(
+        "prevt demo: x86's sensitive instructions at guest ring 0, trap-and-emulate vs binary "
+        "translation\n(Robin & Irvine, USENIX Security 2000; host %s, UMIP %s)\n\n",
+        host.cpu_model.c_str(),
+        host.umip ? "on: the host kernel fakes sgdt/sidt/sldt/str/smsw at ring 3"
+                  : "off: sgdt/sidt/sldt/str/smsw leak the host's real values");
     printf("%-12s %-10s %-10s %-10s %-10s %s\n", "instruction", "kind", "trap saw", "bt saw",
            "ring-0 hw", "why trap-and-emulate gets it wrong (or right)");
     int wrong_trap = 0, wrong_bt = 0;
@@ -149,14 +152,15 @@ int run_demo(const MachineConfig& base) {
         const std::string& b = saw["bt"][r.name];
         wrong_trap += t != r.hardware;
         wrong_bt += b != r.hardware;
-        printf("%-12s %-10s %-9s%s %-9s%s %-10s %s\n", r.name.c_str(), e ? e->kind : "?",
-               t.c_str(), t == r.hardware ? " " : "!", b.c_str(), b == r.hardware ? " " : "!",
+        printf("%-12s %-10s %-9s%s %-9s%s %-10s %s\n", r.name.c_str(), e ? e->kind : "?", t.c_str(),
+               t == r.hardware ? " " : "!", b.c_str(), b == r.hardware ? " " : "!",
                r.hardware.c_str(), e ? e->why : "");
     }
     printf("\n'!' marks a wrong answer. trap: %d of %zu wrong; bt: %d of %zu wrong.\n", wrong_trap,
            rows.size(), wrong_bt, rows.size());
-    printf("The trap engine cannot fix them: they do not trap. The translator rewrites them before "
-           "they run.\n\n");
+    printf(
+        "The trap engine cannot fix them: they do not trap. The translator rewrites them before "
+        "they run.\n\n");
 
     // The cost of each path, measured now, on this machine (bench/guests/nanobench.c).
     std::map<std::string, std::map<std::string, std::string>> cycles;

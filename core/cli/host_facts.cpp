@@ -9,8 +9,8 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
 #include <sstream>
+#include <thread>
 
 #include "core/engines/kvm_engine.hpp"
 
@@ -35,7 +35,8 @@ HostFacts probe_host() {
         }
     }
     // ARCH_GET_CPUID answers whether cpuid currently runs; faulting needs kernel support too.
-    if (f.cpuid_faulting && syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) < 0) f.cpuid_faulting = false;
+    if (f.cpuid_faulting && syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0) < 0)
+        f.cpuid_faulting = false;
     const auto t0 = std::chrono::steady_clock::now();
     const uint64_t c0 = __rdtsc();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

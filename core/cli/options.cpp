@@ -12,10 +12,12 @@ uint64_t parse_mib(const std::string& v) {
     char* end = nullptr;
     errno = 0;
     const unsigned long long n = strtoull(v.c_str(), &end, 10);
-    if (v.empty() || end == v.c_str() || errno) throw InputError("-m/--mem: not a size: '" + v + "'");
+    if (v.empty() || end == v.c_str() || errno)
+        throw InputError("-m/--mem: not a size: '" + v + "'");
     std::string suffix(end);
     uint64_t mib = n;
-    if (suffix == "G" || suffix == "g") mib = n * 1024;
+    if (suffix == "G" || suffix == "g")
+        mib = n * 1024;
     else if (!(suffix.empty() || suffix == "M" || suffix == "m"))
         throw InputError("-m/--mem: unknown size suffix in '" + v + "' (use M or G)");
     if (mib < 2 || mib > 3072) throw InputError("-m/--mem: " + v + " is outside 2 MiB .. 3 GiB");
@@ -100,21 +102,35 @@ Command parse_command_line(const std::vector<std::string>& args) {
             if (i + 1 >= args.size()) throw InputError(a + ": missing value");
             return args[++i];
         };
-        if (a == "--engine") m.engine = need();
-        else if (a == "-m" || a == "--mem") m.mem_mib = parse_mib(need());
-        else if (a == "--append") m.cmdline = need();
-        else if (a == "--serial") m.serial = need();
-        else if (a == "--stats") m.stats = true;
-        else if (a == "--trace") m.trace = need();
-        else if (a == "--trace-file") m.trace_file = need();
-        else if (a == "--timeout") m.timeout_seconds = parse_seconds(need());
-        else if (a == "--tc-size") m.tc_kib = parse_kib(need());
-        else if (a == "--help" || a == "-h") c.verb = "help";
-        else if (!a.empty() && a[0] == '-') throw InputError("unknown option '" + a + "'");
-        else if (c.verb == "run" && m.guest.empty()) m.guest = a;
-        else throw InputError("unexpected argument '" + a + "'");
+        if (a == "--engine")
+            m.engine = need();
+        else if (a == "-m" || a == "--mem")
+            m.mem_mib = parse_mib(need());
+        else if (a == "--append")
+            m.cmdline = need();
+        else if (a == "--serial")
+            m.serial = need();
+        else if (a == "--stats")
+            m.stats = true;
+        else if (a == "--trace")
+            m.trace = need();
+        else if (a == "--trace-file")
+            m.trace_file = need();
+        else if (a == "--timeout")
+            m.timeout_seconds = parse_seconds(need());
+        else if (a == "--tc-size")
+            m.tc_kib = parse_kib(need());
+        else if (a == "--help" || a == "-h")
+            c.verb = "help";
+        else if (!a.empty() && a[0] == '-')
+            throw InputError("unknown option '" + a + "'");
+        else if (c.verb == "run" && m.guest.empty())
+            m.guest = a;
+        else
+            throw InputError("unexpected argument '" + a + "'");
     }
-    if (c.verb == "run" && m.guest.empty()) throw InputError("run: no guest given (prevt run GUEST.elf)");
+    if (c.verb == "run" && m.guest.empty())
+        throw InputError("run: no guest given (prevt run GUEST.elf)");
     if (m.engine != "trap" && m.engine != "bt" && m.engine != "kvm")
         throw InputError("--engine: unknown engine '" + m.engine + "' (known: bt, trap, kvm)");
     return c;

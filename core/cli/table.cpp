@@ -7,9 +7,9 @@
 namespace prevt::cli {
 
 int print_classification_table(FILE* out) {
-    fprintf(out, "How prevt's binary translator treats each guest instruction (bt/classify.cpp)\n\n");
-    fprintf(out, "%-10s %-9s %-16s %-9s %s\n", "mnemonic", "form", "category", "treatment",
-            "why");
+    fprintf(out,
+            "How prevt's binary translator treats each guest instruction (bt/classify.cpp)\n\n");
+    fprintf(out, "%-10s %-9s %-16s %-9s %s\n", "mnemonic", "form", "category", "treatment", "why");
     for (const bt::Rule& r : bt::rules()) {
         std::string name = ZydisMnemonicGetString(r.mnemonic);
         fprintf(out, "%-10s %-9s %-16s %-9s %s\n", name.c_str(), bt::form_name(r.form),

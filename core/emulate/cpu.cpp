@@ -60,8 +60,10 @@ uint32_t Cpu::stack_pointer() const {
 }
 
 void Cpu::set_stack_pointer(uint32_t sp) {
-    if (s.sreg(SegReg::ss).db) s.gpr[esp] = sp;
-    else s.gpr[esp] = (s.gpr[esp] & 0xffff0000) | (sp & 0xffff);
+    if (s.sreg(SegReg::ss).db)
+        s.gpr[esp] = sp;
+    else
+        s.gpr[esp] = (s.gpr[esp] & 0xffff0000) | (sp & 0xffff);
 }
 
 void Cpu::push(uint32_t value, unsigned len) {

@@ -60,8 +60,8 @@ std::string Decoded::text() const {
     ZydisFormatter f;
     ZydisFormatterInit(&f, ZYDIS_FORMATTER_STYLE_ATT);
     char buf[96];
-    if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&f, &in, ops, in.operand_count_visible,
-                                                      buf, sizeof buf, eip, nullptr)))
+    if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&f, &in, ops, in.operand_count_visible, buf,
+                                                      sizeof buf, eip, nullptr)))
         return "(?)";
     return buf;
 }
@@ -97,7 +97,9 @@ void write_register(VcpuState& s, ZydisRegister r, uint32_t v) {
     }
 }
 
-SegReg operand_segment(const Decoded& d, unsigned i) { return to_segreg(d.ops[i].mem.segment); }
+SegReg operand_segment(const Decoded& d, unsigned i) {
+    return to_segreg(d.ops[i].mem.segment);
+}
 
 uint32_t effective_offset(Cpu& cpu, const Decoded& d, unsigned i) {
     const ZydisDecodedOperandMem& m = d.ops[i].mem;

@@ -20,8 +20,8 @@ struct Decoded {
     unsigned operand_size() const { return in.operand_width / 8; }
     unsigned address_size() const { return in.address_width / 8; }
     bool has_rep() const {
-        return in.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
-                                ZYDIS_ATTRIB_HAS_REPNE);
+        return in.attributes &
+               (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE);
     }
     std::string text() const;  // Intel-syntax disassembly, for traces and messages
 };

@@ -23,21 +23,34 @@ bool visible(Cpu& cpu, uint16_t sel, Descriptor* d) {
 bool lar_type_ok(const Descriptor& d) {
     if (d.s()) return true;
     switch (d.type()) {
-        case 1: case 2: case 3: case 4: case 5: case 9: case 0xb: case 0xc: return true;
+        case 1:
+        case 2:
+        case 3:
+        case 4:
+        case 5:
+        case 9:
+        case 0xb:
+        case 0xc: return true;
         default: return false;
     }
 }
 bool lsl_type_ok(const Descriptor& d) {
     if (d.s()) return true;
     switch (d.type()) {
-        case 1: case 2: case 3: case 9: case 0xb: return true;
+        case 1:
+        case 2:
+        case 3:
+        case 9:
+        case 0xb: return true;
         default: return false;
     }
 }
 
 void set_zf(VcpuState& s, bool on) {
-    if (on) s.eflags |= eflags::ZF;
-    else s.eflags &= ~eflags::ZF;
+    if (on)
+        s.eflags |= eflags::ZF;
+    else
+        s.eflags &= ~eflags::ZF;
 }
 
 }  // namespace
@@ -45,7 +58,8 @@ void set_zf(VcpuState& s, bool on) {
 Outcome execute_descriptor_query(Cpu& cpu, const Decoded& d) {
     VcpuState& s = cpu.s;
     if (!s.protected_mode()) throw fault_ud();
-    const unsigned src = d.in.mnemonic == ZYDIS_MNEMONIC_VERR || d.in.mnemonic == ZYDIS_MNEMONIC_VERW ? 0 : 1;
+    const unsigned src =
+        d.in.mnemonic == ZYDIS_MNEMONIC_VERR || d.in.mnemonic == ZYDIS_MNEMONIC_VERW ? 0 : 1;
     const auto sel = static_cast<uint16_t>(read_operand(cpu, d, src));
     Descriptor desc;
     bool ok = visible(cpu, sel, &desc);
@@ -54,7 +68,8 @@ Outcome execute_descriptor_query(Cpu& cpu, const Decoded& d) {
             ok = ok && lar_type_ok(desc);
             // Bits 23:8 of the descriptor's high word; bits 19:16 (the limit's) are left as
             // the descriptor has them (QEMU clears them; the SDM leaves them undefined).
-            if (ok) write_operand(cpu, d, 0, desc.hi & (d.operand_size() == 2 ? 0xff00 : 0x00f0ff00));
+            if (ok)
+                write_operand(cpu, d, 0, desc.hi & (d.operand_size() == 2 ? 0xff00 : 0x00f0ff00));
             break;
         case ZYDIS_MNEMONIC_LSL:
             ok = ok && lsl_type_ok(desc);

@@ -63,8 +63,10 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_CLI:
         case ZYDIS_MNEMONIC_STI:
             if (s.protected_mode() && s.cpl() > iopl) throw fault_gp(0);
-            if (d.in.mnemonic == ZYDIS_MNEMONIC_CLI) s.eflags &= ~eflags::IF;
-            else s.eflags |= eflags::IF;
+            if (d.in.mnemonic == ZYDIS_MNEMONIC_CLI)
+                s.eflags &= ~eflags::IF;
+            else
+                s.eflags |= eflags::IF;
             break;
         case ZYDIS_MNEMONIC_PUSHF:
         case ZYDIS_MNEMONIC_PUSHFD:
@@ -128,8 +130,7 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_LAR:
         case ZYDIS_MNEMONIC_LSL:
         case ZYDIS_MNEMONIC_VERR:
-        case ZYDIS_MNEMONIC_VERW:
-            return execute_descriptor_query(cpu, d);
+        case ZYDIS_MNEMONIC_VERW: return execute_descriptor_query(cpu, d);
         case ZYDIS_MNEMONIC_JMP: {
             if (d.in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) return near_transfer(cpu, d);
             uint16_t sel;
@@ -154,9 +155,7 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
                            : 0);
             return Outcome::kDone;
         case ZYDIS_MNEMONIC_IRET:
-        case ZYDIS_MNEMONIC_IRETD:
-            interrupt_return(cpu, d.operand_size());
-            return Outcome::kDone;
+        case ZYDIS_MNEMONIC_IRETD: interrupt_return(cpu, d.operand_size()); return Outcome::kDone;
         case ZYDIS_MNEMONIC_INT:
             return software_interrupt(cpu, d, static_cast<uint8_t>(d.ops[0].imm.value.u),
                                       EventSource::kSoftware);
@@ -172,10 +171,8 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_INSD:
         case ZYDIS_MNEMONIC_OUTSB:
         case ZYDIS_MNEMONIC_OUTSW:
-        case ZYDIS_MNEMONIC_OUTSD:
-            return execute_io(cpu, d);
-        default:
-            return execute_system(cpu, d);
+        case ZYDIS_MNEMONIC_OUTSD: return execute_io(cpu, d);
+        default: return execute_system(cpu, d);
     }
     s.eip = d.next_eip();
     return Outcome::kDone;

@@ -23,10 +23,20 @@ struct GuestFault {
     uint32_t cr2 = 0;
 };
 
-inline GuestFault fault_gp(uint32_t e = 0) { return {vec::GP, true, e}; }
-inline GuestFault fault_ss(uint32_t e = 0) { return {vec::SS, true, e}; }
-inline GuestFault fault_np(uint32_t e) { return {vec::NP, true, e}; }
-inline GuestFault fault_ts(uint32_t e) { return {vec::TS, true, e}; }
-inline GuestFault fault_ud() { return {vec::UD, false, 0}; }
+inline GuestFault fault_gp(uint32_t e = 0) {
+    return {vec::GP, true, e};
+}
+inline GuestFault fault_ss(uint32_t e = 0) {
+    return {vec::SS, true, e};
+}
+inline GuestFault fault_np(uint32_t e) {
+    return {vec::NP, true, e};
+}
+inline GuestFault fault_ts(uint32_t e) {
+    return {vec::TS, true, e};
+}
+inline GuestFault fault_ud() {
+    return {vec::UD, false, 0};
+}
 
 }  // namespace prevt

@@ -8,7 +8,9 @@ namespace prevt {
 
 namespace {
 
-uint32_t sel_error(uint16_t selector) { return selector & ~3u; }
+uint32_t sel_error(uint16_t selector) {
+    return selector & ~3u;
+}
 
 [[noreturn]] void unsupported_system_target(uint16_t selector, const Descriptor& d) {
     throw GuestError("far transfer to selector " + std::to_string(selector) +
@@ -133,8 +135,10 @@ void far_call(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_siz
         cpu.s.gpr[esp] = saved_esp;
         throw;
     }
-    if (cpu.s.protected_mode()) load_code_segment(cpu, selector, d, cpu.s.cpl());
-    else load_segment(cpu, SegReg::cs, selector);
+    if (cpu.s.protected_mode())
+        load_code_segment(cpu, selector, d, cpu.s.cpl());
+    else
+        load_segment(cpu, SegReg::cs, selector);
     cpu.s.eip = offset;
 }
 
@@ -193,7 +197,8 @@ void interrupt_return(Cpu& cpu, unsigned operand_size) {
         cpu.s.eflags = (cpu.s.eflags & ~mask) | (flags & mask) | kFixed1;
         return;
     }
-    if (cpu.s.eflags & NT) throw GuestError("iret with EFLAGS.NT set (task return) is not supported");
+    if (cpu.s.eflags & NT)
+        throw GuestError("iret with EFLAGS.NT set (task return) is not supported");
     const uint32_t sp = cpu.stack_pointer();
     const uint32_t eip = cpu.read(SegReg::ss, sp, operand_size);
     const auto selector = static_cast<uint16_t>(cpu.read(SegReg::ss, sp + operand_size, 2));

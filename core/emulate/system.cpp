@@ -25,7 +25,8 @@ void write_cr0(Cpu& cpu, uint32_t v) {
     v |= cr0::ET;  // hard-wired on the 486 and later
     if (!(v & cr0::PE) && cpu.s.protected_mode())
         throw GuestError("the guest left protected mode: real mode is not supported yet");
-    if (v & cr0::PG) throw GuestError("the guest turned paging on: the shadow MMU is not built yet");
+    if (v & cr0::PG)
+        throw GuestError("the guest turned paging on: the shadow MMU is not built yet");
     cpu.s.cr0 = v;
     cpu.hooks.control_register_written(0);
 }
@@ -66,8 +67,10 @@ uint32_t& debug_register(Cpu& cpu, unsigned n) {
 // bits that read as 0.
 void write_debug_register(Cpu& cpu, unsigned n, uint32_t v) {
     uint32_t& r = debug_register(cpu, n);
-    if (&r == &cpu.s.dr6) v = (v & 0x0000e00f) | 0xffff0ff0;
-    else if (&r == &cpu.s.dr7) v = (v & 0xffff2fff) | 0x400;
+    if (&r == &cpu.s.dr6)
+        v = (v & 0x0000e00f) | 0xffff0ff0;
+    else if (&r == &cpu.s.dr7)
+        v = (v & 0xffff2fff) | 0x400;
     r = v;
 }
 
@@ -179,7 +182,10 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
             s.eip = d.next_eip();
             s.halted = true;
             return Outcome::kHalt;
-        case ZYDIS_MNEMONIC_CLTS: require_cpl0(cpu); s.cr0 &= ~cr0::TS; break;
+        case ZYDIS_MNEMONIC_CLTS:
+            require_cpl0(cpu);
+            s.cr0 &= ~cr0::TS;
+            break;
         case ZYDIS_MNEMONIC_LMSW: {
             require_cpl0(cpu);
             const uint32_t v = read_operand(cpu, d, 0) & 0xf;
@@ -187,8 +193,14 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
             break;
         }
         case ZYDIS_MNEMONIC_SMSW: write_operand(cpu, d, 0, s.cr0 & 0xffff); break;
-        case ZYDIS_MNEMONIC_LGDT: require_cpl0(cpu); load_table_register(cpu, d, &s.gdtr); break;
-        case ZYDIS_MNEMONIC_LIDT: require_cpl0(cpu); load_table_register(cpu, d, &s.idtr); break;
+        case ZYDIS_MNEMONIC_LGDT:
+            require_cpl0(cpu);
+            load_table_register(cpu, d, &s.gdtr);
+            break;
+        case ZYDIS_MNEMONIC_LIDT:
+            require_cpl0(cpu);
+            load_table_register(cpu, d, &s.idtr);
+            break;
         case ZYDIS_MNEMONIC_SGDT: store_table_register(cpu, d, s.gdtr); break;
         case ZYDIS_MNEMONIC_SIDT: store_table_register(cpu, d, s.idtr); break;
         case ZYDIS_MNEMONIC_LLDT: {

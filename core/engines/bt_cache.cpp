@@ -125,7 +125,8 @@ void BtEngine::list_translation(const bt::CodeBuffer& buf) const {
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     for (size_t at = 0; at < bytes.size(); at += in.length) {
-        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, &bytes[at], bytes.size() - at, &in, ops)))
+        if (!ZYAN_SUCCESS(
+                ZydisDecoderDecodeFull(&decoder, &bytes[at], bytes.size() - at, &in, ops)))
             break;
         char text[96], line[128];
         ZydisFormatterFormatInstruction(&formatter, &in, ops, in.operand_count_visible, text,

@@ -38,9 +38,10 @@ uint16_t monitor_descriptor(unsigned slot, uint32_t base, uint32_t limit, bool c
 
 }  // namespace
 
-BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes,
-                   bt::Listing out_asm)
-    : ram_(ram), listing_(std::move(listing)), out_asm_(std::move(out_asm)),
+BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes, bt::Listing out_asm)
+    : ram_(ram),
+      listing_(std::move(listing)),
+      out_asm_(std::move(out_asm)),
       ldt_(native::kPageZeroOffset) {
     if (cache_bytes) {
         if (cache_bytes < 16 * 1024 || cache_bytes > bt::kCacheEnd - bt::kCacheBase)
@@ -68,7 +69,8 @@ void BtEngine::reset_cache() {
 }
 
 void BtEngine::set_single_step(bool on) {
-    if (on) throw InputError("--trace exec: the bt engine does not single-step; use --trace in_asm");
+    if (on)
+        throw InputError("--trace exec: the bt engine does not single-step; use --trace in_asm");
 }
 
 void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
@@ -95,8 +97,8 @@ void BtEngine::save_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
     s.eflags = (s.eflags & ~eflags::kLiveInHardware) | (ctx_.eflags & eflags::kLiveInHardware);
     const bt::VcpuArea& v = area_.vcpu();
-    s.eflags = (s.eflags & ~(eflags::IF | eflags::IOPL)) | (v.vif & eflags::IF) |
-               (v.viopl & eflags::IOPL);
+    s.eflags =
+        (s.eflags & ~(eflags::IF | eflags::IOPL)) | (v.vif & eflags::IF) | (v.viopl & eflags::IOPL);
     // Translated code loads no segment register: every segment load is a callout.
     if (stepping_ || smc_stepping_) s.eflags &= ~eflags::TF;  // ours, not the guest's
 }
@@ -106,7 +108,8 @@ Exit BtEngine::run(VcpuState& s) {
     for (;;) {
         if (!resume_stepping) {
             if (!s.protected_mode() || !s.sreg(SegReg::cs).db)
-                throw GuestError("the bt engine translates 32-bit protected-mode code only (for now)");
+                throw GuestError(
+                    "the bt engine translates 32-bit protected-mode code only (for now)");
             // The lookup table's EIPs belong to one CS base and CPL.
             const uint64_t context = (key_of(s) & ~0xffffffffull) | s.sreg(SegReg::cs).base;
             if (context != ibl_context_) {

@@ -60,14 +60,14 @@ private:
     uint32_t cursor_ = bt::kCacheBase;
     uint32_t cache_end_ = bt::kCacheEnd;
     uint32_t lookup_routine_ = bt::kCacheBase, lookup_end_ = bt::kCacheBase;
-    uint64_t ibl_context_ = 0;  // the CS base and CPL the lookup table's entries belong to
-    bool stepping_ = false;     // single-stepping out of an inexact point after a timer signal
-    bool smc_stepping_ = false; // single-stepping a store into a page that held translations
+    uint64_t ibl_context_ = 0;   // the CS base and CPL the lookup table's entries belong to
+    bool stepping_ = false;      // single-stepping out of an inexact point after a timer signal
+    bool smc_stepping_ = false;  // single-stepping a store into a page that held translations
     // Blocks by guest linear address and translation context (key_of).
     std::unordered_map<uint64_t, std::unique_ptr<bt::Block>> blocks_;
-    std::map<uint32_t, bt::Block*> by_cache_;  // by cache start, invalidated blocks too
+    std::map<uint32_t, bt::Block*> by_cache_;            // by cache start, invalidated blocks too
     std::vector<std::unique_ptr<bt::Block>> graveyard_;  // invalidated: kept until a flush
-    std::unordered_map<uint32_t, std::vector<bt::Block*>> by_page_;     // guest pages with code
+    std::unordered_map<uint32_t, std::vector<bt::Block*>> by_page_;  // guest pages with code
     struct Counts {
         uint64_t translated = 0, guest_instructions = 0, rewritten = 0, cache_bytes = 0,
                  callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,

@@ -38,7 +38,8 @@ TrapEngine::TrapEngine(GuestMemory& ram) : ram_(ram), ldt_(0) {
 
 void TrapEngine::load_context(VcpuState& s) {
     if (!s.protected_mode())
-        throw GuestError("the guest is in real mode: the trap engine runs protected-mode guests only");
+        throw GuestError(
+            "the guest is in real mode: the trap engine runs protected-mode guests only");
     uint16_t* sel[kSegRegCount] = {&ctx_.es, &ctx_.cs, &ctx_.ss, &ctx_.ds, &ctx_.fs, &ctx_.gs};
     for (int i = 0; i < kSegRegCount; ++i) {
         if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i]);
@@ -74,9 +75,8 @@ void TrapEngine::save_context(VcpuState& s) {
 uint32_t TrapEngine::guest_error_code(uint32_t host_error) const {
     if ((host_error & 6) != 4) return host_error;  // not an LDT selector: no translation
     const unsigned slot = host_error >> 3;
-    const uint32_t guest = slot < native::kGuestLdtFirst
-                               ? slot << 3
-                               : ((slot - native::kGuestLdtFirst) << 3) | 4;
+    const uint32_t guest =
+        slot < native::kGuestLdtFirst ? slot << 3 : ((slot - native::kGuestLdtFirst) << 3) | 4;
     return guest | (host_error & 1);
 }
 
@@ -100,15 +100,17 @@ Exit TrapEngine::translate_event(VcpuState& s) {
     x.host_signal = ev.signal;
     if (ev.escaped) {
         x.reason = ExitReason::kEscape;
-        x.detail = "the guest far-jumped into the host's 64-bit code segment (0x33): the trap "
-                   "engine does not contain a hostile guest";
+        x.detail =
+            "the guest far-jumped into the host's 64-bit code segment (0x33): the trap "
+            "engine does not contain a hostile guest";
         return x;
     }
     if (ev.lost_in_host_syscall) {
         x.reason = ExitReason::kEscape;
-        x.detail = "the guest executed `syscall` natively: on this host it entered the host "
-                   "kernel's 32-bit fast-syscall path, which discards the guest's EIP (no host "
-                   "system call ran). The trap engine cannot recover; --engine bt can";
+        x.detail =
+            "the guest executed `syscall` natively: on this host it entered the host "
+            "kernel's 32-bit fast-syscall path, which discards the guest's EIP (no host "
+            "system call ran). The trap engine cannot recover; --engine bt can";
         return x;
     }
     auto fallback = [&](ExitReason r, uint8_t vector, bool has_error, uint32_t error) {
@@ -120,15 +122,16 @@ Exit TrapEngine::translate_event(VcpuState& s) {
     };
     switch (ev.signal) {
         case SIGSEGV:
-            if (ev.trapno == 13) return fallback(ExitReason::kEmulate, 13, true,
-                                                 guest_error_code(ev.error_code));
+            if (ev.trapno == 13)
+                return fallback(ExitReason::kEmulate, 13, true, guest_error_code(ev.error_code));
             if (ev.trapno == 14) {
                 const auto& space = native::AddressSpace::instance();
                 const uint64_t host = ev.fault_address;
                 uint32_t linear = 0;
                 if (!space.guest_linear(host, &linear))
-                    throw GuestError("the guest touched linear address " + hex(host - space.offset()) +
-                                     ", in the monitor's reserved area (address-space compression)");
+                    throw GuestError(
+                        "the guest touched linear address " + hex(host - space.offset()) +
+                        ", in the monitor's reserved area (address-space compression)");
                 if (host < space.lowest_mappable())
                     throw GuestError("the guest touched linear address " + hex(linear) +
                                      ", below vm.mmap_min_addr: the trap engine runs guest code "

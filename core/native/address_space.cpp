@@ -43,7 +43,8 @@ AddressSpace::AddressSpace() {
     low_ = (read_mmap_min_addr() + kPage - 1) & ~(kPage - 1);
     if (low_ < kPage) low_ = kPage;
     if (low_ > kPageZeroOffset)
-        throw GuestError("vm.mmap_min_addr is above 64 KiB: the guest address space cannot be built");
+        throw GuestError(
+            "vm.mmap_min_addr is above 64 KiB: the guest address space cannot be built");
     void* p = mmap(reinterpret_cast<void*>(low_), kFourGiB - low_, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (p == MAP_FAILED)
@@ -59,8 +60,8 @@ AddressSpace::AddressSpace() {
 }
 
 void AddressSpace::clear_guest() {
-    fixed_map(low_, kMonitorBase - low_, PROT_NONE,
-              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    fixed_map(low_, kMonitorBase - low_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+              0);
     mappings_ = 0;
 }
 

@@ -2,8 +2,8 @@
 //
 //   0x0000_0000 .. offset                unmappable (mmap_min_addr) - guest linear top wraps here
 //   offset .. kMonitorBase               guest linear 0 .. (host = guest + offset)
-//   kMonitorBase .. 4 GiB                the monitor's area (stubs, translation cache, per-vCPU data)
-//   above 4 GiB                          the monitor itself: code, heap, stacks, libc
+//   kMonitorBase .. 4 GiB                the monitor's area (stubs, translation cache, per-vCPU
+//   data) above 4 GiB                          the monitor itself: code, heap, stacks, libc
 //
 // Every shadow segment base is the guest base plus the engine's guest offset; every shadow
 // segment limit is truncated so that the segment ends below kMonitorBase (address-space
@@ -19,7 +19,7 @@
 namespace prevt::native {
 
 inline constexpr uint64_t kPageZeroOffset = 0x10000;  // >= /proc/sys/vm/mmap_min_addr
-inline constexpr uint64_t kMonitorBase = 0xfe000000; // top 32 MiB of the 4 GiB
+inline constexpr uint64_t kMonitorBase = 0xfe000000;  // top 32 MiB of the 4 GiB
 inline constexpr uint64_t kFourGiB = 1ull << 32;
 
 // Host LDT: guest GDT index i -> host entry i; guest LDT index j -> host entry kGuestLdtFirst + j.

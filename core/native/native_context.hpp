@@ -16,22 +16,22 @@ struct HostEvent {
     uint32_t error_code = 0;
     uint64_t fault_address = 0;
     int syscall_nr = -1;
-    bool escaped = false;  // the guest was found running in 64-bit mode
+    bool escaped = false;               // the guest was found running in 64-bit mode
     bool lost_in_host_syscall = false;  // a native `syscall` went through the host's compat path
 };
 
 struct NativeContext {
-    uint32_t gpr[8];                  // 0: eax ecx edx ebx esp ebp esi edi
-    uint32_t eip;                     // 32
-    uint32_t eflags;                  // 36
-    uint16_t cs, ss, ds, es, fs, gs;  // 40..50: host (shadow) selectors
-    uint32_t pad0;                    // 52
-    uint64_t monitor_rsp;             // 56
-    uint64_t reserved[2];             // 64
-    uint8_t* guest_fpu;               // 80: FXSAVE area of the guest (VcpuState::fpu)
-    uint64_t pad1;                    // 88
+    uint32_t gpr[8];                    // 0: eax ecx edx ebx esp ebp esi edi
+    uint32_t eip;                       // 32
+    uint32_t eflags;                    // 36
+    uint16_t cs, ss, ds, es, fs, gs;    // 40..50: host (shadow) selectors
+    uint32_t pad0;                      // 52
+    uint64_t monitor_rsp;               // 56
+    uint64_t reserved[2];               // 64
+    uint8_t* guest_fpu;                 // 80: FXSAVE area of the guest (VcpuState::fpu)
+    uint64_t pad1;                      // 88
     alignas(16) uint8_t host_fpu[512];  // 96: unused since the exit resets the control words
-    HostEvent event;                  // filled by the signal handler
+    HostEvent event;                    // filled by the signal handler
 };
 
 static_assert(offsetof(NativeContext, eip) == 32);

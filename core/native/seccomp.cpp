@@ -30,11 +30,14 @@ void install_guest_syscall_filter() {
     sock_fprog prog{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
-        throw GuestError(std::string("cannot install the seccomp filter that contains the guest: ") +
-                         strerror(errno));
+        throw GuestError(
+            std::string("cannot install the seccomp filter that contains the guest: ") +
+            strerror(errno));
     g_installed = true;
 }
 
-bool guest_syscall_filter_installed() { return g_installed; }
+bool guest_syscall_filter_installed() {
+    return g_installed;
+}
 
 }  // namespace prevt::native

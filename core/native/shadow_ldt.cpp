@@ -25,8 +25,10 @@ user_desc make_host_descriptor(unsigned slot, const Segment& s, uint64_t offset)
     const bool expand_down = !code && (s.type & 4);
     if (!expand_down) {
         // Address-space compression: an expand-up segment ends below the monitor's area.
-        if (base >= kMonitorBase) limit = 0;
-        else if (base + limit >= kMonitorBase) limit = kMonitorBase - 1 - base;
+        if (base >= kMonitorBase)
+            limit = 0;
+        else if (base + limit >= kMonitorBase)
+            limit = kMonitorBase - 1 - base;
     }
     d.base_addr = static_cast<unsigned>(base);
     if (limit > 0xfffff) {

@@ -32,7 +32,9 @@ namespace {
 constexpr int kGuestSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGALRM};
 constexpr size_t kAltStackSize = 256 * 1024;
 
-void write_str(const char* s) { (void)!write(STDERR_FILENO, s, strlen(s)); }
+void write_str(const char* s) {
+    (void)!write(STDERR_FILENO, s, strlen(s));
+}
 
 void write_hex(uint64_t v) {
     char buf[19] = "0x";
@@ -80,8 +82,8 @@ uint16_t read_gs() {
 void install_signal_handlers() {
     static bool installed = false;
     if (installed) return;
-    void* stack = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
+    void* stack =
+        mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (stack == MAP_FAILED) throw GuestError("cannot allocate the signal stack");
     stack_t ss{};
     ss.ss_sp = stack;

@@ -20,21 +20,20 @@ constexpr uint32_t kGdt = 0x8000, kCodeBase = 0x100000, kSlot = 2048;
 constexpr int kSequences = 3000;
 
 ZydisRegister random_register(std::mt19937& rng) {
-    static constexpr ZydisRegister kRegs[] = {ZYDIS_REGISTER_EAX, ZYDIS_REGISTER_ECX,
-                                              ZYDIS_REGISTER_EDX, ZYDIS_REGISTER_EBX,
-                                              ZYDIS_REGISTER_EBP, ZYDIS_REGISTER_ESI,
-                                              ZYDIS_REGISTER_EDI};
+    static constexpr ZydisRegister kRegs[] = {
+        ZYDIS_REGISTER_EAX, ZYDIS_REGISTER_ECX, ZYDIS_REGISTER_EDX, ZYDIS_REGISTER_EBX,
+        ZYDIS_REGISTER_EBP, ZYDIS_REGISTER_ESI, ZYDIS_REGISTER_EDI};
     return kRegs[rng() % 7];
 }
 
 // One random instruction (register and immediate operands only), appended to `code`.
 void random_instruction(std::mt19937& rng, std::vector<uint8_t>& code) {
     static constexpr ZydisMnemonic kTwo[] = {
-        ZYDIS_MNEMONIC_ADD,  ZYDIS_MNEMONIC_ADC,   ZYDIS_MNEMONIC_SUB,   ZYDIS_MNEMONIC_SBB,
-        ZYDIS_MNEMONIC_AND,  ZYDIS_MNEMONIC_OR,    ZYDIS_MNEMONIC_XOR,   ZYDIS_MNEMONIC_CMP,
-        ZYDIS_MNEMONIC_TEST, ZYDIS_MNEMONIC_MOV,   ZYDIS_MNEMONIC_IMUL,  ZYDIS_MNEMONIC_XCHG,
-        ZYDIS_MNEMONIC_BT,   ZYDIS_MNEMONIC_BTS,   ZYDIS_MNEMONIC_CMOVZ, ZYDIS_MNEMONIC_CMOVL,
-        ZYDIS_MNEMONIC_SHL,  ZYDIS_MNEMONIC_SAR,   ZYDIS_MNEMONIC_ROL,   ZYDIS_MNEMONIC_RCR};
+        ZYDIS_MNEMONIC_ADD,  ZYDIS_MNEMONIC_ADC, ZYDIS_MNEMONIC_SUB,   ZYDIS_MNEMONIC_SBB,
+        ZYDIS_MNEMONIC_AND,  ZYDIS_MNEMONIC_OR,  ZYDIS_MNEMONIC_XOR,   ZYDIS_MNEMONIC_CMP,
+        ZYDIS_MNEMONIC_TEST, ZYDIS_MNEMONIC_MOV, ZYDIS_MNEMONIC_IMUL,  ZYDIS_MNEMONIC_XCHG,
+        ZYDIS_MNEMONIC_BT,   ZYDIS_MNEMONIC_BTS, ZYDIS_MNEMONIC_CMOVZ, ZYDIS_MNEMONIC_CMOVL,
+        ZYDIS_MNEMONIC_SHL,  ZYDIS_MNEMONIC_SAR, ZYDIS_MNEMONIC_ROL,   ZYDIS_MNEMONIC_RCR};
     static constexpr ZydisMnemonic kOne[] = {ZYDIS_MNEMONIC_INC, ZYDIS_MNEMONIC_DEC,
                                              ZYDIS_MNEMONIC_NEG, ZYDIS_MNEMONIC_NOT,
                                              ZYDIS_MNEMONIC_BSWAP};
@@ -130,7 +129,8 @@ TEST(Differential, RandomInnocuousSequencesMatchNativeExecution) {
         const Exit x = bt.run(s);
         ASSERT_EQ(x.reason, ExitReason::kEmulate) << "sequence " << i;
         ASSERT_EQ(s.eip, native[i].eip) << "sequence " << i;
-        for (int g = 0; g < 8; ++g) ASSERT_EQ(s.gpr[g], native[i].gpr[g]) << "sequence " << i << " register " << g;
+        for (int g = 0; g < 8; ++g)
+            ASSERT_EQ(s.gpr[g], native[i].gpr[g]) << "sequence " << i << " register " << g;
         ASSERT_EQ(s.eflags & eflags::kLiveInHardware, native[i].eflags & eflags::kLiveInHardware)
             << "sequence " << i;
     }

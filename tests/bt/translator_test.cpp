@@ -55,7 +55,9 @@ Translation translate(std::vector<uint8_t> guest, bool cpl0 = true) {
     return t;
 }
 
-bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& p) {
+    return s.rfind(p, 0) == 0;
+}
 
 // The callout sequence: exit kind, guest EIP, no link, far jump through %gs:12.
 void expect_callout_at(const Translation& t, size_t i, uint32_t eip) {
@@ -154,20 +156,20 @@ TEST(Translator, InlineRewritesBecomeCalloutsAtCpl3) {
 
 TEST(Translator, PrivilegedSensitiveIoAndInterruptsCallOut) {
     const std::vector<std::vector<uint8_t>> cases = {
-        {0xec},              // in (%dx),%al
-        {0xe6, 0x80},        // out %al,$0x80
-        {0xf3, 0x6c},        // rep insb
-        {0x0f, 0x01, 0x00},  // sgdt (%eax)
-        {0x0f, 0x22, 0xc0},  // mov %eax,%cr0
-        {0x8e, 0xd8},        // mov %eax,%ds
-        {0xcd, 0x80},        // int $0x80
-        {0x0f, 0x05},        // syscall
-        {0x0f, 0x34},        // sysenter
-        {0xcf},              // iret
+        {0xec},                       // in (%dx),%al
+        {0xe6, 0x80},                 // out %al,$0x80
+        {0xf3, 0x6c},                 // rep insb
+        {0x0f, 0x01, 0x00},           // sgdt (%eax)
+        {0x0f, 0x22, 0xc0},           // mov %eax,%cr0
+        {0x8e, 0xd8},                 // mov %eax,%ds
+        {0xcd, 0x80},                 // int $0x80
+        {0x0f, 0x05},                 // syscall
+        {0x0f, 0x34},                 // sysenter
+        {0xcf},                       // iret
         {0xea, 0, 0, 0, 0, 0x08, 0},  // ljmp $8,$0
-        {0x0f, 0x02, 0xc3},  // lar %ebx,%eax
-        {0x0f, 0xa2},        // cpuid
-        {0x65, 0x8b, 0x00},  // mov %gs:(%eax),%eax
+        {0x0f, 0x02, 0xc3},           // lar %ebx,%eax
+        {0x0f, 0xa2},                 // cpuid
+        {0x65, 0x8b, 0x00},           // mov %gs:(%eax),%eax
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(testing::PrintToString(c));

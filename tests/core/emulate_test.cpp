@@ -209,7 +209,7 @@ TEST_F(EmulateTest, ControlRegistersAndMsrs) {
     EXPECT_EQ(s.msr.sysenter_cs, 0x10u);
     s.gpr[ecx] = 0x12345678;
     EXPECT_THROW(run({0x0f, 0x32}), GuestFault);  // rdmsr of an unknown MSR
-    s.gpr[eax] = 0x200;                            // CR4.OSFXSR is fine, PAE is not
+    s.gpr[eax] = 0x200;                           // CR4.OSFXSR is fine, PAE is not
     run({0x0f, 0x22, 0xe0});
     EXPECT_EQ(s.cr4, 0x200u);
     s.gpr[eax] = cr4::PAE;

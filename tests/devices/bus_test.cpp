@@ -19,7 +19,7 @@ struct Access {
 
 // Records what it sees; reads return 0x40 + offset.
 class Recorder : public IoDevice {
-  public:
+public:
     explicit Recorder(const char* name) : name_(name) {}
     std::string_view name() const override { return name_; }
     uint32_t read(uint64_t offset, unsigned size) override {

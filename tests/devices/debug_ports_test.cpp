@@ -12,7 +12,7 @@ namespace prevt::devices {
 namespace {
 
 class DebugConsoleTest : public ::testing::Test {
-  protected:
+protected:
     DebugConsoleTest() { bus.attach(0xe9, 1, console); }
     std::string out;
     DebugConsole console{[this](uint8_t b) { out.push_back(static_cast<char>(b)); }};
@@ -37,7 +37,7 @@ TEST_F(DebugConsoleTest, WideWriteSendsOnlyTheLowByte) {
 }
 
 class DebugExitTest : public ::testing::Test {
-  protected:
+protected:
     DebugExitTest() { bus.attach(0xf4, 4, exit_port); }
     std::vector<int> statuses;
     DebugExit exit_port{[this](int status) { statuses.push_back(status); }};

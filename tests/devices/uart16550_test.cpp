@@ -14,7 +14,7 @@ enum : unsigned { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2,
 enum : unsigned { MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
 
 class FakeIrqLine : public IrqLine {
-  public:
+public:
     void set_level(bool high) override {
         level = high;
         ++changes;
@@ -24,7 +24,7 @@ class FakeIrqLine : public IrqLine {
 };
 
 class UartTest : public ::testing::Test {
-  protected:
+protected:
     static constexpr uint16_t kCom1 = 0x3f8;
     UartTest() { bus.attach(kCom1, Uart16550::kRegisterCount, uart); }
     uint8_t inb(unsigned reg) { return static_cast<uint8_t>(bus.read(kCom1 + reg, 1)); }

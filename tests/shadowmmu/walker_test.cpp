@@ -27,7 +27,7 @@ class WalkerTest : public ::testing::Test {
 protected:
     WalkerTest() {
         control.cr3 = kDir;
-        ram.write32(kDir + 0, kTable | P | W | U);       // 0-4 MiB through the table
+        ram.write32(kDir + 0, kTable | P | W | U);         // 0-4 MiB through the table
         ram.write32(kTable + 5 * 4, 0x50000 | P | W | U);  // 0x5000 -> 0x50000, user rw
         ram.write32(kTable + 6 * 4, 0x60000 | P);          // 0x6000 -> 0x60000, supervisor ro
         ram.write32(kTable + 7 * 4, 0x70000 | P | U);      // 0x7000 -> 0x70000, user ro
