@@ -97,7 +97,14 @@ Descriptor checked_code_target(Cpu& cpu, uint16_t selector) {
     if ((selector & ~3u) == 0) throw fault_gp(0);
     const Descriptor d = cpu.descriptor(selector);
     const unsigned cpl = cpu.s.cpl();
-    if (!d.s()) unsupported_system_target(selector, d);
+    if (!d.s()) {
+        // Call gates (4, 12), task gates (5) and TSSs (1, 3, 9, 11) are real targets prevt
+        // does not implement; any other system type is #GP(selector), as for a null slot.
+        const uint8_t t = d.type();
+        if (t == 4 || t == 12 || t == 5 || t == 1 || t == 3 || t == 9 || t == 11)
+            unsupported_system_target(selector, d);
+        throw fault_gp(sel_error(selector));
+    }
     if (!d.is_code()) throw fault_gp(sel_error(selector));
     if (d.conforming() ? d.dpl() > cpl : ((selector & 3) > cpl || d.dpl() != cpl))
         throw fault_gp(sel_error(selector));

@@ -85,7 +85,8 @@ Exit TrapEngine::run(VcpuState& s) {
         load_context(s);
         ++entries_;
         prevt_enter_guest(&ctx_);
-        save_context(s);
+        // An escaped guest's selectors are the host's: report the escape, map nothing back.
+        if (!ctx_.event.escaped && !ctx_.event.lost_in_host_syscall) save_context(s);
         Exit x = translate_event(s);
         if (x.reason != ExitReason::kCount) return x;  // kCount: handled here, run on
     }
