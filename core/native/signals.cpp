@@ -56,25 +56,15 @@ __attribute__((noinline)) void monitor_fault(int sig, uint64_t rip, uint64_t add
     signal(sig, SIG_DFL);
 }
 
-uint16_t read_ds() {
-    uint16_t v;
-    asm volatile("mov %%ds, %0" : "=r"(v));
-    return v;
-}
-uint16_t read_es() {
-    uint16_t v;
-    asm volatile("mov %%es, %0" : "=r"(v));
-    return v;
-}
-uint16_t read_fs() {
-    uint16_t v;
-    asm volatile("mov %%fs, %0" : "=r"(v));
-    return v;
-}
-uint16_t read_gs() {
-    uint16_t v;
-    asm volatile("mov %%gs, %0" : "=r"(v));
-    return v;
+// The live data-segment selectors (the signal frame has none of them, see below).
+struct DataSelectors {
+    uint16_t ds, es, fs, gs;
+};
+DataSelectors read_data_selectors() {
+    DataSelectors d;
+    asm volatile("mov %%ds, %0; mov %%es, %1; mov %%fs, %2; mov %%gs, %3"
+                 : "=r"(d.ds), "=r"(d.es), "=r"(d.fs), "=r"(d.gs));
+    return d;
 }
 
 }  // namespace
@@ -173,10 +163,11 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     // Linux writes 0 for FS and GS in a 64-bit signal frame and has no slot for DS and ES;
     // signal delivery leaves all four selector registers as they were (only the FS/GS bases
     // were changed, by prevt_signal_entry), so read them live.
-    ctx->ds = read_ds();
-    ctx->es = read_es();
-    ctx->fs = read_fs();
-    ctx->gs = read_gs();
+    const DataSelectors live = read_data_selectors();
+    ctx->ds = live.ds;
+    ctx->es = live.es;
+    ctx->fs = live.fs;
+    ctx->gs = live.gs;
     // Return into the monitor: sigreturn loads these, in 64-bit mode, on the monitor stack.
     g[REG_RIP] = reinterpret_cast<greg_t>(prevt_exit_trampoline);
     g[REG_RSP] = static_cast<greg_t>(ctx->monitor_rsp);
