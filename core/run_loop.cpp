@@ -52,6 +52,7 @@ void RunLoop::raise(Event ev) {
             m_.stats_.event(ev.vector, ev.source == EventSource::kSoftware);
             return;
         } catch (const GuestFault& f) {
+            if (f.vector == vec::PF) s_.cr2 = f.cr2;
             if (ev.vector == vec::DF && ev.source == EventSource::kException)
                 throw GuestError(
                     "triple fault (a fault while delivering #DF): the guest is shut down");
@@ -154,6 +155,7 @@ int RunLoop::run() {
         try {
             serve(x);
         } catch (const GuestFault& f) {
+            if (f.vector == vec::PF) s_.cr2 = f.cr2;  // the faulting linear address
             raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});
         }
         m_.stats_.exit(x.reason, Stats::ticks() - t0);

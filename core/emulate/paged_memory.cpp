@@ -1,0 +1,43 @@
+#include "core/emulate/paged_memory.hpp"
+
+#include <algorithm>
+
+#include "core/emulate/fault.hpp"
+
+namespace prevt {
+
+uint32_t PagedMemory::translate(uint32_t linear, bool write, bool user) {
+    shadowmmu::PagingControl c;
+    c.cr3 = s_.cr3;
+    c.wp = s_.cr0 & cr0::WP;
+    c.pse = s_.cr4 & cr4::PSE;
+    c.pge = s_.cr4 & cr4::PGE;
+    Tables tables{ram_};
+    const auto r = shadowmmu::walk(tables, c, linear, shadowmmu::Access{write, user});
+    if (const auto* f = std::get_if<shadowmmu::PageFault>(&r))
+        throw GuestFault{vec::PF, true, f->error_code, f->linear};
+    return std::get<shadowmmu::Translation>(r).physical;
+}
+
+// An access may straddle a page boundary: each page is translated (and may fault) before any
+// byte is written, as the CPU checks the whole access first.
+void PagedMemory::read(uint32_t linear, void* out, unsigned len, bool user) {
+    auto* dst = static_cast<uint8_t*>(out);
+    while (len) {
+        const unsigned chunk = std::min<unsigned>(len, 4096 - (linear & 0xfff));
+        const uint32_t phys = translate(linear, false, user);
+        for (unsigned i = 0; i < chunk; ++i) dst[i] = static_cast<uint8_t>(ram_.read(phys + i, 1));
+        dst += chunk, linear += chunk, len -= chunk;
+    }
+}
+
+void PagedMemory::write(uint32_t linear, const void* in, unsigned len, bool user) {
+    const unsigned first = std::min<unsigned>(len, 4096 - (linear & 0xfff));
+    const uint32_t phys0 = translate(linear, true, user);
+    const uint32_t phys1 = len > first ? translate(linear + first, true, user) : 0;
+    const auto* src = static_cast<const uint8_t*>(in);
+    for (unsigned i = 0; i < len; ++i)
+        ram_.write(i < first ? phys0 + i : phys1 + (i - first), 1, src[i]);
+}
+
+}  // namespace prevt

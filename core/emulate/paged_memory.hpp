@@ -1,0 +1,35 @@
+// Guest linear memory with the guest's paging on, for the virtual CPU's emulation code: every
+// access is translated by the shadow MMU's walker (shadowmmu/pagetable.hpp) page by page,
+// setting accessed/dirty bits in the guest's tables as the CPU does, and raising #PF with the
+// SDM's error code and CR2 when the guest's tables say so. The engines' own host mappings
+// (the shadow proper) come with the paging issue; this is what callouts and interrupt
+// delivery will use then.
+#pragma once
+
+#include "core/emulate/linear_memory.hpp"
+#include "core/vcpu_state.hpp"
+#include "shadowmmu/pagetable.hpp"
+
+namespace prevt {
+
+class PagedMemory final : public LinearMemory {
+public:
+    // Reads CR3, CR0.WP, CR4.PSE/PGE from `state` at each access (they may change).
+    PagedMemory(GuestMemory& ram, const VcpuState& state) : ram_(ram), s_(state) {}
+    void read(uint32_t linear, void* out, unsigned len, bool user) override;
+    void write(uint32_t linear, const void* in, unsigned len, bool user) override;
+
+    // The guest-physical address of `linear`, or throws GuestFault(#PF).
+    uint32_t translate(uint32_t linear, bool write, bool user);
+
+private:
+    struct Tables {  // the walker's view of guest RAM (page-table entries are 32-bit)
+        GuestMemory& ram;
+        uint32_t read32(uint32_t phys) const { return ram.read(phys, 4); }
+        void write32(uint32_t phys, uint32_t v) { ram.write(phys, 4, v); }
+    };
+    GuestMemory& ram_;
+    const VcpuState& s_;
+};
+
+}  // namespace prevt
