@@ -21,6 +21,7 @@ HostFacts probe_host() {
     std::ifstream cpuinfo("/proc/cpuinfo");
     std::string line;
     while (std::getline(cpuinfo, line)) {
+        if (line.rfind("vendor_id", 0) == 0) f.amd = line.find("AuthenticAMD") != std::string::npos;
         if (f.cpu_model.empty() && line.rfind("model name", 0) == 0)
             f.cpu_model = line.substr(line.find(':') + 2);
         if (line.rfind("flags", 0) == 0) {
@@ -57,6 +58,9 @@ int print_host_facts(FILE* out) {
     const HostFacts f = probe_host();
     fprintf(out, "cpu: %s\n", f.cpu_model.c_str());
     fprintf(out, "cpuid-faulting: %s\n", f.cpuid_faulting ? "yes" : "no");
+    // On AMD, `syscall` in compatibility mode enters the kernel and `sysenter` is #UD; on
+    // Intel the reverse (the trap engine's int80 golden file records the AMD behaviour).
+    fprintf(out, "amd: %s\n", f.amd ? "yes" : "no");
     fprintf(out, "umip: %s\n", f.umip ? "yes" : "no");
     fprintf(out, "kvm: %s\n", f.kvm ? "yes" : "no");
     fprintf(out, "kvm-cpuid: %s\n", f.kvm_cpuid ? "yes" : "no");

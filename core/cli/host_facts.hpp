@@ -12,6 +12,7 @@ struct HostFacts {
     bool kvm = false;             // /dev/kvm can be opened read/write
     bool kvm_cpuid = false;       // KVM accepts prevt's CPUID profile (KVM_SET_CPUID2)
     bool hardware_virtualization = false;  // vmx or svm in /proc/cpuinfo
+    bool amd = false;             // vendor AuthenticAMD
     std::string cpu_model;
     double tsc_mhz = 0;  // measured against CLOCK_MONOTONIC over 50 ms
 };
