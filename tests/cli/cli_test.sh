@@ -69,6 +69,10 @@ expect_in trace-exec-lines "$tmp/exec.txt" "^exec: 0008:00"
 
 check timeout 124 1 -- run --timeout 0.5 "$guests/runaway.elf"
 expect_in timeout-output "$tmp/out" "running away"
+# bt: timer signals land inside indirect-branch lookups (call/ret loops) and are stepped to
+# an exact guest state; the run must still end cleanly at the deadline.
+check bt-timeout-in-lookups 124 -1 -- run --engine bt --timeout 0.02 "$guests/nanobench.elf"
+expect_in bt-timeout-message "$tmp/err" "timeout of 0.02 s reached"
 check triple-fault 3 -1 -- run --timeout 20 "$guests/triple.elf"
 expect_in triple-message "$tmp/err" "triple fault"
 expect_in triple-dump "$tmp/err" "^EAX="
