@@ -27,10 +27,9 @@ struct NativeContext {
     uint16_t cs, ss, ds, es, fs, gs;    // 40..50: host (shadow) selectors
     uint32_t pad0;                      // 52
     uint64_t monitor_rsp;               // 56
-    uint64_t reserved[2];               // 64
+    uint64_t reserved[2];               // 64: (the host FS/GS bases live in globals)
     uint8_t* guest_fpu;                 // 80: FXSAVE area of the guest (VcpuState::fpu)
     uint64_t pad1;                      // 88
-    alignas(16) uint8_t host_fpu[512];  // 96: unused since the exit resets the control words
     HostEvent event;                    // filled by the signal handler
 };
 
@@ -39,8 +38,7 @@ static_assert(offsetof(NativeContext, cs) == 40);
 static_assert(offsetof(NativeContext, gs) == 50);
 static_assert(offsetof(NativeContext, monitor_rsp) == 56);
 static_assert(offsetof(NativeContext, guest_fpu) == 80);
-static_assert(offsetof(NativeContext, host_fpu) == 96);
-static_assert(offsetof(NativeContext, event) == 608);  // world_switch.S: callout marker
+static_assert(offsetof(NativeContext, event) == 96);  // world_switch.S: the callout marker
 
 }  // namespace prevt::native
 

@@ -2,11 +2,12 @@
 # host ring 3, LDT segments). Layout of NativeContext: see native_context.hpp.
 #
 # Entry: prevt_enter_guest saves the monitor's callee-saved registers and stack pointer,
-# swaps the FPU state, loads the guest's data segments and registers and enters with iretq.
-# Exit: every exit is a signal. The handler (prevt_signal_entry) restores the host FS/GS
-# bases before any C++ runs, records the guest state, and rewrites the signal frame so that
-# sigreturn lands in prevt_exit_trampoline, in 64-bit mode on the monitor's stack, which
-# makes prevt_enter_guest return.
+# loads the guest's x87/SSE state, data segments and registers, and enters with iretq.
+# Exit: a signal or (bt) a callout. The signal handler (prevt_signal_entry) restores the host
+# FS/GS bases before any C++ runs, records the guest state, and rewrites the signal frame so
+# that sigreturn lands in prevt_exit_trampoline, in 64-bit mode on the monitor's stack; a bt
+# callout gets there through prevt_bt_callout_entry. The trampoline saves the guest's x87/SSE
+# state, resets the control words for the monitor, and makes prevt_enter_guest return.
 
     .text
     .globl prevt_enter_guest
@@ -104,7 +105,7 @@ prevt_bt_callout_entry:
     pop %rcx
     mov %ecx, 36(%rax)
     cld                         # the C++ ABI wants DF clear; the guest's is saved above
-    movl $0, 608(%rax)          # event.signal = 0: a callout, not a signal
+    movl $0, 96(%rax)           # event.signal = 0: a callout, not a signal
     jmp prevt_exit_trampoline
     .globl prevt_bt_callout_entry_end
 prevt_bt_callout_entry_end:
