@@ -47,8 +47,7 @@ std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram, c
 
 }  // namespace
 
-Machine::Machine(const MachineConfig& config)
-    : config_(config), ram_(config.mem_mib << 20), linear_(ram_) {
+Machine::Machine(const MachineConfig& config) : config_(config), ram_(config.mem_mib << 20) {
     trace_ = Trace::parse(config.trace);
     if (!config.trace_file.empty()) {
         trace_.out = fopen(config.trace_file.c_str(), "w");

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "core/emulate/linear_memory.hpp"
+#include "core/emulate/guest_linear_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
 #include "core/stats.hpp"
@@ -61,7 +61,6 @@ private:
 
     MachineConfig config_;
     GuestMemory ram_;
-    FlatPhysicalMemory linear_;
     devices::Bus ports_{"port"};
     devices::Bus mmio_{"mmio"};
     std::unique_ptr<devices::Uart16550> com1_;
@@ -70,6 +69,7 @@ private:
     FILE* serial_file_ = nullptr;
     bool serial_input_ = false;  // stdin is a terminal and COM1 is on stdio
     VcpuState vcpu_;
+    GuestLinearMemory linear_{ram_, vcpu_};
     std::unique_ptr<Engine> engine_;
     Stats stats_;
     Trace trace_;

@@ -93,6 +93,7 @@ void RunLoop::serve(const Exit& x) {
                 fprintf(m_.trace_.out, "exec: %04x:%08x\n", s_.sreg(SegReg::cs).selector, s_.eip);
                 break;
             }
+            if (x.vector == vec::PF) s_.cr2 = x.address;
             raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
             break;
         case ExitReason::kSoftwareInt:

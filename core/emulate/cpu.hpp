@@ -42,6 +42,8 @@ public:
     virtual void segment_loaded(SegReg) {}
     virtual void control_register_written(int /*cr*/) {}
     virtual void tlb_invalidate(uint32_t /*linear*/) {}
+    // Whether the engine can run the guest with CR0.PG set (a shadow of its page tables).
+    virtual bool supports_paging() const { return false; }
 };
 
 struct Cpu {

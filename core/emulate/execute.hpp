@@ -26,8 +26,8 @@ Outcome execute_descriptor_query(Cpu& cpu, const Decoded& d);  // lar, lsl, verr
 
 // The profile of the virtual i686 CPU that `cpuid` reports.
 void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
-inline constexpr uint32_t kCpuidFeaturesEdx =
-    0x07808931;  // FPU TSC MSR CX8 SEP CMOV MMX FXSR SSE SSE2
+// FPU PSE TSC MSR CX8 SEP CMOV MMX FXSR SSE SSE2
+inline constexpr uint32_t kCpuidFeaturesEdx = 0x07808939;
 inline constexpr uint32_t kCpuidFeaturesEcx = 0x80000000;  // hypervisor present
 
 }  // namespace prevt

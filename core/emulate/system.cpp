@@ -13,7 +13,7 @@ namespace {
 
 constexpr uint32_t kMsrTsc = 0x10, kMsrSysenterCs = 0x174, kMsrSysenterEsp = 0x175,
                    kMsrSysenterEip = 0x176;
-constexpr uint32_t kCr4Supported = cr4::TSD | cr4::OSFXSR | cr4::OSXMMEXCPT;
+constexpr uint32_t kCr4Supported = cr4::TSD | cr4::PSE | cr4::OSFXSR | cr4::OSXMMEXCPT;
 
 void require_cpl0(const Cpu& cpu) {
     if (cpu.s.protected_mode() && cpu.s.cpl() != 0) throw fault_gp(0);
@@ -25,8 +25,8 @@ void write_cr0(Cpu& cpu, uint32_t v) {
     v |= cr0::ET;  // hard-wired on the 486 and later
     if (!(v & cr0::PE) && cpu.s.protected_mode())
         throw GuestError("the guest left protected mode: real mode is not supported yet");
-    if (v & cr0::PG)
-        throw GuestError("the guest turned paging on: the shadow MMU is not built yet");
+    if ((v & cr0::PG) && !cpu.hooks.supports_paging())
+        throw GuestError("the guest turned paging on: this engine has no shadow MMU yet (use bt)");
     cpu.s.cr0 = v;
     cpu.hooks.control_register_written(0);
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/engines/bt_engine.hpp"
+#include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
 
 namespace prevt {
@@ -15,7 +16,7 @@ namespace {
 
 constexpr uint32_t kPage = 4096;
 
-void protect(uint32_t linear_page, int prot) {
+void mprotect_page(uint32_t linear_page, int prot) {
     const uint64_t host = linear_page + native::kPageZeroOffset;
     mprotect(reinterpret_cast<void*>(host), kPage, prot);
 }
@@ -29,11 +30,29 @@ bt::Block* BtEngine::block_at_cache(uint32_t cache) const {
     return cache < b->cache_end ? b : nullptr;
 }
 
+// Write-protects a guest page that holds translated code. With paging the page may not be
+// mapped yet: then the shadow maps it read-only when the guest first touches it.
+void BtEngine::protect_code_page(uint32_t page) {
+    if (!paging_) return mprotect_page(page, PROT_READ);
+    auto it = mapped_.find(page);
+    if (it != mapped_.end() && it->second) {
+        mprotect_page(page, PROT_READ);
+        it->second = false;
+    }
+}
+
+// The page no longer holds translations: flat, writable again; paged, dropped from the shadow
+// (the next access maps it with the guest's own permissions).
+void BtEngine::release_code_page(uint32_t page) {
+    if (!paging_) return mprotect_page(page, PROT_READ | PROT_WRITE);
+    if (mapped_.erase(page)) native::AddressSpace::instance().unmap(page, kPage);
+}
+
 void BtEngine::flush() {
     blocks_.clear();
     by_cache_.clear();
     graveyard_.clear();
-    for (const auto& [page, list] : by_page_) protect(page, PROT_READ | PROT_WRITE);
+    for (const auto& [page, list] : by_page_) release_code_page(page);
     by_page_.clear();
     reset_cache();
     ++n_.flushes;
@@ -63,9 +82,21 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
         ~Timer() { total += __rdtsc() - t0; }
     } timer{t0, n_.translate_ticks};
     const Segment& cs = s.sreg(SegReg::cs);
-    const bt::CodeReader read = [this](uint32_t linear, uint8_t* out, unsigned max) {
+    // Guest code bytes, through the guest's page tables when paging is on (a page that does
+    // not translate ends the bytes: the translator then calls out, and the virtual CPU raises
+    // the #PF for the instruction fetch).
+    const bt::CodeReader read = [this, &s](uint32_t linear, uint8_t* out, unsigned max) {
         unsigned n = 0;
-        while (n < max && ram_.read_bytes(linear + n, out + n, 1)) ++n;
+        while (n < max) {
+            uint32_t phys = linear + n;
+            if (s.paging()) {
+                const auto t = walk_guest(s, linear + n, false);
+                if (!t) break;
+                phys = t->physical;
+            }
+            if (!ram_.read_bytes(phys, out + n, 1)) break;
+            ++n;
+        }
         return n;
     };
     if (listing_) {
@@ -99,7 +130,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     // Self-modifying code: the guest pages holding translated code become read-only.
     for (uint32_t p = b.guest_linear & ~(kPage - 1); p < b.guest_end; p += kPage) {
         auto& list = by_page_[p];
-        if (list.empty()) protect(p, PROT_READ);
+        if (list.empty()) protect_code_page(p);
         list.push_back(&b);
     }
     ++n_.translated;
@@ -184,7 +215,7 @@ void BtEngine::invalidate_page(uint32_t page) {
             }
     }
     by_page_.erase(page);
-    protect(page, PROT_READ | PROT_WRITE);
+    release_code_page(page);
     area_.clear_ibl();
     ++n_.smc_invalidations;
 }

@@ -10,6 +10,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "core/guest_memory.hpp"
 #include "core/native/native_context.hpp"
 #include "core/native/shadow_ldt.hpp"
+#include "shadowmmu/pagetable.hpp"
 
 namespace prevt {
 
@@ -34,6 +36,10 @@ public:
     void set_single_step(bool on) override;
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
     void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }
+    // Paging: the shadow is a software TLB of host mappings, filled on hidden faults and
+    // dropped on invlpg, CR3 writes, paging-mode changes and returns to CPL 3.
+    bool supports_paging() const override { return true; }
+    void tlb_invalidate(uint32_t linear) override;
 
 private:
     bt::Block& block_for(const VcpuState& s);
@@ -48,6 +54,12 @@ private:
     void save_context(VcpuState& s);
     Exit signal_exit(VcpuState& s, bool* resume_stepping);
     void reset_cache();
+    void protect_code_page(uint32_t page);
+    void release_code_page(uint32_t page);
+    void sync_address_space(const VcpuState& s);
+    std::optional<shadowmmu::Translation> walk_guest(const VcpuState& s, uint32_t linear,
+                                                     bool write, uint32_t* error = nullptr);
+    Exit page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume);
 
     GuestMemory& ram_;
     bt::MonitorArea area_;
@@ -63,6 +75,10 @@ private:
     uint64_t ibl_context_ = 0;   // the CS base and CPL the lookup table's entries belong to
     bool stepping_ = false;      // single-stepping out of an inexact point after a timer signal
     bool smc_stepping_ = false;  // single-stepping a store into a page that held translations
+    bool paging_ = false;        // the guest had CR0.PG at the last entry
+    uint64_t paging_key_ = 0;    // CR3, WP, PSE of the current shadow (0: paging off)
+    unsigned shadow_cpl_ = 0;    // the CPL the shadow's mappings were made for
+    std::unordered_map<uint32_t, bool> mapped_;  // paging: linear page -> mapped writable
     // Blocks by guest linear address and translation context (key_of).
     std::unordered_map<uint64_t, std::unique_ptr<bt::Block>> blocks_;
     std::map<uint32_t, bt::Block*> by_cache_;            // by cache start, invalidated blocks too
@@ -72,7 +88,7 @@ private:
         uint64_t translated = 0, guest_instructions = 0, rewritten = 0, cache_bytes = 0,
                  callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,
                  entries = 0, lookup_fills = 0, stepped = 0, host_instructions = 0,
-                 translate_ticks = 0;
+                 translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0;
     } n_;
 };
 

@@ -77,6 +77,27 @@ void AddressSpace::map_flat(const GuestMemory& ram, uint64_t offset) {
     mappings_ = 1;
 }
 
+void AddressSpace::map_page(uint32_t linear, uint32_t phys, bool writable, const GuestMemory& ram) {
+    const uint64_t host = (uint64_t(linear) + offset_) & ~(kPage - 1);
+    if (linear > linear_limit() || host < low_) return;
+    phys &= ~(kPage - 1);
+    if (ram.contains(phys, kPage))
+        fixed_map(host, kPage, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, ram.fd(),
+                  static_cast<off_t>(phys));
+    else
+        fixed_map(host, kPage, PROT_READ, MAP_SHARED, ones_fd_, 0);
+    ++mappings_;
+}
+
+void AddressSpace::unmap(uint32_t linear, uint32_t len) {
+    uint64_t host = uint64_t(linear) + offset_;
+    uint64_t end = host + len;
+    if (host < low_) host = low_;
+    if (end > kMonitorBase) end = kMonitorBase;
+    if (host < end)
+        fixed_map(host, end - host, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+}
+
 bool AddressSpace::guest_linear(uint64_t host, uint32_t* linear) const {
     if (host < offset_ || host >= kMonitorBase) return false;
     *linear = static_cast<uint32_t>(host - offset_);

@@ -27,6 +27,11 @@ public:
     bool map_unassigned(uint32_t linear);
     // Drops every guest mapping (back to the PROT_NONE reservation).
     void clear_guest();
+    // Paging on (the shadow, one 4 KiB page at a time): guest-linear page `linear` becomes
+    // guest-physical page `phys` (the all-ones page outside RAM), read-only or read/write.
+    void map_page(uint32_t linear, uint32_t phys, bool writable, const GuestMemory& ram);
+    // Drops the mappings of [linear, linear + len) (page aligned).
+    void unmap(uint32_t linear, uint32_t len);
 
     uint64_t mappings() const { return mappings_; }
     uint64_t offset() const { return offset_; }
