@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 reps=${1:-5}
 prevt=build/core/prevt
 guest=build/tests/guests/nanobench.elf
+pguest=build/tests/guests/nanobench_paging.elf
 native=build/bench/nanobench_native
 floor=build/bench/prevt_signal_floor
 out=docs/benchmarks.md
@@ -48,6 +49,10 @@ fi
 # The translator's own figures, from one bt run with --stats.
 "$prevt" run --engine bt --stats "$guest" </dev/null >/dev/null 2>"$tmp/btstats" || true
 stat_of() { awk -v k="$1" 'index($0, k) {print $NF; exit}' "$tmp/btstats"; }
+# The paging nanobenchmarks: bt and QEMU TCG (trap has no shadow MMU; kvm-pvm cannot page).
+collect pbt "$reps" 120 "$prevt" run --engine bt --timeout 100 "$pguest"
+# shellcheck disable=SC2086
+[ -n "$qemu" ] && collect pqemu "$reps" 120 "$qemu" -accel tcg ${qemu_cmd/$guest/$pguest}
 "$floor" --benchmark_repetitions="$reps" --benchmark_format=csv 2>/dev/null |
     awk -F, -v mhz="$mhz" '/_median"?,/ {gsub(/"/, "", $1); sub(/_median/, "", $1); print $1, $3 * mhz / 1000}' >"$tmp/floor"
 
@@ -92,6 +97,20 @@ has vmx-or-svm || kvm_label="kvm (kvm-pvm here: KVM's instruction emulator, not 
     echo "host instructions ($(ratio "$hi" "$gi") per guest instruction, exit stubs included), at"
     echo "$(awk -v g="$gi" -v t="$tt" -v m="$mhz" 'BEGIN {if (t > 0) printf "%.2f", g / (t / m) ; else print "-"}') million guest instructions per second of translation time"
     echo "(including the mprotect that write-protects each newly translated page)."
+    echo
+    echo "Paging (bench/guests/nanobench_paging.c), cycles; the 2006 column is Adams & Agesen's"
+    echo "native / VMware BT / VT-x:"
+    echo
+    echo "| operation | bt | QEMU TCG | 2006 |"
+    echo "|---|---|---|---|"
+    echo "| true page fault, delivered and back | $(cell pbt true_page_fault) | $(cell pqemu true_page_fault) | 1093 / 3927 / 11242 |"
+    echo "| invlpg, then refill the page | $(cell pbt invlpg_and_refill) | $(cell pqemu invlpg_and_refill) | - |"
+    echo "| PTE write | $(cell pbt pte_write) | $(cell pqemu pte_write) | ~1 store / 391 / 12733 |"
+    echo "| address-space switch + 32 pages | $(cell pbt cr3_switch_32_pages) | $(cell pqemu cr3_switch_32_pages) | - |"
+    echo
+    echo "bt's shadow is a software TLB: a PTE write is a plain store (nothing is traced), but invlpg"
+    echo "and CR3 writes drop every mapping and every translation, so the refill pays a host fault"
+    echo "per page and retranslation (docs/shadow-mmu.md)."
     echo
     echo "Host floors (bench/signal_floor.cpp, Google Benchmark, same run), cycles:"
     echo
