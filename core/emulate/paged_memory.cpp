@@ -6,14 +6,27 @@
 
 namespace prevt {
 
-uint32_t PagedMemory::translate(uint32_t linear, bool write, bool user) {
+namespace {
+struct GuestTables {  // the walker's view of guest RAM (page-table entries are 32-bit)
+    GuestMemory& ram;
+    uint32_t read32(uint32_t phys) const { return ram.read(phys, 4); }
+    void write32(uint32_t phys, uint32_t v) { ram.write(phys, 4, v); }
+};
+}  // namespace
+
+std::variant<shadowmmu::Translation, shadowmmu::PageFault> walk_guest_tables(
+    GuestMemory& ram, const VcpuState& s, uint32_t linear, bool write, bool user) {
     shadowmmu::PagingControl c;
-    c.cr3 = s_.cr3;
-    c.wp = s_.cr0 & cr0::WP;
-    c.pse = s_.cr4 & cr4::PSE;
-    c.pge = s_.cr4 & cr4::PGE;
-    Tables tables{ram_};
-    const auto r = shadowmmu::walk(tables, c, linear, shadowmmu::Access{write, user});
+    c.cr3 = s.cr3;
+    c.wp = s.cr0 & cr0::WP;
+    c.pse = s.cr4 & cr4::PSE;
+    c.pge = s.cr4 & cr4::PGE;
+    GuestTables tables{ram};
+    return shadowmmu::walk(tables, c, linear, shadowmmu::Access{write, user});
+}
+
+uint32_t PagedMemory::translate(uint32_t linear, bool write, bool user) {
+    const auto r = walk_guest_tables(ram_, s_, linear, write, user);
     if (const auto* f = std::get_if<shadowmmu::PageFault>(&r))
         throw GuestFault{vec::PF, true, f->error_code, f->linear};
     return std::get<shadowmmu::Translation>(r).physical;

@@ -12,6 +12,14 @@
 
 namespace prevt {
 
+// The guest's page tables walked as the virtual CPU in state `s` would (CR3, CR0.WP,
+// CR4.PSE/PGE), setting A/D bits in guest RAM. The one walk the emulator and the engines' shadow
+// share.
+std::variant<shadowmmu::Translation, shadowmmu::PageFault> walk_guest_tables(GuestMemory& ram,
+                                                                             const VcpuState& s,
+                                                                             uint32_t linear,
+                                                                             bool write, bool user);
+
 class PagedMemory final : public LinearMemory {
 public:
     // Reads CR3, CR0.WP, CR4.PSE/PGE from `state` at each access (they may change).
@@ -23,11 +31,6 @@ public:
     uint32_t translate(uint32_t linear, bool write, bool user);
 
 private:
-    struct Tables {  // the walker's view of guest RAM (page-table entries are 32-bit)
-        GuestMemory& ram;
-        uint32_t read32(uint32_t phys) const { return ram.read(phys, 4); }
-        void write32(uint32_t phys, uint32_t v) { ram.write(phys, 4, v); }
-    };
     GuestMemory& ram_;
     const VcpuState& s_;
 };

@@ -7,6 +7,7 @@
 // mapped, so making one present takes effect at once).
 #include <x86intrin.h>
 
+#include "core/emulate/paged_memory.hpp"
 #include "core/engines/bt_engine.hpp"
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
@@ -17,23 +18,9 @@ namespace {
 constexpr uint32_t kPage = 4096;
 }  // namespace
 
-namespace {
-struct GuestTables {  // the walker's view of guest RAM
-    GuestMemory& ram;
-    uint32_t read32(uint32_t phys) const { return ram.read(phys, 4); }
-    void write32(uint32_t phys, uint32_t v) { ram.write(phys, 4, v); }
-};
-}  // namespace
-
 std::optional<shadowmmu::Translation> BtEngine::walk_guest(const VcpuState& s, uint32_t linear,
                                                            bool write, uint32_t* error) {
-    shadowmmu::PagingControl c;
-    c.cr3 = s.cr3;
-    c.wp = s.cr0 & cr0::WP;
-    c.pse = s.cr4 & cr4::PSE;
-    c.pge = s.cr4 & cr4::PGE;
-    GuestTables tables{ram_};
-    const auto r = shadowmmu::walk(tables, c, linear, shadowmmu::Access{write, s.cpl() == 3});
+    const auto r = walk_guest_tables(ram_, s, linear, write, s.cpl() == 3);
     if (const auto* f = std::get_if<shadowmmu::PageFault>(&r)) {
         if (error) *error = f->error_code;
         return std::nullopt;
