@@ -5,36 +5,13 @@
  *   BENCH|name|cycles per operation|iterations
  * bench/run_nanobench.sh runs it on every engine and on QEMU, and writes docs/benchmarks.md. */
 #include "lib/guest.h"
+#include "../../bench/guests/bench.h"
 
 void nb_iret_handler(void);
 void nb_divide_handler(void);
 void nb_divide_by_zero(void);
 void nb_leaf(void);
 
-static inline uint64_t rdtsc(void) {
-    uint32_t lo, hi;
-    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
-    return ((uint64_t)hi << 32) | lo;
-}
-
-/* 64-by-32-bit division without libgcc (freestanding): shift and subtract. */
-static uint64_t divide(uint64_t a, uint32_t b) {
-    uint64_t q = 0, r = 0;
-    for (int i = 63; i >= 0; --i) {
-        r = (r << 1) | ((a >> i) & 1);
-        if (r >= b) {
-            r -= b;
-            q |= 1ull << i;
-        }
-    }
-    return q;
-}
-
-static void report(const char* name, uint64_t cycles, uint32_t n) {
-    const uint64_t per_op = divide(cycles, n);
-    if (per_op >> 32) gprintf("BENCH|%s|%u000000|%u\n", name, (uint32_t)divide(per_op, 1000000), n);
-    else gprintf("BENCH|%s|%u|%u\n", name, (uint32_t)per_op, n);
-}
 
 #define MEASURE(name, n, body)                         \
     do {                                               \

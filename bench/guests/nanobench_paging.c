@@ -5,6 +5,7 @@
  * pages.
  *   BENCH|name|cycles per operation|iterations */
 #include "lib/guest.h"
+#include "../../bench/guests/bench.h"
 
 static uint32_t dir[1024] __attribute__((aligned(4096)));
 static uint32_t dir2[1024] __attribute__((aligned(4096)));
@@ -19,22 +20,6 @@ void nb_pf_handler(void);
 __asm__(".text\n.globl nb_pf_handler\nnb_pf_handler:\n    addl $2, 4(%esp)\n"
         "    add $4, %esp\n    iret\n");
 
-static inline uint64_t rdtsc(void) {
-    uint32_t lo, hi;
-    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
-    return ((uint64_t)hi << 32) | lo;
-}
-static uint64_t divide(uint64_t a, uint32_t b) {
-    uint64_t q = 0, r = 0;
-    for (int i = 63; i >= 0; --i) {
-        r = (r << 1) | ((a >> i) & 1);
-        if (r >= b) r -= b, q |= 1ull << i;
-    }
-    return q;
-}
-static void report(const char* name, uint64_t cycles, uint32_t n) {
-    gprintf("BENCH|%s|%u|%u\n", name, (uint32_t)divide(cycles, n), n);
-}
 
 int main(void) {
     print("prevt nanobench: paging\n");
