@@ -52,6 +52,19 @@ Descriptor checked_outer_stack(Cpu& cpu, uint16_t selector, unsigned rpl) {
     return d;
 }
 
+// The common end of RET and IRET to an outer privilege level: the checked CS and SS are
+// loaded (CPL becomes the RPL of CS), then data segments the new CPL may not use are nulled.
+void return_to_outer_level(Cpu& cpu, uint16_t selector, const Descriptor& d, uint32_t eip,
+                           uint16_t ss_sel, const Descriptor& ssd, uint32_t esp) {
+    load_code_segment(cpu, selector, d, selector & 3);
+    cpu.s.eip = eip;
+    cpu.set_accessed(ss_sel);
+    cpu.s.sreg(SegReg::ss) = ssd.to_segment(ss_sel);
+    cpu.hooks.segment_loaded(SegReg::ss);
+    cpu.set_stack_pointer(esp);
+    drop_inaccessible_data_segments(cpu);
+}
+
 }  // namespace
 
 void load_segment(Cpu& cpu, SegReg sr, uint16_t selector) {
@@ -172,13 +185,7 @@ void far_return(Cpu& cpu, unsigned operand_size, uint16_t release_bytes) {
     const uint32_t new_esp = cpu.read(SegReg::ss, outer, operand_size);
     const auto ss_sel = static_cast<uint16_t>(cpu.read(SegReg::ss, outer + operand_size, 2));
     const Descriptor ssd = checked_outer_stack(cpu, ss_sel, rpl);
-    load_code_segment(cpu, selector, d, rpl);
-    cpu.s.eip = eip;
-    cpu.set_accessed(ss_sel);
-    cpu.s.sreg(SegReg::ss) = ssd.to_segment(ss_sel);
-    cpu.hooks.segment_loaded(SegReg::ss);
-    cpu.set_stack_pointer(new_esp + release_bytes);
-    drop_inaccessible_data_segments(cpu);
+    return_to_outer_level(cpu, selector, d, eip, ss_sel, ssd, new_esp + release_bytes);
 }
 
 void write_eflags(Cpu& cpu, uint32_t value, unsigned operand_size) {
@@ -226,13 +233,7 @@ void interrupt_return(Cpu& cpu, unsigned operand_size) {
     const auto ss_sel = static_cast<uint16_t>(cpu.read(SegReg::ss, sp + 4 * operand_size, 2));
     const Descriptor ssd = checked_outer_stack(cpu, ss_sel, rpl);
     write_eflags(cpu, flags, operand_size);  // at the old CPL, as the SDM orders it
-    load_code_segment(cpu, selector, d, rpl);
-    cpu.s.eip = eip;
-    cpu.set_accessed(ss_sel);
-    cpu.s.sreg(SegReg::ss) = ssd.to_segment(ss_sel);
-    cpu.hooks.segment_loaded(SegReg::ss);
-    cpu.set_stack_pointer(new_esp);
-    drop_inaccessible_data_segments(cpu);
+    return_to_outer_level(cpu, selector, d, eip, ss_sel, ssd, new_esp);
 }
 
 }  // namespace prevt
