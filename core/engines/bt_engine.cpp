@@ -83,6 +83,8 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     }
     ctx_.cs = code_selector_;
     ctx_.gs = data_selector_;
+    // A descriptor rewritten behind a loaded selector needs the selector loaded again.
+    if (ldt_.ldt_writes() != ldt_writes_at_exit_) ctx_.callout_exit &= ~2u;
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
     ctx_.eip = cache_eip;
     ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;
@@ -123,6 +125,7 @@ Exit BtEngine::run(VcpuState& s) {
         resume_stepping = false;
         ++n_.entries;
         prevt_enter_guest(&ctx_);
+        ldt_writes_at_exit_ = ldt_.ldt_writes();
         save_context(s);
         if (ctx_.event.signal != 0) {
             Exit x = signal_exit(s, &resume_stepping);

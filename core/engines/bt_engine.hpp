@@ -69,6 +69,7 @@ private:
     uint16_t code_selector_, data_selector_;  // the monitor's: translated code, %gs
     std::array<uint16_t, kSegRegCount> host_sel_{};
     std::array<bool, kSegRegCount> dirty_{};
+    uint64_t ldt_writes_at_exit_ = 0;
     uint32_t cursor_ = bt::kCacheBase;
     uint32_t cache_end_ = bt::kCacheEnd;
     uint32_t lookup_routine_ = bt::kCacheBase, lookup_end_ = bt::kCacheBase;

@@ -21,21 +21,25 @@ struct HostEvent {
 };
 
 struct NativeContext {
-    uint32_t gpr[8];                    // 0: eax ecx edx ebx esp ebp esi edi
-    uint32_t eip;                       // 32
-    uint32_t eflags;                    // 36
-    uint16_t cs, ss, ds, es, fs, gs;    // 40..50: host (shadow) selectors
-    uint32_t pad0;                      // 52
-    uint64_t monitor_rsp;               // 56
-    uint64_t reserved[2];               // 64: (the host FS/GS bases live in globals)
-    uint8_t* guest_fpu;                 // 80: FXSAVE area of the guest (VcpuState::fpu)
-    uint64_t pad1;                      // 88
-    HostEvent event;                    // filled by the signal handler
+    uint32_t gpr[8];                  // 0: eax ecx edx ebx esp ebp esi edi
+    uint32_t eip;                     // 32
+    uint32_t eflags;                  // 36
+    uint16_t cs, ss, ds, es, fs, gs;  // 40..50: host (shadow) selectors
+    uint32_t callout_exit;            // 52: set by a bt callout, cleared on entry: bit 0 only
+                                      // XMM0-7 and MXCSR were saved, bit 1 DS/ES/FS/GS are
+                                      // still loaded (the engine clears it if a shadow
+                                      // descriptor changed)
+    uint64_t monitor_rsp;             // 56
+    uint64_t reserved[2];             // 64: (the host FS/GS bases live in globals)
+    uint8_t* guest_fpu;               // 80: FXSAVE area of the guest (VcpuState::fpu)
+    uint64_t pad1;                    // 88
+    HostEvent event;                  // filled by the signal handler
 };
 
 static_assert(offsetof(NativeContext, eip) == 32);
 static_assert(offsetof(NativeContext, cs) == 40);
 static_assert(offsetof(NativeContext, gs) == 50);
+static_assert(offsetof(NativeContext, callout_exit) == 52);
 static_assert(offsetof(NativeContext, monitor_rsp) == 56);
 static_assert(offsetof(NativeContext, guest_fpu) == 80);
 static_assert(offsetof(NativeContext, event) == 96);  // world_switch.S: the callout marker

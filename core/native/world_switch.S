@@ -22,8 +22,22 @@ prevt_enter_guest:
     mov %rdi, prevt_active_ctx(%rip)
     mov %rsp, 56(%rdi)
     mov 80(%rdi), %rax          # the guest's x87/SSE state (the monitor's needs no saving:
-    fxrstor64 (%rax)            # it only needs sane control words, reset on every exit)
-    movzwl 42(%rdi), %eax       # iretq frame: ss, rsp, rflags, cs, rip
+    testl $1, 52(%rdi)          # it only needs sane control words, reset on every exit)
+    jnz 1f
+    fxrstor64 (%rax)
+    jmp 3f
+1:  movaps 160(%rax), %xmm0     # after a callout only XMM0-7 and MXCSR were saved: the
+    movaps 176(%rax), %xmm1     # x87 registers never left the hardware
+    movaps 192(%rax), %xmm2
+    movaps 208(%rax), %xmm3
+    movaps 224(%rax), %xmm4
+    movaps 240(%rax), %xmm5
+    movaps 256(%rax), %xmm6
+    movaps 272(%rax), %xmm7
+    cmpl $0x1f80, 24(%rax)
+    je 3f
+    ldmxcsr 24(%rax)
+3:  movzwl 42(%rdi), %eax       # iretq frame: ss, rsp, rflags, cs, rip
     push %rax
     mov 16(%rdi), %eax
     push %rax
@@ -37,10 +51,26 @@ prevt_enter_guest:
 prevt_enter_critical_start:
     # From here to iretq the FS/GS bases are the guest's: a signal arriving here must
     # return with them reloaded (the handler checks this range).
+    testl $2, 52(%rdi)
+    jnz 4f
     movw 44(%rdi), %ds
     movw 46(%rdi), %es
     movw 48(%rdi), %fs
     movw 50(%rdi), %gs
+    jmp 5f
+4:  # A callout left DS/ES/FS/GS loaded, their shadow descriptors unchanged (the engine
+    # checked) and GS's base untouched: reload only FS (its base is the host's now) and a
+    # data selector that differs (a selector load costs tens of cycles).
+    movw 48(%rdi), %fs
+    mov %ds, %eax
+    cmpw 44(%rdi), %ax
+    je 6f
+    movw 44(%rdi), %ds
+6:  mov %es, %eax
+    cmpw 46(%rdi), %ax
+    je 5f
+    movw 46(%rdi), %es
+5:  movl $0, 52(%rdi)
     mov 0(%rdi), %eax
     mov 4(%rdi), %ecx
     mov 8(%rdi), %edx
@@ -70,6 +100,7 @@ prevt_exit_trampoline:
     wrfsbase %rax
     mov prevt_host_gsbase(%rip), %rax
     wrgsbase %rax
+prevt_return_to_monitor:
     pop %r15
     pop %r14
     pop %r13
@@ -106,7 +137,28 @@ prevt_bt_callout_entry:
     mov %ecx, 36(%rax)
     cld                         # the C++ ABI wants DF clear; the guest's is saved above
     movl $0, 96(%rax)           # event.signal = 0: a callout, not a signal
-    jmp prevt_exit_trampoline
+    # The monitor executes no x87 instruction (it has no long double): the guest's x87 state
+    # stays in the hardware across a callout. Its SSE registers are scratch to C++: save the
+    # eight a 32-bit guest can see, and MXCSR, in their FXSAVE slots (52: the marker).
+    mov 80(%rax), %rcx
+    movaps %xmm0, 160(%rcx)
+    movaps %xmm1, 176(%rcx)
+    movaps %xmm2, 192(%rcx)
+    movaps %xmm3, 208(%rcx)
+    movaps %xmm4, 224(%rcx)
+    movaps %xmm5, 240(%rcx)
+    movaps %xmm6, 256(%rcx)
+    movaps %xmm7, 272(%rcx)
+    stmxcsr 24(%rcx)
+    movl $3, 52(%rax)           # FPU partly saved, segments still loaded
+    cmpl $0x1f80, 24(%rcx)
+    je 1f
+    ldmxcsr prevt_default_mxcsr(%rip)
+    # C++ needs the host's FS base (TLS); nothing in the monitor's 64-bit code uses GS, so
+    # GS keeps the per-vCPU area's base for the re-entry.
+1:  mov prevt_host_fsbase(%rip), %rax
+    wrfsbase %rax
+    jmp prevt_return_to_monitor
     .globl prevt_bt_callout_entry_end
 prevt_bt_callout_entry_end:
     .size prevt_bt_callout_entry, .-prevt_bt_callout_entry
@@ -120,7 +172,11 @@ prevt_signal_entry:
     wrfsbase %rax
     mov prevt_host_gsbase(%rip), %rax
     wrgsbase %rax
-    sub $8, %rsp
+    mov prevt_active_ctx(%rip), %rax  # GS's base is gone: the next entry loads every selector
+    test %rax, %rax
+    jz 2f
+    andl $~2, 52(%rax)
+2:  sub $8, %rsp
     call prevt_handle_signal
     add $8, %rsp
     test %eax, %eax
