@@ -15,6 +15,15 @@ struct BlockExit {
     uint32_t chained_to = 0;  // cache address of the target block when chained
 };
 
+// A callout to the virtual CPU: its instruction's bytes, decoded once by the engine, which
+// patches the callout's site number (found again at %gs:kOffExitLink) into `link_field`.
+struct CalloutSite {
+    uint32_t link_field;  // cache address of the imm32 stored to exit_link
+    uint32_t eip;
+    uint8_t bytes[15];
+    uint8_t length;  // bytes read (up to 15)
+};
+
 struct Block {
     uint32_t guest_linear;  // key: CS base + EIP of the first instruction
     uint32_t guest_eip;
@@ -25,6 +34,7 @@ struct Block {
     // guest-visible effect before its last instruction).
     std::vector<std::pair<uint32_t, uint32_t>> map;
     std::vector<BlockExit> exits;
+    std::vector<CalloutSite> callouts;
     std::vector<uint32_t> incoming;  // jump fields of other blocks' exits chained to this one
     unsigned instructions = 0;
     unsigned rewritten = 0;

@@ -37,10 +37,13 @@ public:
         while (open && block_.instructions < kMaxInstructions) {
             uint8_t bytes[16] = {};
             const unsigned n = read(cs_base_ + eip_, bytes, 15);
+            memcpy(site_bytes_, bytes, sizeof site_bytes_);
+            site_length_ = static_cast<uint8_t>(n);
             ZydisDecodedInstruction in;
             ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
             ++block_.instructions;
             if (n == 0 || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder_, bytes, n, &in, ops))) {
+                site_length_ = 0;  // the virtual CPU fetches and faults itself
                 if (listing_) listing_("  (undecodable: the emulator raises the fault)");
                 callout();
                 open = false;
@@ -83,7 +86,12 @@ private:
         block_.map.emplace_back(out_.here(), eip_);
         out_.store_gs(kOffExitKind, kExitEmulate);
         out_.store_gs(kOffExitEip, eip_);
-        out_.store_gs(kOffExitLink, 0);
+        out_.store_gs(kOffExitLink, 0);  // the site number, patched in by the engine
+        if (site_length_) {
+            CalloutSite site{out_.here() - 4, eip_, {}, site_length_};
+            memcpy(site.bytes, site_bytes_, sizeof site.bytes);
+            block_.callouts.push_back(site);
+        }
         out_.callout();
         ++block_.rewritten;
     }
@@ -267,6 +275,8 @@ private:
     ZydisFormatter formatter_;
     Block block_;
     std::vector<PendingExit> pending_;
+    uint8_t site_bytes_[15] = {};  // the instruction being translated, for a callout site
+    uint8_t site_length_ = 0;
 };
 
 }  // namespace

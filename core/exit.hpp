@@ -7,6 +7,8 @@
 
 namespace prevt {
 
+struct Decoded;
+
 enum class ExitReason : uint8_t {
     kEmulate,          // an instruction the virtual CPU must execute (privileged, I/O, segment...)
     kException,        // a guest exception raised by guest code (vector, error code, CR2)
@@ -38,6 +40,7 @@ struct Exit {
     uint8_t* data = nullptr;  // kIo / kMmio data buffer owned by the engine
     int host_signal = 0;      // the host signal behind this exit, 0 if none (for --stats)
     const char* detail = "";  // kEscape / kHostLimit: one line for the user
+    const Decoded* decoded = nullptr;  // kEmulate: the instruction at EIP, if the engine has it
 };
 
 }  // namespace prevt

@@ -65,13 +65,15 @@ void RunLoop::raise(Event ev) {
 }
 
 void RunLoop::emulate(const Exit& x) {
-    const uint64_t t0 = Stats::ticks();
-    Decoded d = decode_at(cpu_, s_.eip);
+    const uint64_t t0 = m_.stats_.ticks();
+    Decoded fetched;
+    const Decoded& d =
+        x.decoded && x.decoded->eip == s_.eip ? *x.decoded : (fetched = decode_at(cpu_, s_.eip));
     if (m_.trace_.traps)
         fprintf(m_.trace_.out, "trap: %04x:%08x %-28s (%s)\n", s_.sreg(SegReg::cs).selector, s_.eip,
                 d.text().c_str(), x.host_signal ? sigabbrev_np(x.host_signal) : "callout");
     const Outcome o = execute(cpu_, d);
-    m_.stats_.instruction(d.in.mnemonic, Stats::ticks() - t0);
+    m_.stats_.instruction(d.in.mnemonic, m_.stats_.ticks() - t0);
     if (o == Outcome::kNotEmulated)  // the native fault was the guest's own
         return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
     if (o == Outcome::kHalt && !m_.stop_)
@@ -142,16 +144,18 @@ int RunLoop::run() {
             std::chrono::microseconds(static_cast<int64_t>(m_.config_.timeout_seconds * 1e6));
     // The host timer interrupts guest code every 10 ms: for --timeout and terminal input.
     if (m_.config_.timeout_seconds > 0 || m_.serial_input_) native::set_guest_timer(10);
+    m_.stats_.set_timed(m_.config_.stats);
     native::install_guest_syscall_filter();  // before the first guest instruction
     while (!m_.stop_) {
-        if (native::g_timer_pending.exchange(false) && deadline_ != Stats::Clock::time_point{} &&
+        if (native::g_timer_pending.load(std::memory_order_relaxed) &&
+            native::g_timer_pending.exchange(false) && deadline_ != Stats::Clock::time_point{} &&
             Stats::Clock::now() >= deadline_) {
             native::set_guest_timer(0);
             fprintf(stderr, "prevt: --timeout of %g s reached\n", m_.config_.timeout_seconds);
             return kStatusTimeout;
         }
         const Exit x = m_.engine_->run(s_);
-        const uint64_t t0 = Stats::ticks();
+        const uint64_t t0 = m_.stats_.ticks();
         if (x.host_signal) m_.stats_.host_signal(x.host_signal);
         try {
             serve(x);
@@ -159,7 +163,7 @@ int RunLoop::run() {
             if (f.vector == vec::PF) s_.cr2 = f.cr2;  // the faulting linear address
             raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});
         }
-        m_.stats_.exit(x.reason, Stats::ticks() - t0);
+        m_.stats_.exit(x.reason, m_.stats_.ticks() - t0);
     }
     native::set_guest_timer(0);
     return m_.exit_status_;

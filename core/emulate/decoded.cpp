@@ -45,15 +45,22 @@ Decoded decode_at(Cpu& cpu, uint32_t eip) {
         e.decoded.eip = eip;
         return e.decoded;
     }
-    ZydisDecoder decoder;
-    ZydisDecoderInit(&decoder, code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
-                     stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, d.bytes, avail, &d.in, d.ops)))
+    if (!decode_bytes(d.bytes, avail, code32, stack32, eip, &d))
         throw avail < 15 ? fault_gp(0) : fault_ud();
     e.linear = linear;
     e.mode = mode;
     e.decoded = d;
     return d;
+}
+
+bool decode_bytes(const uint8_t* bytes, unsigned avail, bool code32, bool stack32, uint32_t eip,
+                  Decoded* out) {
+    ZydisDecoder decoder;
+    ZydisDecoderInit(&decoder, code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
+                     stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    if (out->bytes != bytes) memcpy(out->bytes, bytes, avail < 16 ? avail : 16);
+    out->eip = eip;
+    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, out->bytes, avail, &out->in, out->ops));
 }
 
 std::string Decoded::text() const {

@@ -29,6 +29,10 @@ struct Decoded {
 // Decodes the instruction at CS:EIP. Throws #UD for undecodable bytes, #GP/#PF if the
 // bytes cannot be fetched.
 Decoded decode_at(Cpu& cpu, uint32_t eip);
+// Decodes `avail` bytes fetched from EIP in the given mode (bt decodes its callout sites once,
+// when it translates them); false if they are not an instruction.
+bool decode_bytes(const uint8_t* bytes, unsigned avail, bool code32, bool stack32, uint32_t eip,
+                  Decoded* out);
 
 SegReg to_segreg(ZydisRegister r);
 

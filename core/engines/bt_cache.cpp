@@ -54,6 +54,10 @@ void BtEngine::flush() {
     graveyard_.clear();
     for (const auto& [page, list] : by_page_) release_code_page(page);
     by_page_.clear();
+    // The instruction being emulated may be one of the sites (a CR3 write flushes): they
+    // live until the next entry.
+    retired_sites_ = std::move(sites_);
+    sites_.clear();
     reset_cache();
     ++n_.flushes;
 }
@@ -118,6 +122,14 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
         buf = bt::CodeBuffer(cursor_);
         context.lookup_routine = lookup_routine_;
         block = bt::translate_block(read, context, buf, listing_);
+    }
+    for (const bt::CalloutSite& site : block.callouts) {  // decoded once, here
+        Decoded& d = sites_.emplace_back();
+        if (!decode_bytes(site.bytes, site.length, true, context.stack32, site.eip, &d)) {
+            sites_.pop_back();
+            continue;
+        }
+        buf.patch_u32(site.link_field, static_cast<uint32_t>(sites_.size()));
     }
     memcpy(area_.writable(cursor_), buf.bytes().data(), buf.bytes().size());
     if (out_asm_) list_translation(buf);

@@ -106,6 +106,7 @@ void BtEngine::save_context(VcpuState& s) {
 }
 
 Exit BtEngine::run(VcpuState& s) {
+    retired_sites_.clear();
     bool resume_stepping = false;
     for (;;) {
         if (!resume_stepping) {
@@ -158,6 +159,7 @@ Exit BtEngine::run(VcpuState& s) {
         Exit x;
         x.reason = ExitReason::kEmulate;
         x.vector = vec::UD;  // what the guest gets if the virtual CPU does not know it either
+        if (v.exit_link && v.exit_link <= sites_.size()) x.decoded = &sites_[v.exit_link - 1];
         return x;
     }
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "bt/block.hpp"
 #include "bt/monitor_area.hpp"
 #include "bt/translator.hpp"
+#include "core/emulate/decoded.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
 #include "core/native/native_context.hpp"
@@ -70,6 +72,8 @@ private:
     std::array<uint16_t, kSegRegCount> host_sel_{};
     std::array<bool, kSegRegCount> dirty_{};
     uint64_t ldt_writes_at_exit_ = 0;
+    // Callout sites' instructions, decoded at translation (site n at [n - 1]); until a flush.
+    std::deque<Decoded> sites_, retired_sites_;
     uint32_t cursor_ = bt::kCacheBase;
     uint32_t cache_end_ = bt::kCacheEnd;
     uint32_t lookup_routine_ = bt::kCacheBase, lookup_end_ = bt::kCacheBase;
