@@ -24,6 +24,13 @@ struct CalloutSite {
     uint8_t length;  // bytes read (up to 15)
 };
 
+// Cache addresses [from, to) inside a rewritten sequence where the guest's EAX (and EBX if
+// `ebx`) are parked in the per-vCPU area: a fault there reports them from the area.
+struct ParkedRange {
+    uint32_t from, to;
+    bool ebx;
+};
+
 struct Block {
     uint32_t guest_linear;  // key: CS base + EIP of the first instruction
     uint32_t guest_eip;
@@ -35,6 +42,7 @@ struct Block {
     std::vector<std::pair<uint32_t, uint32_t>> map;
     std::vector<BlockExit> exits;
     std::vector<CalloutSite> callouts;
+    std::vector<ParkedRange> parked;
     std::vector<uint32_t> incoming;  // jump fields of other blocks' exits chained to this one
     unsigned instructions = 0;
     unsigned rewritten = 0;

@@ -59,8 +59,8 @@ constexpr Rule kRules[] = {
      "sensitive: pops a guest selector and checks privilege"},
     {M(IRET), F::kAny, C::kControlFar, T::kCallout,
      "restores the virtual IF and IOPL, may change privilege"},
-    {M(IRETD), F::kAny, C::kControlFar, T::kCallout,
-     "restores the virtual IF and IOPL, may change privilege"},
+    {M(IRETD), F::kAny, C::kControlFar, T::kInline,
+     "same CS at CPL 0: pops to the lookup and the virtual IF/IOPL/NT; else a callout"},
     // The sensitive-but-unprivileged instructions: they would not trap, and would lie.
     {M(SGDT), F::kAny, C::kSensitive, T::kCallout, "stores the virtual GDTR, not the host's"},
     {M(SIDT), F::kAny, C::kSensitive, T::kCallout, "stores the virtual IDTR, not the host's"},

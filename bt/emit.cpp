@@ -69,6 +69,22 @@ void restore_flags_and_registers(CodeBuffer& o) {
 }
 }  // namespace
 
+// The virtual IF, IOPL and NT from byte 1 of the EFLAGS image at `disp`(%esp) (movzbl +
+// table lookups: no flags touched). EAX is scratch.
+static void virtual_flags_of_byte1(CodeBuffer& o, uint8_t disp) {
+    const std::pair<uint32_t, uint32_t> tables[] = {
+        {kIfOfByte1, kOffVif}, {kIoplOfByte1, kOffViopl}, {kNtOfByte1, kOffVnt}};
+    for (const auto& [table, field] : tables) {
+        o.byte(0x0f), o.byte(0xb6), o.byte(0x44), o.byte(0x24), o.byte(disp);  // movzbl d(%esp)
+        o.byte(0x65), o.byte(0x8b), o.byte(0x04), o.byte(0x85), o.u32(table);  // mov tbl(,%eax,4)
+        gs_eax_store(o, field);
+    }
+}
+
+void emit_unpark_eax(CodeBuffer& o) {
+    gs_eax_load(o, kOffSaveEax);
+}
+
 void emit_cli(CodeBuffer& o) {
     o.store_gs(kOffVif, 0);
 }
@@ -95,15 +111,50 @@ void emit_pushf(CodeBuffer& o) {
 // IF and IOPL sit in byte 1 of the popped value: two table lookups give their EFLAGS bits.
 void emit_popf(CodeBuffer& o) {
     gs_eax_store(o, kOffSaveEax);
-    for (uint32_t table : {kIfOfByte1, kIoplOfByte1}) {
-        o.byte(0x0f), o.byte(0xb6), o.byte(0x44), o.byte(0x24),
-            o.byte(0x01);  // movzbl 1(%esp),%eax
-        o.byte(0x65), o.byte(0x8b), o.byte(0x04), o.byte(0x85),
-            o.u32(table);  // mov tbl(,%eax,4),%eax
-        gs_eax_store(o, table == kIfOfByte1 ? kOffVif : kOffViopl);
-    }
+    virtual_flags_of_byte1(o, 1);
     gs_eax_load(o, kOffSaveEax);
-    o.byte(0x9d);  // popf: the arithmetic flags, DF, TF (IF and IOPL are ignored at ring 3)
+    o.byte(0x9d);  // popf: the arithmetic flags, DF, TF, NT (IF and IOPL are ignored at ring 3)
+}
+
+// iretd to the same CS at CPL 0. The checks come first, with only EAX (and then EBX) parked;
+// the first virtual-flag store starts the inexact part, which ends in the lookup routine.
+IretSequence emit_iret(CodeBuffer& o, uint32_t lookup_flags_saved) {
+    IretSequence seq;
+    auto jnz_slow = [&] {
+        o.byte(0x0f), o.byte(0x85);  // jnz rel32, patched by the caller
+        seq.slow_jumps.push_back(o.here());
+        o.u32(0);
+    };
+    gs_eax_store(o, kOffSaveEax);
+    seq.eax_parked = o.here();
+    o.byte(0x0f), o.byte(0xb7), o.byte(0x44), o.byte(0x24), o.byte(0x04);  // movzwl 4(%esp),%eax
+    o.byte(0x65), o.byte(0x33), o.byte(0x05), o.u32(kOffVsel + 4);         // xor %gs:vsel_cs,%eax
+    jnz_slow();                                                            // another CS
+    o.byte(0xf7), o.byte(0x44), o.byte(0x24), o.byte(0x08);  // testl $(TF|NT|AC|VM|ID),8(%esp)
+    o.u32(0x100 | 0x4000 | 0x40000 | 0x20000 | 0x200000);
+    jnz_slow();
+    o.byte(0x65), o.byte(0xf7), o.byte(0x05), o.u32(kOffVnt), o.u32(0x4000);  // a task return
+    jnz_slow();
+    gs_ebx_store(o, kOffSaveEbx);
+    seq.ebx_parked = o.here();
+    // The popped flags in the lookup routine's format: AH = EFLAGS[7:0] (sahf), AL = OF.
+    o.byte(0x8b), o.byte(0x44), o.byte(0x24), o.byte(0x08);  // mov 8(%esp),%eax
+    o.byte(0x89), o.byte(0xc3);                              // mov %eax,%ebx
+    o.byte(0xc1), o.byte(0xeb), o.byte(0x0b);                // shr $11,%ebx
+    o.byte(0x83), o.byte(0xe3), o.byte(0x01);                // and $1,%ebx
+    o.byte(0x88), o.byte(0xc4);                              // mov %al,%ah
+    o.byte(0x88), o.byte(0xd8);                              // mov %bl,%al
+    gs_eax_store(o, kOffSaveFlags);
+    seq.inexact = o.here();
+    virtual_flags_of_byte1(o, 9);
+    o.byte(0xf7), o.byte(0x44), o.byte(0x24), o.byte(0x08), o.u32(0x400);  // testl $DF,8(%esp)
+    o.byte(0x74), o.byte(0x03), o.byte(0xfd), o.byte(0xeb), o.byte(0x01),
+        o.byte(0xfc);                          // jz 1f; std; jmp 2f; 1: cld; 2:
+    o.byte(0x8b), o.byte(0x04), o.byte(0x24);  // mov (%esp),%eax
+    gs_eax_store(o, kOffIblTarget);
+    o.byte(0x8d), o.byte(0x64), o.byte(0x24), o.byte(0x0c);  // lea 12(%esp),%esp
+    o.jmp(lookup_flags_saved);
+    return seq;
 }
 
 void emit_push_selector(CodeBuffer& o, unsigned segreg) {
@@ -120,12 +171,13 @@ void emit_read_selector(CodeBuffer& o, unsigned segreg, unsigned reg, bool r16) 
     o.u32(kOffVsel + 4 * segreg);
 }
 
-void emit_lookup_routine(CodeBuffer& o) {
+uint32_t emit_lookup_routine(CodeBuffer& o) {
     gs_eax_store(o, kOffSaveEax);
     gs_ebx_store(o, kOffSaveEbx);
     o.byte(0x9f);                              // lahf
     o.byte(0x0f), o.byte(0x90), o.byte(0xc0);  // seto %al
     gs_eax_store(o, kOffSaveFlags);
+    const uint32_t flags_saved = o.here();
     gs_eax_load(o, kOffIblTarget);
     o.byte(0x89), o.byte(0xc3);                          // mov %eax,%ebx
     o.byte(0x81), o.byte(0xe3), o.u32(kIblEntries - 1);  // and $mask,%ebx
@@ -146,6 +198,7 @@ void emit_lookup_routine(CodeBuffer& o) {
     o.store_gs(kOffExitKind, kExitDispatch);
     o.store_gs(kOffExitLink, 0);
     o.callout();
+    return flags_saved;
 }
 
 }  // namespace prevt::bt

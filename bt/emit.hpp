@@ -38,7 +38,9 @@ private:
 // The indirect-branch lookup routine (DynamoRIO's IBL), written once at the start of the
 // cache: the guest EIP is at %gs:kOffIblTarget; on a hit it jumps to the cached block with
 // the guest's registers and flags intact, on a miss it exits to the dispatcher.
-void emit_lookup_routine(CodeBuffer& out);
+// Returns its second entry, for callers that have parked EAX and EBX at %gs:kOffSaveEax/Ebx
+// and put the flags to restore at %gs:kOffSaveFlags (AH = EFLAGS[7:0], AL = OF) themselves.
+uint32_t emit_lookup_routine(CodeBuffer& out);
 
 // The inline rewrites (VMware's "a few instructions on the virtual state"), valid at guest
 // CPL 0 with a 32-bit stack. None changes the guest's flags beyond what the instruction does.
@@ -47,6 +49,20 @@ void emit_sti(CodeBuffer& out);
 void emit_pushf(CodeBuffer& out);  // pushfd with the virtual IF and IOPL merged in
 void emit_popf(CodeBuffer& out);   // popfd, the IF and IOPL bits going to the virtual flags
 void emit_push_selector(CodeBuffer& out, unsigned segreg);  // pushl of the guest's selector
+
+// iretd at CPL 0 that stays at CPL 0 in the same code segment (the popped CS equals the
+// guest's; no VM86 return, no task return, TF/AC/ID clear in the popped EFLAGS): pops EIP,
+// CS and EFLAGS (IF, IOPL and NT to the virtual flags) and goes through the lookup routine's
+// second entry. Any other case takes one of `slow_jumps` (rel32 fields to patch): a callout.
+struct IretSequence {
+    uint32_t eax_parked = 0;  // from here EAX's guest value is at %gs:kOffSaveEax ...
+    uint32_t ebx_parked = 0;  // ... and from here EBX's too,
+    uint32_t inexact = 0;     // until here, where the guest-visible effects begin
+    std::vector<uint32_t> slow_jumps;
+};
+IretSequence emit_iret(CodeBuffer& out, uint32_t lookup_flags_saved);
+// mov %gs:kOffSaveEax,%eax (6 bytes)
+void emit_unpark_eax(CodeBuffer& out);
 // mov %sreg,%r32 (zero-extended) or %r16: `reg` is the register number 0-7.
 void emit_read_selector(CodeBuffer& out, unsigned segreg, unsigned reg, bool r16);
 

@@ -54,9 +54,11 @@ MonitorArea::MonitorArea() {
     v.far_selector = native::kHostCs64;
     auto* if_table = reinterpret_cast<uint32_t*>(writable(kVcpuArea + kIfOfByte1));
     auto* iopl_table = reinterpret_cast<uint32_t*>(writable(kVcpuArea + kIoplOfByte1));
+    auto* nt_table = reinterpret_cast<uint32_t*>(writable(kVcpuArea + kNtOfByte1));
     for (uint32_t b = 0; b < 256; ++b) {
         if_table[b] = (b << 8) & 0x200;
         iopl_table[b] = (b << 8) & 0x3000;
+        nt_table[b] = (b << 8) & 0x4000;
     }
     clear_ibl();
 }

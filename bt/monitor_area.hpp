@@ -41,21 +41,22 @@ struct VcpuArea {
     uint32_t jump_to;     // 48: its cache address, when the lookup hits
     uint32_t vif;         // 52: the guest's IF as an EFLAGS bit (0 or 0x200)
     uint32_t viopl;       // 56: the guest's IOPL as EFLAGS bits (0 .. 0x3000)
-    uint32_t pad2;
-    uint32_t vsel[6];  // 64: the guest's selectors, indexed by SegReg
+    uint32_t vnt;         // 60: the guest's NT as an EFLAGS bit (also live in hardware)
+    uint32_t vsel[6];     // 64: the guest's selectors, indexed by SegReg
 };
 inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
                           kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
                           kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48, kOffVif = 52,
-                          kOffViopl = 56, kOffVsel = 64;
+                          kOffViopl = 56, kOffVnt = 60, kOffVsel = 64;
 // For popf: the virtual IF and IOPL bits implied by byte 1 of a popped EFLAGS value, as
 // 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov).
-inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500;
+inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500, kNtOfByte1 = 0x900;
 // The indirect-branch lookup table at %gs:kIblTable: kIblEntries pairs (guest EIP, cache
 // address), direct-mapped by the low bits of the EIP; an empty slot holds kIblEmpty.
 inline constexpr uint32_t kIblTable = 0x1000, kIblEntries = 4096, kIblEmpty = 0xffffffff;
 static_assert(offsetof(VcpuArea, jump_to) == kOffJumpTo);
 static_assert(offsetof(VcpuArea, vif) == kOffVif && offsetof(VcpuArea, vsel) == kOffVsel);
+static_assert(offsetof(VcpuArea, vnt) == kOffVnt && kNtOfByte1 + 0x400 <= kIblTable);
 static_assert(sizeof(VcpuArea) <= kIfOfByte1);
 static_assert(kIblTable + kIblEntries * 8 <= kVcpuAreaSize);
 static_assert(offsetof(VcpuArea, save_rax) == kSaveRaxOffset);

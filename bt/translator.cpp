@@ -117,6 +117,7 @@ private:
             case Treatment::kRetarget: return retarget(in, ops, bytes, next);
             case Treatment::kInline:
                 if (!inline_rewrite(in, ops)) break;
+                if (in.mnemonic == ZYDIS_MNEMONIC_IRETD) return false;  // ends the block
                 eip_ = next;
                 return true;
             case Treatment::kLookup:
@@ -153,7 +154,23 @@ private:
             case ZYDIS_MNEMONIC_POPFD:
                 if (!stack_ok) return false;
                 emit_popf(out_);
+                block_.parked.push_back({start + 6, out_.here() - 1, false});  // till popf
                 break;
+            case ZYDIS_MNEMONIC_IRETD: {
+                if (!stack_ok || !context_.lookup_flags_saved) return false;
+                const IretSequence seq = emit_iret(out_, context_.lookup_flags_saved);
+                block_.map.emplace_back(start, eip_);
+                block_.map.emplace_back(seq.inexact, kInexact);
+                block_.parked.push_back({seq.eax_parked, seq.ebx_parked, false});
+                block_.parked.push_back({seq.ebx_parked, seq.inexact, true});
+                const uint32_t slow = out_.here();  // the other cases: the virtual CPU
+                for (uint32_t field : seq.slow_jumps) out_.patch_u32(field, rel32(field, slow));
+                block_.map.emplace_back(slow, eip_);
+                block_.parked.push_back({slow, slow + 6, false});
+                emit_unpark_eax(out_);
+                callout();
+                return true;  // (callout() counted it as rewritten)
+            }
             case ZYDIS_MNEMONIC_PUSH:
                 if (!stack_ok) return false;
                 emit_push_selector(out_, segreg_index(ops[0].reg.value));

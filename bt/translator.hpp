@@ -29,9 +29,10 @@ inline constexpr uint32_t kInexact = 0xffffffff;
 struct TranslationContext {
     uint32_t cs_base = 0;
     uint32_t eip = 0;
-    bool cpl0 = true;             // inline cli/sti/pushf/popf need the guest at CPL 0
-    bool stack32 = true;          // ... and a 32-bit stack
-    uint32_t lookup_routine = 0;  // cache address of the indirect-branch lookup
+    bool cpl0 = true;                 // inline cli/sti/pushf/popf need the guest at CPL 0
+    bool stack32 = true;              // ... and a 32-bit stack
+    uint32_t lookup_routine = 0;      // cache address of the indirect-branch lookup
+    uint32_t lookup_flags_saved = 0;  // ... and of its second entry (see emit_lookup_routine)
 };
 
 Block translate_block(const CodeReader& read, const TranslationContext& context, CodeBuffer& out,

@@ -20,9 +20,10 @@ inline constexpr uint32_t CF = 1u << 0, PF = 1u << 2, AF = 1u << 4, ZF = 1u << 6
                           NT = 1u << 14, RF = 1u << 16, VM = 1u << 17, AC = 1u << 18,
                           VIF = 1u << 19, VIP = 1u << 20, ID = 1u << 21;
 inline constexpr uint32_t kFixed1 = 1u << 1;
-// Flags that hardware may hold for the guest while it runs at host ring 3; the rest
-// (IF, IOPL, NT, RF, VM, AC, VIF, VIP) are virtual and live only in VcpuState.
-inline constexpr uint32_t kLiveInHardware = CF | PF | AF | ZF | SF | TF | DF | OF | ID;
+// Flags that hardware may hold for the guest while it runs at host ring 3 (a native popf
+// sets NT there; only iret reads it, and guest iret never runs natively); the rest (IF,
+// IOPL, RF, VM, AC, VIF, VIP) are virtual and live only in VcpuState.
+inline constexpr uint32_t kLiveInHardware = CF | PF | AF | ZF | SF | TF | DF | OF | NT | ID;
 }  // namespace eflags
 
 namespace cr0 {

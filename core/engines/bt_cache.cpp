@@ -115,12 +115,14 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.cpl0 = s.cpl() == 0;
     context.stack32 = s.sreg(SegReg::ss).db;
     context.lookup_routine = lookup_routine_;
+    context.lookup_flags_saved = lookup_flags_saved_;
     bt::CodeBuffer buf(cursor_);
     bt::Block block = bt::translate_block(read, context, buf, listing_);
     if (buf.here() > cache_end_) {  // full: start over, then translate into the empty cache
         flush();
         buf = bt::CodeBuffer(cursor_);
         context.lookup_routine = lookup_routine_;
+        context.lookup_flags_saved = lookup_flags_saved_;
         block = bt::translate_block(read, context, buf, listing_);
     }
     for (const bt::CalloutSite& site : block.callouts) {  // decoded once, here

@@ -61,7 +61,7 @@ BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes, 
 // An empty cache holds only the indirect-branch lookup routine.
 void BtEngine::reset_cache() {
     bt::CodeBuffer buf(bt::kCacheBase);
-    bt::emit_lookup_routine(buf);
+    lookup_flags_saved_ = bt::emit_lookup_routine(buf);
     memcpy(area_.writable(bt::kCacheBase), buf.bytes().data(), buf.bytes().size());
     lookup_routine_ = bt::kCacheBase;
     lookup_end_ = cursor_ = buf.here();
@@ -92,6 +92,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     bt::VcpuArea& v = area_.vcpu();  // the virtual state the inline rewrites use
     v.vif = s.eflags & eflags::IF;
     v.viopl = s.eflags & eflags::IOPL;
+    v.vnt = s.eflags & eflags::NT;  // (NT is in hardware too: both follow popf)
     for (int i = 0; i < kSegRegCount; ++i) v.vsel[i] = s.seg[i].selector;
 }
 
@@ -191,6 +192,11 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
         return x;
     }
     s.eip = eip;
+    for (const bt::ParkedRange& p : b->parked)  // inside a rewrite: the registers it parked
+        if (ctx_.eip >= p.from && ctx_.eip < p.to) {
+            s.gpr[eax] = area_.vcpu().save_eax;
+            if (p.ebx) s.gpr[ebx] = area_.vcpu().save_ebx;
+        }
     if (smc_stepping_ && ev.signal == SIGTRAP) {  // the store ran: continue from a new block
         smc_stepping_ = false;
         s.eflags &= ~eflags::TF;

@@ -37,6 +37,13 @@ prevt_enter_guest:
     cmpl $0x1f80, 24(%rax)
     je 3f
     ldmxcsr 24(%rax)
+3:  pushfq                      # IRETQ with NT set raises #GP: the guest's NT (a native
+    testl $0x4000, (%rsp)       # popf, then a callout) must not reach it
+    jz 2f
+    andl $~0x4000, (%rsp)
+    popfq
+    jmp 3f
+2:  add $8, %rsp
 3:  movzwl 42(%rdi), %eax       # iretq frame: ss, rsp, rflags, cs, rip
     push %rax
     mov 16(%rdi), %eax
