@@ -52,6 +52,7 @@ struct Translation {
     uint32_t page_size;  // 4096 or 4 MiB
     bool writable;       // as this access's privilege may write (WP and U/S applied)
     bool user;           // both levels allow user access
+    bool user_writable;  // ... and user writes (R/W set at both levels)
     bool global;
     bool dirty;  // the leaf's D bit after this access
 };
@@ -96,6 +97,7 @@ std::variant<Translation, PageFault> walk(Memory& mem, const PagingControl& c, u
     t.physical =
         large ? leaf.large_frame() | (linear & 0x3fffffu) : leaf.frame() | (linear & 0xfffu);
     t.user = user_ok;
+    t.user_writable = user_ok && rw_ok;
     t.writable = a.user ? rw_ok : (rw_ok || !c.wp);
     t.global = c.pge && leaf.global();
     t.dirty = large ? pde.dirty() : leaf.dirty();

@@ -30,30 +30,37 @@ bt::Block* BtEngine::block_at_cache(uint32_t cache) const {
     return cache < b->cache_end ? b : nullptr;
 }
 
-// Write-protects a guest page that holds translated code. With paging the page may not be
-// mapped yet: then the shadow maps it read-only when the guest first touches it.
-void BtEngine::protect_code_page(uint32_t page) {
-    if (!paging_) return mprotect_page(page, PROT_READ);
-    auto it = mapped_.find(page);
-    if (it != mapped_.end() && it->second) {
+// Write-protects a guest frame that holds translated code: flat, its one page; paged, every
+// linear page the shadow maps to it (pages mapped later are mapped read-only).
+void BtEngine::protect_frame(uint32_t frame) {
+    if (!paging_) return mprotect_page(frame, PROT_READ);
+    auto it = rmap_.find(frame);
+    if (it == rmap_.end()) return;
+    for (uint32_t page : it->second) {
+        Mapping& m = mapped_.at(page);
+        if (!m.writable) continue;
         mprotect_page(page, PROT_READ);
-        it->second = false;
+        m.writable = false;
     }
 }
 
-// The page no longer holds translations: flat, writable again; paged, dropped from the shadow
-// (the next access maps it with the guest's own permissions).
-void BtEngine::release_code_page(uint32_t page) {
-    if (!paging_) return mprotect_page(page, PROT_READ | PROT_WRITE);
-    if (mapped_.erase(page)) native::AddressSpace::instance().unmap(page, kPage);
+// The frame no longer holds translations: flat, writable again; paged, its mappings dropped
+// (the next access maps them with the guest's own permissions).
+void BtEngine::release_frame(uint32_t frame) {
+    if (!paging_) return mprotect_page(frame, PROT_READ | PROT_WRITE);
+    auto it = rmap_.find(frame);
+    if (it == rmap_.end()) return;
+    const std::vector<uint32_t> pages = it->second;
+    for (uint32_t page : pages) unmap_guest_page(page);
 }
 
 void BtEngine::flush() {
     blocks_.clear();
     by_cache_.clear();
     graveyard_.clear();
-    for (const auto& [page, list] : by_page_) release_code_page(page);
-    by_page_.clear();
+    for (const auto& [frame, list] : by_frame_) release_frame(frame);
+    by_frame_.clear();
+    by_linear_.clear();
     // The instruction being emulated may be one of the sites (a CR3 write flushes): they
     // live until the next entry.
     retired_sites_ = std::move(sites_);
@@ -139,12 +146,21 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     cursor_ = buf.here();
     auto owned = std::make_unique<bt::Block>(std::move(block));
     bt::Block& b = *owned;
-    blocks_[key_of(s)] = std::move(owned);
+    b.key = key_of(s);
+    blocks_[b.key] = std::move(owned);
     by_cache_[b.cache_start] = &b;
-    // Self-modifying code: the guest pages holding translated code become read-only.
+    // Self-modifying code: the guest frames holding translated code become read-only.
     for (uint32_t p = b.guest_linear & ~(kPage - 1); p < b.guest_end; p += kPage) {
-        auto& list = by_page_[p];
-        if (list.empty()) protect_code_page(p);
+        uint32_t frame = p;
+        if (s.paging()) {
+            const auto t = walk_guest(s, p, false);
+            if (!t) continue;  // (the translator read no byte there)
+            frame = t->physical & ~(kPage - 1);
+            by_linear_[p].push_back(&b);
+        }
+        b.frames.push_back(frame);
+        auto& list = by_frame_[frame];
+        if (list.empty()) protect_frame(frame);
         list.push_back(&b);
     }
     ++n_.translated;
@@ -200,12 +216,9 @@ void BtEngine::chain(uint32_t jump_field, bt::Block& target) {
     }
 }
 
-// A guest write hit a page holding translated code: drop its blocks, undo every chain into
-// them (each chained jump goes back to its exit stub), and let the write happen.
-void BtEngine::invalidate_page(uint32_t page) {
-    auto it = by_page_.find(page);
-    if (it == by_page_.end()) return;
-    const std::vector<bt::Block*> victims = it->second;
+// Drops blocks: every chain into them is undone (each chained jump goes back to its exit
+// stub), they leave every index but by_cache_, and the lookup table forgets them.
+void BtEngine::drop_blocks(const std::vector<bt::Block*>& victims) {
     for (bt::Block* b : victims) {
         for (uint32_t field : b->incoming) {
             bt::Block* from = block_at_cache(field);
@@ -217,20 +230,39 @@ void BtEngine::invalidate_page(uint32_t page) {
                     e.chained_to = 0;
                 }
         }
-        for (uint32_t p = b->guest_linear & ~(kPage - 1); p < b->guest_end; p += kPage)
-            if (p != page) std::erase(by_page_[p], b);
-        // The block's code stays in the cache (and in by_cache_) until a flush: the store
-        // that invalidated it is still to run from there.
-        for (auto it = blocks_.begin(); it != blocks_.end(); ++it)
-            if (it->second.get() == b) {
-                graveyard_.push_back(std::move(it->second));
-                blocks_.erase(it);
-                break;
+        for (uint32_t f : b->frames) {
+            auto it = by_frame_.find(f);
+            if (it == by_frame_.end()) continue;
+            std::erase(it->second, b);
+            if (it->second.empty()) {
+                by_frame_.erase(it);
+                release_frame(f);
             }
+        }
+        for (uint32_t p = b->guest_linear & ~(kPage - 1); p < b->guest_end; p += kPage) {
+            auto it = by_linear_.find(p);
+            if (it == by_linear_.end()) continue;
+            std::erase(it->second, b);
+            if (it->second.empty()) by_linear_.erase(it);
+        }
+        // The block's code stays in the cache (and in by_cache_) until a flush: the store
+        // that invalidated it may still be about to run from there.
+        auto it = blocks_.find(b->key);
+        if (it != blocks_.end() && it->second.get() == b) {
+            graveyard_.push_back(std::move(it->second));
+            blocks_.erase(it);
+        }
     }
-    by_page_.erase(page);
-    release_code_page(page);
     area_.clear_ibl();
+}
+
+// A guest write hit a frame holding translated code: drop its blocks, and let the write
+// happen (the frame is writable again once no block comes from it).
+void BtEngine::invalidate_frame(uint32_t frame) {
+    auto it = by_frame_.find(frame);
+    if (it == by_frame_.end()) return;
+    const std::vector<bt::Block*> victims = it->second;
+    drop_blocks(victims);
     ++n_.smc_invalidations;
 }
 

@@ -223,10 +223,16 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                 if (!native::AddressSpace::instance().guest_linear(ev.fault_address, &linear))
                     throw GuestError("the guest touched the monitor's reserved area");
                 const uint32_t page = linear & ~(kPage - 1);
-                if ((ev.error_code & 2) && by_page_.count(page)) {
-                    // Drop the page's translations, then let the store run: one step with
-                    // TF from where it faulted (its block lives on until the next flush).
-                    invalidate_page(page);
+                // A store into a frame holding translations (through any alias): drop its
+                // blocks, then let the store run: one step with TF from where it faulted
+                // (its block lives on until the next flush).
+                uint32_t frame = page;
+                if (paging_) {
+                    auto m = mapped_.find(page);
+                    frame = m != mapped_.end() ? m->second.frame : ~0u;
+                }
+                if ((ev.error_code & 2) && by_frame_.count(frame)) {
+                    invalidate_frame(frame);
                     if (paging_) {  // the page is unmapped now: map it as the guest allows
                         const Exit f = page_fault(s, linear, ev.error_code, resume_stepping);
                         if (!*resume_stepping) return f;  // a true #PF after all
@@ -274,7 +280,9 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"cache flushes", n_.flushes},
             {"shadow: hidden page faults (mapped)", n_.hidden_faults},
             {"shadow: true page faults (to the guest)", n_.true_faults},
-            {"shadow: flushes (CR3, invlpg, CPL 3)", n_.shadow_flushes},
+            {"shadow: flushes (CR3, paging mode)", n_.shadow_flushes},
+            {"shadow: invlpg", n_.invlpg_pages},
+            {"shadow: kernel-only mappings taken back at CPL 3", n_.kernel_only_dropped},
             {"lookup table fills (misses)", n_.lookup_fills},
             {"timer signals stepped to an exact point", n_.stepped},
             {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()}};

@@ -49,15 +49,20 @@ private:
     static uint64_t key_of(const VcpuState& s);
     void list_translation(const bt::CodeBuffer& buf) const;
     void chain(uint32_t jump_field, bt::Block& target);
-    void invalidate_page(uint32_t page);
+    void invalidate_frame(uint32_t frame);
+    void drop_blocks(const std::vector<bt::Block*>& victims);
     void flush();
     bt::Block* block_at_cache(uint32_t cache) const;
     void load_context(VcpuState& s, uint32_t cache_eip);
     void save_context(VcpuState& s);
     Exit signal_exit(VcpuState& s, bool* resume_stepping);
     void reset_cache();
-    void protect_code_page(uint32_t page);
-    void release_code_page(uint32_t page);
+    void protect_frame(uint32_t frame);
+    void release_frame(uint32_t frame);
+    void map_guest_page(uint32_t page, const shadowmmu::Translation& t, bool writable,
+                        bool kernel_only);
+    void unmap_guest_page(uint32_t page);
+    void clear_shadow();
     void sync_address_space(const VcpuState& s);
     std::optional<shadowmmu::Translation> walk_guest(const VcpuState& s, uint32_t linear,
                                                      bool write, uint32_t* error = nullptr);
@@ -84,17 +89,31 @@ private:
     bool paging_ = false;        // the guest had CR0.PG at the last entry
     uint64_t paging_key_ = 0;    // CR3, WP, PSE of the current shadow (0: paging off)
     unsigned shadow_cpl_ = 0;    // the CPL the shadow's mappings were made for
-    std::unordered_map<uint32_t, bool> mapped_;  // paging: linear page -> mapped writable
+    // Paging: the shadow's host mappings by guest-linear page, and which linear pages map each
+    // guest frame (to write-protect every alias of a frame that holds translated code).
+    struct Mapping {
+        uint32_t frame;
+        bool writable;
+        bool large;  // from a 4 MiB page: invlpg drops the whole region
+    };
+    std::unordered_map<uint32_t, Mapping> mapped_;
+    std::unordered_map<uint32_t, std::vector<uint32_t>> rmap_;
+    // Mapped at CPL 0 beyond what CPL 3 may do (a supervisor page, or writable where user
+    // mode may only read): unmapped or made read-only on the way to CPL 3, nothing else is.
+    std::vector<std::pair<uint32_t, bool>> kernel_only_;  // (linear page, user may read)
     // Blocks by guest linear address and translation context (key_of).
     std::unordered_map<uint64_t, std::unique_ptr<bt::Block>> blocks_;
     std::map<uint32_t, bt::Block*> by_cache_;            // by cache start, invalidated blocks too
     std::vector<std::unique_ptr<bt::Block>> graveyard_;  // invalidated: kept until a flush
-    std::unordered_map<uint32_t, std::vector<bt::Block*>> by_page_;  // guest pages with code
+    // Blocks by the guest-physical pages their code came from (write-protected: self-modifying
+    // code, through any alias), and with paging by guest-linear page (invlpg drops them).
+    std::unordered_map<uint32_t, std::vector<bt::Block*>> by_frame_, by_linear_;
     struct Counts {
         uint64_t translated = 0, guest_instructions = 0, rewritten = 0, cache_bytes = 0,
                  callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,
                  entries = 0, lookup_fills = 0, stepped = 0, host_instructions = 0,
-                 translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0;
+                 translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0,
+                 invlpg_pages = 0, kernel_only_dropped = 0;
     } n_;
 };
 

@@ -1,11 +1,15 @@
 // The bt engine's shadow MMU, with the guest's paging on: a software TLB of host mappings
 // (one mmap of the guest-RAM memfd per 4 KiB guest-linear page), filled on hidden faults from
 // the guest's page tables (shadowmmu/pagetable.hpp) and dropped when the architecture says a
-// TLB is: CR3 writes, invlpg, paging-mode changes; and on returns to CPL 3, because mappings
-// made for the kernel may allow what user mode may not. A guest PTE change therefore takes
-// effect at the next invlpg or CR3 write, as on hardware (not-present entries are never
-// mapped, so making one present takes effect at once).
+// TLB entry goes: a CR3 write or a paging-mode change (everything), invlpg (that page, or its
+// 4 MiB region). A guest PTE change therefore takes effect at the next invlpg or CR3 write,
+// as on hardware; not-present entries are never mapped, so making one present takes effect
+// at once. Mappings made at CPL 0 that give more than CPL 3 may have are listed and taken
+// back on the way to CPL 3; every other mapping stays across the switch.
+#include <sys/mman.h>
 #include <x86intrin.h>
+
+#include <algorithm>
 
 #include "core/emulate/paged_memory.hpp"
 #include "core/engines/bt_engine.hpp"
@@ -16,6 +20,7 @@ namespace prevt {
 
 namespace {
 constexpr uint32_t kPage = 4096;
+constexpr uint32_t kLargePage = 4u << 20;
 }  // namespace
 
 std::optional<shadowmmu::Translation> BtEngine::walk_guest(const VcpuState& s, uint32_t linear,
@@ -28,9 +33,40 @@ std::optional<shadowmmu::Translation> BtEngine::walk_guest(const VcpuState& s, u
     return std::get<shadowmmu::Translation>(r);
 }
 
+void BtEngine::map_guest_page(uint32_t page, const shadowmmu::Translation& t, bool writable,
+                              bool kernel_only) {
+    const uint32_t frame = t.physical & ~(kPage - 1);
+    if (mapped_.count(page)) unmap_guest_page(page);
+    native::AddressSpace::instance().map_page(page, frame, writable, ram_);
+    mapped_[page] = Mapping{frame, writable, t.page_size == kLargePage};
+    rmap_[frame].push_back(page);
+    if (kernel_only) kernel_only_.emplace_back(page, t.user);
+}
+
+void BtEngine::unmap_guest_page(uint32_t page) {
+    auto it = mapped_.find(page);
+    if (it == mapped_.end()) return;
+    auto r = rmap_.find(it->second.frame);
+    if (r != rmap_.end()) {
+        std::erase(r->second, page);
+        if (r->second.empty()) rmap_.erase(r);
+    }
+    mapped_.erase(it);
+    native::AddressSpace::instance().unmap(page, kPage);
+}
+
+void BtEngine::clear_shadow() {
+    native::AddressSpace::instance().clear_guest();
+    mapped_.clear();
+    rmap_.clear();
+    kernel_only_.clear();
+    ++n_.shadow_flushes;
+}
+
 // A host fault on a guest-linear page with paging on: a hidden fault when the guest's tables
 // allow the access (map the page, resume exactly where the fault was), a true #PF otherwise.
-// A page is mapped writable only once its D bit is set, so the first write is seen.
+// A page is mapped writable only once its D bit is set, so the first write is seen, and
+// never while its frame holds translated code.
 Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume) {
     Exit x;
     const bool write = host_error & 2;
@@ -46,16 +82,18 @@ Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_err
         return x;
     }
     const uint32_t page = linear & ~(kPage - 1);
-    const bool writable = t->writable && (t->dirty || write) && !by_page_.count(page);
-    native::AddressSpace::instance().map_page(page, t->physical, writable, ram_);
-    mapped_[page] = writable;
+    const uint32_t frame = t->physical & ~(kPage - 1);
+    const bool writable = t->writable && (t->dirty || write) && !by_frame_.count(frame);
+    const bool kernel_only = s.cpl() != 3 && (!t->user || (writable && !t->user_writable));
+    map_guest_page(page, *t, writable, kernel_only);
     ++n_.hidden_faults;
     *resume = true;  // re-run the faulting instruction from the cache, as it was
     return x;
 }
 
-// The shadow follows the guest's paging state: a new CR3, WP or PSE, paging turned on or
-// off, or a return to CPL 3 (mappings made for the kernel may allow more) drops it.
+// The shadow follows the guest's paging state: a new CR3, WP or PSE, or paging turned on or
+// off drops it (and the translations, which are keyed by linear address); a switch to CPL 3
+// takes back only what the kernel's mappings give beyond user rights.
 void BtEngine::sync_address_space(const VcpuState& s) {
     const uint64_t key = s.paging() ? (uint64_t(1) << 63) | s.cr3 |
                                           (uint64_t(bool(s.cr0 & cr0::WP)) << 40) |
@@ -63,31 +101,52 @@ void BtEngine::sync_address_space(const VcpuState& s) {
                                     : 0;
     const bool to_user = s.paging() && s.cpl() == 3 && shadow_cpl_ != 3;
     shadow_cpl_ = s.cpl();
-    if (key == paging_key_ && !to_user) return;
-    auto& space = native::AddressSpace::instance();
     if (key != paging_key_) {
-        flush();  // translations are per address space (blocks are keyed by linear address)
+        flush();
+        auto& space = native::AddressSpace::instance();
         paging_ = s.paging();
         paging_key_ = key;
         if (!paging_) {
             space.map_flat(ram_, native::kPageZeroOffset);
             mapped_.clear();
+            rmap_.clear();
+            kernel_only_.clear();
             return;
         }
+        clear_shadow();
+        return;
     }
-    space.clear_guest();
-    mapped_.clear();
-    ++n_.shadow_flushes;
+    if (!to_user) return;
+    for (const auto& [page, user_may_read] : kernel_only_) {
+        auto it = mapped_.find(page);
+        if (it == mapped_.end()) continue;
+        if (!user_may_read) {
+            unmap_guest_page(page);
+        } else if (it->second.writable) {
+            mprotect(reinterpret_cast<void*>(page + native::kPageZeroOffset), kPage, PROT_READ);
+            it->second.writable = false;
+        }
+        ++n_.kernel_only_dropped;
+    }
+    kernel_only_.clear();
 }
 
+// invlpg: that page's mapping (its 4 MiB region's, if it came from a large page) and the
+// translations made through it.
 void BtEngine::tlb_invalidate(uint32_t linear) {
     if (!paging_) return;
-    // A 4 MiB page may be behind it: drop the whole 4 MiB region, and every translation.
-    const uint32_t region = linear & ~0x3fffffu;
-    flush();
-    native::AddressSpace::instance().unmap(region, 0x400000);
-    for (uint32_t p = region; p - region < 0x400000; p += kPage) mapped_.erase(p);
-    ++n_.shadow_flushes;
+    uint32_t first = linear & ~(kPage - 1), size = kPage;
+    auto it = mapped_.find(first);
+    if (it != mapped_.end() && it->second.large) {
+        first = linear & ~(kLargePage - 1);
+        size = kLargePage;
+    }
+    for (uint32_t p = first; p - first < size; p += kPage) {
+        unmap_guest_page(p);
+        auto b = by_linear_.find(p);
+        if (b != by_linear_.end()) drop_blocks(std::vector<bt::Block*>(b->second));
+    }
+    ++n_.invlpg_pages;
 }
 
 }  // namespace prevt
