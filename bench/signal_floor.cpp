@@ -4,6 +4,10 @@
 //   BareSignalTrap    a native `cli` in compatibility mode -> SIGSEGV -> handler skips it ->
 //                     sigreturn: the cheapest possible trap, with nothing emulated
 //   NativeSignal64    the same round trip from 64-bit code (ud2 -> SIGILL), for comparison
+//   HiddenFaultFloor  a shadow MMU's hidden fault at its cheapest: compatibility-mode code reads
+//                     a PROT_NONE page -> SIGSEGV -> the handler maps a memfd page there ->
+//                     the read re-runs; then the page is made PROT_NONE again (as invlpg
+//                     does). Compare with the guest's invlpg_and_refill.
 // The project's trap engine adds its world switch, decoding and emulation on top of these.
 #include <asm/ldt.h>
 #include <benchmark/benchmark.h>
@@ -12,6 +16,8 @@
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
+
+#include <sys/mman.h>
 
 #include <cstdint>
 #include <cstring>
@@ -54,7 +60,14 @@ floor_enter:
 namespace {
 
 constexpr uint64_t kPage = 0x7f000000;  // below 4 GiB, outside anything the process uses
+constexpr uint64_t kFaultOffset = 0x8000;
 uint8_t* g_code = nullptr;
+int g_memfd = -1;
+
+void map_memfd_page(int, siginfo_t*, void*) {
+    mmap(reinterpret_cast<void*>(kPage + kFaultOffset), 4096, PROT_READ | PROT_WRITE,
+         MAP_SHARED | MAP_FIXED, g_memfd, 0);
+}
 
 void skip_one_byte(int, siginfo_t*, void* ucv) {
     static_cast<ucontext_t*>(ucv)->uc_mcontext.gregs[REG_RIP] += 1;
@@ -95,6 +108,11 @@ bool setup() {
     memcpy(g_code, ljmp, 7);
     g_code[0x100] = 0xfa;
     memcpy(g_code + 0x101, ljmp, 7);
+    // +0x200: mov kFaultPage,%eax; ljmp $0x33,$stub   (a read of the page the handler maps)
+    const uint32_t fault_page = static_cast<uint32_t>(kPage + kFaultOffset);
+    g_code[0x200] = 0xa1;
+    memcpy(g_code + 0x201, &fault_page, 4);
+    memcpy(g_code + 0x205, ljmp, 7);
     return true;
 }
 
@@ -128,6 +146,24 @@ void NativeSignal64(benchmark::State& state) {
     sigaction(SIGILL, &old, nullptr);
 }
 BENCHMARK(NativeSignal64);
+
+void HiddenFaultFloor(benchmark::State& state) {
+    if (!setup()) return state.SkipWithError("cannot map low memory or write the LDT");
+    if (g_memfd < 0) g_memfd = memfd_create("floor", 0);
+    if (g_memfd < 0 || ftruncate(g_memfd, 4096) != 0) return state.SkipWithError("memfd");
+    struct sigaction sa {
+    }, old{};
+    sa.sa_sigaction = map_memfd_page;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, &old);
+    for (auto _ : state) {
+        mmap(reinterpret_cast<void*>(kPage + kFaultOffset), 4096, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+        floor_enter(kPage + 0x200, kCs, kPage + 0xe000, kSs);
+    }
+    sigaction(SIGSEGV, &old, nullptr);
+}
+BENCHMARK(HiddenFaultFloor);
 
 }  // namespace
 
