@@ -46,7 +46,7 @@ struct Block {
     // The guest-physical pages its code came from (the engine fills it): a store to any of
     // them, through any linear alias, invalidates the block.
     std::vector<uint32_t> frames;
-    uint64_t key = 0;  // the engine's key for it (address and translation context)
+    uint64_t key = 0;                // the engine's key for it (address and translation context)
     std::vector<uint32_t> incoming;  // jump fields of other blocks' exits chained to this one
     unsigned instructions = 0;
     unsigned rewritten = 0;

@@ -179,8 +179,9 @@ uint32_t emit_lookup_routine(CodeBuffer& o) {
     gs_eax_store(o, kOffSaveFlags);
     const uint32_t flags_saved = o.here();
     gs_eax_load(o, kOffIblTarget);
-    o.byte(0x89), o.byte(0xc3);                          // mov %eax,%ebx
-    o.byte(0x81), o.byte(0xe3), o.u32(kIblEntries - 1);  // and $mask,%ebx
+    o.byte(0x89), o.byte(0xc3);                                    // mov %eax,%ebx
+    o.byte(0x81), o.byte(0xe3), o.u32(kIblEntries - 1);            // and $mask,%ebx
+    o.byte(0x65), o.byte(0x03), o.byte(0x1d), o.u32(kOffIblBias);  // add %gs:ibl_bias,%ebx
     o.byte(0x65), o.byte(0x3b), o.byte(0x04), o.byte(0xdd),
         o.u32(kIblTable);  // cmp tbl(,%ebx,8),%eax
     o.byte(0x75);          // jne miss

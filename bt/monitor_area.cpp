@@ -63,8 +63,8 @@ MonitorArea::MonitorArea() {
     clear_ibl();
 }
 
-void MonitorArea::clear_ibl() {
-    uint32_t* t = ibl_table();
+void MonitorArea::clear_ibl(int user) {
+    uint32_t* t = ibl_table(user);
     for (uint32_t i = 0; i < kIblEntries; ++i) t[2 * i] = kIblEmpty;
 }
 

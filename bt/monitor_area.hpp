@@ -2,7 +2,7 @@
 // translated code needs below 4 GiB and no guest segment can reach.
 //
 //   kStubPage     4 KiB   64-bit code: the callout stub (translated code far-jumps here)
-//   kVcpuArea     64 KiB  per-vCPU data, reached only through %gs from translated code
+//   kVcpuArea     128 KiB per-vCPU data, reached only through %gs from translated code
 //   kCacheBase..  ~31 MiB the translation cache: read/execute below 4 GiB, written by the
 //                         monitor through a second, writable mapping of the same memfd
 #pragma once
@@ -16,7 +16,7 @@ namespace prevt::bt {
 
 inline constexpr uint32_t kStubPage = native::kMonitorBase;
 inline constexpr uint32_t kVcpuArea = native::kMonitorBase + 0x1000;
-inline constexpr uint32_t kVcpuAreaSize = 0x10000;
+inline constexpr uint32_t kVcpuAreaSize = 0x20000;
 inline constexpr uint32_t kCacheBase = native::kMonitorBase + 0x100000;
 inline constexpr uint32_t kCacheEnd = 0xfffff000;
 
@@ -32,7 +32,7 @@ struct VcpuArea {
     uint32_t far_offset;    // 12: the far pointer translated code jumps through: kStubPage
     uint16_t far_selector;  // 16: ... : the host's 64-bit code selector
     uint16_t pad0;
-    uint32_t pad1;
+    uint32_t ibl_bias;    // 20: the lookup table in use (0: kernel, kIblEntries: user), in entries
     uint64_t save_rax;    // 24: the 64-bit stub's scratch
     uint32_t save_eax;    // 32: the lookup routine's scratch
     uint32_t save_ebx;    // 36
@@ -45,20 +45,22 @@ struct VcpuArea {
     uint32_t vsel[6];     // 64: the guest's selectors, indexed by SegReg
 };
 inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
-                          kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
+                          kOffIblBias = 20, kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
                           kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48, kOffVif = 52,
                           kOffViopl = 56, kOffVnt = 60, kOffVsel = 64;
 // For popf: the virtual IF and IOPL bits implied by byte 1 of a popped EFLAGS value, as
 // 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov).
 inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500, kNtOfByte1 = 0x900;
-// The indirect-branch lookup table at %gs:kIblTable: kIblEntries pairs (guest EIP, cache
-// address), direct-mapped by the low bits of the EIP; an empty slot holds kIblEmpty.
+// The indirect-branch lookup tables at %gs:kIblTable, one for guest CPL 0-2 and one for CPL 3
+// (a system call then keeps both warm): kIblEntries pairs (guest EIP, cache address) each,
+// direct-mapped by the low bits of the EIP; an empty slot holds kIblEmpty.
 inline constexpr uint32_t kIblTable = 0x1000, kIblEntries = 4096, kIblEmpty = 0xffffffff;
 static_assert(offsetof(VcpuArea, jump_to) == kOffJumpTo);
 static_assert(offsetof(VcpuArea, vif) == kOffVif && offsetof(VcpuArea, vsel) == kOffVsel);
 static_assert(offsetof(VcpuArea, vnt) == kOffVnt && kNtOfByte1 + 0x400 <= kIblTable);
 static_assert(sizeof(VcpuArea) <= kIfOfByte1);
-static_assert(kIblTable + kIblEntries * 8 <= kVcpuAreaSize);
+static_assert(kIblTable + 2 * kIblEntries * 8 <= kVcpuAreaSize);
+static_assert(offsetof(VcpuArea, ibl_bias) == kOffIblBias);
 static_assert(offsetof(VcpuArea, save_rax) == kSaveRaxOffset);
 static_assert(offsetof(VcpuArea, far_offset) == kOffFarPtr);
 
@@ -72,10 +74,16 @@ public:
     // The monitor's writable view of a low address of the area.
     uint8_t* writable(uint32_t low) const { return alias_ + (low - native::kMonitorBase); }
     VcpuArea& vcpu() const { return *reinterpret_cast<VcpuArea*>(writable(kVcpuArea)); }
-    uint32_t* ibl_table() const {
-        return reinterpret_cast<uint32_t*>(writable(kVcpuArea + kIblTable));
+    // Table `user` (0 or 1): kIblEntries (guest EIP, cache address) pairs.
+    uint32_t* ibl_table(int user) const {
+        return reinterpret_cast<uint32_t*>(writable(kVcpuArea + kIblTable)) +
+               2 * user * kIblEntries;
     }
-    void clear_ibl();
+    void clear_ibl(int user);
+    void clear_ibl() {
+        clear_ibl(0);
+        clear_ibl(1);
+    }
 
 private:
     int fd_ = -1;

@@ -1,11 +1,12 @@
 /* nanobench_paging: the shadow MMU's costs, measured in the guest with rdtsc (Adams & Agesen's
  * page-fault and PTE-write figures; issue 4's targets): a true page fault delivered to the
  * guest and back, a hidden fault (a page the guest maps but the shadow must fill: after an
- * invlpg), a PTE write, and a switch between two address spaces followed by touching 32
- * pages.
+ * invlpg), a PTE write, a switch between two address spaces followed by touching 32
+ * pages, and a ring-3 system call (int $0x80 + iret) between touches of 4 user pages: the
+ * kernel/user switch a shadow MMU must make cheap.
  *   BENCH|name|cycles per operation|iterations */
-#include "lib/guest.h"
 #include "../../bench/guests/bench.h"
+#include "lib/guest.h"
 
 static uint32_t dir[1024] __attribute__((aligned(4096)));
 static uint32_t dir2[1024] __attribute__((aligned(4096)));
@@ -15,27 +16,53 @@ static uint8_t work[64][4096] __attribute__((aligned(4096)));
 #define WORK_VA 0x00800000u
 volatile uint32_t sink;
 void nb_pf_handler(void);
+void nb_syscall_handler(void);
+static uint32_t user_stack[1024] __attribute__((aligned(4096)));
+static volatile uint32_t user_cycles[2];
 
 /* #PF: skip the faulting 2-byte `mov (%eax),%ecx`, then iret. */
-__asm__(".text\n.globl nb_pf_handler\nnb_pf_handler:\n    addl $2, 4(%esp)\n"
-        "    add $4, %esp\n    iret\n");
+__asm__(
+    ".text\n.globl nb_pf_handler\nnb_pf_handler:\n    addl $2, 4(%esp)\n"
+    "    add $4, %esp\n    iret\n"
+    ".globl nb_syscall_handler\nnb_syscall_handler:\n    iret\n");
 
+/* Ring 3: system calls, each after touching 4 user pages (C, on user pages, no I/O). */
+static void user_main(void) {
+    const uint32_t n = 2000;
+    const uint64_t t0 = rdtsc();
+    for (uint32_t i = 0; i < n; ++i) {
+        for (int p = 0; p < 4; ++p) sink += *(volatile uint32_t*)(WORK_VA + p * 4096);
+        __asm__ volatile("int $0x80" ::: "memory");
+    }
+    const uint64_t t = rdtsc() - t0;
+    user_cycles[0] = (uint32_t)t;
+    user_cycles[1] = (uint32_t)(t >> 32);
+    __asm__ volatile("int $0x81");
+}
+
+static void on_user_done(struct frame* f) {
+    (void)f;
+    report("user_syscall_4_pages", user_cycles[0] | ((uint64_t)user_cycles[1] << 32), 2000);
+    WRITE_CR(0, READ_CR(0) & ~CR0_PG);
+    guest_exit(0);
+}
 
 int main(void) {
     print("prevt nanobench: paging\n");
-    for (uint32_t i = 0; i < 2048; ++i) tables[i / 1024][i % 1024] = (i << 12) | 3;
-    dir[0] = (uint32_t)tables[0] | 3;
-    dir[1] = (uint32_t)tables[1] | 3;
-    dir[WORK_VA >> 22] = (uint32_t)work_table | 3;
-    for (int i = 0; i < 64; ++i) work_table[i] = (uint32_t)work[i] | 3;
-    for (int i = 0; i < 1024; ++i) dir2[i] = dir[i];  /* a second address space, the same map */
+    /* Everything user-accessible (U): the ring-3 part runs the guest's own C code. */
+    for (uint32_t i = 0; i < 2048; ++i) tables[i / 1024][i % 1024] = (i << 12) | 7;
+    dir[0] = (uint32_t)tables[0] | 7;
+    dir[1] = (uint32_t)tables[1] | 7;
+    dir[WORK_VA >> 22] = (uint32_t)work_table | 7;
+    for (int i = 0; i < 64; ++i) work_table[i] = (uint32_t)work[i] | 7;
+    for (int i = 0; i < 1024; ++i) dir2[i] = dir[i]; /* a second address space, the same map */
     idt_set(14, SEL_CODE, (uint32_t)nb_pf_handler, GATE_INT32);
     WRITE_CR(3, (uint32_t)dir);
     WRITE_CR(0, READ_CR(0) | CR0_PG);
 
     const uint32_t n = 2000;
     uint64_t t0 = rdtsc();
-    for (uint32_t i = 0; i < n; ++i)  /* page 100 of the work table is not present */
+    for (uint32_t i = 0; i < n; ++i) /* page 100 of the work table is not present */
         __asm__ volatile("mov (%0), %%ecx" ::"a"(WORK_VA + 100 * 4096) : "ecx", "memory");
     report("true_page_fault", rdtsc() - t0, n);
 
@@ -47,7 +74,7 @@ int main(void) {
     report("invlpg_and_refill", rdtsc() - t0, n);
 
     t0 = rdtsc();
-    for (uint32_t i = 0; i < n; ++i) work_table[63] = (uint32_t)work[i & 63] | 3;
+    for (uint32_t i = 0; i < n; ++i) work_table[63] = (uint32_t)work[i & 63] | 7;
     report("pte_write", rdtsc() - t0, n);
 
     t0 = rdtsc();
@@ -56,6 +83,14 @@ int main(void) {
         for (int p = 0; p < 32; ++p) sink += *(volatile uint32_t*)(WORK_VA + p * 4096);
     }
     report("cr3_switch_32_pages", rdtsc() - t0, 500);
-    WRITE_CR(0, READ_CR(0) & ~CR0_PG);
-    return 0;
+
+    __asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
+    idt_set(0x80, SEL_CODE, (uint32_t)nb_syscall_handler, 0xef); /* DPL 3 trap gate */
+    idt_set(0x81, SEL_CODE, isr_stub(0x81), 0xee);
+    trap_hooks[0x81] = on_user_done;
+    __asm__ volatile("mov %0, %%ds; mov %0, %%es" ::"r"(SEL_DATA_DPL3 | 3));
+    __asm__ volatile(
+        "push %0\n push %1\n pushl $0x2\n push %2\n push %3\n iret" ::"i"(SEL_DATA_DPL3 | 3),
+        "r"(user_stack + 1024), "i"(SEL_CODE_DPL3 | 3), "r"(user_main));
+    return 1;
 }

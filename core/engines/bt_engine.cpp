@@ -114,12 +114,15 @@ Exit BtEngine::run(VcpuState& s) {
             if (!s.protected_mode() || !s.sreg(SegReg::cs).db)
                 throw GuestError(
                     "the bt engine translates 32-bit protected-mode code only (for now)");
-            // The lookup table's EIPs belong to one CS base and CPL.
+            // A lookup table's EIPs belong to one CS base and CPL: one table for CPL 3, one
+            // for the rest.
             const uint64_t context = (key_of(s) & ~0xffffffffull) | s.sreg(SegReg::cs).base;
-            if (context != ibl_context_) {
-                area_.clear_ibl();
-                ibl_context_ = context;
+            const int user = s.cpl() == 3;
+            if (context != ibl_context_[user]) {
+                area_.clear_ibl(user);
+                ibl_context_[user] = context;
             }
+            area_.vcpu().ibl_bias = user * bt::kIblEntries;
             sync_address_space(s);
             bt::Block& b = block_for(s);
             load_context(s, b.cache_start);
@@ -144,7 +147,8 @@ Exit BtEngine::run(VcpuState& s) {
             if (v.exit_link) {
                 chain(v.exit_link, target);
             } else {  // a lookup miss (same context: no callout since the last entry)
-                uint32_t* slot = area_.ibl_table() + 2 * (s.eip & (bt::kIblEntries - 1));
+                uint32_t* slot =
+                    area_.ibl_table(s.cpl() == 3) + 2 * (s.eip & (bt::kIblEntries - 1));
                 slot[0] = s.eip;
                 slot[1] = target.cache_start;
                 ++n_.lookup_fills;

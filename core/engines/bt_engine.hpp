@@ -83,7 +83,7 @@ private:
     uint32_t cache_end_ = bt::kCacheEnd;
     uint32_t lookup_routine_ = bt::kCacheBase, lookup_end_ = bt::kCacheBase;
     uint32_t lookup_flags_saved_ = 0;  // the lookup routine's second entry
-    uint64_t ibl_context_ = 0;         // the CS base and CPL the lookup table's entries belong to
+    uint64_t ibl_context_[2] = {};     // the CS base and CPL each lookup table's entries belong to
     bool stepping_ = false;      // single-stepping out of an inexact point after a timer signal
     bool smc_stepping_ = false;  // single-stepping a store into a page that held translations
     bool paging_ = false;        // the guest had CR0.PG at the last entry
