@@ -71,10 +71,12 @@ void restore_flags_and_registers(CodeBuffer& o) {
 
 // The virtual IF, IOPL and NT from byte 1 of the EFLAGS image at `disp`(%esp) (movzbl +
 // table lookups: no flags touched). EAX is scratch.
-static void virtual_flags_of_byte1(CodeBuffer& o, uint8_t disp) {
+// Tables [first, last) of IF, IOPL, NT.
+static void virtual_flags_of_byte1(CodeBuffer& o, uint8_t disp, int first = 0, int last = 3) {
     const std::pair<uint32_t, uint32_t> tables[] = {
         {kIfOfByte1, kOffVif}, {kIoplOfByte1, kOffViopl}, {kNtOfByte1, kOffVnt}};
-    for (const auto& [table, field] : tables) {
+    for (int i = first; i < last; ++i) {
+        const auto& [table, field] = tables[i];
         o.byte(0x0f), o.byte(0xb6), o.byte(0x44), o.byte(0x24), o.byte(disp);  // movzbl d(%esp)
         o.byte(0x65), o.byte(0x8b), o.byte(0x04), o.byte(0x85), o.u32(table);  // mov tbl(,%eax,4)
         gs_eax_store(o, field);
@@ -116,8 +118,9 @@ void emit_popf(CodeBuffer& o) {
     o.byte(0x9d);  // popf: the arithmetic flags, DF, TF, NT (IF and IOPL are ignored at ring 3)
 }
 
-// iretd to the same CS at CPL 0. The checks come first, with only EAX (and then EBX) parked;
-// the first virtual-flag store starts the inexact part, which ends in the lookup routine.
+// iretd to the same CS at CPL 0. The checks come first, with only EAX (and then EBX) parked,
+// then the store of the virtual IF (the interrupt window may make it exit: still restartable);
+// after it begins the inexact part, which ends in the lookup routine.
 IretSequence emit_iret(CodeBuffer& o, uint32_t lookup_flags_saved) {
     IretSequence seq;
     auto jnz_slow = [&] {
@@ -145,8 +148,9 @@ IretSequence emit_iret(CodeBuffer& o, uint32_t lookup_flags_saved) {
     o.byte(0x88), o.byte(0xc4);                              // mov %al,%ah
     o.byte(0x88), o.byte(0xd8);                              // mov %bl,%al
     gs_eax_store(o, kOffSaveFlags);
+    virtual_flags_of_byte1(o, 9, 0, 1);  // IF first: its store may exit (the interrupt window)
     seq.inexact = o.here();
-    virtual_flags_of_byte1(o, 9);
+    virtual_flags_of_byte1(o, 9, 1, 3);
     o.byte(0xf7), o.byte(0x44), o.byte(0x24), o.byte(0x08), o.u32(0x400);  // testl $DF,8(%esp)
     o.byte(0x74), o.byte(0x03), o.byte(0xfd), o.byte(0xeb), o.byte(0x01),
         o.byte(0xfc);                          // jz 1f; std; jmp 2f; 1: cld; 2:

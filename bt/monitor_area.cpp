@@ -63,6 +63,11 @@ MonitorArea::MonitorArea() {
     clear_ibl();
 }
 
+void MonitorArea::trap_vif_stores(bool on) {
+    mprotect(reinterpret_cast<void*>(uint64_t(kVcpuArea) + kVifPage), 0x1000,
+             on ? PROT_READ : PROT_READ | PROT_WRITE);
+}
+
 void MonitorArea::clear_ibl(int user) {
     uint32_t* t = ibl_table(user);
     for (uint32_t i = 0; i < kIblEntries; ++i) t[2 * i] = kIblEmpty;

@@ -39,15 +39,15 @@ struct VcpuArea {
     uint32_t save_flags;  // 40: AH = SF ZF AF PF CF (lahf), AL = OF (seto)
     uint32_t ibl_target;  // 44: the guest EIP an indirect branch goes to
     uint32_t jump_to;     // 48: its cache address, when the lookup hits
-    uint32_t vif;         // 52: the guest's IF as an EFLAGS bit (0 or 0x200)
+    uint32_t pad2;        // 52
     uint32_t viopl;       // 56: the guest's IOPL as EFLAGS bits (0 .. 0x3000)
     uint32_t vnt;         // 60: the guest's NT as an EFLAGS bit (also live in hardware)
     uint32_t vsel[6];     // 64: the guest's selectors, indexed by SegReg
 };
 inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
                           kOffIblBias = 20, kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
-                          kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48, kOffVif = 52,
-                          kOffViopl = 56, kOffVnt = 60, kOffVsel = 64;
+                          kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48, kOffViopl = 56,
+                          kOffVnt = 60, kOffVsel = 64;
 // For popf: the virtual IF and IOPL bits implied by byte 1 of a popped EFLAGS value, as
 // 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov).
 inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500, kNtOfByte1 = 0x900;
@@ -56,10 +56,14 @@ inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500, kNtOfByte1 =
 // direct-mapped by the low bits of the EIP; an empty slot holds kIblEmpty.
 inline constexpr uint32_t kIblTable = 0x1000, kIblEntries = 4096, kIblEmpty = 0xffffffff;
 static_assert(offsetof(VcpuArea, jump_to) == kOffJumpTo);
-static_assert(offsetof(VcpuArea, vif) == kOffVif && offsetof(VcpuArea, vsel) == kOffVsel);
+static_assert(offsetof(VcpuArea, vsel) == kOffVsel);
+// The guest's IF as an EFLAGS bit (0 or 0x200), alone on the area's last page: while an
+// interrupt waits for the guest to set IF, the monitor makes that page read-only in the
+// guest's view, so every inline cli/sti/popf/iret store to it exits (at an exact point).
+inline constexpr uint32_t kVifPage = 0x1f000, kOffVif = kVifPage;
 static_assert(offsetof(VcpuArea, vnt) == kOffVnt && kNtOfByte1 + 0x400 <= kIblTable);
 static_assert(sizeof(VcpuArea) <= kIfOfByte1);
-static_assert(kIblTable + 2 * kIblEntries * 8 <= kVcpuAreaSize);
+static_assert(kIblTable + 2 * kIblEntries * 8 <= kVifPage && kVifPage + 0x1000 == kVcpuAreaSize);
 static_assert(offsetof(VcpuArea, ibl_bias) == kOffIblBias);
 static_assert(offsetof(VcpuArea, save_rax) == kSaveRaxOffset);
 static_assert(offsetof(VcpuArea, far_offset) == kOffFarPtr);
@@ -80,6 +84,9 @@ public:
                2 * user * kIblEntries;
     }
     void clear_ibl(int user);
+    uint32_t& vif() const { return *reinterpret_cast<uint32_t*>(writable(kVcpuArea + kOffVif)); }
+    // The interrupt window: the vif page read-only (true) or writable in the guest's view.
+    void trap_vif_stores(bool on);
     void clear_ibl() {
         clear_ibl(0);
         clear_ibl(1);

@@ -86,13 +86,18 @@ void Machine::build_devices() {
     } else {
         throw InputError("--serial: expected stdio, none or file:PATH, got '" + serial + "'");
     }
-    com1_ = std::make_unique<devices::Uart16550>(sink, nullptr);
+    com1_ = std::make_unique<devices::Uart16550>(sink, pic_.line(4));
+    pit_ = std::make_unique<devices::I8254>(clock_, pic_.line(0));
+    port61_ = std::make_unique<devices::Port61>(*pit_, clock_);
     debug_console_ = std::make_unique<devices::DebugConsole>(
         [](uint8_t b) { (void)!write(STDERR_FILENO, &b, 1); });
     debug_exit_ = std::make_unique<devices::DebugExit>([this](int status) {
         exit_status_ = status & 0xff;
         stop_ = true;
     });
+    pic_.attach(ports_);
+    ports_.attach(devices::I8254::kIoBase, devices::I8254::kPortCount, *pit_);
+    ports_.attach(devices::Port61::kIoBase, 1, *port61_);
     ports_.attach(0x3f8, 8, *com1_);
     ports_.attach(0xe9, 1, *debug_console_);
     ports_.attach(0xf4, 4, *debug_exit_);

@@ -15,8 +15,12 @@
 #include "core/trace.hpp"
 #include "core/vcpu_state.hpp"
 #include "devices/bus.hpp"
+#include "devices/clock.hpp"
 #include "devices/debug_console.hpp"
 #include "devices/debug_exit.hpp"
+#include "devices/i8254.hpp"
+#include "devices/pic_pair.hpp"
+#include "devices/port61.hpp"
 #include "devices/uart16550.hpp"
 
 namespace prevt {
@@ -63,7 +67,11 @@ private:
     GuestMemory ram_;
     devices::Bus ports_{"port"};
     devices::Bus mmio_{"mmio"};
-    std::unique_ptr<devices::Uart16550> com1_;
+    devices::HostClock clock_;
+    devices::PicPair pic_;                      // 0x20, 0xa0
+    std::unique_ptr<devices::I8254> pit_;       // 0x40, IRQ 0
+    std::unique_ptr<devices::Port61> port61_;   // 0x61
+    std::unique_ptr<devices::Uart16550> com1_;  // 0x3f8, IRQ 4
     std::unique_ptr<devices::DebugConsole> debug_console_;
     std::unique_ptr<devices::DebugExit> debug_exit_;
     FILE* serial_file_ = nullptr;

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <utility>
 
 #include "core/emulate/execute.hpp"
 #include "core/emulate/interrupts.hpp"
@@ -27,12 +29,72 @@ private:
     void emulate(const Exit& x);
     void raise(Event ev);
     void trace_event(const Event& ev) const;
+    void service_interrupts();
+    void wait_for_interrupt();
+    bool timed_out() const;
 
     Machine& m_;
     VcpuState& s_;
     Cpu cpu_;
     Stats::Clock::time_point deadline_{};
+    uint64_t armed_ns_ = 0;  // the device timer's deadline, 0 if disarmed
 };
+
+// After every exit: the PIT's output brought up to date, then the PIC's request delivered if
+// the guest can take it now; otherwise the engine is told to exit when it can (IF set, or one
+// instruction after sti). The host timer is re-armed for the PIT's next output edge.
+void RunLoop::service_interrupts() {
+    Machine& m = m_;
+    m.pit_->update();
+    const bool shadow = std::exchange(s_.interrupt_shadow, false);
+    if (m.pic_.interrupt_pending()) {
+        if (!(s_.eflags & eflags::IF)) {
+            m.engine_->set_interrupt_window(true);
+        } else if (shadow) {
+            m.engine_->step_one();
+        } else {
+            m.engine_->set_interrupt_window(false);
+            s_.halted = false;
+            const uint8_t vector = m.pic_.acknowledge();
+            raise(Event{vector, EventSource::kExternal, false, 0, s_.eip});
+        }
+    } else {
+        m.engine_->set_interrupt_window(false);
+    }
+    const uint64_t next = m.pit_->next_event_ns().value_or(0);
+    if (next != armed_ns_) {
+        native::arm_device_timer(next);
+        armed_ns_ = next;
+    }
+}
+
+bool RunLoop::timed_out() const {
+    return deadline_ != Stats::Clock::time_point{} && Stats::Clock::now() >= deadline_;
+}
+
+// hlt with IF set: sleep until the PIT's next edge (or 10 ms, for terminal input and
+// --timeout) until the PIC has something to deliver.
+void RunLoop::wait_for_interrupt() {
+    Machine& m = m_;
+    for (;;) {
+        m.pit_->update();
+        if (m.pic_.interrupt_pending()) return;
+        if (m.serial_input_) m.poll_serial_input();
+        if (m.pic_.interrupt_pending()) return;
+        const auto next = m.pit_->next_event_ns();
+        if (!next && !m.serial_input_ && deadline_ == Stats::Clock::time_point{})
+            throw GuestError(
+                "the guest executed hlt and nothing can wake it (no timer armed, no input)");
+        if (timed_out()) {  // run() reports it
+            native::g_timer_pending.store(true);
+            return;
+        }
+        uint64_t until = m.clock_.now_ns() + 10'000'000;
+        if (next && *next < until) until = *next;
+        timespec t{static_cast<time_t>(until / 1000000000), static_cast<long>(until % 1000000000)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, nullptr);
+    }
+}
 
 void RunLoop::trace_event(const Event& ev) const {
     if (!m_.trace_.interrupts) return;
@@ -76,10 +138,12 @@ void RunLoop::emulate(const Exit& x) {
     m_.stats_.instruction(d.in.mnemonic, m_.stats_.ticks() - t0);
     if (o == Outcome::kNotEmulated)  // the native fault was the guest's own
         return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
-    if (o == Outcome::kHalt && !m_.stop_)
-        throw GuestError(
-            "the guest executed hlt and nothing can wake it (no interrupt source "
-            "is modelled yet)");
+    if (o == Outcome::kHalt && !m_.stop_) {
+        if (!(s_.eflags & eflags::IF))
+            throw GuestError(
+                "the guest executed hlt with interrupts disabled: nothing can wake it");
+        wait_for_interrupt();
+    }
     const auto mn = d.in.mnemonic;
     if (mn == ZYDIS_MNEMONIC_INT || mn == ZYDIS_MNEMONIC_INT3 || mn == ZYDIS_MNEMONIC_INTO)
         if (m_.trace_.interrupts)
@@ -105,7 +169,12 @@ void RunLoop::serve(const Exit& x) {
             s_.eip = decode_at(cpu_, s_.eip).next_eip();
             break;
         case ExitReason::kTimer: m_.poll_serial_input(); break;  // deadline: see run()
-        case ExitReason::kHalt: throw GuestError("the guest executed hlt and nothing can wake it");
+        case ExitReason::kHalt:
+            if (!(s_.eflags & eflags::IF))
+                throw GuestError(
+                    "the guest executed hlt with interrupts disabled: nothing can wake it");
+            wait_for_interrupt();
+            break;
         case ExitReason::kShutdown: throw GuestError("triple fault: the guest is shut down");
         case ExitReason::kEscape:
         case ExitReason::kHostLimit: throw GuestError(x.detail);
@@ -148,8 +217,7 @@ int RunLoop::run() {
     native::install_guest_syscall_filter();  // before the first guest instruction
     while (!m_.stop_) {
         if (native::g_timer_pending.load(std::memory_order_relaxed) &&
-            native::g_timer_pending.exchange(false) && deadline_ != Stats::Clock::time_point{} &&
-            Stats::Clock::now() >= deadline_) {
+            native::g_timer_pending.exchange(false) && timed_out()) {
             native::set_guest_timer(0);
             fprintf(stderr, "prevt: --timeout of %g s reached\n", m_.config_.timeout_seconds);
             return kStatusTimeout;
@@ -163,9 +231,11 @@ int RunLoop::run() {
             if (f.vector == vec::PF) s_.cr2 = f.cr2;  // the faulting linear address
             raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});
         }
+        if (!m_.stop_) service_interrupts();
         m_.stats_.exit(x.reason, m_.stats_.ticks() - t0);
     }
     native::set_guest_timer(0);
+    native::arm_device_timer(0);
     return m_.exit_status_;
 }
 
@@ -176,6 +246,7 @@ int Machine::run() {
         status = RunLoop(*this).run();
     } catch (const GuestError& e) {
         native::set_guest_timer(0);
+        native::arm_device_timer(0);
         fprintf(stderr, "prevt: %s\n", e.what());
         dump_registers(stderr);
         status = kStatusGuestFailure;

@@ -75,6 +75,8 @@ struct VcpuState {
     uint32_t dr6 = 0xffff0ff0, dr7 = 0x400;
     Msrs msr;
     bool halted = false;
+    // sti that set IF: no interrupt until the next instruction has run (SDM 6.8.3).
+    bool interrupt_shadow = false;
     // The guest's x87/SSE state in FXSAVE format, swapped with the monitor's around guest runs.
     alignas(64) std::array<uint8_t, 512> fpu{};
 

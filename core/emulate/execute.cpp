@@ -63,10 +63,12 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_CLI:
         case ZYDIS_MNEMONIC_STI:
             if (s.protected_mode() && s.cpl() > iopl) throw fault_gp(0);
-            if (d.in.mnemonic == ZYDIS_MNEMONIC_CLI)
+            if (d.in.mnemonic == ZYDIS_MNEMONIC_CLI) {
                 s.eflags &= ~eflags::IF;
-            else
+            } else {
+                if (!(s.eflags & eflags::IF)) s.interrupt_shadow = true;
                 s.eflags |= eflags::IF;
+            }
             break;
         case ZYDIS_MNEMONIC_PUSHF:
         case ZYDIS_MNEMONIC_PUSHFD:

@@ -90,7 +90,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;
     ctx_.guest_fpu = s.fpu.data();
     bt::VcpuArea& v = area_.vcpu();  // the virtual state the inline rewrites use
-    v.vif = s.eflags & eflags::IF;
+    area_.vif() = s.eflags & eflags::IF;
     v.viopl = s.eflags & eflags::IOPL;
     v.vnt = s.eflags & eflags::NT;  // (NT is in hardware too: both follow popf)
     for (int i = 0; i < kSegRegCount; ++i) v.vsel[i] = s.seg[i].selector;
@@ -100,8 +100,8 @@ void BtEngine::save_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
     s.eflags = (s.eflags & ~eflags::kLiveInHardware) | (ctx_.eflags & eflags::kLiveInHardware);
     const bt::VcpuArea& v = area_.vcpu();
-    s.eflags =
-        (s.eflags & ~(eflags::IF | eflags::IOPL)) | (v.vif & eflags::IF) | (v.viopl & eflags::IOPL);
+    s.eflags = (s.eflags & ~(eflags::IF | eflags::IOPL)) | (area_.vif() & eflags::IF) |
+               (v.viopl & eflags::IOPL);
     // Translated code loads no segment register: every segment load is a callout.
     if (stepping_ || smc_stepping_) s.eflags &= ~eflags::TF;  // ours, not the guest's
 }
@@ -128,6 +128,11 @@ Exit BtEngine::run(VcpuState& s) {
             load_context(s, b.cache_start);
         }
         resume_stepping = false;
+        if (step_one_) {  // TF: the first exact point reached is reported as a timer exit
+            step_one_ = false;
+            ctx_.eflags |= eflags::TF;
+            stepping_ = true;
+        }
         ++n_.entries;
         prevt_enter_guest(&ctx_);
         ldt_writes_at_exit_ = ldt_.ldt_writes();
@@ -223,6 +228,14 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     switch (ev.signal) {
         case SIGSEGV:
             if (ev.trapno == 14) {
+                if (ev.fault_address - (uint64_t(bt::kVcpuArea) + bt::kVifPage) < kPage) {
+                    // A store to the virtual IF while an interrupt waits: the virtual CPU
+                    // runs the instruction (cli, sti, popf or iret), then the run loop looks.
+                    ++n_.window_exits;
+                    x.reason = ExitReason::kEmulate;
+                    x.vector = vec::GP;
+                    return x;
+                }
                 uint32_t linear = 0;
                 if (!native::AddressSpace::instance().guest_linear(ev.fault_address, &linear))
                     throw GuestError("the guest touched the monitor's reserved area");
@@ -269,6 +282,12 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     }
 }
 
+void BtEngine::set_interrupt_window(bool on) {
+    if (on == window_) return;
+    area_.trap_vif_stores(on);
+    window_ = on;
+}
+
 std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
     return {{"blocks translated", n_.translated},
             {"guest instructions translated", n_.guest_instructions},
@@ -289,6 +308,7 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"shadow: kernel-only mappings taken back at CPL 3", n_.kernel_only_dropped},
             {"lookup table fills (misses)", n_.lookup_fills},
             {"timer signals stepped to an exact point", n_.stepped},
+            {"interrupt-window exits (IF stores while an interrupt waits)", n_.window_exits},
             {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()}};
 }
 

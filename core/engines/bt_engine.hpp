@@ -42,6 +42,8 @@ public:
     // dropped on invlpg, CR3 writes, paging-mode changes and returns to CPL 3.
     bool supports_paging() const override { return true; }
     void tlb_invalidate(uint32_t linear) override;
+    void set_interrupt_window(bool on) override;
+    void step_one() override { step_one_ = true; }
 
 private:
     bt::Block& block_for(const VcpuState& s);
@@ -86,6 +88,8 @@ private:
     uint64_t ibl_context_[2] = {};     // the CS base and CPL each lookup table's entries belong to
     bool stepping_ = false;      // single-stepping out of an inexact point after a timer signal
     bool smc_stepping_ = false;  // single-stepping a store into a page that held translations
+    bool step_one_ = false;      // the run loop asked for one instruction, then an exit
+    bool window_ = false;        // the vif page is read-only: IF stores exit
     bool paging_ = false;        // the guest had CR0.PG at the last entry
     uint64_t paging_key_ = 0;    // CR3, WP, PSE of the current shadow (0: paging off)
     unsigned shadow_cpl_ = 0;    // the CPL the shadow's mappings were made for
@@ -113,7 +117,7 @@ private:
                  callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,
                  entries = 0, lookup_fills = 0, stepped = 0, host_instructions = 0,
                  translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0,
-                 invlpg_pages = 0, kernel_only_dropped = 0;
+                 invlpg_pages = 0, kernel_only_dropped = 0, window_exits = 0;
     } n_;
 };
 

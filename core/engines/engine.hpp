@@ -20,6 +20,12 @@ public:
     virtual Exit run(VcpuState& s) = 0;
     // Single-step every guest instruction (the `exec` trace), if the engine can.
     virtual void set_single_step(bool on) = 0;
+    // An interrupt waits while the guest has IF clear: exit as soon as the guest may set IF
+    // (engines that run cli/sti/popf/iret natively or inline must be told; the default: the
+    // run loop looks at every exit anyway).
+    virtual void set_interrupt_window(bool /*on*/) {}
+    // Run exactly one more guest instruction, then exit (the interrupt shadow after sti).
+    virtual void step_one() {}
     // Engine-specific counters for --stats: (name, value) pairs.
     virtual std::vector<std::pair<std::string, uint64_t>> counters() const { return {}; }
 };

@@ -49,7 +49,7 @@ void TrapEngine::load_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
     ctx_.eip = s.eip;
     ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;
-    if (single_step_) ctx_.eflags |= eflags::TF;
+    if (single_step_ || step_once_) ctx_.eflags |= eflags::TF;
     ctx_.guest_fpu = s.fpu.data();
 }
 
@@ -57,7 +57,8 @@ void TrapEngine::save_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
     s.eip = ctx_.eip;
     uint32_t live = eflags::kLiveInHardware;
-    if (single_step_ && !(s.eflags & eflags::TF)) live &= ~eflags::TF;  // our TF, not the guest's
+    if ((single_step_ || step_once_) && !(s.eflags & eflags::TF))
+        live &= ~eflags::TF;  // our TF, not the guest's
     s.eflags = (s.eflags & ~live) | (ctx_.eflags & live);
     const uint16_t hw[kSegRegCount] = {ctx_.es, ctx_.cs, ctx_.ss, ctx_.ds, ctx_.fs, ctx_.gs};
     for (int i = 0; i < kSegRegCount; ++i) {
@@ -87,6 +88,7 @@ Exit TrapEngine::run(VcpuState& s) {
         prevt_enter_guest(&ctx_);
         // An escaped guest's selectors are the host's: report the escape, map nothing back.
         if (!ctx_.event.escaped && !ctx_.event.lost_in_host_syscall) save_context(s);
+        if (ctx_.event.signal != SIGTRAP) step_once_ = false;  // any exit ends the one step
         Exit x = translate_event(s);
         if (x.reason != ExitReason::kCount) return x;  // kCount: handled here, run on
     }
@@ -167,6 +169,11 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                 ram_.read_bytes(s.sreg(SegReg::cs).base + s.eip - 1, &prev, 1);
                 s.eip -= prev == 0xcc ? 1 : 2;
                 return fallback(ExitReason::kEmulate, vec::BP, false, 0);
+            }
+            if (step_once_ && !(s.eflags & eflags::TF)) {
+                step_once_ = false;
+                x.reason = ExitReason::kTimer;
+                return x;
             }
             x.detail = single_step_ && !(s.eflags & eflags::TF) ? "single-step" : "";
             s.dr6 |= 0x4000;  // BS

@@ -24,6 +24,7 @@ public:
     const char* name() const override { return "trap"; }
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override { single_step_ = on; }
+    void step_one() override { step_once_ = true; }
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
 
     void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }
@@ -40,6 +41,7 @@ private:
     std::array<uint16_t, kSegRegCount> host_sel_{};
     std::array<bool, kSegRegCount> dirty_{};
     bool single_step_ = false;
+    bool step_once_ = false;  // one instruction for the run loop (the sti shadow), then exit
     bool cpuid_faulting_ = false;
     uint64_t entries_ = 0, unassigned_maps_ = 0;
 };

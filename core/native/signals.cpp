@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -96,6 +97,23 @@ void set_guest_timer(unsigned interval_ms) {
     t.it_interval.tv_usec = (interval_ms % 1000) * 1000;
     t.it_value = t.it_interval;
     setitimer(ITIMER_REAL, &t, nullptr);
+}
+
+void arm_device_timer(uint64_t deadline_ns) {
+    static timer_t timer;
+    static bool created = false;
+    if (!created) {
+        sigevent ev{};
+        ev.sigev_notify = SIGEV_SIGNAL;
+        ev.sigev_signo = SIGALRM;
+        if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) return;
+        created = true;
+    }
+    itimerspec t{};
+    t.it_value.tv_sec = static_cast<time_t>(deadline_ns / 1000000000);
+    t.it_value.tv_nsec = static_cast<long>(deadline_ns % 1000000000);
+    if (deadline_ns == 0) t.it_value = {};
+    timer_settime(timer, TIMER_ABSTIME, &t, nullptr);
 }
 
 }  // namespace prevt::native

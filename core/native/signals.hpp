@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 
 namespace prevt::native {
 
@@ -17,5 +18,9 @@ extern std::atomic<bool> g_timer_pending;
 
 // Starts (interval_ms > 0) or stops (0) the periodic host timer that interrupts guest code.
 void set_guest_timer(unsigned interval_ms);
+
+// A one-shot SIGALRM at `deadline_ns` on CLOCK_MONOTONIC (the devices' clock: the PIT's next
+// output edge); 0 disarms it. Re-arming replaces the previous deadline.
+void arm_device_timer(uint64_t deadline_ns);
 
 }  // namespace prevt::native
