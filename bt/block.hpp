@@ -43,9 +43,13 @@ struct Block {
     std::vector<BlockExit> exits;
     std::vector<CalloutSite> callouts;
     std::vector<ParkedRange> parked;
-    // The guest-physical pages its code came from (the engine fills it): a store to any of
-    // them, through any linear alias, invalidates the block.
-    std::vector<uint32_t> frames;
+    // The pages its code came from (the engine fills it): guest-linear page, guest-physical
+    // page. A store to the frame, through any alias, invalidates the block; so does a new
+    // mapping of the linear page.
+    struct Page {
+        uint32_t linear, frame;
+    };
+    std::vector<Page> pages;
     uint64_t key = 0;                // the engine's key for it (address and translation context)
     std::vector<uint32_t> incoming;  // jump fields of other blocks' exits chained to this one
     unsigned instructions = 0;

@@ -33,6 +33,9 @@ struct Entry {
 struct Access {
     bool write = false;
     bool user = false;  // CPL 3 (or an implicit supervisor access: false)
+    // A look that writes nothing: an entry whose A bit (or, for a write, D bit) the access
+    // would have to set counts as a fault (a monitor's prefetch must not set them).
+    bool peek = false;
 };
 
 struct PagingControl {
@@ -83,6 +86,8 @@ std::variant<Translation, PageFault> walk(Memory& mem, const PagingControl& c, u
     const bool rw_ok = pde.writable() && leaf.writable();
     if (a.user && !user_ok) return PageFault{linear, fault_bits | pf::P};
     if (a.write && !rw_ok && (a.user || c.wp)) return PageFault{linear, fault_bits | pf::P};
+    if (a.peek && (!pde.accessed() || !leaf.accessed() || (a.write && !leaf.dirty())))
+        return PageFault{linear, fault_bits | pf::P};
     // The CPU sets A in every entry it used, and D in the leaf on a write.
     if (!pde.accessed()) mem.write32(pde_at, pde.raw |= Entry::kAccessed);
     if (!large) {

@@ -15,14 +15,14 @@ struct GuestTables {  // the walker's view of guest RAM (page-table entries are 
 }  // namespace
 
 std::variant<shadowmmu::Translation, shadowmmu::PageFault> walk_guest_tables(
-    GuestMemory& ram, const VcpuState& s, uint32_t linear, bool write, bool user) {
+    GuestMemory& ram, const VcpuState& s, uint32_t linear, bool write, bool user, bool peek) {
     shadowmmu::PagingControl c;
     c.cr3 = s.cr3;
     c.wp = s.cr0 & cr0::WP;
     c.pse = s.cr4 & cr4::PSE;
     c.pge = s.cr4 & cr4::PGE;
     GuestTables tables{ram};
-    return shadowmmu::walk(tables, c, linear, shadowmmu::Access{write, user});
+    return shadowmmu::walk(tables, c, linear, shadowmmu::Access{write, user, peek});
 }
 
 uint32_t PagedMemory::translate(uint32_t linear, bool write, bool user) {

@@ -13,12 +13,13 @@
 namespace prevt {
 
 // The guest's page tables walked as the virtual CPU in state `s` would (CR3, CR0.WP,
-// CR4.PSE/PGE), setting A/D bits in guest RAM. The one walk the emulator and the engines' shadow
-// share.
+// CR4.PSE/PGE), setting A/D bits in guest RAM (unless `peek`: see shadowmmu::Access). The one
+// walk the emulator and the engines' shadow share.
 std::variant<shadowmmu::Translation, shadowmmu::PageFault> walk_guest_tables(GuestMemory& ram,
                                                                              const VcpuState& s,
                                                                              uint32_t linear,
-                                                                             bool write, bool user);
+                                                                             bool write, bool user,
+                                                                             bool peek = false);
 
 class PagedMemory final : public LinearMemory {
 public:

@@ -158,7 +158,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
             frame = t->physical & ~(kPage - 1);
             by_linear_[p].push_back(&b);
         }
-        b.frames.push_back(frame);
+        b.pages.push_back({p, frame});
         auto& list = by_frame_[frame];
         if (list.empty()) protect_frame(frame);
         list.push_back(&b);
@@ -230,7 +230,8 @@ void BtEngine::drop_blocks(const std::vector<bt::Block*>& victims) {
                     e.chained_to = 0;
                 }
         }
-        for (uint32_t f : b->frames) {
+        for (const bt::Block::Page& page : b->pages) {
+            const uint32_t f = page.frame;
             auto it = by_frame_.find(f);
             if (it == by_frame_.end()) continue;
             std::erase(it->second, b);

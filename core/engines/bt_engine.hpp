@@ -43,6 +43,9 @@ public:
     bool supports_paging() const override { return true; }
     void tlb_invalidate(uint32_t linear) override;
     void set_interrupt_window(bool on) override;
+    void control_register_written(int cr) override {
+        if (cr == 3) cr3_written_ = true;
+    }
     void step_one() override { step_one_ = true; }
 
 private:
@@ -66,6 +69,7 @@ private:
     void unmap_guest_page(uint32_t page);
     void clear_shadow();
     void sync_address_space(const VcpuState& s);
+    void switch_address_space(const VcpuState& s);
     std::optional<shadowmmu::Translation> walk_guest(const VcpuState& s, uint32_t linear,
                                                      bool write, uint32_t* error = nullptr);
     Exit page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume);
@@ -91,8 +95,13 @@ private:
     bool step_one_ = false;      // the run loop asked for one instruction, then an exit
     bool window_ = false;        // the vif page is read-only: IF stores exit
     bool paging_ = false;        // the guest had CR0.PG at the last entry
-    uint64_t paging_key_ = 0;    // CR3, WP, PSE of the current shadow (0: paging off)
-    unsigned shadow_cpl_ = 0;    // the CPL the shadow's mappings were made for
+    uint64_t paging_mode_ = 0;   // paging on, WP, PSE of the current shadow (0: paging off)
+    uint32_t shadow_cr3_ = 0;    // the CR3 the shadow's mappings were made for
+    bool cr3_written_ = false;   // a CR3 write (even of the same value) flushes the TLB
+    // Per CR3 (a few): the linear pages mapped when the guest last switched away from it.
+    static constexpr size_t kWorkingSetPages = 256, kWorkingSets = 16;
+    std::unordered_map<uint32_t, std::vector<uint32_t>> working_sets_;
+    unsigned shadow_cpl_ = 0;  // the CPL the shadow's mappings were made for
     // Paging: the shadow's host mappings by guest-linear page, and which linear pages map each
     // guest frame (to write-protect every alias of a frame that holds translated code).
     struct Mapping {
@@ -117,7 +126,8 @@ private:
                  callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,
                  entries = 0, lookup_fills = 0, stepped = 0, host_instructions = 0,
                  translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0,
-                 invlpg_pages = 0, kernel_only_dropped = 0, window_exits = 0;
+                 invlpg_pages = 0, kernel_only_dropped = 0, window_exits = 0, cr3_switches = 0,
+                 prefetched = 0, blocks_kept_across_cr3 = 0;
     } n_;
 };
 

@@ -10,6 +10,7 @@
 #include <x86intrin.h>
 
 #include <algorithm>
+#include <variant>
 
 #include "core/emulate/paged_memory.hpp"
 #include "core/engines/bt_engine.hpp"
@@ -91,21 +92,26 @@ Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_err
     return x;
 }
 
-// The shadow follows the guest's paging state: a new CR3, WP or PSE, or paging turned on or
-// off drops it (and the translations, which are keyed by linear address); a switch to CPL 3
-// takes back only what the kernel's mappings give beyond user rights.
+// The shadow follows the guest's paging state. Paging turned on or off, or a new WP or PSE,
+// drops everything. A CR3 write (a new address space, or the same one: a TLB flush) drops
+// every mapping but keeps the translations whose code pages still map to the same frames
+// (one walk per code page), and maps again the pages the new CR3 had mapped last time, where
+// its tables still allow it without setting an A or D bit. A switch to CPL 3 takes back only
+// what the kernel's mappings give beyond user rights.
 void BtEngine::sync_address_space(const VcpuState& s) {
-    const uint64_t key = s.paging() ? (uint64_t(1) << 63) | s.cr3 |
-                                          (uint64_t(bool(s.cr0 & cr0::WP)) << 40) |
-                                          (uint64_t(bool(s.cr4 & cr4::PSE)) << 41)
-                                    : 0;
+    const uint64_t mode = s.paging()
+                              ? (uint64_t(1) << 63) | (uint64_t(bool(s.cr0 & cr0::WP)) << 40) |
+                                    (uint64_t(bool(s.cr4 & cr4::PSE)) << 41)
+                              : 0;
     const bool to_user = s.paging() && s.cpl() == 3 && shadow_cpl_ != 3;
     shadow_cpl_ = s.cpl();
-    if (key != paging_key_) {
+    if (mode != paging_mode_) {
         flush();
         auto& space = native::AddressSpace::instance();
         paging_ = s.paging();
-        paging_key_ = key;
+        paging_mode_ = mode;
+        shadow_cr3_ = s.cr3;
+        cr3_written_ = false;
         if (!paging_) {
             space.map_flat(ram_, native::kPageZeroOffset);
             mapped_.clear();
@@ -115,6 +121,10 @@ void BtEngine::sync_address_space(const VcpuState& s) {
         }
         clear_shadow();
         return;
+    }
+    if (paging_ && (cr3_written_ || s.cr3 != shadow_cr3_)) {
+        switch_address_space(s);
+        return;  // (the prefetch mapped for the current CPL: nothing to take back)
     }
     if (!to_user) return;
     for (const auto& [page, user_may_read] : kernel_only_) {
@@ -129,6 +139,48 @@ void BtEngine::sync_address_space(const VcpuState& s) {
         ++n_.kernel_only_dropped;
     }
     kernel_only_.clear();
+}
+
+void BtEngine::switch_address_space(const VcpuState& s) {
+    // The old address space's working set, for the next switch back to it.
+    std::vector<uint32_t>& old_set = working_sets_[shadow_cr3_];
+    old_set.clear();
+    for (const auto& [page, m] : mapped_) {
+        if (old_set.size() == kWorkingSetPages) break;
+        old_set.push_back(page);
+    }
+    if (working_sets_.size() > kWorkingSets) working_sets_.clear();  // crude, bounded
+    clear_shadow();
+    cr3_written_ = false;
+    shadow_cr3_ = s.cr3;
+    ++n_.cr3_switches;
+    // Translations stay where their code pages still map to the frames they were read from.
+    std::vector<bt::Block*> stale;
+    for (const auto& [page, blocks] : by_linear_) {
+        const auto r = walk_guest_tables(ram_, s, page, false, false, true);
+        const auto* t = std::get_if<shadowmmu::Translation>(&r);
+        for (bt::Block* b : blocks)
+            for (const bt::Block::Page& p : b->pages)
+                if (p.linear == page && (!t || (t->physical & ~(kPage - 1)) != p.frame))
+                    stale.push_back(b);
+    }
+    std::sort(stale.begin(), stale.end());
+    stale.erase(std::unique(stale.begin(), stale.end()), stale.end());
+    if (!stale.empty()) drop_blocks(stale);
+    n_.blocks_kept_across_cr3 += blocks_.size();
+    // Prefetch: the pages this CR3 had mapped, as its tables allow them now.
+    auto it = working_sets_.find(s.cr3);
+    if (it == working_sets_.end()) return;
+    for (uint32_t page : it->second) {
+        const auto r = walk_guest_tables(ram_, s, page, false, s.cpl() == 3, true);
+        const auto* t = std::get_if<shadowmmu::Translation>(&r);
+        if (!t) continue;
+        const uint32_t frame = t->physical & ~(kPage - 1);
+        const bool writable = t->writable && t->dirty && !by_frame_.count(frame);
+        const bool kernel_only = s.cpl() != 3 && (!t->user || (writable && !t->user_writable));
+        map_guest_page(page, *t, writable, kernel_only);
+        ++n_.prefetched;
+    }
 }
 
 // invlpg: that page's mapping (its 4 MiB region's, if it came from a large page) and the
