@@ -96,5 +96,26 @@ TEST_F(WalkerTest, LargePagesNeedPse) {
     EXPECT_EQ(error(go(0x00812345, false, false)), pf::P | pf::RSVD);
 }
 
+TEST_F(WalkerTest, PeekWritesNothingAndNeedsTheBitsAlreadySet) {
+    const Access peek_read{false, true, true}, peek_write{true, true, true};
+    // Never accessed: a prefetch must not be the one to set A.
+    EXPECT_TRUE(std::holds_alternative<PageFault>(walk(ram, control, 0x5000, peek_read)));
+    EXPECT_FALSE(Entry{ram.read32(kDir)}.accessed());
+    EXPECT_FALSE(Entry{ram.read32(kTable + 20)}.accessed());
+    ASSERT_TRUE(std::holds_alternative<Translation>(go(0x5000, false, true)));  // A set now
+    const auto r = walk(ram, control, 0x5000, peek_read);
+    ASSERT_TRUE(std::holds_alternative<Translation>(r));
+    EXPECT_EQ(std::get<Translation>(r).physical, 0x50000u);
+    EXPECT_FALSE(std::get<Translation>(r).dirty);
+    // A write needs D already set; the peek does not set it.
+    EXPECT_TRUE(std::holds_alternative<PageFault>(walk(ram, control, 0x5000, peek_write)));
+    EXPECT_FALSE(Entry{ram.read32(kTable + 20)}.dirty());
+    ASSERT_TRUE(std::holds_alternative<Translation>(go(0x5000, true, true)));
+    EXPECT_TRUE(std::holds_alternative<Translation>(walk(ram, control, 0x5000, peek_write)));
+    // Permissions still apply.
+    go(0x6000, false, false);
+    EXPECT_TRUE(std::holds_alternative<PageFault>(walk(ram, control, 0x6000, peek_read)));
+}
+
 }  // namespace
 }  // namespace prevt::shadowmmu
