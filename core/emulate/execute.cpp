@@ -91,6 +91,8 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
             } else if (d.ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
                        ZydisRegisterGetClass(d.ops[1].reg.value) == ZYDIS_REGCLASS_SEGMENT) {
                 write_operand(cpu, d, 0, read_register(s, d.ops[1].reg.value));
+            } else if (is_ordinary(d)) {
+                return execute_ordinary(cpu, d);
             } else {
                 return execute_system(cpu, d);  // mov to/from CRn, DRn
             }
@@ -174,7 +176,9 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_OUTSB:
         case ZYDIS_MNEMONIC_OUTSW:
         case ZYDIS_MNEMONIC_OUTSD: return execute_io(cpu, d);
-        default: return execute_system(cpu, d);
+        default:
+            if (is_ordinary(d)) return execute_ordinary(cpu, d);
+            return execute_system(cpu, d);
     }
     s.eip = d.next_eip();
     return Outcome::kDone;

@@ -23,6 +23,9 @@ Outcome execute(Cpu& cpu, const Decoded& d);
 Outcome execute_system(Cpu& cpu, const Decoded& d);  // CRn, DRn, tables, MSRs, cpuid, hlt...
 Outcome execute_io(Cpu& cpu, const Decoded& d);      // in, out, ins, outs (rep too)
 Outcome execute_descriptor_query(Cpu& cpu, const Decoded& d);  // lar, lsl, verr, verw
+// mov, movzx/movsx, xchg, integer arithmetic, shifts and rotates (ordinary.cpp)
+bool is_ordinary(const Decoded& d);
+Outcome execute_ordinary(Cpu& cpu, const Decoded& d);
 
 // The profile of the virtual i686 CPU that `cpuid` reports.
 void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
