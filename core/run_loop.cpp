@@ -12,6 +12,7 @@
 #include "core/emulate/interrupts.hpp"
 #include "core/errors.hpp"
 #include "core/machine.hpp"
+#include "core/native/layout.hpp"
 #include "core/native/seccomp.hpp"
 #include "core/native/signals.hpp"
 
@@ -30,6 +31,7 @@ private:
     void raise(Event ev);
     void trace_event(const Event& ev) const;
     void service_interrupts();
+    bool touches_reserved_area();
     void wait_for_interrupt();
     bool timed_out() const;
 
@@ -66,6 +68,25 @@ void RunLoop::service_interrupts() {
         native::arm_device_timer(next);
         armed_ns_ = next;
     }
+}
+
+// Whether the instruction at EIP has a memory operand in [kMonitorBase, 4 GiB) of the
+// guest-linear space (where the native engines' truncated segments cannot reach).
+bool RunLoop::touches_reserved_area() {
+    try {
+        const Decoded d = decode_at(cpu_, s_.eip);
+        for (unsigned i = 0; i < d.in.operand_count; ++i) {
+            const ZydisDecodedOperand& op = d.ops[i];
+            if (op.type != ZYDIS_OPERAND_TYPE_MEMORY || op.mem.type != ZYDIS_MEMOP_TYPE_MEM)
+                continue;
+            const uint64_t linear =
+                uint64_t(s_.sreg(operand_segment(d, i)).base) + effective_offset(cpu_, d, i);
+            const uint64_t last = (linear & 0xffffffff) + op.size / 8 - 1;
+            if (last >= native::kMonitorBase) return true;
+        }
+    } catch (const GuestFault&) {
+    }
+    return false;
 }
 
 bool RunLoop::timed_out() const {
@@ -160,6 +181,13 @@ void RunLoop::serve(const Exit& x) {
                 break;
             }
             if (x.vector == vec::PF) s_.cr2 = x.address;
+            // Address-space compression: the native engines' guest segments end below the
+            // monitor's area, so an access there faults natively; the virtual CPU runs it.
+            if ((x.vector == vec::GP || x.vector == vec::SS) && x.host_signal &&
+                touches_reserved_area()) {
+                emulate(x);
+                break;
+            }
             raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
             break;
         case ExitReason::kSoftwareInt:
