@@ -100,6 +100,11 @@ private:
     bool emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
               const uint8_t* bytes) {
         const Rule& rule = classify(in, ops);
+        if (context_.callouts && context_.callouts->count(cs_base_ + eip_)) {
+            list(in, ops, category_name(rule.category), "callout (adaptive: kept faulting)");
+            callout();
+            return false;
+        }
         list(in, ops, category_name(rule.category), treatment_name(rule.treatment));
         const uint32_t next = eip_ + in.length;
         const uint32_t here = out_.here();

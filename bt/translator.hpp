@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <string>
+#include <unordered_set>
 
 #include "bt/block.hpp"
 #include "bt/emit.hpp"
@@ -33,6 +34,8 @@ struct TranslationContext {
     bool stack32 = true;              // ... and a 32-bit stack
     uint32_t lookup_routine = 0;      // cache address of the indirect-branch lookup
     uint32_t lookup_flags_saved = 0;  // ... and of its second entry (see emit_lookup_routine)
+    // Adaptive translation: guest-linear addresses of instructions to translate as callouts.
+    const std::unordered_set<uint32_t>* callouts = nullptr;
 };
 
 Block translate_block(const CodeReader& read, const TranslationContext& context, CodeBuffer& out,

@@ -45,7 +45,9 @@ uint32_t GuestMemory::read(uint64_t phys, unsigned size) const {
 }
 
 void GuestMemory::write(uint64_t phys, unsigned size, uint32_t value) {
-    if (contains(phys, size)) std::memcpy(view_ + phys, &value, size);
+    if (!contains(phys, size)) return;
+    std::memcpy(view_ + phys, &value, size);
+    if (observer_) observer_->guest_ram_written(phys, size);
 }
 
 bool GuestMemory::read_bytes(uint64_t phys, void* out, uint64_t len) const {
@@ -57,6 +59,7 @@ bool GuestMemory::read_bytes(uint64_t phys, void* out, uint64_t len) const {
 bool GuestMemory::write_bytes(uint64_t phys, const void* in, uint64_t len) {
     if (!contains(phys, len)) return false;
     std::memcpy(view_ + phys, in, len);
+    if (observer_) observer_->guest_ram_written(phys, len);
     return true;
 }
 

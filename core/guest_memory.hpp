@@ -30,7 +30,16 @@ public:
     bool read_bytes(uint64_t phys, void* out, uint64_t len) const;
     bool write_bytes(uint64_t phys, const void* in, uint64_t len);
 
+    // Told of every write through write() and write_bytes() (the virtual CPU's stores, the
+    // walker's A/D bits): an engine that derives state from guest RAM (bt's translations)
+    // hears of stores that never touch its host mappings. Null: nobody listens.
+    struct WriteObserver {
+        virtual void guest_ram_written(uint64_t phys, uint64_t len) = 0;
+    };
+    void set_write_observer(WriteObserver* o) { observer_ = o; }
+
 private:
+    WriteObserver* observer_ = nullptr;
     uint64_t size_;
     int fd_ = -1;
     uint8_t* view_ = nullptr;  // the monitor's own mapping (above 4 GiB)

@@ -123,6 +123,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.stack32 = s.sreg(SegReg::ss).db;
     context.lookup_routine = lookup_routine_;
     context.lookup_flags_saved = lookup_flags_saved_;
+    context.callouts = &callout_eips_;
     bt::CodeBuffer buf(cursor_);
     bt::Block block = bt::translate_block(read, context, buf, listing_);
     if (buf.here() > cache_end_) {  // full: start over, then translate into the empty cache
@@ -257,14 +258,29 @@ void BtEngine::drop_blocks(const std::vector<bt::Block*>& victims) {
     area_.clear_ibl();
 }
 
-// A guest write hit a frame holding translated code: drop its blocks, and let the write
-// happen (the frame is writable again once no block comes from it).
-void BtEngine::invalidate_frame(uint32_t frame) {
+// A guest write hit a frame holding translated code: drop the blocks whose code bytes overlap
+// [phys, phys + len) (code and data may share a page: the others stay). True if the frame
+// holds no translation any more.
+bool BtEngine::invalidate_code(uint32_t phys, uint32_t len) {
+    const uint32_t frame = phys & ~(kPage - 1);
     auto it = by_frame_.find(frame);
-    if (it == by_frame_.end()) return;
-    const std::vector<bt::Block*> victims = it->second;
-    drop_blocks(victims);
-    ++n_.smc_invalidations;
+    if (it == by_frame_.end()) return true;
+    std::vector<bt::Block*> victims;
+    for (bt::Block* b : it->second)
+        for (const bt::Block::Page& p : b->pages) {
+            if (p.frame != frame) continue;
+            // The block's bytes on this page, as offsets into the frame.
+            const uint32_t lo = std::max(b->guest_linear, p.linear) - p.linear;
+            const uint32_t hi =
+                std::min<uint64_t>(b->guest_end, uint64_t(p.linear) + kPage) - p.linear;
+            const uint32_t w_lo = phys - frame, w_hi = w_lo + len;
+            if (lo < w_hi && w_lo < hi) victims.push_back(b);
+        }
+    if (!victims.empty()) {
+        drop_blocks(victims);
+        ++n_.smc_invalidations;
+    }
+    return !by_frame_.count(frame);
 }
 
 }  // namespace prevt

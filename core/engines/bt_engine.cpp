@@ -7,10 +7,12 @@
 
 #include <x86intrin.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <string>
 
+#include "core/emulate/execute.hpp"
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
@@ -56,6 +58,52 @@ BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes, 
                                         bt::kVcpuAreaSize - 1, false, false);
     dirty_.fill(true);
     reset_cache();
+    ram_.set_write_observer(this);
+}
+
+BtEngine::~BtEngine() {
+    ram_.set_write_observer(nullptr);
+}
+
+// The virtual CPU (or the walker) wrote guest RAM: translations from those frames are stale.
+void BtEngine::guest_ram_written(uint64_t phys, uint64_t len) {
+    if (by_frame_.empty()) return;
+    for (uint64_t f = phys & ~uint64_t(kPage - 1); f < phys + len; f += kPage) {
+        if (!by_frame_.count(static_cast<uint32_t>(f))) continue;
+        const uint64_t lo = std::max<uint64_t>(phys, f),
+                       hi = std::min<uint64_t>(phys + len, f + kPage);
+        const auto before = n_.smc_invalidations;
+        invalidate_code(static_cast<uint32_t>(lo), static_cast<uint32_t>(hi - lo));
+        if (n_.smc_invalidations != before) ++n_.emulated_code_writes;
+    }
+}
+
+// A native store into a frame with translations faulted: after a few from the same
+// instruction, it is translated as a callout (the virtual CPU's store invalidates what it
+// must, without a fault), if the virtual CPU can run it.
+void BtEngine::note_smc_store(const VcpuState& s) {
+    const uint32_t linear = s.sreg(SegReg::cs).base + s.eip;
+    if (callout_eips_.count(linear) || ++smc_stores_[linear] < kAdaptiveThreshold) return;
+    uint8_t bytes[15];
+    unsigned n = 0;
+    while (n < sizeof bytes) {
+        uint32_t phys = linear + n;
+        if (s.paging()) {
+            const auto t = walk_guest(s, linear + n, false);
+            if (!t) break;
+            phys = t->physical;
+        }
+        if (!ram_.read_bytes(phys, bytes + n, 1)) break;
+        ++n;
+    }
+    Decoded d;
+    if (!decode_bytes(bytes, n, true, s.sreg(SegReg::ss).db, s.eip, &d) || !is_ordinary(d)) return;
+    callout_eips_.insert(linear);
+    ++n_.adaptive;
+    // The block holding it is translated again, with the callout.
+    uint32_t phys = linear;
+    if (s.paging()) phys = walk_guest(s, linear, false)->physical;  // (read above)
+    invalidate_code(phys, 1);
 }
 
 // An empty cache holds only the indirect-branch lookup routine.
@@ -208,6 +256,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
         }
     if (smc_stepping_ && ev.signal == SIGTRAP) {  // the store ran: continue from a new block
         smc_stepping_ = false;
+        if (by_frame_.count(smc_frame_)) protect_frame(smc_frame_);  // code stays on it
         s.eflags &= ~eflags::TF;
         x.reason = ExitReason::kCount;
         return x;
@@ -249,9 +298,15 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                     frame = m != mapped_.end() ? m->second.frame : ~0u;
                 }
                 if ((ev.error_code & 2) && by_frame_.count(frame)) {
-                    invalidate_frame(frame);
+                    note_smc_store(s);
+                    // The store's length is not known here: 16 bytes covers all but string
+                    // instructions, whose next faults come back here.
+                    const uint32_t phys = frame | (linear & (kPage - 1));
+                    invalidate_code(phys, std::min<uint32_t>(16, kPage - (phys & (kPage - 1))));
+                    release_frame(frame);  // writable for the one step, protected after it
+                    smc_frame_ = frame;
                     if (paging_) {  // the page is unmapped now: map it as the guest allows
-                        const Exit f = page_fault(s, linear, ev.error_code, resume_stepping);
+                        const Exit f = page_fault(s, linear, ev.error_code, resume_stepping, true);
                         if (!*resume_stepping) return f;  // a true #PF after all
                     }
                     ctx_.eflags |= eflags::TF;
@@ -300,6 +355,8 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"dispatches (unchained exits)", n_.dispatches},
             {"exits chained", n_.chained},
             {"self-modifying-code invalidations", n_.smc_invalidations},
+            {"  of them by the virtual CPU's stores", n_.emulated_code_writes},
+            {"stores retranslated as callouts (adaptive)", n_.adaptive},
             {"cache flushes", n_.flushes},
             {"shadow: hidden page faults (mapped)", n_.hidden_faults},
             {"shadow: true page faults (to the guest)", n_.true_faults},

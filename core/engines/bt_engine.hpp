@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "bt/block.hpp"
@@ -27,12 +28,13 @@
 
 namespace prevt {
 
-class BtEngine final : public Engine {
+class BtEngine final : public Engine, private GuestMemory::WriteObserver {
 public:
     // `cache_bytes`: the translation cache's size limit (0: all the monitor area offers).
     // `listing` receives --trace in_asm lines, `out_asm` the translations (either may be null).
     BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes = 0,
              bt::Listing out_asm = nullptr);
+    ~BtEngine() override;
     const char* name() const override { return "bt"; }
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override;
@@ -49,12 +51,14 @@ public:
     void step_one() override { step_one_ = true; }
 
 private:
+    void guest_ram_written(uint64_t phys, uint64_t len) override;
+    void note_smc_store(const VcpuState& s);
     bt::Block& block_for(const VcpuState& s);
     bt::Block& translate(const VcpuState& s);
     static uint64_t key_of(const VcpuState& s);
     void list_translation(const bt::CodeBuffer& buf) const;
     void chain(uint32_t jump_field, bt::Block& target);
-    void invalidate_frame(uint32_t frame);
+    bool invalidate_code(uint32_t phys, uint32_t len);
     void drop_blocks(const std::vector<bt::Block*>& victims);
     void flush();
     bt::Block* block_at_cache(uint32_t cache) const;
@@ -72,7 +76,8 @@ private:
     void switch_address_space(const VcpuState& s);
     std::optional<shadowmmu::Translation> walk_guest(const VcpuState& s, uint32_t linear,
                                                      bool write, uint32_t* error = nullptr);
-    Exit page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume);
+    Exit page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume,
+                    bool code_store = false);
 
     GuestMemory& ram_;
     bt::MonitorArea area_;
@@ -92,6 +97,7 @@ private:
     uint64_t ibl_context_[2] = {};     // the CS base and CPL each lookup table's entries belong to
     bool stepping_ = false;      // single-stepping out of an inexact point after a timer signal
     bool smc_stepping_ = false;  // single-stepping a store into a page that held translations
+    uint32_t smc_frame_ = 0;     // ... in this frame (protected again after the step if needed)
     bool step_one_ = false;      // the run loop asked for one instruction, then an exit
     bool window_ = false;        // the vif page is read-only: IF stores exit
     bool paging_ = false;        // the guest had CR0.PG at the last entry
@@ -121,13 +127,18 @@ private:
     // Blocks by the guest-physical pages their code came from (write-protected: self-modifying
     // code, through any alias), and with paging by guest-linear page (invlpg drops them).
     std::unordered_map<uint32_t, std::vector<bt::Block*>> by_frame_, by_linear_;
+    // Adaptive translation: stores that keep hitting pages with code (guest linear address
+    // -> count), and those now translated as callouts to the virtual CPU.
+    static constexpr unsigned kAdaptiveThreshold = 4;
+    std::unordered_map<uint32_t, unsigned> smc_stores_;
+    std::unordered_set<uint32_t> callout_eips_;
     struct Counts {
         uint64_t translated = 0, guest_instructions = 0, rewritten = 0, cache_bytes = 0,
                  callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,
                  entries = 0, lookup_fills = 0, stepped = 0, host_instructions = 0,
                  translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0,
                  invlpg_pages = 0, kernel_only_dropped = 0, window_exits = 0, cr3_switches = 0,
-                 prefetched = 0, blocks_kept_across_cr3 = 0;
+                 prefetched = 0, blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0;
     } n_;
 };
 

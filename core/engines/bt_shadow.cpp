@@ -68,7 +68,10 @@ void BtEngine::clear_shadow() {
 // allow the access (map the page, resume exactly where the fault was), a true #PF otherwise.
 // A page is mapped writable only once its D bit is set, so the first write is seen, and
 // never while its frame holds translated code.
-Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume) {
+// `code_store`: the store into a frame with code that is about to be single-stepped (mapped
+// writable for that step; the frame is protected again after it).
+Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume,
+                          bool code_store) {
     Exit x;
     const bool write = host_error & 2;
     uint32_t error = 0;
@@ -84,7 +87,8 @@ Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_err
     }
     const uint32_t page = linear & ~(kPage - 1);
     const uint32_t frame = t->physical & ~(kPage - 1);
-    const bool writable = t->writable && (t->dirty || write) && !by_frame_.count(frame);
+    const bool writable =
+        t->writable && (t->dirty || write) && (code_store || !by_frame_.count(frame));
     const bool kernel_only = s.cpl() != 3 && (!t->user || (writable && !t->user_writable));
     map_guest_page(page, *t, writable, kernel_only);
     ++n_.hidden_faults;

@@ -67,4 +67,24 @@ straddle_imm:
     .long 0x11111111
     ret
 
+    .text
+/* data_beside_code(n): increments a word on its own code page n times, returns it. The store
+ * never touches the loop's bytes: a translator must not drop the loop (sub-page precision),
+ * and after a few write faults should stop faulting (adaptive translation). */
+    .globl data_beside_code
+    .balign 4096
+data_beside_code:
+    mov 4(%esp), %ecx
+    movl $0, code_page_word
+1:  incl code_page_word
+    dec %ecx
+    jnz 1b
+    mov code_page_word, %eax
+    ret
+    .balign 64
+code_page_word:
+    .long 0
+    .balign 4096
+
     .section .note.GNU-stack,"",@progbits
+

@@ -13,6 +13,7 @@ uint32_t mid_block(void);
 uint32_t mid_block_inner(void);
 uint32_t prefixes(void);
 uint32_t straddle(void);
+uint32_t data_beside_code(uint32_t n);
 extern volatile uint32_t straddle_imm;
 
 static uint8_t src[256], dst[256];
@@ -61,5 +62,6 @@ int main(void) {
     gprintf("page-straddling instruction: %08x, rewritten %08x\n", a, straddle());
     gprintf("rep strings: %08x\n", rep_strings());
     gprintf("4096 generated functions: %u\n", many_functions());
+    gprintf("a word beside its code, 100000 increments: %u\n", data_beside_code(100000));
     return 0;
 }
