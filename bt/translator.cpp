@@ -1,5 +1,6 @@
 #include "bt/translator.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -44,6 +45,7 @@ public:
             ++block_.instructions;
             if (n == 0 || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder_, bytes, n, &in, ops))) {
                 site_length_ = 0;  // the virtual CPU fetches and faults itself
+                current_length_ = 0;
                 if (listing_) listing_("  (undecodable: the emulator raises the fault)");
                 callout();
                 open = false;
@@ -52,7 +54,9 @@ public:
             open = emit(in, ops, bytes);
         }
         if (open) exit_to(eip_, out_.jmp(0));  // the instruction limit: continue in a new block
-        block_.guest_end = cs_base_ + eip_;
+        // A callout's instruction counts as the block's: its bytes were decoded once (the
+        // callout site), so a store into them must invalidate the block.
+        block_.guest_end = cs_base_ + std::max(eip_, callout_end_);
         for (const PendingExit& p : pending_) {  // exit stubs after the body
             const uint32_t stub = out_.here();
             block_.map.emplace_back(stub, p.target_eip);
@@ -87,6 +91,7 @@ private:
         out_.store_gs(kOffExitKind, kExitEmulate);
         out_.store_gs(kOffExitEip, eip_);
         out_.store_gs(kOffExitLink, 0);  // the site number, patched in by the engine
+        callout_end_ = eip_ + current_length_;
         if (site_length_) {
             CalloutSite site{out_.here() - 4, eip_, {}, site_length_};
             memcpy(site.bytes, site_bytes_, sizeof site.bytes);
@@ -99,6 +104,7 @@ private:
     // Returns false when the instruction ends the block.
     bool emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
               const uint8_t* bytes) {
+        current_length_ = in.length;
         const Rule& rule = classify(in, ops);
         if (context_.callouts && context_.callouts->count(cs_base_ + eip_)) {
             list(in, ops, category_name(rule.category), "callout (adaptive: kept faulting)");
@@ -299,6 +305,8 @@ private:
     std::vector<PendingExit> pending_;
     uint8_t site_bytes_[15] = {};  // the instruction being translated, for a callout site
     uint8_t site_length_ = 0;
+    uint32_t current_length_ = 0;  // of the instruction being translated (0: undecodable)
+    uint32_t callout_end_ = 0;     // just past the instruction of the block's final callout
 };
 
 }  // namespace
