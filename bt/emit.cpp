@@ -194,6 +194,7 @@ uint32_t emit_lookup_routine(CodeBuffer& o) {
     o.byte(0x65), o.byte(0x8b), o.byte(0x1c), o.byte(0xdd),
         o.u32(kIblTable + 4);  // mov tbl+4(,%ebx,8),%ebx
     gs_ebx_store(o, kOffJumpTo);
+    o.byte(0x65), o.byte(0xff), o.byte(0x05), o.u32(kOffLookupHits);  // incl: flags are saved
     restore_flags_and_registers(o);
     o.byte(0x65), o.byte(0xff), o.byte(0x25), o.u32(kOffJumpTo);  // jmp *%gs:kOffJumpTo
     o.at(jne) = static_cast<uint8_t>(o.bytes().size() - jne - 1);

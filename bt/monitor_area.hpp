@@ -32,22 +32,22 @@ struct VcpuArea {
     uint32_t far_offset;    // 12: the far pointer translated code jumps through: kStubPage
     uint16_t far_selector;  // 16: ... : the host's 64-bit code selector
     uint16_t pad0;
-    uint32_t ibl_bias;    // 20: the lookup table in use (0: kernel, kIblEntries: user), in entries
-    uint64_t save_rax;    // 24: the 64-bit stub's scratch
-    uint32_t save_eax;    // 32: the lookup routine's scratch
-    uint32_t save_ebx;    // 36
-    uint32_t save_flags;  // 40: AH = SF ZF AF PF CF (lahf), AL = OF (seto)
-    uint32_t ibl_target;  // 44: the guest EIP an indirect branch goes to
-    uint32_t jump_to;     // 48: its cache address, when the lookup hits
-    uint32_t pad2;        // 52
-    uint32_t viopl;       // 56: the guest's IOPL as EFLAGS bits (0 .. 0x3000)
-    uint32_t vnt;         // 60: the guest's NT as an EFLAGS bit (also live in hardware)
-    uint32_t vsel[6];     // 64: the guest's selectors, indexed by SegReg
+    uint32_t ibl_bias;     // 20: the lookup table in use (0: kernel, kIblEntries: user), in entries
+    uint64_t save_rax;     // 24: the 64-bit stub's scratch
+    uint32_t save_eax;     // 32: the lookup routine's scratch
+    uint32_t save_ebx;     // 36
+    uint32_t save_flags;   // 40: AH = SF ZF AF PF CF (lahf), AL = OF (seto)
+    uint32_t ibl_target;   // 44: the guest EIP an indirect branch goes to
+    uint32_t jump_to;      // 48: its cache address, when the lookup hits
+    uint32_t lookup_hits;  // 52: indirect branches the lookup routine found (for --stats)
+    uint32_t viopl;        // 56: the guest's IOPL as EFLAGS bits (0 .. 0x3000)
+    uint32_t vnt;          // 60: the guest's NT as an EFLAGS bit (also live in hardware)
+    uint32_t vsel[6];      // 64: the guest's selectors, indexed by SegReg
 };
 inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
                           kOffIblBias = 20, kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
-                          kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48, kOffViopl = 56,
-                          kOffVnt = 60, kOffVsel = 64;
+                          kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48,
+                          kOffLookupHits = 52, kOffViopl = 56, kOffVnt = 60, kOffVsel = 64;
 // For popf: the virtual IF and IOPL bits implied by byte 1 of a popped EFLAGS value, as
 // 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov).
 inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500, kNtOfByte1 = 0x900;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 #include <utility>
+#include <vector>
 
 #include "core/emulate/execute.hpp"
 #include "core/emulate/interrupts.hpp"
@@ -21,7 +22,11 @@ namespace prevt {
 class RunLoop {
 public:
     explicit RunLoop(Machine& m)
-        : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_} {}
+        : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_} {
+        for (uint64_t port :
+             {uint64_t(devices::I8254::kIoBase), uint64_t(devices::Port61::kIoBase)})
+            pit_counters_.push_back(&m.ports_.entries().at(port).counters);
+    }
 
     int run();
 
@@ -39,35 +44,48 @@ private:
     VcpuState& s_;
     Cpu cpu_;
     Stats::Clock::time_point deadline_{};
-    uint64_t armed_ns_ = 0;  // the device timer's deadline, 0 if disarmed
+    uint64_t armed_ns_ = 0;     // the device timer's deadline, 0 if disarmed
+    uint64_t pit_io_ = 0;       // PIT and port 0x61 accesses when the PIT was last updated
+    bool timer_fired_ = false;  // the host timer fired since run() last looked
+    std::vector<const devices::BusCounters*> pit_counters_;
+    bool window_ = false;  // the engine was asked for an interrupt window
 };
 
-// After every exit: the PIT's output brought up to date, then the PIC's request delivered if
-// the guest can take it now; otherwise the engine is told to exit when it can (IF set, or one
-// instruction after sti). The host timer is re-armed for the PIT's next output edge.
+// After every exit: the PIC's request delivered if the guest can take it now; otherwise the
+// engine is told to exit when it can (IF set, or one instruction after sti). Time only moves
+// the PIT when the host timer fired (armed for the PIT's next output edge) or after port I/O
+// to the PIT (which may have reprogrammed it): reading the clock on every exit would cost a
+// callout a third more.
 void RunLoop::service_interrupts() {
     Machine& m = m_;
-    m.pit_->update();
+    const bool timer = native::g_timer_pending.load(std::memory_order_relaxed) &&
+                       native::g_timer_pending.exchange(false);
+    if (timer) timer_fired_ = true;  // run() looks at --timeout
+    uint64_t pit_io = 0;             // accesses to the PIT and port 0x61 so far
+    for (const devices::BusCounters* c : pit_counters_) pit_io += c->reads + c->writes;
+    if (timer || pit_io != pit_io_ || s_.halted) {
+        pit_io_ = pit_io;
+        m.pit_->update();
+        const uint64_t next = m.pit_->next_event_ns().value_or(0);
+        if (next != armed_ns_ || timer) {
+            native::arm_device_timer(next);
+            armed_ns_ = next;
+        }
+    }
     const bool shadow = std::exchange(s_.interrupt_shadow, false);
+    bool window = false;
     if (m.pic_.interrupt_pending()) {
         if (!(s_.eflags & eflags::IF)) {
-            m.engine_->set_interrupt_window(true);
+            window = true;
         } else if (shadow) {
             m.engine_->step_one();
         } else {
-            m.engine_->set_interrupt_window(false);
             s_.halted = false;
             const uint8_t vector = m.pic_.acknowledge();
             raise(Event{vector, EventSource::kExternal, false, 0, s_.eip});
         }
-    } else {
-        m.engine_->set_interrupt_window(false);
     }
-    const uint64_t next = m.pit_->next_event_ns().value_or(0);
-    if (next != armed_ns_) {
-        native::arm_device_timer(next);
-        armed_ns_ = next;
-    }
+    if (window != window_) m.engine_->set_interrupt_window(window_ = window);
 }
 
 // Whether the instruction at EIP has a memory operand in [kMonitorBase, 4 GiB) of the
@@ -244,8 +262,7 @@ int RunLoop::run() {
     m_.stats_.set_timed(m_.config_.stats);
     native::install_guest_syscall_filter();  // before the first guest instruction
     while (!m_.stop_) {
-        if (native::g_timer_pending.load(std::memory_order_relaxed) &&
-            native::g_timer_pending.exchange(false) && timed_out()) {
+        if (std::exchange(timer_fired_, false) && timed_out()) {
             native::set_guest_timer(0);
             fprintf(stderr, "prevt: --timeout of %g s reached\n", m_.config_.timeout_seconds);
             return kStatusTimeout;

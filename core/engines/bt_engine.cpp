@@ -366,6 +366,7 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"shadow: pages prefetched on CR3 writes", n_.prefetched},
             {"translations kept across CR3 writes (sum)", n_.blocks_kept_across_cr3},
             {"shadow: kernel-only mappings taken back at CPL 3", n_.kernel_only_dropped},
+            {"lookup hits (indirect branches found inline)", area_.vcpu().lookup_hits},
             {"lookup table fills (misses)", n_.lookup_fills},
             {"timer signals stepped to an exact point", n_.stepped},
             {"interrupt-window exits (IF stores while an interrupt waits)", n_.window_exits},
