@@ -57,6 +57,9 @@ struct Block {
 
     // Guest EIP for a cache address inside this block, false if it is not an exact point.
     bool guest_eip_at(uint32_t cache, uint32_t* eip) const;
+    // True if `cache` is exactly where a guest instruction's translation begins (single-step:
+    // the guest has completed whole instructions there), with that instruction's EIP.
+    bool boundary_at(uint32_t cache, uint32_t* eip) const;
 };
 
 }  // namespace prevt::bt

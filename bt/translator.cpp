@@ -323,6 +323,15 @@ bool Block::guest_eip_at(uint32_t cache, uint32_t* eip) const {
     return true;
 }
 
+bool Block::boundary_at(uint32_t cache, uint32_t* eip) const {
+    for (const auto& m : map)
+        if (m.first == cache && m.second != kInexact) {
+            *eip = m.second;
+            return true;
+        }
+    return false;
+}
+
 Block translate_block(const CodeReader& read, const TranslationContext& context, CodeBuffer& out,
                       const Listing& listing) {
     return Builder(out, context, listing).build(read);

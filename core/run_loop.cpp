@@ -173,6 +173,7 @@ void RunLoop::emulate(const Exit& x) {
     if (m_.trace_.traps)
         fprintf(m_.trace_.out, "trap: %04x:%08x %-28s (%s)\n", s_.sreg(SegReg::cs).selector, s_.eip,
                 d.text().c_str(), x.host_signal ? sigabbrev_np(x.host_signal) : "callout");
+    const bool stepping = s_.eflags & eflags::TF;  // TF at the start: #DB after it
     const Outcome o = execute(cpu_, d);
     m_.stats_.instruction(d.in.mnemonic, m_.stats_.ticks() - t0);
     if (o == Outcome::kNotEmulated)  // the native fault was the guest's own
@@ -184,6 +185,14 @@ void RunLoop::emulate(const Exit& x) {
         wait_for_interrupt();
     }
     const auto mn = d.in.mnemonic;
+    // The single-step trap after an emulated instruction (not after one that delivered an
+    // interrupt: the handler starts with TF clear, as on the CPU).
+    const bool interrupt = mn == ZYDIS_MNEMONIC_INT || mn == ZYDIS_MNEMONIC_INT3 ||
+                           mn == ZYDIS_MNEMONIC_INTO || mn == ZYDIS_MNEMONIC_INT1;
+    if (stepping && !interrupt && o == Outcome::kDone) {
+        s_.dr6 |= 0x4000;  // BS
+        raise(Event{vec::DB, EventSource::kException, false, 0, s_.eip});
+    }
     if (mn == ZYDIS_MNEMONIC_INT || mn == ZYDIS_MNEMONIC_INT3 || mn == ZYDIS_MNEMONIC_INTO)
         if (m_.trace_.interrupts)
             fprintf(m_.trace_.out, "int: software %s delivered to %04x:%08x\n", d.text().c_str(),

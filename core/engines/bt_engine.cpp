@@ -136,6 +136,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
     ctx_.eip = cache_eip;
     ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;
+    guest_tf_ = s.eflags & eflags::TF;
     ctx_.guest_fpu = s.fpu.data();
     bt::VcpuArea& v = area_.vcpu();  // the virtual state the inline rewrites use
     area_.vif() = s.eflags & eflags::IF;
@@ -152,6 +153,8 @@ void BtEngine::save_context(VcpuState& s) {
                (v.viopl & eflags::IOPL);
     // Translated code loads no segment register: every segment load is a callout.
     if (stepping_ || smc_stepping_) s.eflags &= ~eflags::TF;  // ours, not the guest's
+    // A callout's stub ran with TF cleared (signals.cpp); the guest's instruction has not.
+    if (guest_tf_ && ctx_.event.signal == 0) s.eflags |= eflags::TF;
 }
 
 Exit BtEngine::run(VcpuState& s) {
@@ -206,6 +209,13 @@ Exit BtEngine::run(VcpuState& s) {
                 slot[1] = target.cache_start;
                 ++n_.lookup_fills;
             }
+            if (guest_tf_) {      // the branch completed: the guest's single-step trap
+                s.dr6 |= 0x4000;  // BS
+                Exit x;
+                x.reason = ExitReason::kException;
+                x.vector = vec::DB;
+                return x;
+            }
             if (native::g_timer_pending.load(std::memory_order_relaxed)) {
                 Exit x;
                 x.reason = ExitReason::kTimer;
@@ -234,6 +244,21 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     if (ev.escaped || ev.lost_in_host_syscall || (!b && !in_lookup))
         throw GuestError("signal " + std::to_string(ev.signal) + " at cache address " +
                          std::to_string(ctx_.eip) + " outside any translated block (a bt bug)");
+    if (ev.signal == SIGTRAP && guest_tf_ && !stepping_ && !smc_stepping_) {
+        // The guest single-steps: a trap after every host instruction; its #DB only where a
+        // guest instruction's translation begins (whole guest instructions done).
+        uint32_t boundary = 0;
+        if (b && b->boundary_at(ctx_.eip, &boundary)) {
+            s.eip = boundary;
+            s.dr6 |= 0x4000;  // BS
+            x.reason = ExitReason::kException;
+            x.vector = vec::DB;
+            return x;
+        }
+        ++n_.stepped;
+        *resume_stepping = true;  // inside a rewritten sequence or the lookup routine
+        return x;
+    }
     if (eip == bt::kInexact) {
         // An indirect branch is under way: the guest state has no EIP yet. A timer signal
         // waits: step with TF to the next exact point (the lookup hit, or its callout).

@@ -99,6 +99,7 @@ private:
     bool smc_stepping_ = false;  // single-stepping a store into a page that held translations
     uint32_t smc_frame_ = 0;     // ... in this frame (protected again after the step if needed)
     bool step_one_ = false;      // the run loop asked for one instruction, then an exit
+    bool guest_tf_ = false;      // the guest single-steps itself (its TF at entry)
     bool window_ = false;        // the vif page is read-only: IF stores exit
     bool paging_ = false;        // the guest had CR0.PG at the last entry
     uint64_t paging_mode_ = 0;   // paging on, WP, PSE of the current shadow (0: paging off)
