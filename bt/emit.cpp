@@ -41,6 +41,13 @@ void CodeBuffer::push_imm(uint32_t imm) {
     u32(imm);
 }
 
+void CodeBuffer::push_imm16(uint16_t imm) {
+    byte(0x66);
+    byte(0x68);
+    byte(static_cast<uint8_t>(imm));
+    byte(static_cast<uint8_t>(imm >> 8));
+}
+
 }  // namespace prevt::bt
 
 namespace prevt::bt {

@@ -29,6 +29,8 @@ public:
     uint32_t jmp(uint32_t target);
     // pushl $imm32
     void push_imm(uint32_t imm);
+    // pushw $imm16 (a 16-bit call's return address)
+    void push_imm16(uint16_t imm);
 
 private:
     uint32_t base_;

@@ -26,7 +26,9 @@ public:
           eip_(c.eip),
           lookup_(c.lookup_routine),
           listing_(listing) {
-        ZydisDecoderInit(&decoder_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+        ZydisDecoderInit(&decoder_,
+                         c.code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
+                         c.stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
         ZydisFormatterInit(&formatter_, ZYDIS_FORMATTER_STYLE_ATT);
         block_.guest_linear = c.cs_base + c.eip;
         block_.guest_eip = c.eip;
@@ -116,6 +118,11 @@ private:
         const uint32_t here = out_.here();
         switch (rule.treatment) {
             case Treatment::kCopy: {
+                if (!context_.code32) {  // 16-bit code: the same instruction, encoded for 32
+                    if (!copy16(in, ops)) break;  // Zydis cannot: the virtual CPU runs it
+                    eip_ = next;
+                    return true;
+                }
                 block_.map.emplace_back(here, eip_);
                 const size_t start = out_.bytes().size();
                 out_.raw(bytes, in.length);
@@ -132,8 +139,9 @@ private:
                 eip_ = next;
                 return true;
             case Treatment::kLookup:
-                if (in.operand_width != 32 || in.address_width != 32) break;  // 16-bit: callout
-                return indirect(in, bytes, next);
+                if (context_.code32 && (in.operand_width != 32 || in.address_width != 32))
+                    break;  // 16-bit operands in 32-bit code: a callout
+                return indirect(in, ops, bytes, next);
             default: break;
         }
         callout();
@@ -219,7 +227,9 @@ private:
     // ret / jmp *r/m / call *r/m: the target guest EIP goes to %gs:kOffIblTarget, then the
     // lookup routine finds its block. `push r/m` (FF /6) computes the same operand as
     // `jmp r/m` (FF /4) and `call r/m` (FF /2): the ModRM reg field is all that changes.
-    bool indirect(const ZydisDecodedInstruction& in, const uint8_t* bytes, uint32_t next) {
+    bool indirect(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
+                  const uint8_t* bytes, uint32_t next) {
+        if (!context_.code32) return indirect_reencoded(in, ops, next);
         ++block_.rewritten;
         block_.map.emplace_back(out_.here(), eip_);
         const uint8_t pop_target[] = {0x65, 0x8f, 0x05};  // popl %gs:kOffIblTarget
@@ -249,15 +259,93 @@ private:
         return false;
     }
 
+    // 16-bit code runs in the monitor's 32-bit code segment: Zydis encodes the decoded
+    // instruction again for 32-bit mode, which toggles the operand- and address-size prefixes
+    // (`mov (%bx,%si),%ax` 8b 00 becomes 66 67 8b 00). A `cs:` override becomes `ds:`, as
+    // for copied 32-bit code.
+    bool encode32(ZydisEncoderRequest& req) {
+        if (req.prefixes & ZYDIS_ATTRIB_HAS_SEGMENT_CS)
+            req.prefixes =
+                (req.prefixes & ~ZYDIS_ATTRIB_HAS_SEGMENT_CS) | ZYDIS_ATTRIB_HAS_SEGMENT_DS;
+        req.machine_mode = ZYDIS_MACHINE_MODE_LEGACY_32;
+        uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
+        ZyanUSize len = sizeof buf;
+        if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, buf, &len))) return false;
+        out_.raw(buf, len);
+        return true;
+    }
+
+    bool copy16(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
+        ZydisEncoderRequest req;
+        if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(
+                &in, ops, in.operand_count_visible, &req)))
+            return false;
+        const uint32_t here = out_.here();
+        if (!encode32(req)) return false;
+        block_.map.emplace_back(here, eip_);
+        return true;
+    }
+
+    // ret / jmp *r/m / call *r/m in 16-bit code: the target (popped, or pushed from the r/m
+    // operand re-encoded as a push, then popped) to the lookup routine, zero-extended when
+    // 16 bits wide; a 16-bit call pushes a 16-bit return address.
+    bool indirect_reencoded(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
+                            uint32_t next) {
+        const bool wide = in.operand_width == 32;
+        const uint32_t start = out_.here();
+        if (in.mnemonic != ZYDIS_MNEMONIC_RET) {
+            ZydisEncoderRequest req;
+            if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(
+                    &in, ops, in.operand_count_visible, &req)))
+                return callout(), false;
+            req.mnemonic = ZYDIS_MNEMONIC_PUSH;  // the same operand, pushed
+            req.branch_type = ZYDIS_BRANCH_TYPE_NONE;
+            req.branch_width = ZYDIS_BRANCH_WIDTH_NONE;
+            req.operand_size_hint = wide ? ZYDIS_OPERAND_SIZE_HINT_32 : ZYDIS_OPERAND_SIZE_HINT_16;
+            if (!encode32(req)) return callout(), false;
+        }
+        ++block_.rewritten;
+        block_.map.emplace_back(start, eip_);
+        if (!wide) out_.byte(0x66);
+        const uint8_t pop_target[] = {0x65, 0x8f, 0x05};  // pop{w,l} %gs:kOffIblTarget
+        out_.raw(pop_target, sizeof pop_target);
+        out_.u32(kOffIblTarget);
+        block_.map.emplace_back(out_.here(), kInexact);
+        if (!wide) {
+            const uint8_t clear_high[] = {0x66, 0x65, 0xc7, 0x05};  // movw $0,%gs:target+2
+            out_.raw(clear_high, sizeof clear_high);
+            out_.u32(kOffIblTarget + 2);
+            out_.byte(0), out_.byte(0);
+        }
+        if (in.mnemonic == ZYDIS_MNEMONIC_RET && in.operand_count_visible > 0) {
+            const uint8_t lea[] = {0x8d, 0xa4, 0x24};  // lea n(%esp),%esp
+            out_.raw(lea, sizeof lea);
+            out_.u32(static_cast<uint32_t>(in.raw.imm[0].value.u));
+        }
+        if (in.mnemonic == ZYDIS_MNEMONIC_CALL) {
+            if (wide)
+                out_.push_imm(next);
+            else
+                out_.push_imm16(static_cast<uint16_t>(next));
+        }
+        out_.jmp(lookup_);
+        eip_ = next;
+        return false;
+    }
+
     bool retarget(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
                   const uint8_t* bytes, uint32_t next) {
-        const uint32_t target = static_cast<uint32_t>(next + ops[0].imm.value.s);
+        uint32_t target = static_cast<uint32_t>(next + ops[0].imm.value.s);
+        if (in.operand_width == 16) target &= 0xffff;  // IP wraps
         ++block_.rewritten;
         block_.map.emplace_back(out_.here(), eip_);
         switch (in.mnemonic) {
             case ZYDIS_MNEMONIC_JMP: exit_to(target, out_.jmp(0)); break;
             case ZYDIS_MNEMONIC_CALL:
-                out_.push_imm(next);  // the guest's return address, on the guest's stack
+                if (in.operand_width == 16)
+                    out_.push_imm16(static_cast<uint16_t>(next));
+                else
+                    out_.push_imm(next);  // the guest's return address, on the guest's stack
                 block_.map.emplace_back(out_.here(), target);
                 exit_to(target, out_.jmp(0));
                 break;
@@ -268,7 +356,20 @@ private:
             case ZYDIS_MNEMONIC_LOOPNE: {
                 // Short-only: keep the prefixes and opcode, branch over a near jump.
                 //   loop +2 ; jmp +5 ; jmp taken ; jmp fallthrough
-                out_.raw(bytes, in.length - 1);
+                // (16-bit code: CX or ECX as the address size says, with 0x67 toggled.)
+                if (!context_.code32) {
+                    bool had67 = false;
+                    for (unsigned i = 0; i < in.raw.prefix_count; ++i) {
+                        if (bytes[i] == 0x67)
+                            had67 = true;
+                        else
+                            out_.byte(bytes[i]);
+                    }
+                    if (!had67) out_.byte(0x67);
+                    out_.byte(bytes[in.raw.prefix_count]);
+                } else {
+                    out_.raw(bytes, in.length - 1);
+                }
                 out_.byte(0x02);
                 block_.map.emplace_back(out_.here(), next);  // ECX already updated
                 out_.byte(0xeb);

@@ -121,6 +121,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.eip = s.eip;
     context.cpl0 = s.cpl() == 0;
     context.stack32 = s.sreg(SegReg::ss).db;
+    context.code32 = cs.db;
     context.lookup_routine = lookup_routine_;
     context.lookup_flags_saved = lookup_flags_saved_;
     context.callouts = &callout_eips_;
@@ -135,7 +136,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     }
     for (const bt::CalloutSite& site : block.callouts) {  // decoded once, here
         Decoded& d = sites_.emplace_back();
-        if (!decode_bytes(site.bytes, site.length, true, context.stack32, site.eip, &d)) {
+        if (!decode_bytes(site.bytes, site.length, context.code32, context.stack32, site.eip, &d)) {
             sites_.pop_back();
             continue;
         }
@@ -173,7 +174,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
 
 uint64_t BtEngine::key_of(const VcpuState& s) {
     return uint64_t(s.sreg(SegReg::cs).base + s.eip) | (uint64_t(s.cpl()) << 32) |
-           (uint64_t(s.sreg(SegReg::ss).db) << 34);
+           (uint64_t(s.sreg(SegReg::ss).db) << 34) | (uint64_t(s.sreg(SegReg::cs).db) << 35);
 }
 
 // --trace out_asm: the translation as the CPU will see it, decoded again with Zydis.

@@ -162,9 +162,10 @@ Exit BtEngine::run(VcpuState& s) {
     bool resume_stepping = false;
     for (;;) {
         if (!resume_stepping) {
-            if (!s.protected_mode() || !s.sreg(SegReg::cs).db)
+            if (!s.protected_mode() || (s.eflags & eflags::VM))
                 throw GuestError(
-                    "the bt engine translates 32-bit protected-mode code only (for now)");
+                    "the bt engine translates protected-mode code only (real mode and "
+                    "virtual-8086 mode are not built yet)");
             // A lookup table's EIPs belong to one CS base and CPL: one table for CPL 3, one
             // for the rest.
             const uint64_t context = (key_of(s) & ~0xffffffffull) | s.sreg(SegReg::cs).base;

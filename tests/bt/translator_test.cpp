@@ -23,7 +23,7 @@ struct Translation {
     std::vector<std::string> text;  // "mnemonic operands" per instruction, from Capstone
 };
 
-Translation translate(std::vector<uint8_t> guest, bool cpl0 = true) {
+Translation translate(std::vector<uint8_t> guest, bool cpl0 = true, bool code32 = true) {
     guest.resize(guest.size() + 16, 0xf4);  // hlt after the bytes: a callout ends any block
     const CodeReader read = [&](uint32_t linear, uint8_t* out, unsigned max) {
         const uint32_t at = linear - kEip;
@@ -35,6 +35,8 @@ Translation translate(std::vector<uint8_t> guest, bool cpl0 = true) {
     TranslationContext context;
     context.eip = kEip;
     context.cpl0 = cpl0;
+    context.code32 = code32;
+    context.stack32 = code32;
     context.lookup_routine = kLookup;
     CodeBuffer buf(kCache);
     Translation t{translate_block(read, context, buf), buf.bytes(), {}};
@@ -193,6 +195,54 @@ TEST(ClassificationTable, EveryRuleNamesARealMnemonicAndTheSensitiveSetIsThere) 
         sensitive += r.category == Category::kSensitive;
     }
     EXPECT_GE(sensitive, 15u);  // sgdt sidt sldt str smsw pushf(d) popf(d) lar lsl verr verw ...
+}
+
+// Capstone's text for one instruction in the given mode.
+std::string disassemble(const std::vector<uint8_t>& bytes, cs_mode mode) {
+    csh cs;
+    EXPECT_EQ(cs_open(CS_ARCH_X86, mode, &cs), CS_ERR_OK);
+    cs_insn* insn = nullptr;
+    std::string line = "?";
+    if (cs_disasm(cs, bytes.data(), bytes.size(), 0, 1, &insn) == 1) {
+        line = std::string(insn[0].mnemonic) + " " + insn[0].op_str;
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        cs_free(insn, 1);
+    }
+    cs_close(&cs);
+    return line;
+}
+
+TEST(Translator, SixteenBitCodeIsReencodedForThe32BitCache) {
+    // Each 16-bit instruction must disassemble (Capstone, 32-bit mode) in the cache to what it
+    // is (Capstone, 16-bit mode) in the guest: the size prefixes toggled, nothing else.
+    const std::vector<std::vector<uint8_t>> cases = {
+        {0x8b, 0x40, 0x04},              // mov ax, [bx+si+4]
+        {0x66, 0x01, 0xd8},              // add eax, ebx
+        {0x05, 0x34, 0x12},              // add ax, 0x1234
+        {0x50},                          // push ax
+        {0x66, 0x5b},                    // pop ebx
+        {0xf3, 0xa4},                    // rep movsb (cx, si, di)
+        {0x67, 0x8b, 0x04, 0x24},        // mov ax, [esp]
+        {0x2e, 0x8b, 0x1e, 0x00, 0x10},  // mov bx, cs:[0x1000] (becomes ds:)
+    };
+    for (const auto& c : cases) {
+        const Translation t = translate(c, true, false);
+        std::string want = disassemble(c, CS_MODE_16);
+        for (size_t at; (at = want.find("cs:")) != std::string::npos;) want.replace(at, 3, "ds:");
+        ASSERT_FALSE(t.text.empty());
+        EXPECT_EQ(t.text[0], want) << "guest bytes of length " << c.size();
+    }
+}
+
+TEST(Translator, SixteenBitCallsAndReturnsUse16BitAddresses) {
+    // call rel16 (e8 10 00 at 0x100000: target wraps to (0x0003 + 0x10) & 0xffff), then ret.
+    const Translation call = translate({0xe8, 0x10, 0x00}, true, false);
+    EXPECT_EQ(call.text[0], "push 3");  // pushw $3: the 16-bit return address
+    ASSERT_EQ(call.block.exits.size(), 1u);
+    EXPECT_EQ(call.block.exits[0].target_eip, 0x13u);
+    const Translation ret = translate({0xc3}, true, false);
+    EXPECT_EQ(ret.text[0], "pop word ptr gs:[0x2c]");
+    EXPECT_EQ(ret.text[1], "mov word ptr gs:[0x2e], 0");
 }
 
 }  // namespace
