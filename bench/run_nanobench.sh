@@ -107,11 +107,13 @@ has vmx-or-svm || kvm_label="kvm (kvm-pvm here: KVM's instruction emulator, not 
     echo "| invlpg, then refill the page | $(cell pbt invlpg_and_refill) | $(cell pqemu invlpg_and_refill) | - |"
     echo "| PTE write | $(cell pbt pte_write) | $(cell pqemu pte_write) | ~1 store / 391 / 12733 |"
     echo "| address-space switch + 32 pages | $(cell pbt cr3_switch_32_pages) | $(cell pqemu cr3_switch_32_pages) | - |"
+    echo "| ring-3 system call (int/iret) + 4 user pages | $(cell pbt user_syscall_4_pages) | $(cell pqemu user_syscall_4_pages) | - |"
     echo
     echo "bt's shadow is a software TLB: a PTE write is a plain store (nothing is traced; the change"
     echo "takes effect at the next invlpg or CR3 write, as the architecture allows), invlpg drops one"
-    echo "page and the translations made through it, a CR3 write drops every mapping and every"
-    echo "translation, so the refill pays a host fault per page and retranslation (docs/shadow-mmu.md)."
+    echo "page and the translations made through it, a CR3 write drops every mapping but re-maps the"
+    echo "new address space's last working set and keeps translations whose code still maps to the"
+    echo "same frames; a return to ring 3 takes back only kernel-only mappings (docs/shadow-mmu.md)."
     hf=$(awk '$1 == "HiddenFaultFloor" {print $2}' "$tmp/floor")
     echo "A hidden fault cannot cost less than HiddenFaultFloor below (a host signal, an mmap, and"
     echo "the PROT_NONE remap invlpg needs): invlpg + refill costs $(ratio "$(median pbt invlpg_and_refill)" "$hf")x that floor."
