@@ -108,6 +108,7 @@ has vmx-or-svm || kvm_label="kvm (kvm-pvm here: KVM's instruction emulator, not 
     echo "| PTE write | $(cell pbt pte_write) | $(cell pqemu pte_write) | ~1 store / 391 / 12733 |"
     echo "| address-space switch + 32 pages | $(cell pbt cr3_switch_32_pages) | $(cell pqemu cr3_switch_32_pages) | - |"
     echo "| ring-3 system call (int/iret) + 4 user pages | $(cell pbt user_syscall_4_pages) | $(cell pqemu user_syscall_4_pages) | - |"
+    echo "| sysenter + sysexit from ring 3 | $(cell pbt sysenter_sysexit) | $(cell pqemu sysenter_sysexit) | - |"
     echo
     echo "bt's shadow is a software TLB: a PTE write is a plain store (nothing is traced; the change"
     echo "takes effect at the next invlpg or CR3 write, as the architecture allows), invlpg drops one"

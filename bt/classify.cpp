@@ -133,8 +133,8 @@ constexpr Rule kRules[] = {
     {M(INT3), F::kAny, C::kInterrupt, T::kCallout, "#BP through the guest IDT"},
     {M(INTO), F::kAny, C::kInterrupt, T::kCallout, "#OF through the guest IDT when OF is set"},
     {M(INT1), F::kAny, C::kInterrupt, T::kCallout, "#DB through the guest IDT"},
-    {M(SYSENTER), F::kAny, C::kInterrupt, T::kCallout,
-     "a transfer through the guest's SYSENTER MSRs"},
+    {M(SYSENTER), F::kAny, C::kInterrupt, T::kInline,
+     "from CPL 3 a direct transfer to SYSENTER_EIP (prepared SS/ESP); else a callout"},
     {M(SYSCALL), F::kAny, C::kInterrupt, T::kCallout, "#UD: an i686 has no syscall"},
 };
 #undef M

@@ -90,6 +90,30 @@ static void virtual_flags_of_byte1(CodeBuffer& o, uint8_t disp, int first = 0, i
     }
 }
 
+SysenterRoutines emit_sysenter_routines(CodeBuffer& o, uint32_t lookup_routine) {
+    SysenterRoutines r;
+    r.inline_path = o.here();
+    o.byte(0x65), o.byte(0x8e), o.byte(0x15), o.u32(kOffSysenterSs);   // mov %gs:..,%ss
+    o.byte(0x65), o.byte(0x8b), o.byte(0x25), o.u32(kOffSysenterEsp);  // mov %gs:..,%esp
+    o.store_gs(kOffVif, 0);                                            // IF = 0
+    o.store_gs(kOffIblBias, 0);                                        // the kernel's table
+    gs_eax_store(o, kOffSaveEax);
+    const std::pair<uint32_t, uint32_t> moves[] = {{kOffSysenterVcs, kOffVsel + 4},
+                                                   {kOffSysenterVss, kOffVsel + 8},
+                                                   {kOffSysenterEip, kOffIblTarget}};
+    for (const auto& [from, to] : moves) {
+        gs_eax_load(o, from);
+        gs_eax_store(o, to);
+    }
+    gs_eax_load(o, kOffSaveEax);
+    o.jmp(lookup_routine);
+    r.callout_path = o.here();
+    o.store_gs(kOffExitKind, kExitEmulate);
+    o.store_gs(kOffExitLink, 0);
+    o.callout();
+    return r;
+}
+
 void emit_unpark_eax(CodeBuffer& o) {
     gs_eax_load(o, kOffSaveEax);
 }

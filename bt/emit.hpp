@@ -63,6 +63,15 @@ struct IretSequence {
     std::vector<uint32_t> slow_jumps;
 };
 IretSequence emit_iret(CodeBuffer& out, uint32_t lookup_flags_saved);
+// The two shared sysenter routines, written once after the lookup routine; translated
+// `sysenter` stores its EIP at %gs:kOffExitEip and jumps through %gs:kOffSysenterPath to one of
+// them. The inline one: SS, ESP, the virtual IF/CS/SS and the kernel's lookup table from the
+// values the engine prepared, then the lookup routine with SYSENTER_EIP. The other: a callout
+// (the virtual CPU raises #GP, or runs it when the inline path is off).
+struct SysenterRoutines {
+    uint32_t inline_path, callout_path;
+};
+SysenterRoutines emit_sysenter_routines(CodeBuffer& out, uint32_t lookup_routine);
 // mov %gs:kOffSaveEax,%eax (6 bytes)
 void emit_unpark_eax(CodeBuffer& out);
 // mov %sreg,%r32 (zero-extended) or %r16: `reg` is the register number 0-7.

@@ -43,11 +43,20 @@ struct VcpuArea {
     uint32_t viopl;        // 56: the guest's IOPL as EFLAGS bits (0 .. 0x3000)
     uint32_t vnt;          // 60: the guest's NT as an EFLAGS bit (also live in hardware)
     uint32_t vsel[6];      // 64: the guest's selectors, indexed by SegReg
+    // Inline sysenter (CPL 3 -> 0), prepared by the engine from the SYSENTER MSRs:
+    uint32_t sysenter_path;  // 88: cache address: the inline routine, or its callout
+    uint32_t sysenter_esp;   // 92
+    uint32_t sysenter_eip;   // 96
+    uint32_t sysenter_ss;    // 100: the host (shadow) selector for the new SS
+    uint32_t sysenter_vcs;   // 104: the guest's new CS and SS selectors
+    uint32_t sysenter_vss;   // 108
 };
 inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
                           kOffIblBias = 20, kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
                           kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48,
-                          kOffLookupHits = 52, kOffViopl = 56, kOffVnt = 60, kOffVsel = 64;
+                          kOffLookupHits = 52, kOffViopl = 56, kOffVnt = 60, kOffVsel = 64,
+                          kOffSysenterPath = 88, kOffSysenterEsp = 92, kOffSysenterEip = 96,
+                          kOffSysenterSs = 100, kOffSysenterVcs = 104, kOffSysenterVss = 108;
 // For popf: the virtual IF and IOPL bits implied by byte 1 of a popped EFLAGS value, as
 // 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov).
 inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500, kNtOfByte1 = 0x900;
@@ -65,6 +74,7 @@ static_assert(offsetof(VcpuArea, vnt) == kOffVnt && kNtOfByte1 + 0x400 <= kIblTa
 static_assert(sizeof(VcpuArea) <= kIfOfByte1);
 static_assert(kIblTable + 2 * kIblEntries * 8 <= kVifPage && kVifPage + 0x1000 == kVcpuAreaSize);
 static_assert(offsetof(VcpuArea, ibl_bias) == kOffIblBias);
+static_assert(offsetof(VcpuArea, sysenter_vss) == kOffSysenterVss);
 static_assert(offsetof(VcpuArea, save_rax) == kSaveRaxOffset);
 static_assert(offsetof(VcpuArea, far_offset) == kOffFarPtr);
 

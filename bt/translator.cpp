@@ -135,7 +135,8 @@ private:
             case Treatment::kRetarget: return retarget(in, ops, bytes, next);
             case Treatment::kInline:
                 if (!inline_rewrite(in, ops)) break;
-                if (in.mnemonic == ZYDIS_MNEMONIC_IRETD) return false;  // ends the block
+                if (in.mnemonic == ZYDIS_MNEMONIC_IRETD || in.mnemonic == ZYDIS_MNEMONIC_SYSENTER)
+                    return false;  // ends the block
                 eip_ = next;
                 return true;
             case Treatment::kLookup:
@@ -175,6 +176,15 @@ private:
                 emit_popf(out_);
                 block_.parked.push_back({start + 6, out_.here() - 1, false});  // till popf
                 break;
+            case ZYDIS_MNEMONIC_SYSENTER: {  // from CPL 3: a direct transfer (see emit.hpp)
+                if (context_.cpl0) return false;
+                out_.store_gs(kOffExitEip, eip_);
+                out_.byte(0x65), out_.byte(0xff), out_.byte(0x25);  // jmp *%gs:sysenter_path
+                out_.u32(kOffSysenterPath);
+                block_.map.emplace_back(start, eip_);
+                ++block_.rewritten;
+                return true;
+            }
             case ZYDIS_MNEMONIC_IRETD: {
                 if (!stack_ok || !context_.lookup_flags_saved) return false;
                 const IretSequence seq = emit_iret(out_, context_.lookup_flags_saved);

@@ -30,9 +30,9 @@ inline constexpr uint32_t kInexact = 0xffffffff;
 struct TranslationContext {
     uint32_t cs_base = 0;
     uint32_t eip = 0;
-    bool cpl0 = true;                 // inline cli/sti/pushf/popf need the guest at CPL 0
-    bool stack32 = true;              // ... and a 32-bit stack
-    bool code32 = true;  // the guest's CS.D: 16-bit code is re-encoded for the 32-bit cache
+    bool cpl0 = true;     // inline cli/sti/pushf/popf need the guest at CPL 0
+    bool stack32 = true;  // ... and a 32-bit stack
+    bool code32 = true;   // the guest's CS.D: 16-bit code is re-encoded for the 32-bit cache
     uint32_t lookup_routine = 0;      // cache address of the indirect-branch lookup
     uint32_t lookup_flags_saved = 0;  // ... and of its second entry (see emit_lookup_routine)
     // Adaptive translation: guest-linear addresses of instructions to translate as callouts.

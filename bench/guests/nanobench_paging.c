@@ -3,7 +3,7 @@
  * guest and back, a hidden fault (a page the guest maps but the shadow must fill: after an
  * invlpg), a PTE write, a switch between two address spaces followed by touching 32
  * pages, and a ring-3 system call (int $0x80 + iret) between touches of 4 user pages: the
- * kernel/user switch a shadow MMU must make cheap.
+ * kernel/user switch a shadow MMU must make cheap; and a bare sysenter + sysexit round trip.
  *   BENCH|name|cycles per operation|iterations */
 #include "../../bench/guests/bench.h"
 #include "lib/guest.h"
@@ -17,14 +17,19 @@ static uint8_t work[64][4096] __attribute__((aligned(4096)));
 volatile uint32_t sink;
 void nb_pf_handler(void);
 void nb_syscall_handler(void);
+void nb_sysenter_entry(void);
+#define SYSENTER_SEL 0x98u /* flat kernel code; +8 data, +16|3 user code, +24|3 user data */
+static uint32_t sysenter_stack[1024] __attribute__((aligned(4096)));
 static uint32_t user_stack[1024] __attribute__((aligned(4096)));
-static volatile uint32_t user_cycles[2];
+static volatile uint32_t user_cycles[4];
 
 /* #PF: skip the faulting 2-byte `mov (%eax),%ecx`, then iret. */
 __asm__(
     ".text\n.globl nb_pf_handler\nnb_pf_handler:\n    addl $2, 4(%esp)\n"
     "    add $4, %esp\n    iret\n"
-    ".globl nb_syscall_handler\nnb_syscall_handler:\n    iret\n");
+    ".globl nb_syscall_handler\nnb_syscall_handler:\n    iret\n"
+    /* sysenter: back at once with sysexit (EDX = return EIP, ECX = user ESP) */
+    ".globl nb_sysenter_entry\nnb_sysenter_entry:\n    sysexit\n");
 
 /* Ring 3: system calls, each after touching 4 user pages (C, on user pages, no I/O). */
 static void user_main(void) {
@@ -37,12 +42,20 @@ static void user_main(void) {
     const uint64_t t = rdtsc() - t0;
     user_cycles[0] = (uint32_t)t;
     user_cycles[1] = (uint32_t)(t >> 32);
+    const uint64_t t1 = rdtsc();
+    for (uint32_t i = 0; i < n; ++i)
+        __asm__ volatile("mov %%esp, %%ecx\n mov $1f, %%edx\n sysenter\n1:" ::
+                             : "ecx", "edx", "memory");
+    const uint64_t ts = rdtsc() - t1;
+    user_cycles[2] = (uint32_t)ts;
+    user_cycles[3] = (uint32_t)(ts >> 32);
     __asm__ volatile("int $0x81");
 }
 
 static void on_user_done(struct frame* f) {
     (void)f;
     report("user_syscall_4_pages", user_cycles[0] | ((uint64_t)user_cycles[1] << 32), 2000);
+    report("sysenter_sysexit", user_cycles[2] | ((uint64_t)user_cycles[3] << 32), 2000);
     WRITE_CR(0, READ_CR(0) & ~CR0_PG);
     guest_exit(0);
 }
@@ -86,6 +99,13 @@ int main(void) {
 
     __asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
     idt_set(0x80, SEL_CODE, (uint32_t)nb_syscall_handler, 0xef); /* DPL 3 trap gate */
+    gdt[SYSENTER_SEL / 8] = make_descriptor(0, 0xfffff, 0x9b, 0xc);
+    gdt[SYSENTER_SEL / 8 + 1] = make_descriptor(0, 0xfffff, 0x93, 0xc);
+    gdt[SYSENTER_SEL / 8 + 2] = make_descriptor(0, 0xfffff, 0xfb, 0xc);
+    gdt[SYSENTER_SEL / 8 + 3] = make_descriptor(0, 0xfffff, 0xf3, 0xc);
+    wrmsr(0x174, SYSENTER_SEL);
+    wrmsr(0x175, (uint32_t)(sysenter_stack + 1024));
+    wrmsr(0x176, (uint32_t)nb_sysenter_entry);
     idt_set(0x81, SEL_CODE, isr_stub(0x81), 0xee);
     trap_hooks[0x81] = on_user_done;
     __asm__ volatile("mov %0, %%ds; mov %0, %%es" ::"r"(SEL_DATA_DPL3 | 3));

@@ -27,6 +27,10 @@ Outcome execute_descriptor_query(Cpu& cpu, const Decoded& d);  // lar, lsl, verr
 bool is_ordinary(const Decoded& d);
 Outcome execute_ordinary(Cpu& cpu, const Decoded& d);
 
+// What sysenter does to CS, SS and EFLAGS (flat ring-0 segments from SYSENTER_CS, VM/IF/RF
+// clear); the caller checked SYSENTER_CS and sets ESP/EIP. bt's inline sysenter uses it too.
+void sysenter_segments(VcpuState& s);
+
 // The profile of the virtual i686 CPU that `cpuid` reports.
 void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 // FPU PSE TSC MSR CX8 SEP CMOV MMX FXSR SSE SSE2

@@ -107,10 +107,7 @@ Segment flat_segment(uint16_t selector, uint8_t type, unsigned dpl) {
 
 void sysenter(Cpu& cpu) {
     if (!cpu.s.protected_mode() || (cpu.s.msr.sysenter_cs & 0xfffc) == 0) throw fault_gp(0);
-    const auto cs = static_cast<uint16_t>(cpu.s.msr.sysenter_cs & 0xfffc);
-    cpu.s.eflags &= ~(eflags::VM | eflags::IF | eflags::RF);
-    cpu.s.sreg(SegReg::cs) = flat_segment(cs, 0xb, 0);
-    cpu.s.sreg(SegReg::ss) = flat_segment(static_cast<uint16_t>(cs + 8), 0x3, 0);
+    sysenter_segments(cpu.s);
     cpu.s.gpr[esp] = cpu.s.msr.sysenter_esp;
     cpu.s.eip = cpu.s.msr.sysenter_eip;
     cpu.hooks.segment_loaded(SegReg::cs);
@@ -157,6 +154,13 @@ void store_table_register(Cpu& cpu, const Decoded& d, const TableRegister& reg) 
 }
 
 }  // namespace
+
+void sysenter_segments(VcpuState& s) {
+    const auto cs = static_cast<uint16_t>(s.msr.sysenter_cs & 0xfffc);
+    s.eflags &= ~(eflags::VM | eflags::IF | eflags::RF);
+    s.sreg(SegReg::cs) = flat_segment(cs, 0xb, 0);
+    s.sreg(SegReg::ss) = flat_segment(static_cast<uint16_t>(cs + 8), 0x3, 0);
+}
 
 Outcome execute_system(Cpu& cpu, const Decoded& d) {
     VcpuState& s = cpu.s;

@@ -110,6 +110,7 @@ void BtEngine::note_smc_store(const VcpuState& s) {
 void BtEngine::reset_cache() {
     bt::CodeBuffer buf(bt::kCacheBase);
     lookup_flags_saved_ = bt::emit_lookup_routine(buf);
+    sysenter_ = bt::emit_sysenter_routines(buf, bt::kCacheBase);
     memcpy(area_.writable(bt::kCacheBase), buf.bytes().data(), buf.bytes().size());
     lookup_routine_ = bt::kCacheBase;
     lookup_end_ = cursor_ = buf.here();
@@ -131,6 +132,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     }
     ctx_.cs = code_selector_;
     ctx_.gs = data_selector_;
+    prepare_sysenter(s);
     // A descriptor rewritten behind a loaded selector needs the selector loaded again.
     if (ldt_.ldt_writes() != ldt_writes_at_exit_) ctx_.callout_exit &= ~2u;
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
@@ -145,8 +147,39 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     for (int i = 0; i < kSegRegCount; ++i) v.vsel[i] = s.seg[i].selector;
 }
 
+// The values the inline sysenter routine loads; the callout path when the guest's
+// SYSENTER_CS would fault, or while an interrupt window makes stores to the virtual IF exit.
+void BtEngine::prepare_sysenter(const VcpuState& s) {
+    bt::VcpuArea& v = area_.vcpu();
+    const uint32_t cs = s.msr.sysenter_cs & 0xfffc;
+    if (!cs || window_) {
+        v.sysenter_path = sysenter_.callout_path;
+        return;
+    }
+    if (cs != sysenter_cs_) {  // the flat ring-0 SS sysenter loads, as a shadow descriptor
+        VcpuState entered = s;
+        sysenter_segments(entered);
+        sysenter_host_ss_ = ldt_.shadow(entered.sreg(SegReg::ss));
+        sysenter_cs_ = cs;
+    }
+    v.sysenter_ss = sysenter_host_ss_;
+    v.sysenter_esp = s.msr.sysenter_esp;
+    v.sysenter_eip = s.msr.sysenter_eip;
+    v.sysenter_vcs = cs;
+    v.sysenter_vss = cs + 8;
+    v.sysenter_path = sysenter_.inline_path;
+}
+
 void BtEngine::save_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
+    const bt::VcpuArea& va = area_.vcpu();
+    if (va.vsel[static_cast<int>(SegReg::cs)] != s.sreg(SegReg::cs).selector) {
+        // The inline sysenter ran (the only way CS changes without a callout).
+        sysenter_segments(s);
+        host_sel_[static_cast<int>(SegReg::ss)] = static_cast<uint16_t>(va.sysenter_ss);
+        dirty_[static_cast<int>(SegReg::ss)] = false;
+        ++n_.inline_sysenters;
+    }
     s.eflags = (s.eflags & ~eflags::kLiveInHardware) | (ctx_.eflags & eflags::kLiveInHardware);
     const bt::VcpuArea& v = area_.vcpu();
     s.eflags = (s.eflags & ~(eflags::IF | eflags::IOPL)) | (area_.vif() & eflags::IF) |
@@ -396,6 +429,7 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"lookup table fills (misses)", n_.lookup_fills},
             {"timer signals stepped to an exact point", n_.stepped},
             {"interrupt-window exits (IF stores while an interrupt waits)", n_.window_exits},
+            {"sysenters run inline (direct transfers)", n_.inline_sysenters},
             {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()}};
 }
 

@@ -64,6 +64,7 @@ private:
     bt::Block* block_at_cache(uint32_t cache) const;
     void load_context(VcpuState& s, uint32_t cache_eip);
     void save_context(VcpuState& s);
+    void prepare_sysenter(const VcpuState& s);
     Exit signal_exit(VcpuState& s, bool* resume_stepping);
     void reset_cache();
     void protect_frame(uint32_t frame);
@@ -94,17 +95,20 @@ private:
     uint32_t cache_end_ = bt::kCacheEnd;
     uint32_t lookup_routine_ = bt::kCacheBase, lookup_end_ = bt::kCacheBase;
     uint32_t lookup_flags_saved_ = 0;  // the lookup routine's second entry
-    uint64_t ibl_context_[2] = {};     // the CS base and CPL each lookup table's entries belong to
-    bool stepping_ = false;      // single-stepping out of an inexact point after a timer signal
-    bool smc_stepping_ = false;  // single-stepping a store into a page that held translations
-    uint32_t smc_frame_ = 0;     // ... in this frame (protected again after the step if needed)
-    bool step_one_ = false;      // the run loop asked for one instruction, then an exit
-    bool guest_tf_ = false;      // the guest single-steps itself (its TF at entry)
-    bool window_ = false;        // the vif page is read-only: IF stores exit
-    bool paging_ = false;        // the guest had CR0.PG at the last entry
-    uint64_t paging_mode_ = 0;   // paging on, WP, PSE of the current shadow (0: paging off)
-    uint32_t shadow_cr3_ = 0;    // the CR3 the shadow's mappings were made for
-    bool cr3_written_ = false;   // a CR3 write (even of the same value) flushes the TLB
+    bt::SysenterRoutines sysenter_{};  // the shared sysenter routines (after the lookup routine)
+    uint32_t sysenter_cs_ = 0;         // the SYSENTER_CS the prepared host SS belongs to
+    uint16_t sysenter_host_ss_ = 0;
+    uint64_t ibl_context_[2] = {};  // the CS base and CPL each lookup table's entries belong to
+    bool stepping_ = false;         // single-stepping out of an inexact point after a timer signal
+    bool smc_stepping_ = false;     // single-stepping a store into a page that held translations
+    uint32_t smc_frame_ = 0;        // ... in this frame (protected again after the step if needed)
+    bool step_one_ = false;         // the run loop asked for one instruction, then an exit
+    bool guest_tf_ = false;         // the guest single-steps itself (its TF at entry)
+    bool window_ = false;           // the vif page is read-only: IF stores exit
+    bool paging_ = false;           // the guest had CR0.PG at the last entry
+    uint64_t paging_mode_ = 0;      // paging on, WP, PSE of the current shadow (0: paging off)
+    uint32_t shadow_cr3_ = 0;       // the CR3 the shadow's mappings were made for
+    bool cr3_written_ = false;      // a CR3 write (even of the same value) flushes the TLB
     // Per CR3 (a few): the linear pages mapped when the guest last switched away from it.
     static constexpr size_t kWorkingSetPages = 256, kWorkingSets = 16;
     std::unordered_map<uint32_t, std::vector<uint32_t>> working_sets_;
@@ -139,7 +143,8 @@ private:
                  entries = 0, lookup_fills = 0, stepped = 0, host_instructions = 0,
                  translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0,
                  invlpg_pages = 0, kernel_only_dropped = 0, window_exits = 0, cr3_switches = 0,
-                 prefetched = 0, blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0;
+                 prefetched = 0, blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
+                 inline_sysenters = 0;
     } n_;
 };
 
