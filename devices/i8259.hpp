@@ -64,6 +64,9 @@ public:
 
     // The INT output: an unmasked request outranks everything in service.
     bool interrupt_pending() const { return highest_request().has_value(); }
+    // The INT output as last driven (updated after every change of the chip's state): what a
+    // CPU polling at every exit reads, without resolving priorities again.
+    bool int_output() const { return int_level_; }
     // One INTA cycle: returns the vector, moves the request from IRR to ISR (or, in AEOI mode,
     // serves it without setting ISR), and on a cascade line asks the slave for the vector.
     uint8_t acknowledge();

@@ -34,7 +34,7 @@ public:
     IrqLine* line(unsigned irq);
 
     // The CPU side: the master's INT output and its INTA cycle (which reaches the slave).
-    bool interrupt_pending() const { return master_.interrupt_pending(); }
+    bool interrupt_pending() const { return master_.int_output(); }
     uint8_t acknowledge() { return master_.acknowledge(); }
     // INT changes are also driven onto `cpu_int` (may be null), e.g. to kick a halted vCPU.
     void connect_int_output(IrqLine* cpu_int) { master_.connect_int_output(cpu_int); }

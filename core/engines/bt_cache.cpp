@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <x86intrin.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -60,6 +61,7 @@ void BtEngine::flush() {
     graveyard_.clear();
     for (const auto& [frame, list] : by_frame_) release_frame(frame);
     by_frame_.clear();
+    std::fill(code_frames_.begin(), code_frames_.end(), 0);
     by_linear_.clear();
     // The instruction being emulated may be one of the sites (a CR3 write flushes): they
     // live until the next entry.
@@ -162,6 +164,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
         }
         b.pages.push_back({p, frame});
         auto& list = by_frame_[frame];
+        if (frame / kPage < code_frames_.size()) code_frames_[frame / kPage] = 1;
         if (list.empty()) protect_frame(frame);
         list.push_back(&b);
     }
@@ -239,6 +242,7 @@ void BtEngine::drop_blocks(const std::vector<bt::Block*>& victims) {
             std::erase(it->second, b);
             if (it->second.empty()) {
                 by_frame_.erase(it);
+                if (f / kPage < code_frames_.size()) code_frames_[f / kPage] = 0;
                 release_frame(f);
             }
         }

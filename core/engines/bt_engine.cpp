@@ -58,6 +58,7 @@ BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes, 
                                         bt::kVcpuAreaSize - 1, false, false);
     dirty_.fill(true);
     reset_cache();
+    code_frames_.assign(ram_.size() / kPage, 0);
     ram_.set_write_observer(this);
 }
 
@@ -67,9 +68,8 @@ BtEngine::~BtEngine() {
 
 // The virtual CPU (or the walker) wrote guest RAM: translations from those frames are stale.
 void BtEngine::guest_ram_written(uint64_t phys, uint64_t len) {
-    if (by_frame_.empty()) return;
     for (uint64_t f = phys & ~uint64_t(kPage - 1); f < phys + len; f += kPage) {
-        if (!by_frame_.count(static_cast<uint32_t>(f))) continue;
+        if (f / kPage >= code_frames_.size() || !code_frames_[f / kPage]) continue;
         const uint64_t lo = std::max<uint64_t>(phys, f),
                        hi = std::min<uint64_t>(phys + len, f + kPage);
         const auto before = n_.smc_invalidations;

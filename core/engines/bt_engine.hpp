@@ -132,6 +132,7 @@ private:
     // Blocks by the guest-physical pages their code came from (write-protected: self-modifying
     // code, through any alias), and with paging by guest-linear page (invlpg drops them).
     std::unordered_map<uint32_t, std::vector<bt::Block*>> by_frame_, by_linear_;
+    std::vector<uint8_t> code_frames_;  // by RAM frame number: 1 if by_frame_ has it (fast)
     // Adaptive translation: stores that keep hitting pages with code (guest linear address
     // -> count), and those now translated as callouts to the virtual CPU.
     static constexpr unsigned kAdaptiveThreshold = 4;
