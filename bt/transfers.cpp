@@ -1,0 +1,182 @@
+// The translator's control transfers: direct branches retargeted into the cache (exit stubs,
+// chaining), indirect ones through the lookup routine, and 16-bit code encoded again for the
+// monitor's 32-bit code segment with Zydis.
+#include <cstring>
+
+#include "bt/builder.hpp"
+#include "bt/monitor_area.hpp"
+
+namespace prevt::bt {
+
+// ret / jmp *r/m / call *r/m: the target guest EIP goes to %gs:kOffIblTarget, then the
+// lookup routine finds its block. `push r/m` (FF /6) computes the same operand as
+// `jmp r/m` (FF /4) and `call r/m` (FF /2): the ModRM reg field is all that changes.
+bool Builder::indirect(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
+                       const uint8_t* bytes, uint32_t next) {
+    if (!context_.code32) return indirect_reencoded(in, ops, next);
+    ++block_.rewritten;
+    block_.map.emplace_back(out_.here(), eip_);
+    const uint8_t pop_target[] = {0x65, 0x8f, 0x05};  // popl %gs:kOffIblTarget
+    if (in.mnemonic == ZYDIS_MNEMONIC_RET) {
+        out_.raw(pop_target, sizeof pop_target);
+        out_.u32(kOffIblTarget);
+        block_.map.emplace_back(out_.here(), kInexact);
+        if (in.operand_count_visible > 0) {  // ret $n: lea n(%esp),%esp keeps the flags
+            const uint8_t lea[] = {0x8d, 0xa4, 0x24};
+            out_.raw(lea, sizeof lea);
+            out_.u32(static_cast<uint32_t>(in.raw.imm[0].value.u));
+        }
+    } else {
+        const size_t start = out_.bytes().size();
+        out_.raw(bytes, in.length);
+        out_.at(start + in.raw.modrm.offset) =
+            static_cast<uint8_t>((bytes[in.raw.modrm.offset] & 0xc7) | (6 << 3));
+        for (unsigned i = 0; i < in.raw.prefix_count; ++i)
+            if (bytes[i] == 0x2e) out_.at(start + i) = 0x3e;
+        out_.raw(pop_target, sizeof pop_target);
+        out_.u32(kOffIblTarget);
+        if (in.mnemonic == ZYDIS_MNEMONIC_CALL) out_.push_imm(next);
+        block_.map.emplace_back(out_.here(), kInexact);
+    }
+    out_.jmp(lookup_);
+    eip_ = next;
+    return false;
+}
+
+// 16-bit code runs in the monitor's 32-bit code segment: Zydis encodes the decoded
+// instruction again for 32-bit mode, which toggles the operand- and address-size prefixes
+// (`mov (%bx,%si),%ax` 8b 00 becomes 66 67 8b 00). A `cs:` override becomes `ds:`, as
+// for copied 32-bit code.
+bool Builder::encode32(ZydisEncoderRequest& req) {
+    if (req.prefixes & ZYDIS_ATTRIB_HAS_SEGMENT_CS)
+        req.prefixes = (req.prefixes & ~ZYDIS_ATTRIB_HAS_SEGMENT_CS) | ZYDIS_ATTRIB_HAS_SEGMENT_DS;
+    req.machine_mode = ZYDIS_MACHINE_MODE_LEGACY_32;
+    uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    ZyanUSize len = sizeof buf;
+    if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, buf, &len))) return false;
+    out_.raw(buf, len);
+    return true;
+}
+
+bool Builder::copy16(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
+    ZydisEncoderRequest req;
+    if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(
+            &in, ops, in.operand_count_visible, &req)))
+        return false;
+    const uint32_t here = out_.here();
+    if (!encode32(req)) return false;
+    block_.map.emplace_back(here, eip_);
+    return true;
+}
+
+// ret / jmp *r/m / call *r/m in 16-bit code: the target (popped, or pushed from the r/m
+// operand re-encoded as a push, then popped) to the lookup routine, zero-extended when
+// 16 bits wide; a 16-bit call pushes a 16-bit return address.
+bool Builder::indirect_reencoded(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
+                                 uint32_t next) {
+    const bool wide = in.operand_width == 32;
+    const uint32_t start = out_.here();
+    if (in.mnemonic != ZYDIS_MNEMONIC_RET) {
+        ZydisEncoderRequest req;
+        if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(
+                &in, ops, in.operand_count_visible, &req)))
+            return callout(), false;
+        req.mnemonic = ZYDIS_MNEMONIC_PUSH;  // the same operand, pushed
+        req.branch_type = ZYDIS_BRANCH_TYPE_NONE;
+        req.branch_width = ZYDIS_BRANCH_WIDTH_NONE;
+        req.operand_size_hint = wide ? ZYDIS_OPERAND_SIZE_HINT_32 : ZYDIS_OPERAND_SIZE_HINT_16;
+        if (!encode32(req)) return callout(), false;
+    }
+    ++block_.rewritten;
+    block_.map.emplace_back(start, eip_);
+    if (!wide) out_.byte(0x66);
+    const uint8_t pop_target[] = {0x65, 0x8f, 0x05};  // pop{w,l} %gs:kOffIblTarget
+    out_.raw(pop_target, sizeof pop_target);
+    out_.u32(kOffIblTarget);
+    block_.map.emplace_back(out_.here(), kInexact);
+    if (!wide) {
+        const uint8_t clear_high[] = {0x66, 0x65, 0xc7, 0x05};  // movw $0,%gs:target+2
+        out_.raw(clear_high, sizeof clear_high);
+        out_.u32(kOffIblTarget + 2);
+        out_.byte(0), out_.byte(0);
+    }
+    if (in.mnemonic == ZYDIS_MNEMONIC_RET && in.operand_count_visible > 0) {
+        const uint8_t lea[] = {0x8d, 0xa4, 0x24};  // lea n(%esp),%esp
+        out_.raw(lea, sizeof lea);
+        out_.u32(static_cast<uint32_t>(in.raw.imm[0].value.u));
+    }
+    if (in.mnemonic == ZYDIS_MNEMONIC_CALL) {
+        if (wide)
+            out_.push_imm(next);
+        else
+            out_.push_imm16(static_cast<uint16_t>(next));
+    }
+    out_.jmp(lookup_);
+    eip_ = next;
+    return false;
+}
+
+bool Builder::retarget(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
+                       const uint8_t* bytes, uint32_t next) {
+    uint32_t target = static_cast<uint32_t>(next + ops[0].imm.value.s);
+    if (in.operand_width == 16) target &= 0xffff;  // IP wraps
+    ++block_.rewritten;
+    block_.map.emplace_back(out_.here(), eip_);
+    switch (in.mnemonic) {
+        case ZYDIS_MNEMONIC_JMP: exit_to(target, out_.jmp(0)); break;
+        case ZYDIS_MNEMONIC_CALL:
+            if (in.operand_width == 16)
+                out_.push_imm16(static_cast<uint16_t>(next));
+            else
+                out_.push_imm(next);  // the guest's return address, on the guest's stack
+            block_.map.emplace_back(out_.here(), target);
+            exit_to(target, out_.jmp(0));
+            break;
+        case ZYDIS_MNEMONIC_JCXZ:
+        case ZYDIS_MNEMONIC_JECXZ:
+        case ZYDIS_MNEMONIC_LOOP:
+        case ZYDIS_MNEMONIC_LOOPE:
+        case ZYDIS_MNEMONIC_LOOPNE: {
+            // Short-only: keep the prefixes and opcode, branch over a near jump.
+            //   loop +2 ; jmp +5 ; jmp taken ; jmp fallthrough
+            // (16-bit code: CX or ECX as the address size says, with 0x67 toggled.)
+            if (!context_.code32) {
+                bool had67 = false;
+                for (unsigned i = 0; i < in.raw.prefix_count; ++i) {
+                    if (bytes[i] == 0x67)
+                        had67 = true;
+                    else
+                        out_.byte(bytes[i]);
+                }
+                if (!had67) out_.byte(0x67);
+                out_.byte(bytes[in.raw.prefix_count]);
+            } else {
+                out_.raw(bytes, in.length - 1);
+            }
+            out_.byte(0x02);
+            block_.map.emplace_back(out_.here(), next);  // ECX already updated
+            out_.byte(0xeb);
+            out_.byte(0x05);
+            block_.map.emplace_back(out_.here(), target);
+            exit_to(target, out_.jmp(0));
+            block_.map.emplace_back(out_.here(), next);
+            exit_to(next, out_.jmp(0));
+            break;
+        }
+        default: {  // jcc: the rel32 form 0f 8x, then the fall-through
+            const uint8_t cc = in.opcode & 0x0f;
+            out_.byte(0x0f);
+            out_.byte(static_cast<uint8_t>(0x80 | cc));
+            const uint32_t field = out_.here();
+            out_.u32(0);
+            exit_to(target, field);
+            block_.map.emplace_back(out_.here(), next);
+            exit_to(next, out_.jmp(0));
+            break;
+        }
+    }
+    eip_ = next;
+    return false;
+}
+
+}  // namespace prevt::bt

@@ -1,0 +1,196 @@
+// The bt engine's exits by host signal: faults and traps in translated code mapped back to
+// the exact guest EIP (hidden and true page faults, stores into code, the interrupt window,
+// single-stepping), and the stores the virtual CPU makes into code (the write observer).
+#include <algorithm>
+#include <csignal>
+#include <string>
+
+#include "core/emulate/execute.hpp"
+#include "core/engines/bt_engine.hpp"
+#include "core/errors.hpp"
+#include "core/native/address_space.hpp"
+#include "core/native/layout.hpp"
+
+namespace prevt {
+
+namespace {
+constexpr uint32_t kPage = 4096;
+}  // namespace
+
+// The virtual CPU (or the walker) wrote guest RAM: translations from those frames are stale.
+void BtEngine::guest_ram_written(uint64_t phys, uint64_t len) {
+    for (uint64_t f = phys & ~uint64_t(kPage - 1); f < phys + len; f += kPage) {
+        if (f / kPage >= code_frames_.size() || !code_frames_[f / kPage]) continue;
+        const uint64_t lo = std::max<uint64_t>(phys, f),
+                       hi = std::min<uint64_t>(phys + len, f + kPage);
+        const auto before = n_.smc_invalidations;
+        invalidate_code(static_cast<uint32_t>(lo), static_cast<uint32_t>(hi - lo));
+        if (n_.smc_invalidations != before) ++n_.emulated_code_writes;
+    }
+}
+
+// A native store into a frame with translations faulted: after a few from the same
+// instruction, it is translated as a callout (the virtual CPU's store invalidates what it
+// must, without a fault), if the virtual CPU can run it.
+void BtEngine::note_smc_store(const VcpuState& s) {
+    const uint32_t linear = s.sreg(SegReg::cs).base + s.eip;
+    if (callout_eips_.count(linear) || ++smc_stores_[linear] < kAdaptiveThreshold) return;
+    uint8_t bytes[15];
+    unsigned n = 0;
+    while (n < sizeof bytes) {
+        uint32_t phys = linear + n;
+        if (s.paging()) {
+            const auto t = walk_guest(s, linear + n, false);
+            if (!t) break;
+            phys = t->physical;
+        }
+        if (!ram_.read_bytes(phys, bytes + n, 1)) break;
+        ++n;
+    }
+    Decoded d;
+    if (!decode_bytes(bytes, n, true, s.sreg(SegReg::ss).db, s.eip, &d) || !is_ordinary(d)) return;
+    callout_eips_.insert(linear);
+    ++n_.adaptive;
+    // The block holding it is translated again, with the callout.
+    uint32_t phys = linear;
+    if (s.paging()) phys = walk_guest(s, linear, false)->physical;  // (read above)
+    invalidate_code(phys, 1);
+}
+
+// A signal while translated code ran: back to the exact guest EIP, then the exit.
+Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
+    const native::HostEvent& ev = ctx_.event;
+    Exit x;
+    x.host_signal = ev.signal;
+    bt::Block* b = block_at_cache(ctx_.eip);
+    uint32_t eip = bt::kInexact;
+    if (b) b->guest_eip_at(ctx_.eip, &eip);
+    const bool in_lookup = ctx_.eip >= lookup_routine_ && ctx_.eip < lookup_end_;
+    if (ev.escaped || ev.lost_in_host_syscall || (!b && !in_lookup))
+        throw GuestError("signal " + std::to_string(ev.signal) + " at cache address " +
+                         std::to_string(ctx_.eip) + " outside any translated block (a bt bug)");
+    if (ev.signal == SIGTRAP && guest_tf_ && !stepping_ && !smc_stepping_) {
+        // The guest single-steps: a trap after every host instruction; its #DB only where a
+        // guest instruction's translation begins (whole guest instructions done).
+        uint32_t boundary = 0;
+        if (b && b->boundary_at(ctx_.eip, &boundary)) {
+            s.eip = boundary;
+            s.dr6 |= 0x4000;  // BS
+            x.reason = ExitReason::kException;
+            x.vector = vec::DB;
+            return x;
+        }
+        ++n_.stepped;
+        *resume_stepping = true;  // inside a rewritten sequence or the lookup routine
+        return x;
+    }
+    if (eip == bt::kInexact) {
+        // An indirect branch is under way: the guest state has no EIP yet. A timer signal
+        // waits: step with TF to the next exact point (the lookup hit, or its callout).
+        if (ev.signal != SIGALRM && !(ev.signal == SIGTRAP && (stepping_ || smc_stepping_)))
+            throw GuestError("signal " + std::to_string(ev.signal) + " (trap " +
+                             std::to_string(ev.trapno) + ", address " +
+                             std::to_string(ev.fault_address) + ") at cache address " +
+                             std::to_string(ctx_.eip) + " inside an indirect-branch lookup");
+        ctx_.eflags |= eflags::TF;
+        if (!smc_stepping_) stepping_ = true;
+        ++n_.stepped;
+        *resume_stepping = true;
+        return x;
+    }
+    s.eip = eip;
+    for (const bt::ParkedRange& p : b->parked)  // inside a rewrite: the registers it parked
+        if (ctx_.eip >= p.from && ctx_.eip < p.to) {
+            s.gpr[eax] = area_.vcpu().save_eax;
+            if (p.ebx) s.gpr[ebx] = area_.vcpu().save_ebx;
+        }
+    if (smc_stepping_ && ev.signal == SIGTRAP) {  // the store ran: continue from a new block
+        smc_stepping_ = false;
+        if (by_frame_.count(smc_frame_)) protect_frame(smc_frame_);  // code stays on it
+        s.eflags &= ~eflags::TF;
+        x.reason = ExitReason::kCount;
+        return x;
+    }
+    if (stepping_) {  // reached an exact point: deliver the timer exit now
+        stepping_ = false;
+        s.eflags &= ~eflags::TF;
+        x.reason = ExitReason::kTimer;
+        return x;
+    }
+    auto exception = [&](uint8_t v, uint32_t error) {
+        x.reason = ExitReason::kException;
+        x.vector = v;
+        x.has_error = vec::has_error_code(v);
+        x.error_code = error;
+        return x;
+    };
+    switch (ev.signal) {
+        case SIGSEGV:
+            if (ev.trapno == 14) {
+                if (ev.fault_address - (uint64_t(bt::kVcpuArea) + bt::kVifPage) < kPage) {
+                    // A store to the virtual IF while an interrupt waits: the virtual CPU
+                    // runs the instruction (cli, sti, popf or iret), then the run loop looks.
+                    ++n_.window_exits;
+                    x.reason = ExitReason::kEmulate;
+                    x.vector = vec::GP;
+                    return x;
+                }
+                uint32_t linear = 0;
+                if (!native::AddressSpace::instance().guest_linear(ev.fault_address, &linear))
+                    throw GuestError("the guest touched the monitor's reserved area");
+                const uint32_t page = linear & ~(kPage - 1);
+                // A store into a frame holding translations (through any alias): drop its
+                // blocks, then let the store run: one step with TF from where it faulted
+                // (its block lives on until the next flush).
+                uint32_t frame = page;
+                if (paging_) {
+                    auto m = mapped_.find(page);
+                    frame = m != mapped_.end() ? m->second.frame : ~0u;
+                }
+                if ((ev.error_code & 2) && by_frame_.count(frame)) {
+                    note_smc_store(s);
+                    // The store's length is not known here: 16 bytes covers all but string
+                    // instructions, whose next faults come back here.
+                    const uint32_t phys = frame | (linear & (kPage - 1));
+                    invalidate_code(phys, std::min<uint32_t>(16, kPage - (phys & (kPage - 1))));
+                    release_frame(frame);  // writable for the one step, protected after it
+                    smc_frame_ = frame;
+                    if (paging_) {  // the page is unmapped now: map it as the guest allows
+                        const Exit f = page_fault(s, linear, ev.error_code, resume_stepping, true);
+                        if (!*resume_stepping) return f;  // a true #PF after all
+                    }
+                    ctx_.eflags |= eflags::TF;
+                    smc_stepping_ = true;
+                    *resume_stepping = true;
+                    return x;
+                }
+                if (paging_) return page_fault(s, linear, ev.error_code, resume_stepping);
+                if (ev.error_code & 1) {
+                    x.reason = ExitReason::kUnassignedWrite;
+                    return x;
+                }
+                native::AddressSpace::instance().map_unassigned(linear);
+                x.reason = ExitReason::kCount;
+                return x;
+            }
+            return exception(static_cast<uint8_t>(ev.trapno), ev.error_code);
+        case SIGBUS:
+        case SIGFPE:
+        case SIGILL:
+            return exception(static_cast<uint8_t>(ev.trapno < 0 ? vec::UD : ev.trapno),
+                             ev.error_code);
+        case SIGTRAP: return exception(vec::DB, 0);
+        case SIGALRM: x.reason = ExitReason::kTimer; return x;
+        default:
+            throw GuestError("unexpected host signal " + std::to_string(ev.signal) +
+                             " in translated code");
+    }
+}
+
+void BtEngine::set_interrupt_window(bool on) {
+    if (on == window_) return;
+    area_.trap_vif_stores(on);
+    window_ = on;
+}
+
+}  // namespace prevt

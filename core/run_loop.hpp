@@ -1,0 +1,47 @@
+// The run loop (run_loop.cpp: one switch on the exit reason) and what it does around each
+// exit: interrupts from the PIC delivered, hlt waited out, accesses in the monitor's top
+// recognised (run_loop_events.cpp).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/emulate/cpu.hpp"
+#include "core/emulate/interrupts.hpp"
+#include "core/machine.hpp"
+
+namespace prevt {
+
+class RunLoop {
+public:
+    explicit RunLoop(Machine& m)
+        : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_} {
+        for (uint64_t port :
+             {uint64_t(devices::I8254::kIoBase), uint64_t(devices::Port61::kIoBase)})
+            pit_counters_.push_back(&m.ports_.entries().at(port).counters);
+    }
+
+    int run();
+
+private:
+    void serve(const Exit& x);
+    void emulate(const Exit& x);
+    void raise(Event ev);
+    void trace_event(const Event& ev) const;
+    void service_interrupts();
+    bool touches_reserved_area();
+    void wait_for_interrupt();
+    bool timed_out() const;
+
+    Machine& m_;
+    VcpuState& s_;
+    Cpu cpu_;
+    Stats::Clock::time_point deadline_{};
+    uint64_t armed_ns_ = 0;     // the device timer's deadline, 0 if disarmed
+    uint64_t pit_io_ = 0;       // PIT and port 0x61 accesses when the PIT was last updated
+    bool timer_fired_ = false;  // the host timer fired since run() last looked
+    std::vector<const devices::BusCounters*> pit_counters_;
+    bool window_ = false;  // the engine was asked for an interrupt window
+};
+
+}  // namespace prevt

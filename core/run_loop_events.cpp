@@ -1,0 +1,110 @@
+// Around each exit: the PIT brought up to date and the PIC's interrupt delivered (or an
+// interrupt window asked of the engine), hlt waited out, and native faults on accesses into the
+// monitor's top 32 MiB recognised so that the virtual CPU runs them (docs/interrupts.md,
+// docs/shadow-mmu.md).
+#include <x86intrin.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <utility>
+#include <vector>
+
+#include "core/emulate/execute.hpp"
+#include "core/emulate/interrupts.hpp"
+#include "core/errors.hpp"
+#include "core/machine.hpp"
+#include "core/native/layout.hpp"
+#include "core/native/seccomp.hpp"
+#include "core/native/signals.hpp"
+
+#include "core/run_loop.hpp"
+
+namespace prevt {
+
+// After every exit: the PIC's request delivered if the guest can take it now; otherwise the
+// engine is told to exit when it can (IF set, or one instruction after sti). Time only moves
+// the PIT when the host timer fired (armed for the PIT's next output edge) or after port I/O
+// to the PIT (which may have reprogrammed it): reading the clock on every exit would cost a
+// callout a third more.
+void RunLoop::service_interrupts() {
+    Machine& m = m_;
+    const bool timer = native::g_timer_pending.load(std::memory_order_relaxed) &&
+                       native::g_timer_pending.exchange(false);
+    if (timer) timer_fired_ = true;  // run() looks at --timeout
+    uint64_t pit_io = 0;             // accesses to the PIT and port 0x61 so far
+    for (const devices::BusCounters* c : pit_counters_) pit_io += c->reads + c->writes;
+    if (timer || pit_io != pit_io_ || s_.halted) {
+        pit_io_ = pit_io;
+        m.pit_->update();
+        const uint64_t next = m.pit_->next_event_ns().value_or(0);
+        if (next != armed_ns_ || timer) {
+            native::arm_device_timer(next);
+            armed_ns_ = next;
+        }
+    }
+    const bool shadow = std::exchange(s_.interrupt_shadow, false);
+    bool window = false;
+    if (m.pic_.interrupt_pending()) {
+        if (!(s_.eflags & eflags::IF)) {
+            window = true;
+        } else if (shadow) {
+            m.engine_->step_one();
+        } else {
+            s_.halted = false;
+            const uint8_t vector = m.pic_.acknowledge();
+            raise(Event{vector, EventSource::kExternal, false, 0, s_.eip});
+        }
+    }
+    if (window != window_) m.engine_->set_interrupt_window(window_ = window);
+}
+
+// Whether the instruction at EIP has a memory operand in [kMonitorBase, 4 GiB) of the
+// guest-linear space (where the native engines' truncated segments cannot reach).
+bool RunLoop::touches_reserved_area() {
+    try {
+        const Decoded d = decode_at(cpu_, s_.eip);
+        for (unsigned i = 0; i < d.in.operand_count; ++i) {
+            const ZydisDecodedOperand& op = d.ops[i];
+            if (op.type != ZYDIS_OPERAND_TYPE_MEMORY || op.mem.type != ZYDIS_MEMOP_TYPE_MEM)
+                continue;
+            const uint64_t linear =
+                uint64_t(s_.sreg(operand_segment(d, i)).base) + effective_offset(cpu_, d, i);
+            const uint64_t last = (linear & 0xffffffff) + op.size / 8 - 1;
+            if (last >= native::kMonitorBase) return true;
+        }
+    } catch (const GuestFault&) {
+    }
+    return false;
+}
+
+bool RunLoop::timed_out() const {
+    return deadline_ != Stats::Clock::time_point{} && Stats::Clock::now() >= deadline_;
+}
+
+// hlt with IF set: sleep until the PIT's next edge (or 10 ms, for terminal input and
+// --timeout) until the PIC has something to deliver.
+void RunLoop::wait_for_interrupt() {
+    Machine& m = m_;
+    for (;;) {
+        m.pit_->update();
+        if (m.pic_.interrupt_pending()) return;
+        if (m.serial_input_) m.poll_serial_input();
+        if (m.pic_.interrupt_pending()) return;
+        const auto next = m.pit_->next_event_ns();
+        if (!next && !m.serial_input_ && deadline_ == Stats::Clock::time_point{})
+            throw GuestError(
+                "the guest executed hlt and nothing can wake it (no timer armed, no input)");
+        if (timed_out()) {  // run() reports it
+            native::g_timer_pending.store(true);
+            return;
+        }
+        uint64_t until = m.clock_.now_ns() + 10'000'000;
+        if (next && *next < until) until = *next;
+        timespec t{static_cast<time_t>(until / 1000000000), static_cast<long>(until % 1000000000)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, nullptr);
+    }
+}
+
+}  // namespace prevt
