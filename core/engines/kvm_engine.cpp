@@ -15,31 +15,15 @@
 
 #include "core/emulate/decoded.hpp"
 #include "core/emulate/execute.hpp"
+#include "core/engines/kvm_uapi.hpp"
 #include "core/errors.hpp"
 #include "core/native/signals.hpp"
 
 namespace prevt {
 
+using namespace kvm_uapi;
+
 namespace {
-
-// <linux/kvm.h> before the 2023 uapi fix declares the variable-length tails of kvm_cpuid2
-// and kvm_msrs with __DECLARE_FLEX_ARRAY, which in C++ contains an empty struct of size 1:
-// the entries land at offset 12 instead of 8, and the ioctl numbers (they encode the size)
-// are ones the kernel does not know (EINVAL). prevt lays these out as the kernel does.
-template <class Entry, unsigned N>
-struct KvmList {
-    uint32_t n = 0, padding = 0;
-    Entry entries[N]{};
-};
-struct KvmListHeader {
-    uint32_t n, padding;
-};
-constexpr unsigned long kGetMsrs = _IOWR(KVMIO, 0x88, KvmListHeader);
-constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, KvmListHeader);
-constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, KvmListHeader);
-static_assert(kSetCpuid2 == 0x4008ae90 && kSetMsrs == 0x4008ae89 && kGetMsrs == 0xc008ae88);
-
-constexpr uint32_t kSysenterMsrs[3] = {0x174, 0x175, 0x176};  // CS, ESP, EIP
 
 bool host_has_vmx_or_svm() {
     std::ifstream cpuinfo("/proc/cpuinfo");
@@ -48,12 +32,6 @@ bool host_has_vmx_or_svm() {
         if (line.rfind("flags", 0) == 0)
             return line.find(" vmx") != std::string::npos || line.find(" svm") != std::string::npos;
     return false;
-}
-
-uint64_t now_ns() {
-    timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return static_cast<uint64_t>(t.tv_sec) * 1000000000u + t.tv_nsec;
 }
 
 }  // namespace
@@ -247,140 +225,6 @@ void KvmEngine::set_single_step(bool on) {
     dbg.control = on ? (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP) : 0;
     if (ioctl(vcpu_, KVM_SET_GUEST_DEBUG, &dbg) < 0 && on)
         throw InputError("--trace exec is not supported by the kvm engine on this host");
-}
-
-// The instruction at CS:EIP, its bytes read through KVM's own translation when paging is on.
-bool KvmEngine::decode_at_eip(const VcpuState& s, Decoded& d) {
-    const Segment& cs = s.sreg(SegReg::cs);
-    uint64_t phys = static_cast<uint32_t>(cs.base + s.eip);
-    if (s.paging()) {
-        kvm_translation t{};
-        t.linear_address = phys;
-        if (ioctl(vcpu_, KVM_TRANSLATE, &t) < 0 || !t.valid) return false;
-        phys = t.physical_address;
-    }
-    unsigned len = 0;
-    while (len < sizeof d.bytes && ram_.read_bytes(phys + len, d.bytes + len, 1)) ++len;
-    d.eip = s.eip;
-    ZydisDecoder dec;
-    const bool op32 = s.protected_mode() && cs.db;
-    ZydisDecoderInit(&dec, op32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
-                     op32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
-    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, d.bytes, len, &d.in, d.ops));
-}
-
-// "0008:00104aa4: cd 80 (int $0x80)"
-std::string KvmEngine::instruction_at(const VcpuState& s) {
-    char buf[160];
-    int n = snprintf(buf, sizeof buf, "%04x:%08x", s.sreg(SegReg::cs).selector, s.eip);
-    Decoded d{};
-    if (!decode_at_eip(s, d)) return buf;
-    n += snprintf(buf + n, sizeof buf - n, ":");
-    for (unsigned i = 0; i < d.in.length; ++i)
-        n += snprintf(buf + n, sizeof buf - n, " %02x", d.bytes[i]);
-    snprintf(buf + n, sizeof buf - n, " (%s)", d.text().c_str());
-    return buf;
-}
-
-// kvm-pvm refuses CR0.PG outside long mode with a #GP at the `mov %reg, %cr0`; a guest
-// without a #GP handler then triple-faults, and KVM_EXIT_SHUTDOWN leaves EIP there.
-bool KvmEngine::sets_cr0_pg(const VcpuState& s) {
-    Decoded d{};
-    if (s.paging()) return true;
-    if (!decode_at_eip(s, d) || d.in.mnemonic != ZYDIS_MNEMONIC_MOV) return false;
-    if (d.ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER || d.ops[0].reg.value != ZYDIS_REGISTER_CR0 ||
-        d.ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER)
-        return false;
-    return read_register(s, d.ops[1].reg.value) & cr0::PG;
-}
-
-Exit KvmEngine::host_limit(const std::string& what) {
-    detail_ = "host limit: " + what;
-    Exit x;
-    x.reason = ExitReason::kHostLimit;
-    x.detail = detail_.c_str();
-    return x;
-}
-
-Exit KvmEngine::run(VcpuState& s) {
-    put_state(s);
-    if (sync_regs_) run_->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
-    const uint64_t t0 = now_ns();
-    const int rc = ioctl(vcpu_, KVM_RUN, 0);
-    const int err = errno;
-    const uint64_t ns = now_ns() - t0;
-    run_ns_ += ns;
-    if (ns < min_run_ns_) min_run_ns_ = ns;
-    ++runs_;
-    get_state(s);
-    Exit x;
-    if (rc < 0) {
-        if (err != EINTR && err != EAGAIN)
-            throw GuestError(std::string("KVM_RUN: ") + strerror(err));
-        refresh_msrs(s);
-        x.reason = ExitReason::kTimer;  // the host timer signal interrupted KVM_RUN
-        return x;
-    }
-    const uint32_t reason = run_->exit_reason;
-    ++exits_[reason < exits_.size() ? reason : exits_.size() - 1];
-    switch (reason) {
-        case KVM_EXIT_IO:
-            x.reason = ExitReason::kIo;
-            x.port = run_->io.port;
-            x.size = run_->io.size;
-            x.write = run_->io.direction == KVM_EXIT_IO_OUT;
-            x.count = run_->io.count;
-            x.data = reinterpret_cast<uint8_t*>(run_) + run_->io.data_offset;
-            return x;
-        case KVM_EXIT_MMIO:
-            x.reason = ExitReason::kMmio;
-            x.address = static_cast<uint32_t>(run_->mmio.phys_addr);
-            x.size = static_cast<uint8_t>(run_->mmio.len);
-            x.write = run_->mmio.is_write;
-            x.data = run_->mmio.data;
-            return x;
-        case KVM_EXIT_HLT:
-            refresh_msrs(s);
-            x.reason = ExitReason::kHalt;
-            return x;
-        case KVM_EXIT_DEBUG:
-            x.reason = ExitReason::kException;
-            x.vector = vec::DB;
-            x.detail = "single-step";
-            return x;
-        case KVM_EXIT_SHUTDOWN:
-            refresh_msrs(s);
-            if (!hardware_virtualization_ && sets_cr0_pg(s))
-                return host_limit("this host's KVM (" + host_kvm_ +
-                                  ", no VMX/SVM) cannot run 32-bit paging (CR0.PG without long "
-                                  "mode); the vCPU shut down at " +
-                                  instruction_at(s));
-            x.reason = ExitReason::kShutdown;  // a triple fault
-            return x;
-        case KVM_EXIT_INTERNAL_ERROR: {
-            refresh_msrs(s);
-            const uint32_t sub = run_->internal.suberror;
-            std::string what = sub == KVM_INTERNAL_ERROR_EMULATION
-                                   ? "KVM could not emulate the instruction at " + instruction_at(s)
-                                   : "KVM reported an internal error at " + instruction_at(s);
-            what += " (suberror " + std::to_string(sub) + ")";
-            if (!hardware_virtualization_)
-                what += "; this host's KVM is " + host_kvm_ +
-                        " (no VMX/SVM), which emulates protected mode in software";
-            return host_limit(what);
-        }
-        case KVM_EXIT_FAIL_ENTRY: {
-            refresh_msrs(s);
-            char reason_hex[32];
-            snprintf(
-                reason_hex, sizeof reason_hex, "0x%llx",
-                static_cast<unsigned long long>(run_->fail_entry.hardware_entry_failure_reason));
-            return host_limit(std::string("KVM could not enter the guest (hardware entry failure "
-                                          "reason ") +
-                              reason_hex + ") at " + instruction_at(s));
-        }
-        default: throw GuestError("unknown KVM exit " + std::to_string(reason));
-    }
 }
 
 std::vector<std::pair<std::string, uint64_t>> KvmEngine::counters() const {
