@@ -21,6 +21,29 @@ public:
     virtual void write(uint64_t offset, unsigned size, uint32_t value) = 0;
 };
 
+// An 8-bit device on the ISA bus: a wider access is split into byte accesses to consecutive
+// registers, low byte first, as the bus does; bytes past the device's `count` registers read
+// as all-ones and drop writes. `read_byte(reg)` / `write_byte(reg, byte)` serve one register.
+template <class ReadByte>
+uint32_t read_split(uint64_t offset, unsigned size, unsigned count, ReadByte read_byte) {
+    uint32_t value = 0;
+    for (unsigned i = 0; i < size && i < 4; ++i) {
+        const uint64_t reg = offset + i;
+        const uint8_t byte = reg < count ? read_byte(static_cast<unsigned>(reg)) : 0xff;
+        value |= uint32_t{byte} << (8 * i);
+    }
+    return value;
+}
+template <class WriteByte>
+void write_split(uint64_t offset, unsigned size, uint32_t value, unsigned count,
+                 WriteByte write_byte) {
+    for (unsigned i = 0; i < size && i < 4; ++i) {
+        const uint64_t reg = offset + i;
+        if (reg < count)
+            write_byte(static_cast<unsigned>(reg), static_cast<uint8_t>(value >> (8 * i)));
+    }
+}
+
 class BusError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;

@@ -29,26 +29,18 @@ uint64_t I8254::first_ns_of_tick(uint64_t tick) {
 }
 
 uint32_t I8254::read(uint64_t offset, unsigned size) {
-    uint32_t value = 0;
-    for (unsigned i = 0; i < size && i < 4; ++i) {
-        const uint64_t port = offset + i;
-        const uint8_t byte = port < kControlPort ? counters_[port].read_byte(now_tick())
-                                                 : 0xff;  // the control word register and beyond
-        value |= uint32_t{byte} << (8 * i);
-    }
-    return value;
+    // The control word register (and beyond) reads as all-ones.
+    return read_split(offset, size, kControlPort,
+                      [this](unsigned port) { return counters_[port].read_byte(now_tick()); });
 }
 
 void I8254::write(uint64_t offset, unsigned size, uint32_t value) {
-    for (unsigned i = 0; i < size && i < 4; ++i) {
-        const uint64_t port = offset + i;
-        const auto byte = static_cast<uint8_t>(value >> (8 * i));
-        if (port < kControlPort) {
+    write_split(offset, size, value, kControlPort + 1, [this](unsigned port, uint8_t byte) {
+        if (port < kControlPort)
             counters_[port].write_byte(byte, now_tick());
-        } else if (port == kControlPort) {
+        else
             write_control_word(byte);
-        }
-    }
+    });
 }
 
 void I8254::write_control_word(uint8_t value) {

@@ -50,21 +50,12 @@ I8259::I8259(std::string name) : name_(std::move(name)) {
 }
 
 uint32_t I8259::read(uint64_t offset, unsigned size) {
-    uint32_t value = 0;
-    for (unsigned i = 0; i < size && i < 4; ++i) {
-        const uint64_t port = offset + i;
-        const uint8_t byte = port < kPortCount ? read_port(static_cast<unsigned>(port)) : 0xff;
-        value |= uint32_t{byte} << (8 * i);
-    }
-    return value;
+    return read_split(offset, size, kPortCount, [this](unsigned port) { return read_port(port); });
 }
 
 void I8259::write(uint64_t offset, unsigned size, uint32_t value) {
-    for (unsigned i = 0; i < size && i < 4; ++i) {
-        const uint64_t port = offset + i;
-        if (port < kPortCount)
-            write_port(static_cast<unsigned>(port), static_cast<uint8_t>(value >> (8 * i)));
-    }
+    write_split(offset, size, value, kPortCount,
+                [this](unsigned port, uint8_t byte) { write_port(port, byte); });
 }
 
 void I8259::set_irq(unsigned line, bool level) {

@@ -42,22 +42,13 @@ Uart16550::Uart16550(std::function<void(uint8_t)> sink, IrqLine* irq)
     : sink_(std::move(sink)), irq_(irq) {}
 
 uint32_t Uart16550::read(uint64_t offset, unsigned size) {
-    uint32_t value = 0;
-    for (unsigned i = 0; i < size && i < 4; ++i) {
-        const uint64_t reg = offset + i;
-        const uint8_t byte =
-            reg < kRegisterCount ? read_register(static_cast<unsigned>(reg)) : 0xff;
-        value |= uint32_t{byte} << (8 * i);
-    }
-    return value;
+    return read_split(offset, size, kRegisterCount,
+                      [this](unsigned reg) { return read_register(reg); });
 }
 
 void Uart16550::write(uint64_t offset, unsigned size, uint32_t value) {
-    for (unsigned i = 0; i < size && i < 4; ++i) {
-        const uint64_t reg = offset + i;
-        if (reg < kRegisterCount)
-            write_register(static_cast<unsigned>(reg), static_cast<uint8_t>(value >> (8 * i)));
-    }
+    write_split(offset, size, value, kRegisterCount,
+                [this](unsigned reg, uint8_t byte) { write_register(reg, byte); });
 }
 
 uint8_t Uart16550::read_register(unsigned reg) {

@@ -26,14 +26,10 @@ prevt_enter_guest:
     jnz 1f
     fxrstor64 (%rax)
     jmp 3f
-1:  movaps 160(%rax), %xmm0     # after a callout only XMM0-7 and MXCSR were saved: the
-    movaps 176(%rax), %xmm1     # x87 registers never left the hardware
-    movaps 192(%rax), %xmm2
-    movaps 208(%rax), %xmm3
-    movaps 224(%rax), %xmm4
-    movaps 240(%rax), %xmm5
-    movaps 256(%rax), %xmm6
-    movaps 272(%rax), %xmm7
+1:                              # after a callout only XMM0-7 and MXCSR were saved: the
+    .irp n, 0, 1, 2, 3, 4, 5, 6, 7  # x87 registers never left the hardware
+    movaps 160 + 16 * \n(%rax), %xmm\n
+    .endr
     cmpl $0x1f80, 24(%rax)
     je 3f
     ldmxcsr 24(%rax)
@@ -148,14 +144,9 @@ prevt_bt_callout_entry:
     # stays in the hardware across a callout. Its SSE registers are scratch to C++: save the
     # eight a 32-bit guest can see, and MXCSR, in their FXSAVE slots (52: the marker).
     mov 80(%rax), %rcx
-    movaps %xmm0, 160(%rcx)
-    movaps %xmm1, 176(%rcx)
-    movaps %xmm2, 192(%rcx)
-    movaps %xmm3, 208(%rcx)
-    movaps %xmm4, 224(%rcx)
-    movaps %xmm5, 240(%rcx)
-    movaps %xmm6, 256(%rcx)
-    movaps %xmm7, 272(%rcx)
+    .irp n, 0, 1, 2, 3, 4, 5, 6, 7
+    movaps %xmm\n, 160 + 16 * \n(%rcx)
+    .endr
     stmxcsr 24(%rcx)
     movl $3, 52(%rax)           # FPU partly saved, segments still loaded
     cmpl $0x1f80, 24(%rcx)
