@@ -94,6 +94,9 @@ SysenterRoutines emit_sysenter_routines(CodeBuffer& o, uint32_t lookup_routine) 
     SysenterRoutines r;
     r.inline_path = o.here();
     o.byte(0x65), o.byte(0x8e), o.byte(0x15), o.u32(kOffSysenterSs);   // mov %gs:..,%ss
+    o.byte(0x65), o.byte(0x8e), o.byte(0x1d), o.u32(kOffSysenterDs);   // mov %gs:..,%ds
+    o.byte(0x65), o.byte(0x8e), o.byte(0x05), o.u32(kOffSysenterEs);   // mov %gs:..,%es
+    o.byte(0x65), o.byte(0x8e), o.byte(0x25), o.u32(kOffSysenterFs);   // mov %gs:..,%fs
     o.byte(0x65), o.byte(0x8b), o.byte(0x25), o.u32(kOffSysenterEsp);  // mov %gs:..,%esp
     o.store_gs(kOffVif, 0);                                            // IF = 0
     o.store_gs(kOffIblBias, 0);                                        // the kernel's table

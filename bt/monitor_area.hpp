@@ -50,13 +50,15 @@ struct VcpuArea {
     uint32_t sysenter_ss;    // 100: the host (shadow) selector for the new SS
     uint32_t sysenter_vcs;   // 104: the guest's new CS and SS selectors
     uint32_t sysenter_vss;   // 108
+    uint32_t sysenter_ds, sysenter_es, sysenter_fs;  // 112: host selectors (kernel variants)
 };
 inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
                           kOffIblBias = 20, kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
                           kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48,
                           kOffLookupHits = 52, kOffViopl = 56, kOffVnt = 60, kOffVsel = 64,
                           kOffSysenterPath = 88, kOffSysenterEsp = 92, kOffSysenterEip = 96,
-                          kOffSysenterSs = 100, kOffSysenterVcs = 104, kOffSysenterVss = 108;
+                          kOffSysenterSs = 100, kOffSysenterVcs = 104, kOffSysenterVss = 108,
+                          kOffSysenterDs = 112, kOffSysenterEs = 116, kOffSysenterFs = 120;
 // For popf: the virtual IF and IOPL bits implied by byte 1 of a popped EFLAGS value, as
 // 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov).
 inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500, kNtOfByte1 = 0x900;
@@ -75,6 +77,7 @@ static_assert(sizeof(VcpuArea) <= kIfOfByte1);
 static_assert(kIblTable + 2 * kIblEntries * 8 <= kVifPage && kVifPage + 0x1000 == kVcpuAreaSize);
 static_assert(offsetof(VcpuArea, ibl_bias) == kOffIblBias);
 static_assert(offsetof(VcpuArea, sysenter_vss) == kOffSysenterVss);
+static_assert(offsetof(VcpuArea, sysenter_fs) == kOffSysenterFs);
 static_assert(offsetof(VcpuArea, save_rax) == kSaveRaxOffset);
 static_assert(offsetof(VcpuArea, far_offset) == kOffFarPtr);
 

@@ -60,8 +60,8 @@ void RunLoop::service_interrupts() {
     if (window != window_) m.engine_->set_interrupt_window(window_ = window);
 }
 
-// Whether the instruction at EIP has a memory operand in [kMonitorBase, 4 GiB) of the
-// guest-linear space (where the native engines' truncated segments cannot reach).
+// Whether the instruction at EIP has a memory operand at or above the engine's native limit in
+// the guest-linear space (where its truncated segments cannot reach).
 bool RunLoop::touches_reserved_area() {
     try {
         const Decoded d = decode_at(cpu_, s_.eip);
@@ -72,7 +72,7 @@ bool RunLoop::touches_reserved_area() {
             const uint64_t linear =
                 uint64_t(s_.sreg(operand_segment(d, i)).base) + effective_offset(cpu_, d, i);
             const uint64_t last = (linear & 0xffffffff) + op.size / 8 - 1;
-            if (last >= native::kMonitorBase) return true;
+            if (last >= m_.engine_->native_limit(s_)) return true;
         }
     } catch (const GuestFault&) {
     }

@@ -84,9 +84,13 @@ void BtEngine::set_single_step(bool on) {
 
 void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     uint16_t* sel[kSegRegCount] = {&ctx_.es, &ctx_.cs, &ctx_.ss, &ctx_.ds, &ctx_.fs, &ctx_.gs};
+    if (ceiling_ != loaded_ceiling_) {  // kernel variants <-> user variants
+        dirty_.fill(true);
+        loaded_ceiling_ = ceiling_;
+    }
     for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs}) {
         const int i = static_cast<int>(r);
-        if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i]);
+        if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i], ceiling_);
         dirty_[i] = false;
         *sel[i] = host_sel_[i];
     }
@@ -123,6 +127,9 @@ void BtEngine::prepare_sysenter(const VcpuState& s) {
         sysenter_cs_ = cs;
     }
     v.sysenter_ss = sysenter_host_ss_;
+    v.sysenter_ds = ldt_.shadow(s.sreg(SegReg::ds));  // the kernel variants of the user's
+    v.sysenter_es = ldt_.shadow(s.sreg(SegReg::es));  // data segments (the kernel keeps them)
+    v.sysenter_fs = ldt_.shadow(s.sreg(SegReg::fs));
     v.sysenter_esp = s.msr.sysenter_esp;
     v.sysenter_eip = s.msr.sysenter_eip;
     v.sysenter_vcs = cs;
@@ -134,10 +141,18 @@ void BtEngine::save_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
     const bt::VcpuArea& va = area_.vcpu();
     if (va.vsel[static_cast<int>(SegReg::cs)] != s.sreg(SegReg::cs).selector) {
-        // The inline sysenter ran (the only way CS changes without a callout).
+        // The inline sysenter ran (the only way CS changes without a callout); it loaded the
+        // kernel variants of SS, DS, ES and FS.
         sysenter_segments(s);
-        host_sel_[static_cast<int>(SegReg::ss)] = static_cast<uint16_t>(va.sysenter_ss);
-        dirty_[static_cast<int>(SegReg::ss)] = false;
+        const std::pair<SegReg, uint32_t> loaded[] = {{SegReg::ss, va.sysenter_ss},
+                                                      {SegReg::ds, va.sysenter_ds},
+                                                      {SegReg::es, va.sysenter_es},
+                                                      {SegReg::fs, va.sysenter_fs}};
+        for (const auto& [r, host] : loaded) {
+            host_sel_[static_cast<int>(r)] = static_cast<uint16_t>(host);
+            dirty_[static_cast<int>(r)] = false;
+        }
+        loaded_ceiling_ = ceiling_ = native::kMonitorBase;
         ++n_.inline_sysenters;
     }
     s.eflags = (s.eflags & ~eflags::kLiveInHardware) | (ctx_.eflags & eflags::kLiveInHardware);
@@ -169,6 +184,7 @@ Exit BtEngine::run(VcpuState& s) {
             }
             area_.vcpu().ibl_bias = user * bt::kIblEntries;
             sync_address_space(s);
+            choose_ceiling(s);
             bt::Block& b = block_for(s);
             load_context(s, b.cache_start);
         }
@@ -249,6 +265,7 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"shadow: pages prefetched on CR3 writes", n_.prefetched},
             {"translations kept across CR3 writes (sum)", n_.blocks_kept_across_cr3},
             {"shadow: kernel-only mappings taken back at CPL 3", n_.kernel_only_dropped},
+            {"shadow: kernel-only mappings kept above the user ceiling (sum)", n_.kernel_only_kept},
             {"lookup hits (indirect branches found inline)", area_.vcpu().lookup_hits},
             {"lookup table fills (misses)", n_.lookup_fills},
             {"timer signals stepped to an exact point", n_.stepped},

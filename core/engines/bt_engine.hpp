@@ -7,6 +7,7 @@
 // %gs belongs to the monitor (the per-vCPU area); the guest's %gs is virtual.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <map>
@@ -22,6 +23,7 @@
 #include "core/emulate/decoded.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
+#include "core/native/layout.hpp"
 #include "core/native/native_context.hpp"
 #include "core/native/shadow_ldt.hpp"
 #include "shadowmmu/pagetable.hpp"
@@ -45,6 +47,9 @@ public:
     bool supports_paging() const override { return true; }
     void tlb_invalidate(uint32_t linear) override;
     void set_interrupt_window(bool on) override;
+    uint64_t native_limit(const VcpuState&) const override {
+        return std::min<uint64_t>(ceiling_, native::kMonitorBase - native::kPageZeroOffset);
+    }
     void control_register_written(int cr) override {
         if (cr == 3) cr3_written_ = true;
     }
@@ -75,6 +80,9 @@ private:
     void clear_shadow();
     void sync_address_space(const VcpuState& s);
     void switch_address_space(const VcpuState& s);
+    void choose_ceiling(const VcpuState& s);
+    void take_back_kernel_mappings(uint64_t from);
+    uint64_t find_user_ceiling(const VcpuState& s) const;
     std::optional<shadowmmu::Translation> walk_guest(const VcpuState& s, uint32_t linear,
                                                      bool write, uint32_t* error = nullptr);
     Exit page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume,
@@ -125,6 +133,12 @@ private:
     // Mapped at CPL 0 beyond what CPL 3 may do (a supervisor page, or writable where user
     // mode may only read): unmapped or made read-only on the way to CPL 3, nothing else is.
     std::vector<std::pair<uint32_t, bool>> kernel_only_;  // (linear page, user may read)
+    // Segment truncation (VMware's): at CPL 3 the guest's expand-up segments end at the lowest
+    // address of the kernel's region at the top (Linux: 0xC0000000; found in the page
+    // directory), so kernel-only mappings up there stay mapped across system calls.
+    uint64_t user_ceiling_ = native::kMonitorBase;    // for the current CR3; kMonitorBase: none
+    uint64_t ceiling_ = native::kMonitorBase;         // in use for this entry (guest linear)
+    uint64_t loaded_ceiling_ = native::kMonitorBase;  // the one host_sel_ were made for
     // Blocks by guest linear address and translation context (key_of).
     std::unordered_map<uint64_t, std::unique_ptr<bt::Block>> blocks_;
     std::map<uint32_t, bt::Block*> by_cache_;            // by cache start, invalidated blocks too
@@ -145,7 +159,7 @@ private:
                  translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0,
                  invlpg_pages = 0, kernel_only_dropped = 0, window_exits = 0, cr3_switches = 0,
                  prefetched = 0, blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
-                 inline_sysenters = 0;
+                 inline_sysenters = 0, kernel_only_kept = 0;
     } n_;
 };
 

@@ -124,16 +124,65 @@ void BtEngine::sync_address_space(const VcpuState& s) {
             return;
         }
         clear_shadow();
+        user_ceiling_ = find_user_ceiling(s);
         return;
     }
     if (paging_ && (cr3_written_ || s.cr3 != shadow_cr3_)) {
         switch_address_space(s);
         return;  // (the prefetch mapped for the current CPL: nothing to take back)
     }
-    if (!to_user) return;
+    (void)to_user;  // choose_ceiling() takes back what user mode must not reach
+}
+
+// The user ceiling of an address space: the start of the run of page-directory entries just
+// below the monitor's area that are all supervisor or not present (at least one present) -
+// the kernel's region of a split like Linux's 3G/1G. None (kMonitorBase) if user pages sit
+// right below the monitor. Peeks at the guest's directory; changes to it later are safe: a
+// kernel-only mapping below the ceiling is taken back on the way to CPL 3 like any other, a
+// user page above it is reached through the virtual CPU.
+uint64_t BtEngine::find_user_ceiling(const VcpuState& s) const {
+    const uint32_t dir = s.cr3 & ~(kPage - 1);
+    unsigned i = native::kMonitorBase >> 22;
+    bool supervisor = false;
+    while (i > 0) {
+        const uint32_t pde = ram_.read(dir + 4 * (i - 1), 4);
+        if ((pde & 1) && (pde & 4)) break;  // present and user: the region ends
+        supervisor |= pde & 1;
+        --i;
+    }
+    return supervisor ? uint64_t(i) << 22 : native::kMonitorBase;
+}
+
+// The ceiling for this entry: the address space's, at CPL 3 with paging and only expand-up
+// data segments loaded (an expand-down one would reach above it); none otherwise. At CPL 3
+// every kernel-only mapping that user mode could reach is taken back.
+void BtEngine::choose_ceiling(const VcpuState& s) {
+    uint64_t ceiling = native::kMonitorBase;
+    if (paging_ && s.cpl() == 3) {
+        ceiling = user_ceiling_;
+        for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs, SegReg::gs}) {
+            const Segment& seg = s.sreg(r);
+            if (seg.present && seg.s && !(seg.type & 8) && (seg.type & 4))
+                ceiling = native::kMonitorBase;
+        }
+        if (!kernel_only_.empty())
+            take_back_kernel_mappings(ceiling < native::kMonitorBase ? ceiling : ~0ull);
+    }
+    ceiling_ = ceiling;
+}
+
+// Kernel-only mappings below `below` go (unmapped, or read-only if user mode may read);
+// those above stay, listed, for as long as user segments end below them.
+void BtEngine::take_back_kernel_mappings(uint64_t below) {
+    std::vector<std::pair<uint32_t, bool>> kept;
     for (const auto& [page, user_may_read] : kernel_only_) {
         auto it = mapped_.find(page);
         if (it == mapped_.end()) continue;
+        if (page >= below) {
+            kept.emplace_back(page, user_may_read);
+            ++n_.kernel_only_kept;
+            continue;
+        }
         if (!user_may_read) {
             unmap_guest_page(page);
         } else if (it->second.writable) {
@@ -142,7 +191,7 @@ void BtEngine::sync_address_space(const VcpuState& s) {
         }
         ++n_.kernel_only_dropped;
     }
-    kernel_only_.clear();
+    kernel_only_ = std::move(kept);
 }
 
 void BtEngine::switch_address_space(const VcpuState& s) {
@@ -157,6 +206,7 @@ void BtEngine::switch_address_space(const VcpuState& s) {
     clear_shadow();
     cr3_written_ = false;
     shadow_cr3_ = s.cr3;
+    user_ceiling_ = find_user_ceiling(s);
     ++n_.cr3_switches;
     // Translations stay where their code pages still map to the frames they were read from.
     std::vector<bt::Block*> stale;

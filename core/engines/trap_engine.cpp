@@ -75,10 +75,7 @@ void TrapEngine::save_context(VcpuState& s) {
 
 uint32_t TrapEngine::guest_error_code(uint32_t host_error) const {
     if ((host_error & 6) != 4) return host_error;  // not an LDT selector: no translation
-    const unsigned slot = host_error >> 3;
-    const uint32_t guest =
-        slot < native::kGuestLdtFirst ? slot << 3 : ((slot - native::kGuestLdtFirst) << 3) | 4;
-    return guest | (host_error & 1);
+    return native::guest_selector_of(host_error >> 3) | (host_error & 1);
 }
 
 Exit TrapEngine::run(VcpuState& s) {

@@ -13,6 +13,7 @@
 
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
+#include "core/native/layout.hpp"
 #include "core/native/native_context.hpp"
 #include "core/native/shadow_ldt.hpp"
 
@@ -25,6 +26,7 @@ public:
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override { single_step_ = on; }
     void step_one() override { step_once_ = true; }
+    uint64_t native_limit(const VcpuState&) const override { return native::kMonitorBase; }
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
 
     void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }

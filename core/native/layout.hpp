@@ -22,11 +22,16 @@ inline constexpr uint64_t kPageZeroOffset = 0x10000;  // >= /proc/sys/vm/mmap_mi
 inline constexpr uint64_t kMonitorBase = 0xfe000000;  // top 32 MiB of the 4 GiB
 inline constexpr uint64_t kFourGiB = 1ull << 32;
 
-// Host LDT: guest GDT index i -> host entry i; guest LDT index j -> host entry kGuestLdtFirst + j.
+// Host LDT: guest GDT index i -> host entry i (its user variant: + kGuestGdtEntries); guest
+// LDT index j -> host entry kGuestLdtFirst + j (user variant: + kGuestLdtEntries); the last
+// 128 entries are the monitor's. A user variant is the same segment truncated at the user
+// ceiling (bt, at guest CPL 3: docs/shadow-mmu.md).
 inline constexpr unsigned kHostLdtEntries = 8192;
+inline constexpr unsigned kGuestGdtEntries = 2048;
 inline constexpr unsigned kGuestLdtFirst = 4096;
-inline constexpr unsigned kGuestLdtEntries = 3968;  // the last 128 entries are the monitor's
-inline constexpr unsigned kMonitorLdtFirst = kGuestLdtFirst + kGuestLdtEntries;
+inline constexpr unsigned kGuestLdtEntries = 1984;
+inline constexpr unsigned kMonitorLdtFirst = kGuestLdtFirst + 2 * kGuestLdtEntries;
+static_assert(2 * kGuestGdtEntries <= kGuestLdtFirst && kMonitorLdtFirst + 128 == kHostLdtEntries);
 
 // The host's own 64-bit selectors (Linux x86-64 ABI).
 inline constexpr uint16_t kHostCs64 = 0x33;

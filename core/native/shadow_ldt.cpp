@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -16,7 +17,7 @@ namespace prevt::native {
 namespace {
 
 // The host descriptor for a guest segment: same type, DPL 3, moved and truncated.
-user_desc make_host_descriptor(unsigned slot, const Segment& s, uint64_t offset) {
+user_desc make_host_descriptor(unsigned slot, const Segment& s, uint64_t offset, uint64_t ceiling) {
     user_desc d{};
     d.entry_number = slot;
     const uint64_t base = (uint64_t(s.base) + offset) & 0xffffffffu;
@@ -24,11 +25,13 @@ user_desc make_host_descriptor(unsigned slot, const Segment& s, uint64_t offset)
     const bool code = s.type & 8;
     const bool expand_down = !code && (s.type & 4);
     if (!expand_down) {
-        // Address-space compression: an expand-up segment ends below the monitor's area.
-        if (base >= kMonitorBase)
+        // Address-space compression: an expand-up segment ends below the monitor's area (or
+        // the user ceiling). Guest linear L lives at host L + offset.
+        const uint64_t end = std::min<uint64_t>(ceiling + offset, kMonitorBase);
+        if (base >= end)
             limit = 0;
-        else if (base + limit >= kMonitorBase)
-            limit = kMonitorBase - 1 - base;
+        else if (base + limit >= end)
+            limit = end - 1 - base;
     }
     d.base_addr = static_cast<unsigned>(base);
     if (limit > 0xfffff) {
@@ -53,25 +56,30 @@ user_desc make_host_descriptor(unsigned slot, const Segment& s, uint64_t offset)
 
 }  // namespace
 
-unsigned host_slot_of(uint16_t guest_selector) {
+unsigned host_slot_of(uint16_t guest_selector, bool user_variant) {
     const unsigned index = guest_selector >> 3;
     if (guest_selector & 4) {
         if (index >= kGuestLdtEntries)
             throw GuestError("guest LDT selector " + std::to_string(guest_selector) +
                              " is beyond the entries prevt can shadow");
-        return kGuestLdtFirst + index;
+        return kGuestLdtFirst + index + (user_variant ? kGuestLdtEntries : 0);
     }
-    if (index >= kGuestLdtFirst)
+    if (index >= kGuestGdtEntries)
         throw GuestError("guest GDT selector " + std::to_string(guest_selector) +
                          " is beyond the entries prevt can shadow");
-    return index;
+    return index + (user_variant ? kGuestGdtEntries : 0);
 }
 
-uint16_t ShadowLdt::shadow(const Segment& seg) {
+uint16_t guest_selector_of(unsigned slot) {
+    if (slot < kGuestLdtFirst) return static_cast<uint16_t>((slot % kGuestGdtEntries) << 3);
+    return static_cast<uint16_t>((((slot - kGuestLdtFirst) % kGuestLdtEntries) << 3) | 4);
+}
+
+uint16_t ShadowLdt::shadow(const Segment& seg, uint64_t ceiling) {
     ++lookups_;
     if ((seg.selector & ~3u) == 0 || !seg.present) return 0;
-    const unsigned slot = host_slot_of(seg.selector);
-    user_desc d = make_host_descriptor(slot, seg, offset_);
+    const unsigned slot = host_slot_of(seg.selector, ceiling < kMonitorBase);
+    user_desc d = make_host_descriptor(slot, seg, offset_, ceiling);
     // The first two words of user_desc after entry_number fully describe the descriptor.
     uint32_t words[2] = {d.base_addr, d.limit | (d.seg_32bit << 20) | (d.contents << 21) |
                                           (d.read_exec_only << 23) | (d.limit_in_pages << 24) |

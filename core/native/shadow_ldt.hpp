@@ -3,12 +3,14 @@
 // monitor's area (address-space compression). Entries are written with modify_ldt(2) only
 // when they change, so the guest's frequent reloads of the same selector cost no syscall.
 //
-// Slot of a guest selector: GDT index i -> host LDT entry i; LDT index j -> kGuestLdtFirst + j.
+// Slot of a guest selector: GDT index i -> host LDT entry i; LDT index j -> kGuestLdtFirst + j;
+// each has a user variant (layout.hpp) that ends at a lower ceiling.
 #pragma once
 
 #include <array>
 #include <cstdint>
 
+#include "core/native/layout.hpp"
 #include "core/vcpu_state.hpp"
 
 namespace prevt::native {
@@ -19,7 +21,8 @@ public:
 
     // The host selector (LDT, RPL 3) whose descriptor mirrors `seg`. A null or unusable
     // segment maps to the null selector. Throws GuestError for selectors prevt cannot shadow.
-    uint16_t shadow(const Segment& seg);
+    // `ceiling` below kMonitorBase: the user variant, an expand-up segment ending there.
+    uint16_t shadow(const Segment& seg, uint64_t ceiling = kMonitorBase);
 
     // The guest segment behind a host selector found in hardware after an exit (the guest
     // may have loaded a shadow selector natively, e.g. `mov %ds,%eax; mov %eax,%es`).
@@ -42,6 +45,8 @@ private:
     uint64_t lookups_ = 0;
 };
 
-unsigned host_slot_of(uint16_t guest_selector);
+unsigned host_slot_of(uint16_t guest_selector, bool user_variant = false);
+// The guest selector (RPL 0) whose shadow, or user variant, is host slot `slot`.
+uint16_t guest_selector_of(unsigned slot);
 
 }  // namespace prevt::native

@@ -63,6 +63,10 @@ expect_in default-engine-is-bt "$tmp/err" "engine bt"
 # Adaptive translation: the store beside its code stops faulting after a few write faults.
 check bt-adaptive 1 -1 -- run --engine bt --stats --timeout 20 "$guests/translation.elf"
 expect_in bt-adaptive-count "$tmp/err" "stores retranslated as callouts (adaptive) *[1-9]"
+# Segment truncation: with a 3G/1G split the kernel's mappings stay across system calls.
+check bt-user-ceiling 1 -1 -- run --engine bt --stats --timeout 20 "$guests/user_split.elf"
+expect_in bt-user-ceiling-kept "$tmp/err" "kept above the user ceiling (sum) *[1-9]"
+expect_in bt-user-ceiling-none-taken "$tmp/err" "taken back at CPL 3 *0$"
 check bt-exec-refused 2 1 -- run --engine bt --trace exec "$hello"
 check trace-int 1 0 -- run --trace int,trap --trace-file "$tmp/trace.txt" --timeout 20 "$guests/exceptions.elf"
 expect_in trace-int-lines "$tmp/trace.txt" "^int: v=0d"
