@@ -127,6 +127,14 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.lookup_routine = lookup_routine_;
     context.lookup_flags_saved = lookup_flags_saved_;
     context.callouts = &callout_eips_;
+    // Blocks start 32-byte aligned: on this AMD host a hot loop's speed changes by a third
+    // with its alignment (measured: code shifted by 19 bytes made the CPU workload 1.3x
+    // slower), so a translation must not depend on how much code came before it.
+    const uint32_t aligned = (cursor_ + kBlockAlign - 1) & ~(kBlockAlign - 1);
+    if (aligned <= cache_end_) {
+        memset(area_.writable(cursor_), 0xcc, aligned - cursor_);  // int3: never reached
+        cursor_ = aligned;
+    }
     bt::CodeBuffer buf(cursor_);
     bt::Block block = bt::translate_block(read, context, buf, listing_);
     if (buf.here() > cache_end_) {  // full: start over, then translate into the empty cache

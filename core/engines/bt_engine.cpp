@@ -73,7 +73,8 @@ void BtEngine::reset_cache() {
     sysenter_ = bt::emit_sysenter_routines(buf, bt::kCacheBase);
     memcpy(area_.writable(bt::kCacheBase), buf.bytes().data(), buf.bytes().size());
     lookup_routine_ = bt::kCacheBase;
-    lookup_end_ = cursor_ = buf.here();
+    lookup_end_ = buf.here();
+    cursor_ = (lookup_end_ + kBlockAlign - 1) & ~(kBlockAlign - 1);
     area_.clear_ibl();
 }
 

@@ -99,6 +99,7 @@ private:
     uint64_t ldt_writes_at_exit_ = 0;
     // Callout sites' instructions, decoded at translation (site n at [n - 1]); until a flush.
     std::deque<Decoded> sites_, retired_sites_;
+    static constexpr uint32_t kBlockAlign = 32;  // where blocks start in the cache (bt_cache.cpp)
     uint32_t cursor_ = bt::kCacheBase;
     uint32_t cache_end_ = bt::kCacheEnd;
     uint32_t lookup_routine_ = bt::kCacheBase, lookup_end_ = bt::kCacheBase;
