@@ -118,7 +118,8 @@ constexpr Rule kRules[] = {
     {M(INVD), F::kAny, C::kPrivileged, T::kCallout, "nothing to do for a virtual cache"},
     {M(RDMSR), F::kAny, C::kPrivileged, T::kCallout, "virtual MSRs (SYSENTER_*, TSC)"},
     {M(WRMSR), F::kAny, C::kPrivileged, T::kCallout, "virtual MSRs (SYSENTER_*, TSC)"},
-    {M(SYSEXIT), F::kAny, C::kPrivileged, T::kCallout, "returns to guest ring 3"},
+    {M(SYSEXIT), F::kAny, C::kPrivileged, T::kInline,
+     "to ring 3 a direct transfer, unless kernel mappings must be taken back: a callout"},
     // Port I/O: the devices are in the monitor.
     {M(IN), F::kAny, C::kIo, T::kCallout, "port read through the bus, no signal"},
     {M(OUT), F::kAny, C::kIo, T::kCallout, "port write through the bus, no signal"},

@@ -92,11 +92,17 @@ static void virtual_flags_of_byte1(CodeBuffer& o, uint8_t disp, int first = 0, i
 
 SysenterRoutines emit_sysenter_routines(CodeBuffer& o, uint32_t lookup_routine) {
     SysenterRoutines r;
+    // Each direction has two entries: the full one also loads DS/ES/FS (the other variant of
+    // the same selectors: there is a user ceiling), the light one only SS.
+    auto load_segment = [&](uint8_t modrm, uint32_t field) {
+        o.byte(0x65), o.byte(0x8e), o.byte(modrm), o.u32(field);  // mov %gs:field,%sreg
+    };
     r.inline_path = o.here();
-    o.byte(0x65), o.byte(0x8e), o.byte(0x15), o.u32(kOffSysenterSs);   // mov %gs:..,%ss
-    o.byte(0x65), o.byte(0x8e), o.byte(0x1d), o.u32(kOffSysenterDs);   // mov %gs:..,%ds
-    o.byte(0x65), o.byte(0x8e), o.byte(0x05), o.u32(kOffSysenterEs);   // mov %gs:..,%es
-    o.byte(0x65), o.byte(0x8e), o.byte(0x25), o.u32(kOffSysenterFs);   // mov %gs:..,%fs
+    load_segment(0x1d, kOffSysenterDs);
+    load_segment(0x05, kOffSysenterEs);
+    load_segment(0x25, kOffSysenterFs);
+    r.inline_light_path = o.here();
+    load_segment(0x15, kOffSysenterSs);
     o.byte(0x65), o.byte(0x8b), o.byte(0x25), o.u32(kOffSysenterEsp);  // mov %gs:..,%esp
     o.store_gs(kOffVif, 0);                                            // IF = 0
     o.store_gs(kOffIblBias, 0);                                        // the kernel's table
@@ -105,6 +111,23 @@ SysenterRoutines emit_sysenter_routines(CodeBuffer& o, uint32_t lookup_routine) 
                                                    {kOffSysenterVss, kOffVsel + 8},
                                                    {kOffSysenterEip, kOffIblTarget}};
     for (const auto& [from, to] : moves) {
+        gs_eax_load(o, from);
+        gs_eax_store(o, to);
+    }
+    gs_eax_load(o, kOffSaveEax);
+    o.jmp(lookup_routine);
+    r.sysexit_inline_path = o.here();
+    load_segment(0x1d, kOffSysexitDs);
+    load_segment(0x05, kOffSysexitEs);
+    load_segment(0x25, kOffSysexitFs);
+    r.sysexit_light_path = o.here();
+    load_segment(0x15, kOffSysexitSs);
+    o.byte(0x89), o.byte(0xcc);                                      // mov %ecx,%esp
+    o.byte(0x65), o.byte(0x89), o.byte(0x15), o.u32(kOffIblTarget);  // mov %edx,%gs:target
+    o.store_gs(kOffIblBias, kIblEntries);                            // the user's table
+    gs_eax_store(o, kOffSaveEax);
+    for (const auto& [from, to] : {std::pair<uint32_t, uint32_t>{kOffSysexitVcs, kOffVsel + 4},
+                                   {kOffSysexitVss, kOffVsel + 8}}) {
         gs_eax_load(o, from);
         gs_eax_store(o, to);
     }

@@ -67,9 +67,12 @@ IretSequence emit_iret(CodeBuffer& out, uint32_t lookup_flags_saved);
 // `sysenter` stores its EIP at %gs:kOffExitEip and jumps through %gs:kOffSysenterPath to one of
 // them. The inline one: SS, ESP, the virtual IF/CS/SS and the kernel's lookup table from the
 // values the engine prepared, then the lookup routine with SYSENTER_EIP. The other: a callout
-// (the virtual CPU raises #GP, or runs it when the inline path is off).
+// (the virtual CPU raises #GP, or runs it when the inline path is off). The inline sysexit:
+// SS/DS/ES/FS's user variants, ESP = ECX, the virtual CS/SS and the user's lookup table, then
+// the lookup routine with EDX.
 struct SysenterRoutines {
-    uint32_t inline_path, callout_path;
+    uint32_t inline_path, inline_light_path, callout_path, sysexit_inline_path,
+        sysexit_light_path;  // light: DS/ES/FS stay (no user ceiling: one variant)
 };
 SysenterRoutines emit_sysenter_routines(CodeBuffer& out, uint32_t lookup_routine);
 // mov %gs:kOffSaveEax,%eax (6 bytes)

@@ -51,6 +51,10 @@ struct VcpuArea {
     uint32_t sysenter_vcs;   // 104: the guest's new CS and SS selectors
     uint32_t sysenter_vss;   // 108
     uint32_t sysenter_ds, sysenter_es, sysenter_fs;  // 112: host selectors (kernel variants)
+    // Inline sysexit (CPL 0 -> 3): the user variants of SS, DS, ES, FS and the new CS/SS.
+    uint32_t sysexit_path;                          // 124
+    uint32_t sysexit_ss, sysexit_ds, sysexit_es;    // 128
+    uint32_t sysexit_fs, sysexit_vcs, sysexit_vss;  // 140
 };
 inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
                           kOffIblBias = 20, kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
@@ -58,7 +62,10 @@ inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, k
                           kOffLookupHits = 52, kOffViopl = 56, kOffVnt = 60, kOffVsel = 64,
                           kOffSysenterPath = 88, kOffSysenterEsp = 92, kOffSysenterEip = 96,
                           kOffSysenterSs = 100, kOffSysenterVcs = 104, kOffSysenterVss = 108,
-                          kOffSysenterDs = 112, kOffSysenterEs = 116, kOffSysenterFs = 120;
+                          kOffSysenterDs = 112, kOffSysenterEs = 116, kOffSysenterFs = 120,
+                          kOffSysexitPath = 124, kOffSysexitSs = 128, kOffSysexitDs = 132,
+                          kOffSysexitEs = 136, kOffSysexitFs = 140, kOffSysexitVcs = 144,
+                          kOffSysexitVss = 148;
 // For popf: the virtual IF and IOPL bits implied by byte 1 of a popped EFLAGS value, as
 // 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov).
 inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500, kNtOfByte1 = 0x900;
@@ -78,6 +85,7 @@ static_assert(kIblTable + 2 * kIblEntries * 8 <= kVifPage && kVifPage + 0x1000 =
 static_assert(offsetof(VcpuArea, ibl_bias) == kOffIblBias);
 static_assert(offsetof(VcpuArea, sysenter_vss) == kOffSysenterVss);
 static_assert(offsetof(VcpuArea, sysenter_fs) == kOffSysenterFs);
+static_assert(offsetof(VcpuArea, sysexit_vss) == kOffSysexitVss);
 static_assert(offsetof(VcpuArea, save_rax) == kSaveRaxOffset);
 static_assert(offsetof(VcpuArea, far_offset) == kOffFarPtr);
 

@@ -110,7 +110,8 @@ bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand*
         case Treatment::kRetarget: return retarget(in, ops, bytes, next);
         case Treatment::kInline:
             if (!inline_rewrite(in, ops)) break;
-            if (in.mnemonic == ZYDIS_MNEMONIC_IRETD || in.mnemonic == ZYDIS_MNEMONIC_SYSENTER)
+            if (in.mnemonic == ZYDIS_MNEMONIC_IRETD || in.mnemonic == ZYDIS_MNEMONIC_SYSENTER ||
+                in.mnemonic == ZYDIS_MNEMONIC_SYSEXIT)
                 return false;  // ends the block
             eip_ = next;
             return true;
@@ -156,6 +157,15 @@ bool Builder::inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecod
             out_.store_gs(kOffExitEip, eip_);
             out_.byte(0x65), out_.byte(0xff), out_.byte(0x25);  // jmp *%gs:sysenter_path
             out_.u32(kOffSysenterPath);
+            block_.map.emplace_back(start, eip_);
+            ++block_.rewritten;
+            return true;
+        }
+        case ZYDIS_MNEMONIC_SYSEXIT: {  // to CPL 3: a direct transfer when the engine allows
+            if (!context_.cpl0 || in.operand_width != 32) return false;
+            out_.store_gs(kOffExitEip, eip_);
+            out_.byte(0x65), out_.byte(0xff), out_.byte(0x25);  // jmp *%gs:sysexit_path
+            out_.u32(kOffSysexitPath);
             block_.map.emplace_back(start, eip_);
             ++block_.rewritten;
             return true;

@@ -30,6 +30,8 @@ Outcome execute_ordinary(Cpu& cpu, const Decoded& d);
 // What sysenter does to CS, SS and EFLAGS (flat ring-0 segments from SYSENTER_CS, VM/IF/RF
 // clear); the caller checked SYSENTER_CS and sets ESP/EIP. bt's inline sysenter uses it too.
 void sysenter_segments(VcpuState& s);
+// What sysexit does to CS and SS (flat ring-3 segments from SYSENTER_CS + 16 and + 24).
+void sysexit_segments(VcpuState& s);
 
 // The profile of the virtual i686 CPU that `cpuid` reports.
 void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);

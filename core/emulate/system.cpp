@@ -117,9 +117,7 @@ void sysenter(Cpu& cpu) {
 void sysexit(Cpu& cpu) {
     require_cpl0(cpu);
     if (!cpu.s.protected_mode() || (cpu.s.msr.sysenter_cs & 0xfffc) == 0) throw fault_gp(0);
-    const auto cs = static_cast<uint16_t>(cpu.s.msr.sysenter_cs & 0xfffc);
-    cpu.s.sreg(SegReg::cs) = flat_segment(static_cast<uint16_t>((cs + 16) | 3), 0xb, 3);
-    cpu.s.sreg(SegReg::ss) = flat_segment(static_cast<uint16_t>((cs + 24) | 3), 0x3, 3);
+    sysexit_segments(cpu.s);
     cpu.s.gpr[esp] = cpu.s.gpr[ecx];
     cpu.s.eip = cpu.s.gpr[edx];
     cpu.hooks.segment_loaded(SegReg::cs);
@@ -160,6 +158,12 @@ void sysenter_segments(VcpuState& s) {
     s.eflags &= ~(eflags::VM | eflags::IF | eflags::RF);
     s.sreg(SegReg::cs) = flat_segment(cs, 0xb, 0);
     s.sreg(SegReg::ss) = flat_segment(static_cast<uint16_t>(cs + 8), 0x3, 0);
+}
+
+void sysexit_segments(VcpuState& s) {
+    const auto cs = static_cast<uint16_t>(s.msr.sysenter_cs & 0xfffc);
+    s.sreg(SegReg::cs) = flat_segment(static_cast<uint16_t>((cs + 16) | 3), 0xb, 3);
+    s.sreg(SegReg::ss) = flat_segment(static_cast<uint16_t>((cs + 24) | 3), 0x3, 3);
 }
 
 Outcome execute_system(Cpu& cpu, const Decoded& d) {

@@ -97,7 +97,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     }
     ctx_.cs = code_selector_;
     ctx_.gs = data_selector_;
-    prepare_sysenter(s);
+    prepare_fast_transfers(s);
     // A descriptor rewritten behind a loaded selector needs the selector loaded again.
     if (ldt_.ldt_writes() != ldt_writes_at_exit_) ctx_.callout_exit &= ~2u;
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
@@ -114,13 +114,31 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
 
 // The values the inline sysenter routine loads; the callout path when the guest's
 // SYSENTER_CS would fault, or while an interrupt window makes stores to the virtual IF exit.
+// Both directions are prepared at every entry whatever the CPL (a round trip of inline
+// sysenter and sysexit has no exit in between), and only when something they depend on
+// changed: the MSRs, a segment load, the user ceiling, the kernel-only mappings, the window.
+void BtEngine::prepare_fast_transfers(const VcpuState& s) {
+    const uint64_t key[] = {
+        s.msr.sysenter_cs,
+        s.msr.sysenter_esp,
+        s.msr.sysenter_eip,
+        segment_loads_,
+        user_ceiling_,
+        lowest_kernel_only_,
+        uint64_t(window_) | uint64_t(paging_) << 1 | uint64_t(s.protected_mode()) << 2};
+    if (std::equal(std::begin(key), std::end(key), std::begin(prepared_key_))) return;
+    std::copy(std::begin(key), std::end(key), std::begin(prepared_key_));
+    bt::VcpuArea& v = area_.vcpu();
+    v.sysenter_path = v.sysexit_path = sysenter_.callout_path;
+    if (!(s.msr.sysenter_cs & 0xfffc) || !s.protected_mode()) return;
+    prepare_sysenter(s);
+    prepare_sysexit(s);
+}
+
 void BtEngine::prepare_sysenter(const VcpuState& s) {
     bt::VcpuArea& v = area_.vcpu();
     const uint32_t cs = s.msr.sysenter_cs & 0xfffc;
-    if (!cs || window_) {
-        v.sysenter_path = sysenter_.callout_path;
-        return;
-    }
+    if (window_) return;
     if (cs != sysenter_cs_) {  // the flat ring-0 SS sysenter loads, as a shadow descriptor
         VcpuState entered = s;
         sysenter_segments(entered);
@@ -135,13 +153,53 @@ void BtEngine::prepare_sysenter(const VcpuState& s) {
     v.sysenter_eip = s.msr.sysenter_eip;
     v.sysenter_vcs = cs;
     v.sysenter_vss = cs + 8;
-    v.sysenter_path = sysenter_.inline_path;
+    v.sysenter_path = paging_ && user_ceiling_ < native::kMonitorBase ? sysenter_.inline_path
+                                                                      : sysenter_.inline_light_path;
+}
+
+// The inline sysexit, when nothing must happen on the way to CPL 3: the user segments all
+// expand-up (so the user ceiling applies) and no kernel-only mapping below it
+// (page_fault() switches to the callout if one appears while the kernel runs).
+void BtEngine::prepare_sysexit(const VcpuState& s) {
+    bt::VcpuArea& v = area_.vcpu();
+    VcpuState user = s;
+    sysexit_segments(user);
+    uint64_t ceiling = paging_ ? user_ceiling_ : native::kMonitorBase;
+    for (SegReg r : {SegReg::es, SegReg::ds, SegReg::fs, SegReg::gs}) {
+        const Segment& seg = user.sreg(r);
+        if (seg.present && seg.s && !(seg.type & 8) && (seg.type & 4)) return;  // expand-down
+    }
+    if (paging_ && lowest_kernel_only_ < ceiling) return;
+    if (!paging_) ceiling = native::kMonitorBase;
+    v.sysexit_ss = ldt_.shadow(user.sreg(SegReg::ss), ceiling);
+    v.sysexit_ds = ldt_.shadow(user.sreg(SegReg::ds), ceiling);
+    v.sysexit_es = ldt_.shadow(user.sreg(SegReg::es), ceiling);
+    v.sysexit_fs = ldt_.shadow(user.sreg(SegReg::fs), ceiling);
+    v.sysexit_vcs = user.sreg(SegReg::cs).selector;
+    v.sysexit_vss = user.sreg(SegReg::ss).selector;
+    sysexit_ceiling_ = ceiling;
+    v.sysexit_path = ceiling < native::kMonitorBase ? sysenter_.sysexit_inline_path
+                                                    : sysenter_.sysexit_light_path;
 }
 
 void BtEngine::save_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
     const bt::VcpuArea& va = area_.vcpu();
-    if (va.vsel[static_cast<int>(SegReg::cs)] != s.sreg(SegReg::cs).selector) {
+    const uint32_t vcs = va.vsel[static_cast<int>(SegReg::cs)];
+    if (vcs != s.sreg(SegReg::cs).selector && s.cpl() == 0 && vcs == va.sysexit_vcs) {
+        // The inline sysexit ran; it loaded the user variants of SS, DS, ES and FS.
+        sysexit_segments(s);
+        const std::pair<SegReg, uint32_t> loaded[] = {{SegReg::ss, va.sysexit_ss},
+                                                      {SegReg::ds, va.sysexit_ds},
+                                                      {SegReg::es, va.sysexit_es},
+                                                      {SegReg::fs, va.sysexit_fs}};
+        for (const auto& [r, host] : loaded) {
+            host_sel_[static_cast<int>(r)] = static_cast<uint16_t>(host);
+            dirty_[static_cast<int>(r)] = false;
+        }
+        loaded_ceiling_ = ceiling_ = sysexit_ceiling_;
+        ++n_.inline_sysexits;
+    } else if (vcs != s.sreg(SegReg::cs).selector) {
         // The inline sysenter ran (the only way CS changes without a callout); it loaded the
         // kernel variants of SS, DS, ES and FS.
         sysenter_segments(s);
@@ -272,6 +330,7 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"timer signals stepped to an exact point", n_.stepped},
             {"interrupt-window exits (IF stores while an interrupt waits)", n_.window_exits},
             {"sysenters run inline (direct transfers)", n_.inline_sysenters},
+            {"sysexits run inline", n_.inline_sysexits},
             {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()}};
 }
 

@@ -41,7 +41,10 @@ public:
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override;
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
-    void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }
+    void segment_loaded(SegReg sr) override {
+        dirty_[static_cast<int>(sr)] = true;
+        ++segment_loads_;
+    }
     // Paging: the shadow is a software TLB of host mappings, filled on hidden faults and
     // dropped on invlpg, CR3 writes, paging-mode changes and returns to CPL 3.
     bool supports_paging() const override { return true; }
@@ -69,7 +72,9 @@ private:
     bt::Block* block_at_cache(uint32_t cache) const;
     void load_context(VcpuState& s, uint32_t cache_eip);
     void save_context(VcpuState& s);
+    void prepare_fast_transfers(const VcpuState& s);
     void prepare_sysenter(const VcpuState& s);
+    void prepare_sysexit(const VcpuState& s);
     Exit signal_exit(VcpuState& s, bool* resume_stepping);
     void reset_cache();
     void protect_frame(uint32_t frame);
@@ -137,9 +142,13 @@ private:
     // Segment truncation (VMware's): at CPL 3 the guest's expand-up segments end at the lowest
     // address of the kernel's region at the top (Linux: 0xC0000000; found in the page
     // directory), so kernel-only mappings up there stay mapped across system calls.
-    uint64_t user_ceiling_ = native::kMonitorBase;    // for the current CR3; kMonitorBase: none
-    uint64_t ceiling_ = native::kMonitorBase;         // in use for this entry (guest linear)
-    uint64_t loaded_ceiling_ = native::kMonitorBase;  // the one host_sel_ were made for
+    uint64_t user_ceiling_ = native::kMonitorBase;     // for the current CR3; kMonitorBase: none
+    uint64_t ceiling_ = native::kMonitorBase;          // in use for this entry (guest linear)
+    uint64_t loaded_ceiling_ = native::kMonitorBase;   // the one host_sel_ were made for
+    uint64_t sysexit_ceiling_ = native::kMonitorBase;  // the one the inline sysexit prepared
+    uint64_t lowest_kernel_only_ = ~0ull;              // the lowest page in kernel_only_
+    uint64_t segment_loads_ = 0;          // segment loads by the virtual CPU, for the key:
+    uint64_t prepared_key_[7] = {~0ull};  // what the sysenter/sysexit paths were made from
     // Blocks by guest linear address and translation context (key_of).
     std::unordered_map<uint64_t, std::unique_ptr<bt::Block>> blocks_;
     std::map<uint32_t, bt::Block*> by_cache_;            // by cache start, invalidated blocks too
@@ -160,7 +169,7 @@ private:
                  translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0,
                  invlpg_pages = 0, kernel_only_dropped = 0, window_exits = 0, cr3_switches = 0,
                  prefetched = 0, blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
-                 inline_sysenters = 0, kernel_only_kept = 0;
+                 inline_sysenters = 0, kernel_only_kept = 0, inline_sysexits = 0;
     } n_;
 };
 

@@ -41,7 +41,12 @@ void BtEngine::map_guest_page(uint32_t page, const shadowmmu::Translation& t, bo
     native::AddressSpace::instance().map_page(page, frame, writable, ram_);
     mapped_[page] = Mapping{frame, writable, t.page_size == kLargePage};
     rmap_[frame].push_back(page);
-    if (kernel_only) kernel_only_.emplace_back(page, t.user);
+    if (kernel_only) {
+        kernel_only_.emplace_back(page, t.user);
+        lowest_kernel_only_ = std::min<uint64_t>(lowest_kernel_only_, page);
+        // The inline sysexit prepared for this entry would leave it reachable: call out.
+        if (page < sysexit_ceiling_) area_.vcpu().sysexit_path = sysenter_.callout_path;
+    }
 }
 
 void BtEngine::unmap_guest_page(uint32_t page) {
@@ -61,6 +66,7 @@ void BtEngine::clear_shadow() {
     mapped_.clear();
     rmap_.clear();
     kernel_only_.clear();
+    lowest_kernel_only_ = ~0ull;
     ++n_.shadow_flushes;
 }
 
@@ -121,6 +127,8 @@ void BtEngine::sync_address_space(const VcpuState& s) {
             mapped_.clear();
             rmap_.clear();
             kernel_only_.clear();
+            lowest_kernel_only_ = ~0ull;
+            user_ceiling_ = native::kMonitorBase;
             return;
         }
         clear_shadow();
@@ -192,6 +200,9 @@ void BtEngine::take_back_kernel_mappings(uint64_t below) {
         ++n_.kernel_only_dropped;
     }
     kernel_only_ = std::move(kept);
+    lowest_kernel_only_ = ~0ull;
+    for (const auto& k : kernel_only_)
+        lowest_kernel_only_ = std::min<uint64_t>(lowest_kernel_only_, k.first);
 }
 
 void BtEngine::switch_address_space(const VcpuState& s) {
