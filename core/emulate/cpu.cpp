@@ -94,7 +94,10 @@ Descriptor Cpu::descriptor(uint16_t selector, uint8_t fault_vector) const {
 }
 
 void Cpu::set_accessed(uint16_t selector) {
-    Descriptor d = descriptor(selector);
+    set_accessed(selector, descriptor(selector));
+}
+
+void Cpu::set_accessed(uint16_t selector, const Descriptor& d) {
     if (d.s() && !(d.hi & (1u << 8))) {
         const uint32_t base = (selector & 4) ? s.ldtr.base : s.gdtr.base;
         write_linear(base + (selector & ~7u) + 4, 4, d.hi | (1u << 8));

@@ -73,6 +73,8 @@ struct Cpu {
     // fault vector) if it lies beyond the table's limit.
     Descriptor descriptor(uint16_t selector, uint8_t fault_vector = vec::GP) const;
     void set_accessed(uint16_t selector);
+    // The same, with the descriptor already read (`d`): no second read, no write if set.
+    void set_accessed(uint16_t selector, const Descriptor& d);
 };
 
 }  // namespace prevt

@@ -58,7 +58,7 @@ void return_to_outer_level(Cpu& cpu, uint16_t selector, const Descriptor& d, uin
                            uint16_t ss_sel, const Descriptor& ssd, uint32_t esp) {
     load_code_segment(cpu, selector, d, selector & 3);
     cpu.s.eip = eip;
-    cpu.set_accessed(ss_sel);
+    cpu.set_accessed(ss_sel, ssd);
     cpu.s.sreg(SegReg::ss) = ssd.to_segment(ss_sel);
     cpu.hooks.segment_loaded(SegReg::ss);
     cpu.set_stack_pointer(esp);
@@ -95,13 +95,13 @@ void load_segment(Cpu& cpu, SegReg sr, uint16_t selector) {
             throw fault_gp(sel_error(selector));
         if (!d.present()) throw fault_np(sel_error(selector));
     }
-    cpu.set_accessed(selector);
+    cpu.set_accessed(selector, d);
     seg = d.to_segment(selector);
     cpu.hooks.segment_loaded(sr);
 }
 
 void load_code_segment(Cpu& cpu, uint16_t selector, const Descriptor& d, unsigned cpl) {
-    cpu.set_accessed(selector);
+    cpu.set_accessed(selector, d);
     cpu.s.sreg(SegReg::cs) = d.to_segment(static_cast<uint16_t>((selector & ~3u) | cpl));
     cpu.hooks.segment_loaded(SegReg::cs);
 }

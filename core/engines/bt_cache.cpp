@@ -56,6 +56,7 @@ void BtEngine::release_frame(uint32_t frame) {
 }
 
 void BtEngine::flush() {
+    recent_.fill({});
     blocks_.clear();
     by_cache_.clear();
     graveyard_.clear();
@@ -211,9 +212,13 @@ void BtEngine::list_translation(const bt::CodeBuffer& buf) const {
 }
 
 bt::Block& BtEngine::block_for(const VcpuState& s) {
-    auto it = blocks_.find(key_of(s));
-    if (it != blocks_.end()) return *it->second;
-    return translate(s);
+    const uint64_t key = key_of(s);
+    RecentBlock& recent = recent_[(key ^ (key >> 9)) % recent_.size()];
+    if (recent.key == key) return *recent.block;
+    auto it = blocks_.find(key);
+    bt::Block& b = it != blocks_.end() ? *it->second : translate(s);
+    recent = {key, &b};
+    return b;
 }
 
 void BtEngine::chain(uint32_t jump_field, bt::Block& target) {
@@ -269,6 +274,7 @@ void BtEngine::drop_blocks(const std::vector<bt::Block*>& victims) {
         }
     }
     area_.clear_ibl();
+    recent_.fill({});
 }
 
 // A guest write hit a frame holding translated code: drop the blocks whose code bytes overlap

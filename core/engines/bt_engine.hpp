@@ -151,6 +151,13 @@ private:
     uint64_t prepared_key_[7] = {~0ull};  // what the sysenter/sysexit paths were made from
     // Blocks by guest linear address and translation context (key_of).
     std::unordered_map<uint64_t, std::unique_ptr<bt::Block>> blocks_;
+    // The last blocks looked up after an exit, direct-mapped (a hash lookup showed in the
+    // profile of a callout); emptied whenever blocks are dropped.
+    struct RecentBlock {
+        uint64_t key = ~0ull;
+        bt::Block* block = nullptr;
+    };
+    std::array<RecentBlock, 256> recent_{};
     std::map<uint32_t, bt::Block*> by_cache_;            // by cache start, invalidated blocks too
     std::vector<std::unique_ptr<bt::Block>> graveyard_;  // invalidated: kept until a flush
     // Blocks by the guest-physical pages their code came from (write-protected: self-modifying
