@@ -126,7 +126,6 @@ private:
     // Per CR3 (a few): the linear pages mapped when the guest last switched away from it.
     static constexpr size_t kWorkingSetPages = 256, kWorkingSets = 16;
     std::unordered_map<uint32_t, std::vector<uint32_t>> working_sets_;
-    unsigned shadow_cpl_ = 0;  // the CPL the shadow's mappings were made for
     // Paging: the shadow's host mappings by guest-linear page, and which linear pages map each
     // guest frame (to write-protect every alias of a frame that holds translated code).
     struct Mapping {

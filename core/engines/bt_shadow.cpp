@@ -16,6 +16,7 @@
 #include "core/engines/bt_engine.hpp"
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
+#include "shadowmmu/split.hpp"
 
 namespace prevt {
 
@@ -113,8 +114,6 @@ void BtEngine::sync_address_space(const VcpuState& s) {
                               ? (uint64_t(1) << 63) | (uint64_t(bool(s.cr0 & cr0::WP)) << 40) |
                                     (uint64_t(bool(s.cr4 & cr4::PSE)) << 41)
                               : 0;
-    const bool to_user = s.paging() && s.cpl() == 3 && shadow_cpl_ != 3;
-    shadow_cpl_ = s.cpl();
     if (mode != paging_mode_) {
         flush();
         auto& space = native::AddressSpace::instance();
@@ -139,26 +138,19 @@ void BtEngine::sync_address_space(const VcpuState& s) {
         switch_address_space(s);
         return;  // (the prefetch mapped for the current CPL: nothing to take back)
     }
-    (void)to_user;  // choose_ceiling() takes back what user mode must not reach
+    // (choose_ceiling() takes back what user mode must not reach, on every entry at CPL 3)
 }
 
-// The user ceiling of an address space: the start of the run of page-directory entries just
-// below the monitor's area that are all supervisor or not present (at least one present) -
-// the kernel's region of a split like Linux's 3G/1G. None (kMonitorBase) if user pages sit
-// right below the monitor. Peeks at the guest's directory; changes to it later are safe: a
-// kernel-only mapping below the ceiling is taken back on the way to CPL 3 like any other, a
-// user page above it is reached through the virtual CPU.
+// The user ceiling of the current address space (shadowmmu/split.hpp), from a peek at the
+// guest's page directory. Later changes to it are safe: a kernel-only mapping below the
+// ceiling is taken back on the way to CPL 3 like any other, a user page above it is reached
+// through the virtual CPU.
 uint64_t BtEngine::find_user_ceiling(const VcpuState& s) const {
-    const uint32_t dir = s.cr3 & ~(kPage - 1);
-    unsigned i = native::kMonitorBase >> 22;
-    bool supervisor = false;
-    while (i > 0) {
-        const uint32_t pde = ram_.read(dir + 4 * (i - 1), 4);
-        if ((pde & 1) && (pde & 4)) break;  // present and user: the region ends
-        supervisor |= pde & 1;
-        --i;
-    }
-    return supervisor ? uint64_t(i) << 22 : native::kMonitorBase;
+    struct Directory {
+        const GuestMemory& ram;
+        uint32_t read32(uint32_t phys) const { return ram.read(phys, 4); }
+    };
+    return shadowmmu::user_ceiling(Directory{ram_}, s.cr3, native::kMonitorBase);
 }
 
 // The ceiling for this entry: the address space's, at CPL 3 with paging and only expand-up
