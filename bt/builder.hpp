@@ -57,6 +57,8 @@ private:
     // per-vCPU area. False when the context does not allow it (then: a callout).
     bool inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops);
 
+    void fast_transfer(uint32_t path);
+
     // prevt's SegReg order: es cs ss ds fs gs.
     static unsigned segreg_index(ZydisRegister r);
 

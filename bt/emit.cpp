@@ -1,6 +1,8 @@
 #include "bt/emit.hpp"
 
 #include <cstring>
+#include <initializer_list>
+#include <utility>
 
 #include "bt/monitor_area.hpp"
 
@@ -93,46 +95,41 @@ static void virtual_flags_of_byte1(CodeBuffer& o, uint8_t disp, int first = 0, i
 SysenterRoutines emit_sysenter_routines(CodeBuffer& o, uint32_t lookup_routine) {
     SysenterRoutines r;
     // Each direction has two entries: the full one also loads DS/ES/FS (the other variant of
-    // the same selectors: there is a user ceiling), the light one only SS.
-    auto load_segment = [&](uint8_t modrm, uint32_t field) {
-        o.byte(0x65), o.byte(0x8e), o.byte(modrm), o.u32(field);  // mov %gs:field,%sreg
+    // the same selectors: there is a user ceiling), the light one only SS. Returns the light.
+    auto load_segments = [&](uint32_t ds, uint32_t es, uint32_t fs, uint32_t ss) {
+        const std::pair<uint8_t, uint32_t> loads[] = {{0x1d, ds}, {0x05, es}, {0x25, fs}};
+        for (const auto& [modrm, field] : loads)  // mov %gs:field,%ds / %es / %fs
+            o.byte(0x65), o.byte(0x8e), o.byte(modrm), o.u32(field);
+        const uint32_t light = o.here();
+        o.byte(0x65), o.byte(0x8e), o.byte(0x15), o.u32(ss);  // mov %gs:ss,%ss
+        return light;
+    };
+    // The %gs-to-%gs moves (EAX parked), then the lookup routine with the target in place.
+    auto moves_then_lookup = [&](std::initializer_list<std::pair<uint32_t, uint32_t>> moves) {
+        gs_eax_store(o, kOffSaveEax);
+        for (const auto& [from, to] : moves) {
+            gs_eax_load(o, from);
+            gs_eax_store(o, to);
+        }
+        gs_eax_load(o, kOffSaveEax);
+        o.jmp(lookup_routine);
     };
     r.inline_path = o.here();
-    load_segment(0x1d, kOffSysenterDs);
-    load_segment(0x05, kOffSysenterEs);
-    load_segment(0x25, kOffSysenterFs);
-    r.inline_light_path = o.here();
-    load_segment(0x15, kOffSysenterSs);
+    r.inline_light_path =
+        load_segments(kOffSysenterDs, kOffSysenterEs, kOffSysenterFs, kOffSysenterSs);
     o.byte(0x65), o.byte(0x8b), o.byte(0x25), o.u32(kOffSysenterEsp);  // mov %gs:..,%esp
     o.store_gs(kOffVif, 0);                                            // IF = 0
     o.store_gs(kOffIblBias, 0);                                        // the kernel's table
-    gs_eax_store(o, kOffSaveEax);
-    const std::pair<uint32_t, uint32_t> moves[] = {{kOffSysenterVcs, kOffVsel + 4},
-                                                   {kOffSysenterVss, kOffVsel + 8},
-                                                   {kOffSysenterEip, kOffIblTarget}};
-    for (const auto& [from, to] : moves) {
-        gs_eax_load(o, from);
-        gs_eax_store(o, to);
-    }
-    gs_eax_load(o, kOffSaveEax);
-    o.jmp(lookup_routine);
+    moves_then_lookup({{kOffSysenterVcs, kOffVsel + 4},
+                       {kOffSysenterVss, kOffVsel + 8},
+                       {kOffSysenterEip, kOffIblTarget}});
     r.sysexit_inline_path = o.here();
-    load_segment(0x1d, kOffSysexitDs);
-    load_segment(0x05, kOffSysexitEs);
-    load_segment(0x25, kOffSysexitFs);
-    r.sysexit_light_path = o.here();
-    load_segment(0x15, kOffSysexitSs);
+    r.sysexit_light_path =
+        load_segments(kOffSysexitDs, kOffSysexitEs, kOffSysexitFs, kOffSysexitSs);
     o.byte(0x89), o.byte(0xcc);                                      // mov %ecx,%esp
     o.byte(0x65), o.byte(0x89), o.byte(0x15), o.u32(kOffIblTarget);  // mov %edx,%gs:target
     o.store_gs(kOffIblBias, kIblEntries);                            // the user's table
-    gs_eax_store(o, kOffSaveEax);
-    for (const auto& [from, to] : {std::pair<uint32_t, uint32_t>{kOffSysexitVcs, kOffVsel + 4},
-                                   {kOffSysexitVss, kOffVsel + 8}}) {
-        gs_eax_load(o, from);
-        gs_eax_store(o, to);
-    }
-    gs_eax_load(o, kOffSaveEax);
-    o.jmp(lookup_routine);
+    moves_then_lookup({{kOffSysexitVcs, kOffVsel + 4}, {kOffSysexitVss, kOffVsel + 8}});
     r.callout_path = o.here();
     o.store_gs(kOffExitKind, kExitEmulate);
     o.store_gs(kOffExitLink, 0);

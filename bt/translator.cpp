@@ -152,24 +152,14 @@ bool Builder::inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecod
             emit_popf(out_);
             block_.parked.push_back({start + 6, out_.here() - 1, false});  // till popf
             break;
-        case ZYDIS_MNEMONIC_SYSENTER: {  // from CPL 3: a direct transfer (see emit.hpp)
+        case ZYDIS_MNEMONIC_SYSENTER:  // from CPL 3: a direct transfer (see emit.hpp)
             if (context_.cpl0) return false;
-            out_.store_gs(kOffExitEip, eip_);
-            out_.byte(0x65), out_.byte(0xff), out_.byte(0x25);  // jmp *%gs:sysenter_path
-            out_.u32(kOffSysenterPath);
-            block_.map.emplace_back(start, eip_);
-            ++block_.rewritten;
-            return true;
-        }
-        case ZYDIS_MNEMONIC_SYSEXIT: {  // to CPL 3: a direct transfer when the engine allows
+            fast_transfer(kOffSysenterPath);
+            break;
+        case ZYDIS_MNEMONIC_SYSEXIT:  // to CPL 3: a direct transfer when the engine allows
             if (!context_.cpl0 || in.operand_width != 32) return false;
-            out_.store_gs(kOffExitEip, eip_);
-            out_.byte(0x65), out_.byte(0xff), out_.byte(0x25);  // jmp *%gs:sysexit_path
-            out_.u32(kOffSysexitPath);
-            block_.map.emplace_back(start, eip_);
-            ++block_.rewritten;
-            return true;
-        }
+            fast_transfer(kOffSysexitPath);
+            break;
         case ZYDIS_MNEMONIC_IRETD: {
             if (!stack_ok || !context_.lookup_flags_saved) return false;
             const IretSequence seq = emit_iret(out_, context_.lookup_flags_saved);
@@ -205,6 +195,14 @@ bool Builder::inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecod
     block_.map.emplace_back(start, eip_);
     ++block_.rewritten;
     return true;
+}
+
+// sysenter/sysexit: the instruction's EIP for the callout path, then a jump through the
+// pointer the engine keeps at %gs:`path` (the shared routine, or the callout).
+void Builder::fast_transfer(uint32_t path) {
+    out_.store_gs(kOffExitEip, eip_);
+    out_.byte(0x65), out_.byte(0xff), out_.byte(0x25);  // jmp *%gs:path
+    out_.u32(path);
 }
 
 // prevt's SegReg order: es cs ss ds fs gs.

@@ -49,6 +49,7 @@ struct Segment {
     bool g = false;
     bool avl = false;
     bool is_code() const { return s && (type & 8); }
+    bool expand_down_data() const { return present && s && !(type & 8) && (type & 4); }
     bool unusable() const { return !present; }
 };
 

@@ -99,10 +99,7 @@ int main(void) {
 
     __asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
     idt_set(0x80, SEL_CODE, (uint32_t)nb_syscall_handler, 0xef); /* DPL 3 trap gate */
-    gdt[SYSENTER_SEL / 8] = make_descriptor(0, 0xfffff, 0x9b, 0xc);
-    gdt[SYSENTER_SEL / 8 + 1] = make_descriptor(0, 0xfffff, 0x93, 0xc);
-    gdt[SYSENTER_SEL / 8 + 2] = make_descriptor(0, 0xfffff, 0xfb, 0xc);
-    gdt[SYSENTER_SEL / 8 + 3] = make_descriptor(0, 0xfffff, 0xf3, 0xc);
+    set_sysenter_descriptors(SYSENTER_SEL);
     wrmsr(0x174, SYSENTER_SEL);
     wrmsr(0x175, (uint32_t)(sysenter_stack + 1024));
     wrmsr(0x176, (uint32_t)nb_sysenter_entry);

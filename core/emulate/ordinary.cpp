@@ -101,84 +101,80 @@ uint32_t sign_extend(uint32_t v, unsigned bytes) {
     return v;
 }
 
-}  // namespace
+// The forms, one row per mnemonic: what execute_ordinary() does with its operands.
+enum class Form : uint8_t { kNone, kMove, kExtend, kExchange, kCompare, kBinary, kUnary, kShift };
 
-bool is_ordinary(const Decoded& d) {
-    switch (d.in.mnemonic) {
-        case ZYDIS_MNEMONIC_MOV:
-            for (unsigned i = 0; i < 2; ++i)
-                if (d.ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER) {
-                    const auto c = ZydisRegisterGetClass(d.ops[i].reg.value);
-                    if (c != ZYDIS_REGCLASS_GPR8 && c != ZYDIS_REGCLASS_GPR16 &&
-                        c != ZYDIS_REGCLASS_GPR32)
-                        return false;
-                }
-            return true;
+Form form_of(ZydisMnemonic m) {
+    switch (m) {
+        case ZYDIS_MNEMONIC_MOV: return Form::kMove;
         case ZYDIS_MNEMONIC_MOVZX:
-        case ZYDIS_MNEMONIC_MOVSX:
-        case ZYDIS_MNEMONIC_XCHG:
+        case ZYDIS_MNEMONIC_MOVSX: return Form::kExtend;
+        case ZYDIS_MNEMONIC_XCHG: return Form::kExchange;
+        case ZYDIS_MNEMONIC_CMP:
+        case ZYDIS_MNEMONIC_TEST: return Form::kCompare;
         case ZYDIS_MNEMONIC_ADD:
         case ZYDIS_MNEMONIC_OR:
         case ZYDIS_MNEMONIC_ADC:
         case ZYDIS_MNEMONIC_SBB:
         case ZYDIS_MNEMONIC_AND:
         case ZYDIS_MNEMONIC_SUB:
-        case ZYDIS_MNEMONIC_XOR:
-        case ZYDIS_MNEMONIC_CMP:
-        case ZYDIS_MNEMONIC_TEST:
+        case ZYDIS_MNEMONIC_XOR: return Form::kBinary;
         case ZYDIS_MNEMONIC_INC:
         case ZYDIS_MNEMONIC_DEC:
         case ZYDIS_MNEMONIC_NEG:
-        case ZYDIS_MNEMONIC_NOT:
+        case ZYDIS_MNEMONIC_NOT: return Form::kUnary;
         case ZYDIS_MNEMONIC_SHL:
         case ZYDIS_MNEMONIC_SHR:
         case ZYDIS_MNEMONIC_SAR:
         case ZYDIS_MNEMONIC_ROL:
         case ZYDIS_MNEMONIC_ROR:
         case ZYDIS_MNEMONIC_RCL:
-        case ZYDIS_MNEMONIC_RCR: return true;
-        default: return false;
+        case ZYDIS_MNEMONIC_RCR: return Form::kShift;
+        default: return Form::kNone;
     }
+}
+
+}  // namespace
+
+bool is_ordinary(const Decoded& d) {
+    const Form form = form_of(d.in.mnemonic);
+    if (form != Form::kMove) return form != Form::kNone;
+    for (unsigned i = 0; i < 2; ++i)  // mov to or from a segment, control or debug register
+        if (d.ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            const auto c = ZydisRegisterGetClass(d.ops[i].reg.value);
+            if (c != ZYDIS_REGCLASS_GPR8 && c != ZYDIS_REGCLASS_GPR16 && c != ZYDIS_REGCLASS_GPR32)
+                return false;
+        }
+    return true;
 }
 
 Outcome execute_ordinary(Cpu& cpu, const Decoded& d) {
     VcpuState& s = cpu.s;
     const ZydisMnemonic m = d.in.mnemonic;
     const unsigned bytes = d.ops[0].size / 8;
-    switch (m) {
-        case ZYDIS_MNEMONIC_MOV: write_operand(cpu, d, 0, read_operand(cpu, d, 1)); break;
-        case ZYDIS_MNEMONIC_MOVZX:
-        case ZYDIS_MNEMONIC_MOVSX: {
+    switch (form_of(m)) {
+        case Form::kMove: write_operand(cpu, d, 0, read_operand(cpu, d, 1)); break;
+        case Form::kExtend: {
             const uint32_t v = read_operand(cpu, d, 1);
             const unsigned from = d.ops[1].size / 8;
             const uint32_t mask = from == 1 ? 0xff : 0xffff;
             write_operand(cpu, d, 0, m == ZYDIS_MNEMONIC_MOVSX ? sign_extend(v, from) : v & mask);
             break;
         }
-        case ZYDIS_MNEMONIC_XCHG: {
+        case Form::kExchange: {
             // Both values are read before either is written, as the CPU checks both accesses.
             const uint32_t a = read_operand(cpu, d, 0), b = read_operand(cpu, d, 1);
             write_operand(cpu, d, 0, b);
             write_operand(cpu, d, 1, a);
             break;
         }
-        case ZYDIS_MNEMONIC_CMP:
-        case ZYDIS_MNEMONIC_TEST:
+        case Form::kCompare:
             host_alu(s, m, bytes, read_operand(cpu, d, 0), read_operand(cpu, d, 1), false);
             break;
-        case ZYDIS_MNEMONIC_INC:
-        case ZYDIS_MNEMONIC_DEC:
-        case ZYDIS_MNEMONIC_NEG:
-        case ZYDIS_MNEMONIC_NOT:
+        case Form::kUnary:
             write_operand(cpu, d, 0, host_alu(s, m, bytes, read_operand(cpu, d, 0), 0, true));
             break;
-        case ZYDIS_MNEMONIC_SHL:
-        case ZYDIS_MNEMONIC_SHR:
-        case ZYDIS_MNEMONIC_SAR:
-        case ZYDIS_MNEMONIC_ROL:
-        case ZYDIS_MNEMONIC_ROR:
-        case ZYDIS_MNEMONIC_RCL:
-        case ZYDIS_MNEMONIC_RCR: {
+        case Form::kShift: {
             // The count: an immediate, CL, or the implicit 1 (a hidden operand).
             const ZydisDecodedOperand& c = d.ops[1];
             const bool explicit_count =
@@ -188,11 +184,12 @@ Outcome execute_ordinary(Cpu& cpu, const Decoded& d) {
             write_operand(cpu, d, 0, host_alu(s, m, bytes, read_operand(cpu, d, 0), count, true));
             break;
         }
-        default:  // the binary arithmetic
+        case Form::kBinary:
             write_operand(
                 cpu, d, 0,
                 host_alu(s, m, bytes, read_operand(cpu, d, 0), read_operand(cpu, d, 1), false));
             break;
+        case Form::kNone: return Outcome::kNotEmulated;
     }
     s.eip = d.next_eip();
     return Outcome::kDone;

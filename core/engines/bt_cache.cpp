@@ -88,6 +88,29 @@ uint64_t count_instructions(const std::vector<uint8_t>& bytes) {
 }
 }  // namespace
 
+// Guest code bytes, through the guest's page tables when paging is on, one walk per page. A
+// page that does not translate ends the bytes: the translator then calls out, and the virtual
+// CPU raises the #PF for the instruction fetch.
+unsigned BtEngine::read_code(const VcpuState& s, uint32_t linear, uint8_t* out, unsigned max) {
+    unsigned n = 0;
+    while (n < max) {
+        const uint32_t at = linear + n;
+        const unsigned chunk = std::min(max - n, kPage - (at & (kPage - 1)));
+        uint32_t phys = at;
+        if (s.paging()) {
+            const auto t = walk_guest(s, at, false);
+            if (!t) break;
+            phys = t->physical;
+        }
+        if (!ram_.read_bytes(phys, out + n, chunk)) {  // RAM ends inside: up to its end
+            for (unsigned i = 0; i < chunk && ram_.read_bytes(phys + i, out + n, 1); ++i) ++n;
+            break;
+        }
+        n += chunk;
+    }
+    return n;
+}
+
 bt::Block& BtEngine::translate(const VcpuState& s) {
     const uint64_t t0 = __rdtsc();
     struct Timer {  // the translation time, whatever path leaves
@@ -96,22 +119,8 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
         ~Timer() { total += __rdtsc() - t0; }
     } timer{t0, n_.translate_ticks};
     const Segment& cs = s.sreg(SegReg::cs);
-    // Guest code bytes, through the guest's page tables when paging is on (a page that does
-    // not translate ends the bytes: the translator then calls out, and the virtual CPU raises
-    // the #PF for the instruction fetch).
     const bt::CodeReader read = [this, &s](uint32_t linear, uint8_t* out, unsigned max) {
-        unsigned n = 0;
-        while (n < max) {
-            uint32_t phys = linear + n;
-            if (s.paging()) {
-                const auto t = walk_guest(s, linear + n, false);
-                if (!t) break;
-                phys = t->physical;
-            }
-            if (!ram_.read_bytes(phys, out + n, 1)) break;
-            ++n;
-        }
-        return n;
+        return read_code(s, linear, out, max);
     };
     if (listing_) {
         char head[64];

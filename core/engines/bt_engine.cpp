@@ -139,15 +139,11 @@ void BtEngine::prepare_sysenter(const VcpuState& s) {
     bt::VcpuArea& v = area_.vcpu();
     const uint32_t cs = s.msr.sysenter_cs & 0xfffc;
     if (window_) return;
-    if (cs != sysenter_cs_) {  // the flat ring-0 SS sysenter loads, as a shadow descriptor
-        VcpuState entered = s;
-        sysenter_segments(entered);
-        sysenter_host_ss_ = ldt_.shadow(entered.sreg(SegReg::ss));
-        sysenter_cs_ = cs;
-    }
-    v.sysenter_ss = sysenter_host_ss_;
-    v.sysenter_ds = ldt_.shadow(s.sreg(SegReg::ds));  // the kernel variants of the user's
-    v.sysenter_es = ldt_.shadow(s.sreg(SegReg::es));  // data segments (the kernel keeps them)
+    VcpuState entered = s;  // (only when the key changed: prepare_fast_transfers)
+    sysenter_segments(entered);
+    v.sysenter_ss = ldt_.shadow(entered.sreg(SegReg::ss));  // the flat ring-0 SS
+    v.sysenter_ds = ldt_.shadow(s.sreg(SegReg::ds));        // the kernel variants of the user's
+    v.sysenter_es = ldt_.shadow(s.sreg(SegReg::es));        // data segments (the kernel keeps them)
     v.sysenter_fs = ldt_.shadow(s.sreg(SegReg::fs));
     v.sysenter_esp = s.msr.sysenter_esp;
     v.sysenter_eip = s.msr.sysenter_eip;
@@ -164,13 +160,8 @@ void BtEngine::prepare_sysexit(const VcpuState& s) {
     bt::VcpuArea& v = area_.vcpu();
     VcpuState user = s;
     sysexit_segments(user);
-    uint64_t ceiling = paging_ ? user_ceiling_ : native::kMonitorBase;
-    for (SegReg r : {SegReg::es, SegReg::ds, SegReg::fs, SegReg::gs}) {
-        const Segment& seg = user.sreg(r);
-        if (seg.present && seg.s && !(seg.type & 8) && (seg.type & 4)) return;  // expand-down
-    }
+    const uint64_t ceiling = ceiling_for_user(user);
     if (paging_ && lowest_kernel_only_ < ceiling) return;
-    if (!paging_) ceiling = native::kMonitorBase;
     v.sysexit_ss = ldt_.shadow(user.sreg(SegReg::ss), ceiling);
     v.sysexit_ds = ldt_.shadow(user.sreg(SegReg::ds), ceiling);
     v.sysexit_es = ldt_.shadow(user.sreg(SegReg::es), ceiling);
@@ -182,43 +173,38 @@ void BtEngine::prepare_sysexit(const VcpuState& s) {
                                                     : sysenter_.sysexit_light_path;
 }
 
+// After an inline transfer: the host selectors now in SS, DS, ES, FS and the ceiling they
+// were made for.
+void BtEngine::adopt_host_selectors(const std::array<uint32_t, 4>& ss_ds_es_fs, uint64_t ceiling) {
+    const SegReg regs[] = {SegReg::ss, SegReg::ds, SegReg::es, SegReg::fs};
+    for (int i = 0; i < 4; ++i) {
+        host_sel_[static_cast<int>(regs[i])] = static_cast<uint16_t>(ss_ds_es_fs[i]);
+        dirty_[static_cast<int>(regs[i])] = false;
+    }
+    loaded_ceiling_ = ceiling_ = ceiling;
+}
+
 void BtEngine::save_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
     const bt::VcpuArea& va = area_.vcpu();
     const uint32_t vcs = va.vsel[static_cast<int>(SegReg::cs)];
+    // CS changes without a callout only through the inline sysenter or sysexit; each loaded
+    // SS, DS, ES and FS as prepared (their kernel or user variants).
     if (vcs != s.sreg(SegReg::cs).selector && s.cpl() == 0 && vcs == va.sysexit_vcs) {
-        // The inline sysexit ran; it loaded the user variants of SS, DS, ES and FS.
         sysexit_segments(s);
-        const std::pair<SegReg, uint32_t> loaded[] = {{SegReg::ss, va.sysexit_ss},
-                                                      {SegReg::ds, va.sysexit_ds},
-                                                      {SegReg::es, va.sysexit_es},
-                                                      {SegReg::fs, va.sysexit_fs}};
-        for (const auto& [r, host] : loaded) {
-            host_sel_[static_cast<int>(r)] = static_cast<uint16_t>(host);
-            dirty_[static_cast<int>(r)] = false;
-        }
-        loaded_ceiling_ = ceiling_ = sysexit_ceiling_;
+        adopt_host_selectors({va.sysexit_ss, va.sysexit_ds, va.sysexit_es, va.sysexit_fs},
+                             sysexit_ceiling_);
         ++n_.inline_sysexits;
     } else if (vcs != s.sreg(SegReg::cs).selector) {
-        // The inline sysenter ran (the only way CS changes without a callout); it loaded the
-        // kernel variants of SS, DS, ES and FS.
         sysenter_segments(s);
-        const std::pair<SegReg, uint32_t> loaded[] = {{SegReg::ss, va.sysenter_ss},
-                                                      {SegReg::ds, va.sysenter_ds},
-                                                      {SegReg::es, va.sysenter_es},
-                                                      {SegReg::fs, va.sysenter_fs}};
-        for (const auto& [r, host] : loaded) {
-            host_sel_[static_cast<int>(r)] = static_cast<uint16_t>(host);
-            dirty_[static_cast<int>(r)] = false;
-        }
-        loaded_ceiling_ = ceiling_ = native::kMonitorBase;
+        adopt_host_selectors({va.sysenter_ss, va.sysenter_ds, va.sysenter_es, va.sysenter_fs},
+                             native::kMonitorBase);
         ++n_.inline_sysenters;
     }
     s.eflags = (s.eflags & ~eflags::kLiveInHardware) | (ctx_.eflags & eflags::kLiveInHardware);
     const bt::VcpuArea& v = area_.vcpu();
     s.eflags = (s.eflags & ~(eflags::IF | eflags::IOPL)) | (area_.vif() & eflags::IF) |
                (v.viopl & eflags::IOPL);
-    // Translated code loads no segment register: every segment load is a callout.
     if (stepping_ || smc_stepping_) s.eflags &= ~eflags::TF;  // ours, not the guest's
     // A callout's stub ran with TF cleared (signals.cpp); the guest's instruction has not.
     if (guest_tf_ && ctx_.event.signal == 0) s.eflags |= eflags::TF;

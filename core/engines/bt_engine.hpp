@@ -86,8 +86,11 @@ private:
     void sync_address_space(const VcpuState& s);
     void switch_address_space(const VcpuState& s);
     void choose_ceiling(const VcpuState& s);
+    uint64_t ceiling_for_user(const VcpuState& s) const;
+    void adopt_host_selectors(const std::array<uint32_t, 4>& ss_ds_es_fs, uint64_t ceiling);
     void take_back_kernel_mappings(uint64_t from);
     uint64_t find_user_ceiling(const VcpuState& s) const;
+    unsigned read_code(const VcpuState& s, uint32_t linear, uint8_t* out, unsigned max);
     std::optional<shadowmmu::Translation> walk_guest(const VcpuState& s, uint32_t linear,
                                                      bool write, uint32_t* error = nullptr);
     Exit page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume,
@@ -110,19 +113,17 @@ private:
     uint32_t lookup_routine_ = bt::kCacheBase, lookup_end_ = bt::kCacheBase;
     uint32_t lookup_flags_saved_ = 0;  // the lookup routine's second entry
     bt::SysenterRoutines sysenter_{};  // the shared sysenter routines (after the lookup routine)
-    uint32_t sysenter_cs_ = 0;         // the SYSENTER_CS the prepared host SS belongs to
-    uint16_t sysenter_host_ss_ = 0;
-    uint64_t ibl_context_[2] = {};  // the CS base and CPL each lookup table's entries belong to
-    bool stepping_ = false;         // single-stepping out of an inexact point after a timer signal
-    bool smc_stepping_ = false;     // single-stepping a store into a page that held translations
-    uint32_t smc_frame_ = 0;        // ... in this frame (protected again after the step if needed)
-    bool step_one_ = false;         // the run loop asked for one instruction, then an exit
-    bool guest_tf_ = false;         // the guest single-steps itself (its TF at entry)
-    bool window_ = false;           // the vif page is read-only: IF stores exit
-    bool paging_ = false;           // the guest had CR0.PG at the last entry
-    uint64_t paging_mode_ = 0;      // paging on, WP, PSE of the current shadow (0: paging off)
-    uint32_t shadow_cr3_ = 0;       // the CR3 the shadow's mappings were made for
-    bool cr3_written_ = false;      // a CR3 write (even of the same value) flushes the TLB
+    uint64_t ibl_context_[2] = {};     // the CS base and CPL each lookup table's entries belong to
+    bool stepping_ = false;      // single-stepping out of an inexact point after a timer signal
+    bool smc_stepping_ = false;  // single-stepping a store into a page that held translations
+    uint32_t smc_frame_ = 0;     // ... in this frame (protected again after the step if needed)
+    bool step_one_ = false;      // the run loop asked for one instruction, then an exit
+    bool guest_tf_ = false;      // the guest single-steps itself (its TF at entry)
+    bool window_ = false;        // the vif page is read-only: IF stores exit
+    bool paging_ = false;        // the guest had CR0.PG at the last entry
+    uint64_t paging_mode_ = 0;   // paging on, WP, PSE of the current shadow (0: paging off)
+    uint32_t shadow_cr3_ = 0;    // the CR3 the shadow's mappings were made for
+    bool cr3_written_ = false;   // a CR3 write (even of the same value) flushes the TLB
     // Per CR3 (a few): the linear pages mapped when the guest last switched away from it.
     static constexpr size_t kWorkingSetPages = 256, kWorkingSets = 16;
     std::unordered_map<uint32_t, std::vector<uint32_t>> working_sets_;

@@ -159,16 +159,20 @@ uint64_t BtEngine::find_user_ceiling(const VcpuState& s) const {
 void BtEngine::choose_ceiling(const VcpuState& s) {
     uint64_t ceiling = native::kMonitorBase;
     if (paging_ && s.cpl() == 3) {
-        ceiling = user_ceiling_;
-        for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs, SegReg::gs}) {
-            const Segment& seg = s.sreg(r);
-            if (seg.present && seg.s && !(seg.type & 8) && (seg.type & 4))
-                ceiling = native::kMonitorBase;
-        }
+        ceiling = ceiling_for_user(s);
         if (!kernel_only_.empty())
             take_back_kernel_mappings(ceiling < native::kMonitorBase ? ceiling : ~0ull);
     }
     ceiling_ = ceiling;
+}
+
+// The ceiling user mode gets with the segments of `s`: none without paging, or if one of them
+// is expand-down (it would reach above).
+uint64_t BtEngine::ceiling_for_user(const VcpuState& s) const {
+    if (!paging_) return native::kMonitorBase;
+    for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs, SegReg::gs})
+        if (s.sreg(r).expand_down_data()) return native::kMonitorBase;
+    return user_ceiling_;
 }
 
 // Kernel-only mappings below `below` go (unmapped, or read-only if user mode may read);

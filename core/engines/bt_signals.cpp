@@ -36,19 +36,11 @@ void BtEngine::note_smc_store(const VcpuState& s) {
     const uint32_t linear = s.sreg(SegReg::cs).base + s.eip;
     if (callout_eips_.count(linear) || ++smc_stores_[linear] < kAdaptiveThreshold) return;
     uint8_t bytes[15];
-    unsigned n = 0;
-    while (n < sizeof bytes) {
-        uint32_t phys = linear + n;
-        if (s.paging()) {
-            const auto t = walk_guest(s, linear + n, false);
-            if (!t) break;
-            phys = t->physical;
-        }
-        if (!ram_.read_bytes(phys, bytes + n, 1)) break;
-        ++n;
-    }
+    const unsigned n = read_code(s, linear, bytes, sizeof bytes);
     Decoded d;
-    if (!decode_bytes(bytes, n, true, s.sreg(SegReg::ss).db, s.eip, &d) || !is_ordinary(d)) return;
+    if (!decode_bytes(bytes, n, s.sreg(SegReg::cs).db, s.sreg(SegReg::ss).db, s.eip, &d) ||
+        !is_ordinary(d))
+        return;
     callout_eips_.insert(linear);
     ++n_.adaptive;
     // The block holding it is translated again, with the callout.

@@ -232,10 +232,7 @@ int main(void) {
     identity[0][(uint32_t)sysenter_stack >> 12] &= ~U; /* the sysenter stack: supervisor-only */
     dir[0] = (uint32_t)identity[0] | P | W | U;
     dir[1] = (uint32_t)identity[1] | P | W | U;
-    gdt[SYSENTER_SEL / 8] = make_descriptor(0, 0xfffff, 0x9b, 0xc);     /* code, DPL 0 */
-    gdt[SYSENTER_SEL / 8 + 1] = make_descriptor(0, 0xfffff, 0x93, 0xc); /* data, DPL 0 */
-    gdt[SYSENTER_SEL / 8 + 2] = make_descriptor(0, 0xfffff, 0xfb, 0xc); /* code, DPL 3 */
-    gdt[SYSENTER_SEL / 8 + 3] = make_descriptor(0, 0xfffff, 0xf3, 0xc); /* data, DPL 3 */
+    set_sysenter_descriptors(SYSENTER_SEL);
     __asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
     idt_set(0x80, SEL_CODE, isr_stub(0x80), 0xee);
     idt_set(0x81, SEL_CODE, isr_stub(0x81), 0xee);

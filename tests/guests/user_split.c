@@ -84,10 +84,7 @@ int main(void) {
     dir[768] = (uint32_t)low_tables[0] | 3; /* kernel: the same frames at 3 GiB, U = 0 */
     dir[769] = (uint32_t)low_tables[1] | 3;
     /* The same tables give U = 1 in their PTEs; the PDE's U = 0 makes the alias supervisor. */
-    gdt[SYSENTER_SEL / 8] = make_descriptor(0, 0xfffff, 0x9b, 0xc);
-    gdt[SYSENTER_SEL / 8 + 1] = make_descriptor(0, 0xfffff, 0x93, 0xc);
-    gdt[SYSENTER_SEL / 8 + 2] = make_descriptor(0, 0xfffff, 0xfb, 0xc);
-    gdt[SYSENTER_SEL / 8 + 3] = make_descriptor(0, 0xfffff, 0xf3, 0xc);
+    set_sysenter_descriptors(SYSENTER_SEL);
     wrmsr(0x174, SYSENTER_SEL);
     wrmsr(0x175, (uint32_t)(sysenter_stack + 1024));
     wrmsr(0x176, (uint32_t)sysenter_entry);

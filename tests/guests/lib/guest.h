@@ -95,6 +95,9 @@ extern uint64_t idt[256];         /* at IDT_BASE */
 uint64_t make_descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
 /* An IDT gate: type_attr e.g. GATE_INT32, GATE_TRAP32, or 0x0e for a not-present gate. */
 uint64_t make_gate(uint16_t selector, uint32_t offset, uint8_t type_attr);
+/* Flat 4 GiB descriptors where sysenter/sysexit look (SYSENTER_CS = `selector`): kernel code
+ * and data (DPL 0) at selector and +8, user code and data (DPL 3) at +16 and +24. */
+void set_sysenter_descriptors(uint16_t selector);
 void idt_set(unsigned vector, uint16_t selector, uint32_t offset, uint8_t type_attr);
 /* The address of the runtime's entry stub for a vector (it calls the C dispatcher). */
 uint32_t isr_stub(unsigned vector);

@@ -134,6 +134,12 @@ uint64_t make_descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t 
     return ((uint64_t)hi << 32) | lo;
 }
 
+void set_sysenter_descriptors(uint16_t selector) {
+    static const uint8_t access[4] = {0x9b, 0x93, 0xfb, 0xf3}; /* code, data DPL 0; DPL 3 */
+    for (int i = 0; i < 4; ++i)
+        gdt[selector / 8 + i] = make_descriptor(0, 0xfffff, access[i], 0xc);
+}
+
 uint64_t make_gate(uint16_t selector, uint32_t offset, uint8_t type_attr) {
     uint32_t lo = ((uint32_t)selector << 16) | (offset & 0xffff);
     uint32_t hi = (offset & 0xffff0000) | ((uint32_t)type_attr << 8);
