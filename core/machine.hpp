@@ -11,6 +11,7 @@
 #include "core/emulate/guest_linear_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
+#include "core/host_output.hpp"
 #include "core/stats.hpp"
 #include "core/trace.hpp"
 #include "core/vcpu_state.hpp"
@@ -42,7 +43,7 @@ struct MachineConfig {
 
 // Exit statuses of `prevt run` (ARCHITECTURE.md, "Conventions").
 inline constexpr int kStatusPowerOff = 0, kStatusBadInput = 2, kStatusGuestFailure = 3,
-                     kStatusTimeout = 124;
+                     kStatusHostFailure = 4, kStatusTimeout = 124;
 
 class Machine {
 public:
@@ -60,11 +61,16 @@ private:
     void build_devices();
     void set_boot_state(uint32_t entry, uint32_t info);
     void dump_registers(FILE* out) const;
+    // Blocked host outputs give up at `deadline` (--timeout), so the run loop can end the run.
+    void set_output_deadline(HostOutput::Clock::time_point deadline);
     // Host input for COM1: bytes waiting on stdin (a terminal) go to the UART's receive FIFO.
     void poll_serial_input();
 
     MachineConfig config_;
     GuestMemory ram_;
+    // Where COM1, the debug console and --trace write (core/host_output.hpp). Declared before
+    // the devices holding pointers to them: destroyed after them.
+    std::unique_ptr<HostOutput> com1_output_, console_output_, trace_output_;
     devices::Bus ports_{"port"};
     devices::Bus mmio_{"mmio"};
     devices::HostClock clock_;
@@ -74,7 +80,6 @@ private:
     std::unique_ptr<devices::Uart16550> com1_;  // 0x3f8, IRQ 4
     std::unique_ptr<devices::DebugConsole> debug_console_;
     std::unique_ptr<devices::DebugExit> debug_exit_;
-    FILE* serial_file_ = nullptr;
     bool serial_input_ = false;  // stdin is a terminal and COM1 is on stdio
     VcpuState vcpu_;
     GuestLinearMemory linear_{ram_, vcpu_};

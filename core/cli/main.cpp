@@ -1,12 +1,15 @@
 // prevt's entry point: parse the command line, build the machine, run it.
 // Bad input of any kind ends here with one line on stderr and exit status 2.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "core/cli/demo.hpp"
 #include "core/cli/host_facts.hpp"
 #include "core/cli/options.hpp"
+#include "core/cli/process_setup.hpp"
 #include "core/cli/table.hpp"
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
@@ -14,6 +17,11 @@
 
 int main(int argc, char** argv) {
     using namespace prevt;
+    // First of all: descriptors 0-2 open (else the memfds below become stdout and stderr).
+    if (!cli::prepare_process()) {  // a host without /dev/null: a host failure
+        fprintf(stderr, "prevt: host failure: cannot open /dev/null: %s\n", strerror(errno));
+        return 4;  // kStatusHostFailure
+    }
     try {
         // Reserve the low 4 GiB before anything else can be allocated there.
         native::AddressSpace::instance();
@@ -41,5 +49,8 @@ int main(int argc, char** argv) {
     } catch (const GuestError& e) {
         fprintf(stderr, "prevt: %s\n", e.what());
         return kStatusGuestFailure;
+    } catch (const HostError& e) {
+        fprintf(stderr, "prevt: host failure: %s\n", e.what());
+        return kStatusHostFailure;
     }
 }

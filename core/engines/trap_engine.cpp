@@ -46,6 +46,13 @@ void TrapEngine::load_context(VcpuState& s) {
         dirty_[i] = false;
         *sel[i] = host_sel_[i];
     }
+    // iretq checks EIP against the host CS limit, in the monitor: a guest EIP beyond it (the
+    // monitor's area, address-space compression) must not get there.
+    if (!ldt_.reachable(ctx_.cs) || s.eip > ldt_.host_limit(ctx_.cs))
+        throw GuestError("guest code at " + hex(s.sreg(SegReg::cs).base + uint64_t(s.eip)) +
+                         " lies in the monitor's reserved area (at or above " +
+                         hex(native::kMonitorBase) +
+                         "): the trap engine cannot run it natively (--engine bt can)");
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
     ctx_.eip = s.eip;
     ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;

@@ -1,7 +1,8 @@
 // Shadow descriptors: each guest segment the guest loads is mirrored into a host LDT entry
 // with DPL 3 (ring compression), base + the guest offset, and a limit truncated below the
-// monitor's area (address-space compression). Entries are written with modify_ldt(2) only
-// when they change, so the guest's frequent reloads of the same selector cost no syscall.
+// monitor's area (address-space compression: the rule is host_descriptor.hpp). Entries are written
+// with modify_ldt(2) only when they change, so the guest's frequent reloads of the same selector
+// cost no syscall.
 //
 // Slot of a guest selector: GDT index i -> host LDT entry i; LDT index j -> kGuestLdtFirst + j;
 // each has a user variant (layout.hpp) that ends at a lower ceiling.
@@ -29,6 +30,18 @@ public:
     // `rpl` is the RPL the guest selector is given. False if `host_selector` is not ours.
     bool guest_segment(uint16_t host_selector, unsigned rpl, Segment* out) const;
 
+    // False when no offset of the segment behind `host_selector` is reachable natively (its
+    // host descriptor is the empty form: host_descriptor.hpp); a code segment then cannot be
+    // entered at all.
+    bool reachable(uint16_t host_selector) const {
+        const unsigned slot = host_selector >> 3;
+        return (host_selector & 4) && slot < kHostLdtEntries && slots_[slot].valid &&
+               !slots_[slot].empty;
+    }
+
+    // The limit the host applies to the segment behind a reachable `host_selector`.
+    uint32_t host_limit(uint16_t host_selector) const { return slots_[host_selector >> 3].limit; }
+
     uint64_t ldt_writes() const { return writes_; }
     uint64_t lookups() const { return lookups_; }
     void invalidate_all();
@@ -36,6 +49,8 @@ public:
 private:
     struct Slot {
         bool valid = false;
+        bool empty = false;
+        uint32_t limit = 0;  // the host descriptor's byte-granular limit
         Segment guest;
         uint32_t words[2] = {0, 0};  // the host descriptor last written
     };
