@@ -1,5 +1,6 @@
 #include "core/machine.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -45,14 +46,28 @@ std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram, c
     throw InputError("--engine: unknown engine '" + name + "' (known: bt, trap, kvm)");
 }
 
+// An output file for --serial file:PATH or --trace-file PATH, created or truncated.
+int open_output_file(const std::string& option, const std::string& path) {
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) throw InputError(option + " " + path + ": " + strerror(errno));
+    return fd;
+}
+
 }  // namespace
 
 Machine::Machine(const MachineConfig& config) : config_(config), ram_(config.mem_mib << 20) {
     trace_ = Trace::parse(config.trace);
-    if (!config.trace_file.empty()) {
-        trace_.out = fopen(config.trace_file.c_str(), "w");
-        if (!trace_.out)
-            throw InputError("--trace-file " + config.trace_file + ": " + strerror(errno));
+    if (trace_.any() || !config.trace_file.empty()) {
+        // --trace goes through a HostOutput too: a blocked or failing reader of the trace
+        // cannot hold the run past --timeout or kill prevt (core/host_output.hpp).
+        if (config.trace_file.empty())
+            trace_output_ = std::make_unique<HostOutput>(STDERR_FILENO, false, "--trace (stderr)");
+        else
+            trace_output_ =
+                std::make_unique<HostOutput>(open_output_file("--trace-file", config.trace_file),
+                                             true, "--trace-file " + config.trace_file);
+        trace_.out = trace_output_->open_stream(config.trace_file.empty());
+        if (!trace_.out) throw InputError(std::string("--trace: ") + strerror(errno));
     }
     build_devices();
     const MultibootBoot boot =
@@ -63,34 +78,39 @@ Machine::Machine(const MachineConfig& config) : config_(config), ram_(config.mem
 }
 
 Machine::~Machine() {
-    if (trace_.out && trace_.out != stderr) fclose(trace_.out);
-    if (serial_file_) fclose(serial_file_);
+    if (trace_output_ && trace_.out) fclose(trace_.out);  // before trace_output_ goes
+}
+
+void Machine::set_output_deadline(HostOutput::Clock::time_point deadline) {
+    for (HostOutput* o : {com1_output_.get(), console_output_.get(), trace_output_.get()})
+        if (o) o->set_deadline(deadline);
 }
 
 void Machine::build_devices() {
     std::function<void(uint8_t)> sink;
     const std::string& serial = config_.serial;
     if (serial == "stdio") {
-        sink = [](uint8_t b) { (void)!write(STDOUT_FILENO, &b, 1); };
+        com1_output_ = std::make_unique<HostOutput>(STDOUT_FILENO, false, "COM1 output (stdout)");
         serial_input_ = isatty(STDIN_FILENO);
     } else if (serial == "none") {
         sink = [](uint8_t) {};
     } else if (serial == "capture" && config_.capture) {
         sink = config_.capture;
     } else if (serial.rfind("file:", 0) == 0) {
-        serial_file_ = fopen(serial.c_str() + 5, "w");
-        if (!serial_file_) throw InputError("--serial " + serial + ": " + strerror(errno));
-        setvbuf(serial_file_, nullptr, _IONBF, 0);
-        FILE* f = serial_file_;
-        sink = [f](uint8_t b) { fputc(b, f); };
+        com1_output_ = std::make_unique<HostOutput>(open_output_file("--serial", serial.substr(5)),
+                                                    true, "COM1 output (" + serial + ")");
     } else {
-        throw InputError("--serial: expected stdio, none or file:PATH, got '" + serial + "'");
+        throw InputError("--serial: expected stdio, none or file:PATH, got '" + serial +
+                         "' (see prevt --help)");
     }
+    if (com1_output_) sink = [o = com1_output_.get()](uint8_t b) { o->put(b); };
     com1_ = std::make_unique<devices::Uart16550>(sink, pic_.line(4));
     pit_ = std::make_unique<devices::I8254>(clock_, pic_.line(0));
     port61_ = std::make_unique<devices::Port61>(*pit_, clock_);
+    console_output_ =
+        std::make_unique<HostOutput>(STDERR_FILENO, false, "0xe9 debug console (stderr)");
     debug_console_ = std::make_unique<devices::DebugConsole>(
-        [](uint8_t b) { (void)!write(STDERR_FILENO, &b, 1); });
+        [o = console_output_.get()](uint8_t b) { o->put(b); });
     debug_exit_ = std::make_unique<devices::DebugExit>([this](int status) {
         exit_status_ = status & 0xff;
         stop_ = true;

@@ -152,6 +152,7 @@ int RunLoop::run() {
         deadline_ =
             Stats::Clock::now() +
             std::chrono::microseconds(static_cast<int64_t>(m_.config_.timeout_seconds * 1e6));
+    m_.set_output_deadline(deadline_);  // a blocked reader cannot hold the run past it
     // The host timer interrupts guest code every 10 ms: for --timeout and terminal input.
     if (m_.config_.timeout_seconds > 0 || m_.serial_input_) native::set_guest_timer(10);
     m_.stats_.set_timed(m_.config_.stats);

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
     // First of all: descriptors 0-2 open (else the memfds below become stdout and stderr).
     if (!cli::prepare_process()) {  // a host without /dev/null: a host failure
         fprintf(stderr, "prevt: host failure: cannot open /dev/null: %s\n", strerror(errno));
-        return 4;  // kStatusHostFailure
+        return kStatusHostFailure;
     }
     try {
         // Reserve the low 4 GiB before anything else can be allocated there.

@@ -2,41 +2,70 @@
 
 #include <cstdlib>
 
+#include "bt/monitor_area.hpp"
 #include "core/errors.hpp"
 
 namespace prevt::cli {
 
 namespace {
 
+// Every refusal of a value ends by pointing at --help.
+[[noreturn]] void refuse(const std::string& option, const std::string& problem) {
+    throw InputError(option + ": " + problem + " (see prevt --help)");
+}
+
+// The decimal digits at the start of `v` as a number no larger than `max`, or false: no sign,
+// no spaces, no hexadecimal, and no wrap (strtoull would take "-1" as 2^64 - 1 and saturate
+// on overflow). `*rest` gets what follows the digits.
+bool parse_decimal(const std::string& v, uint64_t max, uint64_t* out, std::string* rest) {
+    size_t i = 0;
+    uint64_t n = 0;
+    for (; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) {
+        const uint64_t digit = static_cast<uint64_t>(v[i] - '0');
+        if (n > (max - digit) / 10) return false;  // n * 10 + digit > max
+        n = n * 10 + digit;
+    }
+    if (i == 0) return false;
+    *out = n;
+    *rest = v.substr(i);
+    return true;
+}
+
 uint64_t parse_mib(const std::string& v) {
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long long n = strtoull(v.c_str(), &end, 10);
-    if (v.empty() || end == v.c_str() || errno)
-        throw InputError("-m/--mem: not a size: '" + v + "'");
-    std::string suffix(end);
+    constexpr uint64_t kMin = 2, kMax = 3072;
+    const std::string range = "expected a size of 2 MiB .. 3 GiB (suffix M or G), got '" + v + "'";
+    uint64_t n = 0;
+    std::string suffix;
+    // kMax * 1024 bounds the digits: any larger number is out of range whatever the suffix.
+    if (!parse_decimal(v, kMax * 1024, &n, &suffix)) refuse("-m/--mem", range);
     uint64_t mib = n;
     if (suffix == "G" || suffix == "g")
-        mib = n * 1024;
+        mib = n * 1024;  // n <= kMax * 1024: no overflow
     else if (!(suffix.empty() || suffix == "M" || suffix == "m"))
-        throw InputError("-m/--mem: unknown size suffix in '" + v + "' (use M or G)");
-    if (mib < 2 || mib > 3072) throw InputError("-m/--mem: " + v + " is outside 2 MiB .. 3 GiB");
+        refuse("-m/--mem", "unknown size suffix in '" + v + "' (use M or G)");
+    if (mib < kMin || mib > kMax) refuse("-m/--mem", range);
     return mib;
 }
 
 double parse_seconds(const std::string& v) {
+    // Digits with at most one decimal point: no sign, exponent, hexadecimal, inf or nan.
+    const bool shape = !v.empty() && v.find_first_not_of("0123456789.") == std::string::npos &&
+                       v.find('.') == v.rfind('.') && v != ".";
     char* end = nullptr;
-    const double d = strtod(v.c_str(), &end);
-    if (v.empty() || *end || !(d > 0) || d > 1e7)
-        throw InputError("--timeout: expected a positive number of seconds, got '" + v + "'");
+    const double d = shape ? strtod(v.c_str(), &end) : 0;
+    if (!shape || *end || !(d > 0) || d > 1e7)
+        refuse("--timeout", "expected a number of seconds > 0 and <= 10000000, got '" + v + "'");
     return d;
 }
 
 uint32_t parse_kib(const std::string& v) {
-    char* end = nullptr;
-    const unsigned long n = strtoul(v.c_str(), &end, 10);
-    if (v.empty() || *end || n == 0 || n > (1u << 22))
-        throw InputError("--tc-size: expected a size in KiB, got '" + v + "'");
+    // The cache lives in the monitor area: bt::kCacheEnd - bt::kCacheBase at most.
+    constexpr uint64_t kMin = 16, kMax = (bt::kCacheEnd - bt::kCacheBase) >> 10;
+    const std::string range = "expected a size in KiB of " + std::to_string(kMin) + " .. " +
+                              std::to_string(kMax) + ", got '" + v + "'";
+    uint64_t n = 0;
+    std::string rest;
+    if (!parse_decimal(v, kMax, &n, &rest) || !rest.empty() || n < kMin) refuse("--tc-size", range);
     return static_cast<uint32_t>(n);
 }
 
@@ -76,7 +105,7 @@ guest powers off; 2 for bad input; 3 when the guest fails (triple fault, unsuppo
 
 Command parse_command_line(const std::vector<std::string>& args) {
     Command c;
-    if (args.empty()) throw InputError("no command given (try prevt --help)");
+    if (args.empty()) throw InputError("no command given (see prevt --help)");
     c.verb = args[0];
     if (c.verb == "--help" || c.verb == "-h" || c.verb == "help") {
         c.verb = "help";
@@ -87,7 +116,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
         return c;
     }
     if (c.verb != "run" && c.verb != "demo" && c.verb != "host" && c.verb != "table")
-        throw InputError("unknown command '" + c.verb + "' (known: run, demo, host, table)");
+        throw InputError("unknown command '" + c.verb +
+                         "' (known: run, demo, host, table; see prevt --help)");
     MachineConfig& m = c.machine;
     for (size_t i = 1; i < args.size(); ++i) {
         std::string a = args[i], value;
@@ -99,8 +129,12 @@ Command parse_command_line(const std::vector<std::string>& args) {
         }
         auto need = [&]() -> std::string {
             if (has_eq) return value;
-            if (i + 1 >= args.size()) throw InputError(a + ": missing value");
+            if (i + 1 >= args.size()) refuse(a, "missing value");
             return args[++i];
+        };
+        // A flag takes no value: --stats=no must not turn stats on.
+        auto flag = [&]() {
+            if (has_eq) refuse(a, "takes no value, got '" + value + "'");
         };
         if (a == "--engine")
             m.engine = need();
@@ -110,9 +144,10 @@ Command parse_command_line(const std::vector<std::string>& args) {
             m.cmdline = need();
         else if (a == "--serial")
             m.serial = need();
-        else if (a == "--stats")
+        else if (a == "--stats") {
+            flag();
             m.stats = true;
-        else if (a == "--trace")
+        } else if (a == "--trace")
             m.trace = need();
         else if (a == "--trace-file")
             m.trace_file = need();
@@ -120,19 +155,20 @@ Command parse_command_line(const std::vector<std::string>& args) {
             m.timeout_seconds = parse_seconds(need());
         else if (a == "--tc-size")
             m.tc_kib = parse_kib(need());
-        else if (a == "--help" || a == "-h")
+        else if (a == "--help" || a == "-h") {
+            flag();
             c.verb = "help";
-        else if (!a.empty() && a[0] == '-')
-            throw InputError("unknown option '" + a + "'");
+        } else if (!a.empty() && a[0] == '-')
+            throw InputError("unknown option '" + a + "' (see prevt --help)");
         else if (c.verb == "run" && m.guest.empty())
             m.guest = a;
         else
-            throw InputError("unexpected argument '" + a + "'");
+            throw InputError("unexpected argument '" + a + "' (see prevt --help)");
     }
     if (c.verb == "run" && m.guest.empty())
-        throw InputError("run: no guest given (prevt run GUEST.elf)");
+        throw InputError("run: no guest given (prevt run GUEST.elf; see prevt --help)");
     if (m.engine != "trap" && m.engine != "bt" && m.engine != "kvm")
-        throw InputError("--engine: unknown engine '" + m.engine + "' (known: bt, trap, kvm)");
+        refuse("--engine", "unknown engine '" + m.engine + "' (known: bt, trap, kvm)");
     return c;
 }
 
