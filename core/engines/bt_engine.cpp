@@ -247,6 +247,10 @@ Exit BtEngine::run(VcpuState& s) {
             Exit x = signal_exit(s, &resume_stepping);
             if (resume_stepping) continue;
             if (x.reason != ExitReason::kCount) return x;
+            if (native::g_timer_pending.load(std::memory_order_relaxed)) {  // --timeout
+                x.reason = ExitReason::kTimer;  // s.eip is exact after a kCount exit
+                return x;
+            }
             continue;
         }
         stepping_ = smc_stepping_ = false;  // a callout ends any stepping (the stub cleared TF)

@@ -157,7 +157,10 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                     return x;
                 }
                 if (paging_) return page_fault(s, linear, ev.error_code, resume_stepping);
-                if (ev.error_code & 1) {
+                // A store beyond RAM is dropped. W decides, not P: a page just mapped
+                // read-only has no page-table entry until first touched, so a store there
+                // faults with P = 0 again, and mapping it again would loop forever.
+                if ((ev.error_code & 1) || ((ev.error_code & 2) && !ram_.contains(linear, 1))) {
                     x.reason = ExitReason::kUnassignedWrite;
                     return x;
                 }

@@ -143,7 +143,9 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                     throw GuestError("the guest touched linear address " + hex(linear) +
                                      ", below vm.mmap_min_addr: the trap engine runs guest code "
                                      "at its own linear addresses and cannot map guest page 0");
-                if (ev.error_code & 1) {  // a write to the all-ones page of unassigned memory
+                // A write to unassigned memory (W decides: a page just mapped read-only has
+                // no page-table entry yet and faults with P = 0; mapping it again would loop).
+                if ((ev.error_code & 1) || ((ev.error_code & 2) && !ram_.contains(linear, 1))) {
                     x.reason = ExitReason::kUnassignedWrite;
                     x.address = linear;
                     return x;
