@@ -19,18 +19,25 @@ void map_low(int fd, uint32_t low, uint32_t len, int prot) {
     void* p = mmap(reinterpret_cast<void*>(uint64_t(low)), len, prot, MAP_SHARED | MAP_FIXED, fd,
                    low - native::kMonitorBase);
     if (p == MAP_FAILED)
-        throw GuestError(std::string("cannot map the monitor area: ") + strerror(errno));
+        throw HostError(std::string("cannot map the monitor area: ") + strerror(errno));
 }
 }  // namespace
 
 MonitorArea::MonitorArea() {
     fd_ = memfd_create("prevt-monitor-area", MFD_CLOEXEC);
-    if (fd_ < 0 || ftruncate(fd_, kSize) != 0) throw GuestError("cannot create the monitor area");
+    if (fd_ < 0 || ftruncate(fd_, kSize) != 0)
+        throw HostError(std::string("cannot create the monitor area: ") + strerror(errno));
     void* p = mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
-    if (p == MAP_FAILED) throw GuestError("cannot map the monitor area's writable view");
+    if (p == MAP_FAILED)
+        throw HostError(std::string("cannot map the monitor area's writable view: ") +
+                        strerror(errno));
     alias_ = static_cast<uint8_t*>(p);
     map_low(fd_, kStubPage, 0x1000, PROT_READ | PROT_EXEC);
-    map_low(fd_, kVcpuArea, kVcpuAreaSize, PROT_READ | PROT_WRITE);
+    // The per-vCPU area: writable where translated code writes, read-only where it reads what
+    // it jumps through and the lookup tables, nothing in between (monitor_area.hpp).
+    map_low(fd_, kVcpuArea + kWritablePage, 0x1000, PROT_READ | PROT_WRITE);
+    map_low(fd_, kVcpuArea + kReadOnlyPage, kReadOnlyEnd - kReadOnlyPage, PROT_READ);
+    map_low(fd_, kVcpuArea + kVifPage, 0x1000, PROT_READ | PROT_WRITE);
     map_low(fd_, kCacheBase, kCacheEnd - kCacheBase, PROT_READ | PROT_EXEC);
 
     // The callout stub, in 64-bit mode after `ljmp *%gs:12` from translated code. It may not
@@ -64,8 +71,10 @@ MonitorArea::MonitorArea() {
 }
 
 void MonitorArea::trap_vif_stores(bool on) {
-    mprotect(reinterpret_cast<void*>(uint64_t(kVcpuArea) + kVifPage), 0x1000,
-             on ? PROT_READ : PROT_READ | PROT_WRITE);
+    if (mprotect(reinterpret_cast<void*>(uint64_t(kVcpuArea) + kVifPage), 0x1000,
+                 on ? PROT_READ : PROT_READ | PROT_WRITE) != 0)
+        throw HostError(std::string("mprotect of the interrupt-window page failed: ") +
+                        strerror(errno));
 }
 
 void MonitorArea::clear_ibl(int user) {

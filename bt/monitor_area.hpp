@@ -23,71 +23,90 @@ inline constexpr uint32_t kCacheEnd = 0xfffff000;
 // Why translated code called out (VcpuArea::exit_kind).
 enum ExitKind : uint32_t { kExitEmulate = 1, kExitDispatch = 2 };
 
-// The per-vCPU area as translated code sees it at %gs:0. Offsets are part of the code the
-// translator emits (emit.cpp) and of world_switch.S (kSaveRaxOffset).
+// The per-vCPU area as translated code sees it at %gs:0. Its first page holds what translated
+// code writes (scratch, virtual flags and selectors); the second what it only reads - above
+// all what it jumps through (the callout far pointer, the sysenter/sysexit paths) - and is
+// read-only in the guest's view (the monitor writes it through its alias). The kOff* offsets
+// are part of the code the translator emits (emit.cpp) and derived from this struct.
 struct VcpuArea {
-    uint32_t exit_kind;     // 0: ExitKind
-    uint32_t exit_eip;      // 4: guest EIP to emulate or to continue at
-    uint32_t exit_link;     // 8: cache address of the rel32 jump to chain, 0 if none
-    uint32_t far_offset;    // 12: the far pointer translated code jumps through: kStubPage
-    uint16_t far_selector;  // 16: ... : the host's 64-bit code selector
+    // Page 0: written by translated code.
+    uint32_t exit_kind;    // ExitKind
+    uint32_t exit_eip;     // guest EIP to emulate or to continue at
+    uint32_t exit_link;    // cache address of the rel32 jump to chain, 0 if none
+    uint32_t ibl_bias;     // the lookup table in use (0: kernel, kIblEntries: user), in entries
+    uint32_t lookup_hits;  // indirect branches the lookup routine found (for --stats)
+    uint32_t viopl;        // the guest's IOPL as EFLAGS bits (0 .. 0x3000)
+    uint64_t save_rax;     // 24: the 64-bit stub's scratch (world_switch.S: %gs:24)
+    uint32_t save_eax;     // the lookup routine's scratch
+    uint32_t save_ebx;
+    uint32_t save_flags;  // AH = SF ZF AF PF CF (lahf), AL = OF (seto)
+    uint32_t ibl_target;  // the guest EIP an indirect branch goes to
+    uint32_t jump_to;     // its cache address, when the lookup hits
+    uint32_t vnt;         // the guest's NT as an EFLAGS bit (also live in hardware)
+    uint32_t vsel[6];     // the guest's selectors, indexed by SegReg
+    uint8_t pad_page0[0x1000 - 80];
+    // Page 1: read-only in the guest's view.
+    uint32_t far_offset;    // the far pointer translated code jumps through: kStubPage
+    uint16_t far_selector;  // ... : the host's 64-bit code selector
     uint16_t pad0;
-    uint32_t ibl_bias;     // 20: the lookup table in use (0: kernel, kIblEntries: user), in entries
-    uint64_t save_rax;     // 24: the 64-bit stub's scratch
-    uint32_t save_eax;     // 32: the lookup routine's scratch
-    uint32_t save_ebx;     // 36
-    uint32_t save_flags;   // 40: AH = SF ZF AF PF CF (lahf), AL = OF (seto)
-    uint32_t ibl_target;   // 44: the guest EIP an indirect branch goes to
-    uint32_t jump_to;      // 48: its cache address, when the lookup hits
-    uint32_t lookup_hits;  // 52: indirect branches the lookup routine found (for --stats)
-    uint32_t viopl;        // 56: the guest's IOPL as EFLAGS bits (0 .. 0x3000)
-    uint32_t vnt;          // 60: the guest's NT as an EFLAGS bit (also live in hardware)
-    uint32_t vsel[6];      // 64: the guest's selectors, indexed by SegReg
     // Inline sysenter (CPL 3 -> 0), prepared by the engine from the SYSENTER MSRs:
-    uint32_t sysenter_path;  // 88: cache address: the inline routine, or its callout
-    uint32_t sysenter_esp;   // 92
-    uint32_t sysenter_eip;   // 96
-    uint32_t sysenter_ss;    // 100: the host (shadow) selector for the new SS
-    uint32_t sysenter_vcs;   // 104: the guest's new CS and SS selectors
-    uint32_t sysenter_vss;   // 108
-    uint32_t sysenter_ds, sysenter_es, sysenter_fs;  // 112: host selectors (kernel variants)
+    uint32_t sysenter_path;  // cache address: the inline routine, or its callout
+    uint32_t sysenter_esp;
+    uint32_t sysenter_eip;
+    uint32_t sysenter_ss;   // the host (shadow) selector for the new SS
+    uint32_t sysenter_vcs;  // the guest's new CS and SS selectors
+    uint32_t sysenter_vss;
+    uint32_t sysenter_ds, sysenter_es, sysenter_fs;  // host selectors (kernel variants)
     // Inline sysexit (CPL 0 -> 3): the user variants of SS, DS, ES, FS and the new CS/SS.
-    uint32_t sysexit_path;                          // 124
-    uint32_t sysexit_ss, sysexit_ds, sysexit_es;    // 128
-    uint32_t sysexit_fs, sysexit_vcs, sysexit_vss;  // 140
+    uint32_t sysexit_path;
+    uint32_t sysexit_ss, sysexit_ds, sysexit_es;
+    uint32_t sysexit_fs, sysexit_vcs, sysexit_vss;
 };
-inline constexpr uint32_t kOffExitKind = 0, kOffExitEip = 4, kOffExitLink = 8, kOffFarPtr = 12,
-                          kOffIblBias = 20, kSaveRaxOffset = 24, kOffSaveEax = 32, kOffSaveEbx = 36,
-                          kOffSaveFlags = 40, kOffIblTarget = 44, kOffJumpTo = 48,
-                          kOffLookupHits = 52, kOffViopl = 56, kOffVnt = 60, kOffVsel = 64,
-                          kOffSysenterPath = 88, kOffSysenterEsp = 92, kOffSysenterEip = 96,
-                          kOffSysenterSs = 100, kOffSysenterVcs = 104, kOffSysenterVss = 108,
-                          kOffSysenterDs = 112, kOffSysenterEs = 116, kOffSysenterFs = 120,
-                          kOffSysexitPath = 124, kOffSysexitSs = 128, kOffSysexitDs = 132,
-                          kOffSysexitEs = 136, kOffSysexitFs = 140, kOffSysexitVcs = 144,
-                          kOffSysexitVss = 148;
+inline constexpr uint32_t kWritablePage = 0, kReadOnlyPage = 0x1000;
+#define PREVT_OFF(field) static_cast<uint32_t>(offsetof(VcpuArea, field))
+inline constexpr uint32_t kOffExitKind = PREVT_OFF(exit_kind), kOffExitEip = PREVT_OFF(exit_eip),
+                          kOffExitLink = PREVT_OFF(exit_link), kOffFarPtr = PREVT_OFF(far_offset),
+                          kOffIblBias = PREVT_OFF(ibl_bias), kSaveRaxOffset = PREVT_OFF(save_rax),
+                          kOffSaveEax = PREVT_OFF(save_eax), kOffSaveEbx = PREVT_OFF(save_ebx),
+                          kOffSaveFlags = PREVT_OFF(save_flags),
+                          kOffIblTarget = PREVT_OFF(ibl_target), kOffJumpTo = PREVT_OFF(jump_to),
+                          kOffLookupHits = PREVT_OFF(lookup_hits), kOffViopl = PREVT_OFF(viopl),
+                          kOffVnt = PREVT_OFF(vnt), kOffVsel = PREVT_OFF(vsel),
+                          kOffSysenterPath = PREVT_OFF(sysenter_path),
+                          kOffSysenterEsp = PREVT_OFF(sysenter_esp),
+                          kOffSysenterEip = PREVT_OFF(sysenter_eip),
+                          kOffSysenterSs = PREVT_OFF(sysenter_ss),
+                          kOffSysenterVcs = PREVT_OFF(sysenter_vcs),
+                          kOffSysenterVss = PREVT_OFF(sysenter_vss),
+                          kOffSysenterDs = PREVT_OFF(sysenter_ds),
+                          kOffSysenterEs = PREVT_OFF(sysenter_es),
+                          kOffSysenterFs = PREVT_OFF(sysenter_fs),
+                          kOffSysexitPath = PREVT_OFF(sysexit_path),
+                          kOffSysexitSs = PREVT_OFF(sysexit_ss),
+                          kOffSysexitDs = PREVT_OFF(sysexit_ds),
+                          kOffSysexitEs = PREVT_OFF(sysexit_es),
+                          kOffSysexitFs = PREVT_OFF(sysexit_fs),
+                          kOffSysexitVcs = PREVT_OFF(sysexit_vcs),
+                          kOffSysexitVss = PREVT_OFF(sysexit_vss);
+#undef PREVT_OFF
+static_assert(kSaveRaxOffset == 24, "world_switch.S reads the parked RAX at %gs:24");
+static_assert(kSaveRaxOffset < 128, "the stub encodes it as a disp32 with one non-zero byte");
+static_assert(kOffVsel + 24 <= 0x1000 && kOffFarPtr == kReadOnlyPage);
 // For popf: the virtual IF and IOPL bits implied by byte 1 of a popped EFLAGS value, as
-// 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov).
-inline constexpr uint32_t kIfOfByte1 = 0x100, kIoplOfByte1 = 0x500, kNtOfByte1 = 0x900;
+// 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov), read-only.
+inline constexpr uint32_t kIfOfByte1 = 0x1100, kIoplOfByte1 = 0x1500, kNtOfByte1 = 0x1900;
+static_assert(sizeof(VcpuArea) <= kIfOfByte1);
 // The indirect-branch lookup tables at %gs:kIblTable, one for guest CPL 0-2 and one for CPL 3
 // (a system call then keeps both warm): kIblEntries pairs (guest EIP, cache address) each,
-// direct-mapped by the low bits of the EIP; an empty slot holds kIblEmpty.
-inline constexpr uint32_t kIblTable = 0x1000, kIblEntries = 4096, kIblEmpty = 0xffffffff;
-static_assert(offsetof(VcpuArea, jump_to) == kOffJumpTo);
-static_assert(offsetof(VcpuArea, vsel) == kOffVsel);
+// direct-mapped by the low bits of the EIP; an empty slot holds kIblEmpty. Read-only.
+inline constexpr uint32_t kIblTable = 0x2000, kIblEntries = 4096, kIblEmpty = 0xffffffff;
+inline constexpr uint32_t kReadOnlyEnd = kIblTable + 2 * kIblEntries * 8;
+static_assert(kNtOfByte1 + 0x400 <= kIblTable);
 // The guest's IF as an EFLAGS bit (0 or 0x200), alone on the area's last page: while an
 // interrupt waits for the guest to set IF, the monitor makes that page read-only in the
 // guest's view, so every inline cli/sti/popf/iret store to it exits (at an exact point).
 inline constexpr uint32_t kVifPage = 0x1f000, kOffVif = kVifPage;
-static_assert(offsetof(VcpuArea, vnt) == kOffVnt && kNtOfByte1 + 0x400 <= kIblTable);
-static_assert(sizeof(VcpuArea) <= kIfOfByte1);
-static_assert(kIblTable + 2 * kIblEntries * 8 <= kVifPage && kVifPage + 0x1000 == kVcpuAreaSize);
-static_assert(offsetof(VcpuArea, ibl_bias) == kOffIblBias);
-static_assert(offsetof(VcpuArea, sysenter_vss) == kOffSysenterVss);
-static_assert(offsetof(VcpuArea, sysenter_fs) == kOffSysenterFs);
-static_assert(offsetof(VcpuArea, sysexit_vss) == kOffSysexitVss);
-static_assert(offsetof(VcpuArea, save_rax) == kSaveRaxOffset);
-static_assert(offsetof(VcpuArea, far_offset) == kOffFarPtr);
+static_assert(kReadOnlyEnd <= kVifPage && kVifPage + 0x1000 == kVcpuAreaSize);
 
 class MonitorArea {
 public:

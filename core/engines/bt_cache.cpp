@@ -4,10 +4,12 @@
 #include <x86intrin.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <string>
 
 #include "core/engines/bt_engine.hpp"
+#include "core/errors.hpp"
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
 
@@ -17,9 +19,11 @@ namespace {
 
 constexpr uint32_t kPage = 4096;
 
+// A failure would leave a code page writable (self-modifying code unnoticed): never ignored.
 void mprotect_page(uint32_t linear_page, int prot) {
     const uint64_t host = linear_page + native::kPageZeroOffset;
-    mprotect(reinterpret_cast<void*>(host), kPage, prot);
+    if (mprotect(reinterpret_cast<void*>(host), kPage, prot) != 0)
+        throw HostError("mprotect of a guest code page failed: " + std::string(strerror(errno)));
 }
 
 }  // namespace
@@ -34,7 +38,10 @@ bt::Block* BtEngine::block_at_cache(uint32_t cache) const {
 // Write-protects a guest frame that holds translated code: flat, its one page; paged, every
 // linear page the shadow maps to it (pages mapped later are mapped read-only).
 void BtEngine::protect_frame(uint32_t frame) {
-    if (!paging_) return mprotect_page(frame, PROT_READ);
+    if (!paging_) {  // RAM is mapped flat; beyond it the all-ones page is read-only already
+        if (ram_.contains(frame, kPage)) mprotect_page(frame, PROT_READ);
+        return;
+    }
     auto it = rmap_.find(frame);
     if (it == rmap_.end()) return;
     for (uint32_t page : it->second) {
@@ -48,7 +55,10 @@ void BtEngine::protect_frame(uint32_t frame) {
 // The frame no longer holds translations: flat, writable again; paged, its mappings dropped
 // (the next access maps them with the guest's own permissions).
 void BtEngine::release_frame(uint32_t frame) {
-    if (!paging_) return mprotect_page(frame, PROT_READ | PROT_WRITE);
+    if (!paging_) {
+        if (ram_.contains(frame, kPage)) mprotect_page(frame, PROT_READ | PROT_WRITE);
+        return;
+    }
     auto it = rmap_.find(frame);
     if (it == rmap_.end()) return;
     const std::vector<uint32_t> pages = it->second;

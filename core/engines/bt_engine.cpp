@@ -51,7 +51,7 @@ BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes, 
                              std::to_string((bt::kCacheEnd - bt::kCacheBase) >> 10) + " KiB");
         cache_end_ = bt::kCacheBase + cache_bytes;
     }
-    native::AddressSpace::instance().map_flat(ram_, native::kPageZeroOffset);
+    native::AddressSpace::instance().map_flat(ram_, native::kPageZeroOffset, false);
     native::install_signal_handlers();
     code_selector_ = monitor_descriptor(native::kMonitorLdtFirst, 0, 0xfffff, true, true);
     data_selector_ = monitor_descriptor(native::kMonitorLdtFirst + 1, bt::kVcpuArea,

@@ -10,10 +10,14 @@
 #include <x86intrin.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
 #include <variant>
 
 #include "core/emulate/paged_memory.hpp"
 #include "core/engines/bt_engine.hpp"
+#include "core/errors.hpp"
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
 #include "shadowmmu/split.hpp"
@@ -122,7 +126,7 @@ void BtEngine::sync_address_space(const VcpuState& s) {
         shadow_cr3_ = s.cr3;
         cr3_written_ = false;
         if (!paging_) {
-            space.map_flat(ram_, native::kPageZeroOffset);
+            space.map_flat(ram_, native::kPageZeroOffset, false);
             mapped_.clear();
             rmap_.clear();
             kernel_only_.clear();
@@ -190,7 +194,10 @@ void BtEngine::take_back_kernel_mappings(uint64_t below) {
         if (!user_may_read) {
             unmap_guest_page(page);
         } else if (it->second.writable) {
-            mprotect(reinterpret_cast<void*>(page + native::kPageZeroOffset), kPage, PROT_READ);
+            if (mprotect(reinterpret_cast<void*>(page + native::kPageZeroOffset), kPage,
+                         PROT_READ) != 0)
+                throw HostError(std::string("mprotect of a kernel-only page failed: ") +
+                                strerror(errno));
             it->second.writable = false;
         }
         ++n_.kernel_only_dropped;

@@ -28,7 +28,7 @@ std::string hex(uint64_t v) {
 // Guest linear == host linear: the hardware CS then has the guest's own base (0 for flat
 // guests), which native code needs to run at full speed (see layout.hpp).
 TrapEngine::TrapEngine(GuestMemory& ram) : ram_(ram), ldt_(0) {
-    native::AddressSpace::instance().map_flat(ram_, 0);
+    native::AddressSpace::instance().map_flat(ram_, 0, true);
     native::install_signal_handlers();
     dirty_.fill(true);
     // Where the host supports CPUID faulting, native cpuid raises #GP and the guest sees

@@ -20,7 +20,8 @@ constexpr uint64_t kPage = 4096;
 void* fixed_map(uint64_t host, uint64_t len, int prot, int flags, int fd, off_t off) {
     void* p = mmap(reinterpret_cast<void*>(host), len, prot, flags | MAP_FIXED, fd, off);
     if (p == MAP_FAILED)
-        throw GuestError(std::string("mmap of guest memory failed: ") + strerror(errno));
+        throw HostError(std::string("mmap of guest memory failed: ") + strerror(errno) +
+                        (errno == ENOMEM ? " (the host's vm.max_map_count may be reached)" : ""));
     return p;
 }
 
@@ -65,15 +66,16 @@ void AddressSpace::clear_guest() {
     mappings_ = 0;
 }
 
-void AddressSpace::map_flat(const GuestMemory& ram, uint64_t offset) {
+void AddressSpace::map_flat(const GuestMemory& ram, uint64_t offset, bool executable) {
     clear_guest();
     offset_ = offset;
+    exec_ = executable ? PROT_EXEC : 0;
     const uint64_t skip = offset < low_ ? low_ - offset : 0;  // guest pages in the host's hole
     uint64_t len = ram.size();
     if (len > uint64_t(linear_limit()) + 1) len = uint64_t(linear_limit()) + 1;
     if (len > skip)
-        fixed_map(offset + skip, len - skip, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED,
-                  ram.fd(), static_cast<off_t>(skip));
+        fixed_map(offset + skip, len - skip, PROT_READ | PROT_WRITE | exec_, MAP_SHARED, ram.fd(),
+                  static_cast<off_t>(skip));
     mappings_ = 1;
 }
 
@@ -82,10 +84,10 @@ void AddressSpace::map_page(uint32_t linear, uint32_t phys, bool writable, const
     if (linear > linear_limit() || host < low_) return;
     phys &= ~(kPage - 1);
     if (ram.contains(phys, kPage))
-        fixed_map(host, kPage, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, ram.fd(),
-                  static_cast<off_t>(phys));
+        fixed_map(host, kPage, PROT_READ | (writable ? PROT_WRITE : 0) | exec_, MAP_SHARED,
+                  ram.fd(), static_cast<off_t>(phys));
     else
-        fixed_map(host, kPage, PROT_READ, MAP_SHARED, ones_fd_, 0);
+        fixed_map(host, kPage, PROT_READ | exec_, MAP_SHARED, ones_fd_, 0);
     ++mappings_;
 }
 
@@ -107,7 +109,7 @@ bool AddressSpace::guest_linear(uint64_t host, uint32_t* linear) const {
 bool AddressSpace::map_unassigned(uint32_t linear) {
     const uint64_t host = (uint64_t(linear) + offset_) & ~(kPage - 1);
     if (linear > linear_limit() || host < low_) return false;
-    fixed_map(host, kPage, PROT_READ | PROT_EXEC, MAP_SHARED, ones_fd_, 0);
+    fixed_map(host, kPage, PROT_READ | exec_, MAP_SHARED, ones_fd_, 0);
     ++mappings_;
     return true;
 }

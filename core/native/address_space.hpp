@@ -19,9 +19,11 @@ public:
     static AddressSpace& instance();
 
     // Paging off: guest linear == guest physical. Maps all of guest RAM at host
-    // `offset` + physical, read/write/execute, and drops every other guest mapping. Guest
-    // pages that would land below vm.mmap_min_addr stay unmapped.
-    void map_flat(const GuestMemory& ram, uint64_t offset);
+    // `offset` + physical, read/write, and drops every other guest mapping. Guest pages that
+    // would land below vm.mmap_min_addr stay unmapped. `executable`: guest code runs from
+    // these pages natively (trap); under bt only the translation cache is executable, so a
+    // guest that redirects a jump into its own RAM gets a fault, not host code execution.
+    void map_flat(const GuestMemory& ram, uint64_t offset, bool executable);
     // Maps the page holding guest-linear `linear` to a read-only page of all-ones (an
     // unassigned physical page). False if `linear` is not a guest-linear address.
     bool map_unassigned(uint32_t linear);
@@ -44,6 +46,7 @@ public:
 private:
     AddressSpace();
     uint64_t offset_ = 0, low_ = 0;
+    int exec_ = 0;  // PROT_EXEC or 0, for every guest mapping (map_flat's `executable`)
     int ones_fd_ = -1;
     uint64_t mappings_ = 0;
 };
