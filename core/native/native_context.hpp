@@ -52,8 +52,7 @@ extern "C" {
 void prevt_enter_guest(prevt::native::NativeContext* ctx);
 void prevt_exit_trampoline();
 void prevt_signal_entry(int sig, siginfo_t* info, void* uc);
-extern char prevt_enter_critical_start[], prevt_enter_critical_end[];
-extern char prevt_bt_callout_entry[], prevt_bt_callout_entry_end[];
+extern char prevt_bt_callout_entry[];
 extern prevt::native::NativeContext* prevt_active_ctx;
 extern uint64_t prevt_host_fsbase, prevt_host_gsbase;
 }

@@ -44,8 +44,9 @@ void write_hex(uint64_t v) {
     write_str(buf);
 }
 
-// A fault in the monitor itself: say where, then let the default action (core dump) happen.
-__attribute__((noinline)) void monitor_fault(int sig, uint64_t rip, uint64_t addr) {
+// A fault in the monitor itself is a bug in prevt: say where, and end with the status of a
+// host or internal failure (4), not with a host signal.
+[[noreturn]] __attribute__((noinline)) void monitor_fault(int sig, uint64_t rip, uint64_t addr) {
     write_str("prevt: internal error: signal ");
     char n[4] = {char('0' + sig / 10), char('0' + sig % 10), ' ', 0};
     write_str(n);
@@ -54,7 +55,7 @@ __attribute__((noinline)) void monitor_fault(int sig, uint64_t rip, uint64_t add
     write_str(" address ");
     write_hex(addr);
     write_str("\n");
-    signal(sig, SIG_DFL);
+    _exit(4);
 }
 
 // The live data-segment selectors (the signal frame has none of them, see below).
@@ -120,8 +121,10 @@ void arm_device_timer(uint64_t deadline_ns) {
 
 using namespace prevt::native;
 
-// Returns 1 when the interrupted code is the world switch's critical window (guest FS/GS
-// already loaded), so that the assembly reloads them before sigreturn.
+// prevt_signal_entry (world_switch.S) calls this with the host's FS/GS bases loaded and puts
+// the interrupted ones back afterwards, whatever was interrupted. Guest code: the frame is
+// rewritten to return into the exit trampoline. The world switch and the monitor: a timer
+// tick is noted and they resume; anything else there is a bug in prevt.
 extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     auto* uc = static_cast<ucontext_t*>(ucv);
     greg_t* g = uc->uc_mcontext.gregs;
@@ -130,13 +133,12 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     NativeContext* ctx = prevt_active_ctx;
     const bool guest_compat = (cs & 4) != 0;  // an LDT selector: guest code
     // The bt engine's 64-bit callout stub lives in the monitor area: a timer signal there is
-    // the monitor's business, not an escape; the stub is on its way out anyway. It still
-    // needs the guest's FS/GS bases (its %gs is the per-vCPU area): return 1 to reload them.
+    // the monitor's business, not an escape; the stub is on its way out anyway.
     if (cs == kHostCs64 && rip >= kMonitorBase && rip < kFourGiB &&
         (sig == SIGALRM || sig == SIGTRAP)) {
         if (sig == SIGALRM) g_timer_pending.store(true, std::memory_order_relaxed);
         g[REG_EFL] &= ~0x100;  // a single-step that ran into a callout ends here
-        return 1;
+        return 0;
     }
     const bool guest_long = cs == kHostCs64 && rip < kMonitorBase && ctx;
     // A guest `syscall` in compatibility mode (AMD hosts) enters the host kernel's 32-bit
@@ -147,16 +149,9 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     if (!guest_compat && !guest_long && !guest_syscall32) {
         if (sig == SIGALRM) {
             g_timer_pending.store(true, std::memory_order_relaxed);
-            // Code that still uses the guest's FS/GS bases: the world switch after loading
-            // them, and the bt callout entry before it saves them.
-            auto in = [rip](const char* b, const char* e) {
-                return rip >= reinterpret_cast<uint64_t>(b) && rip <= reinterpret_cast<uint64_t>(e);
-            };
-            return in(prevt_enter_critical_start, prevt_enter_critical_end) ||
-                   in(prevt_bt_callout_entry, prevt_bt_callout_entry_end);
+            return 0;
         }
         monitor_fault(sig, rip, reinterpret_cast<uint64_t>(info->si_addr));
-        return 0;
     }
     HostEvent& ev = ctx->event;
     ev.signal = sig;

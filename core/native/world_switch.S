@@ -52,8 +52,8 @@ prevt_enter_guest:
     push %rax
     .globl prevt_enter_critical_start
 prevt_enter_critical_start:
-    # From here to iretq the FS/GS bases are the guest's: a signal arriving here must
-    # return with them reloaded (the handler checks this range).
+    # From here to iretq the FS/GS bases are the guest's: a signal arriving here returns
+    # with them as they were (prevt_signal_entry keeps the interrupted bases).
     testl $2, 52(%rdi)
     jnz 4f
     movw 44(%rdi), %ds
@@ -139,6 +139,12 @@ prevt_bt_callout_entry:
     pop %rcx
     mov %ecx, 36(%rax)
     cld                         # the C++ ABI wants DF clear; the guest's is saved above
+    test $0x40000, %ecx         # and AC clear (a guest popf may have set it: alignment
+    jz 7f                       # checks at ring 3 would kill the monitor's SSE code)
+    btr $18, %rcx
+    push %rcx
+    popfq
+7:
     movl $0, 96(%rax)           # event.signal = 0: a callout, not a signal
     # The monitor executes no x87 instruction (it has no long double): the guest's x87 state
     # stays in the hardware across a callout. Its SSE registers are scratch to C++: save the
@@ -164,27 +170,36 @@ prevt_bt_callout_entry_end:
     .globl prevt_signal_entry
     .type prevt_signal_entry, @function
 prevt_signal_entry:
-    # On the alternate stack. FS/GS bases may be the guest's: restore the host's first, so
-    # that C++ (TLS, the stack protector's canary at %fs:0x28) works.
+    # On the alternate stack, at any instruction of guest code, of the world switch or of the
+    # monitor. FS/GS bases may be the guest's: the interrupted ones are kept on this stack and
+    # the host's loaded before any C++ runs (TLS, the stack protector's canary at %fs:0x28);
+    # they are put back exactly before returning, so that every instruction boundary of the
+    # entry, exit and signal paths is safe: the handler changes nothing it does not restore.
+    # A guest popf may have set AC (alignment checks at host ring 3): the C++ ABI needs it
+    # clear, and DF (the kernel clears DF for a handler). sigreturn restores the interrupted
+    # RFLAGS from the frame.
+    rdfsbase %r10
+    rdgsbase %r11
+    push %r10
+    push %r11
     mov prevt_host_fsbase(%rip), %rax
     wrfsbase %rax
     mov prevt_host_gsbase(%rip), %rax
     wrgsbase %rax
-    mov prevt_active_ctx(%rip), %rax  # GS's base is gone: the next entry loads every selector
-    test %rax, %rax
-    jz 2f
-    andl $~2, 52(%rax)
-2:  sub $8, %rsp
+    pushfq
+    andl $~0x40400, (%rsp)
+    popfq
+    sub $8, %rsp
     call prevt_handle_signal
     add $8, %rsp
-    test %eax, %eax
-    jz 1f
-    # The signal interrupted the world switch after the guest's FS/GS were loaded:
-    # sigreturn does not restore them, so reload them here (after all C++ has run).
-    mov prevt_active_ctx(%rip), %rdi
-    movw 48(%rdi), %fs
-    movw 50(%rdi), %gs
-1:  ret
+    # Guest code interrupted: the handler rewrote the frame to return into the exit
+    # trampoline, which loads the host's bases itself. Anything else resumes where it was,
+    # with the bases it had.
+    pop %r11
+    pop %r10
+    wrgsbase %r11
+    wrfsbase %r10
+    ret
     .size prevt_signal_entry, .-prevt_signal_entry
 
     .section .rodata
