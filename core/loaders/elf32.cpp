@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -29,40 +30,51 @@ std::string os_error(const char* what) {
     return std::string(what) + ": " + strerror(errno);
 }
 
-struct FdCloser {
-    int fd;
-    ~FdCloser() {
-        if (fd >= 0) close(fd);
-    }
-};
-
 }  // namespace
 
-std::vector<uint8_t> read_kernel_file(const std::string& path) {
+KernelFile::KernelFile(const std::string& path) : path_(path) {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused as not regular.
-    const FdCloser file{open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-    if (file.fd < 0) refuse(path, os_error("cannot open"));
+    fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd_ < 0) refuse(path, os_error("cannot open"));
     struct stat st {};
-    if (fstat(file.fd, &st) != 0) refuse(path, os_error("cannot stat"));
-    if (S_ISDIR(st.st_mode)) refuse(path, "is a directory, not a kernel file");
-    if (!S_ISREG(st.st_mode)) refuse(path, "not a regular file");
-    if (st.st_size == 0) refuse(path, "the file is empty (expected an ELF32 Multiboot kernel)");
-    if (static_cast<uint64_t>(st.st_size) > kMaxKernelFile)
-        refuse(path, "larger than 1 GiB, too large for a 32-bit kernel");
-    std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < bytes.size()) {
-        const ssize_t n = read(file.fd, bytes.data() + got, bytes.size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) refuse(path, os_error("cannot read"));
-        if (n == 0) refuse(path, "the file shrank while it was being read");
-        got += static_cast<size_t>(n);
+    try {
+        if (fstat(fd_, &st) != 0) refuse(path, os_error("cannot stat"));
+        if (S_ISDIR(st.st_mode)) refuse(path, "is a directory, not a kernel file");
+        if (!S_ISREG(st.st_mode))
+            refuse(path, "not a regular file (a device, FIFO or socket is not a kernel file)");
+        if (st.st_size == 0) refuse(path, "the file is empty (expected an ELF32 Multiboot kernel)");
+        if (static_cast<uint64_t>(st.st_size) > kMaxKernelFile)
+            refuse(path, "larger than 1 GiB, too large for a 32-bit kernel");
+        size_ = static_cast<uint64_t>(st.st_size);
+        head_.resize(static_cast<size_t>(std::min<uint64_t>(size_, kHeadSize)));
+        read(0, head_.data(), head_.size());
+    } catch (...) {
+        close(fd_);
+        throw;
     }
-    return bytes;
 }
 
-Elf32Executable parse_elf32_executable(const std::string& path, const std::vector<uint8_t>& f) {
-    const std::string size = " (the file has " + std::to_string(f.size()) + " bytes)";
+KernelFile::~KernelFile() {
+    close(fd_);
+}
+
+void KernelFile::read(uint64_t offset, void* dst, size_t length) const {
+    auto* p = static_cast<uint8_t*>(dst);
+    while (length > 0) {
+        const ssize_t n = pread(fd_, p, length, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) refuse(path_, os_error("cannot read"));
+        if (n == 0) refuse(path_, "the file shrank while it was being read");
+        p += n;
+        offset += static_cast<uint64_t>(n);
+        length -= static_cast<size_t>(n);
+    }
+}
+
+Elf32Executable parse_elf32_executable(const KernelFile& file) {
+    const std::string& path = file.path();
+    const std::vector<uint8_t>& f = file.head();  // the ELF header lies in it, if anywhere
+    const std::string size = " (the file has " + std::to_string(file.size()) + " bytes)";
     if (f.size() < SELFMAG || memcmp(f.data(), ELFMAG, SELFMAG) != 0)
         refuse(path, "not an ELF file");
     if (f.size() < EI_NIDENT) refuse(path, "truncated ELF header" + size);
@@ -97,15 +109,17 @@ Elf32Executable parse_elf32_executable(const std::string& path, const std::vecto
     if (eh.e_phoff == 0 || eh.e_phnum == 0) refuse(path, "no program headers");
     // 64-bit arithmetic: e_phoff + e_phnum * 32 cannot wrap.
     const uint64_t table_end = uint64_t{eh.e_phoff} + uint64_t{eh.e_phnum} * sizeof(Elf32_Phdr);
-    if (table_end > f.size())
+    if (table_end > file.size())
         refuse(path, "program header table (offset " + hex(eh.e_phoff) + ", " +
                          std::to_string(eh.e_phnum) +
                          " entries of 32 bytes) lies past the end of the file" + size);
 
+    // At most 65535 entries of 32 bytes: 2 MiB, read once.
+    std::vector<Elf32_Phdr> table(eh.e_phnum);
+    file.read(eh.e_phoff, table.data(), table.size() * sizeof(Elf32_Phdr));
     Elf32Executable exe{eh.e_entry, {}};
     for (unsigned i = 0; i < eh.e_phnum; ++i) {
-        Elf32_Phdr ph;
-        memcpy(&ph, &f[eh.e_phoff + i * sizeof ph], sizeof ph);
+        const Elf32_Phdr& ph = table[i];
         const std::string seg = "segment " + std::to_string(i) + ": ";
         if (ph.p_type == PT_INTERP)
             refuse(path,
@@ -114,7 +128,7 @@ Elf32Executable parse_elf32_executable(const std::string& path, const std::vecto
         if (ph.p_filesz > ph.p_memsz)
             refuse(path, seg + "p_filesz " + hex(ph.p_filesz) + " is larger than p_memsz " +
                              hex(ph.p_memsz));
-        if (uint64_t{ph.p_offset} + ph.p_filesz > f.size())
+        if (uint64_t{ph.p_offset} + ph.p_filesz > file.size())
             refuse(path, seg + "file data at offset " + hex(ph.p_offset) + " (size " +
                              hex(ph.p_filesz) + ") lies past the end of the file" + size);
         if (ph.p_memsz == 0) continue;

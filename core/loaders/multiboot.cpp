@@ -22,6 +22,8 @@ constexpr size_t kHeaderSize = 12;      // magic, flags, checksum; the rest depe
 constexpr size_t kNotFound = ~size_t{0};
 constexpr uint32_t kFlagModsAligned = 1u << 0, kFlagMemInfo = 1u << 1, kFlagVideoMode = 1u << 2;
 constexpr uint32_t kRequiredFlags = 0xffff;  // bits 16-31 are optional: unknown ones ignored
+constexpr uint32_t kFlagAoutKludge = 1u << 16;
+constexpr size_t kKludgeEnd = 32;  // the header's size with the kludge's five address fields
 
 uint32_t le32(const std::vector<uint8_t>& f, size_t at) {
     uint32_t v;
@@ -40,14 +42,28 @@ size_t find_header(const std::vector<uint8_t>& f, size_t limit, size_t* bad_chec
     return kNotFound;
 }
 
-void check_multiboot_header(const std::string& path, const std::vector<uint8_t>& f) {
+// How far the loader looks for a header past the first 8 KiB, only to say why it is refused.
+constexpr size_t kLateHeaderWindow = 1 << 20;
+
+// The header's offset and flags, once checked. Only the first 8 KiB are searched (the file's
+// head); a refusal looks up to kLateHeaderWindow further for a better message.
+struct Header {
+    size_t at;
+    uint32_t flags;
+};
+
+Header check_multiboot_header(const loaders::KernelFile& file) {
+    const std::string& path = file.path();
+    const std::vector<uint8_t>& f = file.head();
     size_t bad = kNotFound;
-    const size_t at = find_header(f, std::min(f.size(), kHeaderSearch), &bad);
+    const size_t at = find_header(f, f.size(), &bad);
     if (at == kNotFound) {
         if (bad != kNotFound)
             refuse(path, "Multiboot header checksum is wrong (header at offset " + hex(bad) +
                              "; magic + flags + checksum must be 0)");
-        const size_t late = find_header(f, f.size(), nullptr);
+        std::vector<uint8_t> window(std::min<uint64_t>(file.size(), kLateHeaderWindow));
+        file.read(0, window.data(), window.size());
+        const size_t late = find_header(window, window.size(), nullptr);
         if (late != kNotFound)
             refuse(path, "no Multiboot header in the first 8 KiB (the one at offset " + hex(late) +
                              " is too far into the file)");
@@ -61,6 +77,66 @@ void check_multiboot_header(const std::string& path, const std::vector<uint8_t>&
     if (flags & kRequiredFlags & ~(kFlagModsAligned | kFlagMemInfo))
         refuse(path, "the Multiboot header requires features prevt does not know (flags " +
                          hex(flags) + ")");
+    return {at, flags};
+}
+
+// The a.out kludge (flags bit 16, spec 3.1.3): header_addr, load_addr, load_end_addr,
+// bss_end_addr and entry_addr say where the image goes, instead of the ELF program headers
+// (as QEMU and GRUB load it). Checked as the spec defines them; the result is one segment
+// (vaddr == paddr: entry_addr is physical) that the common checks then place in guest RAM.
+loaders::Elf32Segment aout_kludge(const loaders::KernelFile& file, const Header& h,
+                                  uint32_t* entry) {
+    const std::string& path = file.path();
+    const std::vector<uint8_t>& f = file.head();
+    if (h.at + kKludgeEnd > f.size())
+        refuse(path,
+               "the Multiboot header sets the a.out kludge (flags bit 16) but its address "
+               "fields do not fit in the first 8 KiB");
+    const uint32_t header_addr = le32(f, h.at + 12), load_addr = le32(f, h.at + 16),
+                   load_end_addr = le32(f, h.at + 20), bss_end_addr = le32(f, h.at + 24);
+    *entry = le32(f, h.at + 28);
+    const std::string kludge = "a.out kludge (flags bit 16): ";
+    if (load_addr > header_addr)
+        refuse(path, kludge + "load_addr " + hex(load_addr) + " is above header_addr " +
+                         hex(header_addr));
+    // The load starts at the header's file offset minus (header_addr - load_addr).
+    if (header_addr - load_addr > h.at)
+        refuse(path, kludge + "header_addr - load_addr = " + hex(header_addr - load_addr) +
+                         " puts the start of the image before the start of the file (the "
+                         "header is at offset " +
+                         hex(h.at) + ")");
+    const uint64_t offset = h.at - (header_addr - load_addr);
+    uint64_t filesz = file.size() - offset;  // load_end_addr 0: to the end of the file
+    if (load_end_addr != 0) {
+        if (load_end_addr <= header_addr)
+            refuse(path, kludge + "load_end_addr " + hex(load_end_addr) +
+                             " does not lie above header_addr " + hex(header_addr));
+        filesz = load_end_addr - load_addr;
+        if (offset + filesz > file.size())
+            refuse(path, kludge + "load_end_addr " + hex(load_end_addr) + " asks for " +
+                             hex(filesz) + " bytes from offset " + hex(offset) +
+                             ", past the end of the file (" + std::to_string(file.size()) +
+                             " bytes)");
+    }
+    uint64_t memsz = filesz;
+    if (bss_end_addr != 0) {
+        if (bss_end_addr < load_addr + filesz)
+            refuse(path, kludge + "bss_end_addr " + hex(bss_end_addr) +
+                             " lies below the end of the loaded data " + hex(load_addr + filesz));
+        memsz = bss_end_addr - load_addr;
+    }
+    if (load_addr + memsz > 0x100000000ull)
+        refuse(path, kludge + "the image does not fit in the 32-bit address space");
+    if (*entry - load_addr >= memsz)
+        refuse(path, kludge + "entry_addr " + hex(*entry) + " lies outside the image [" +
+                         hex(load_addr) + ", " + hex(load_addr + memsz) + ")");
+    // memsz <= 4 GiB - load_addr and the image must fit in guest RAM (checked by the caller).
+    return {0,
+            load_addr,
+            load_addr,
+            static_cast<uint32_t>(offset),
+            static_cast<uint32_t>(filesz),
+            static_cast<uint32_t>(memsz)};
 }
 
 // ---- The information structure (spec 3.3) -------------------------------------------------
@@ -141,9 +217,10 @@ std::string ram_size(const GuestMemory& mem) {
 
 MultibootBoot load_multiboot(const std::string& path, GuestMemory& mem,
                              const std::string& cmdline) {
-    const std::vector<uint8_t> file = loaders::read_kernel_file(path);
-    const loaders::Elf32Executable exe = loaders::parse_elf32_executable(path, file);
-    check_multiboot_header(path, file);
+    const loaders::KernelFile file(path);  // checked before it is read; never read whole
+    loaders::Elf32Executable exe = loaders::parse_elf32_executable(file);
+    const Header header = check_multiboot_header(file);
+    if (header.flags & kFlagAoutKludge) exe.loads = {aout_kludge(file, header, &exe.entry)};
     if (cmdline.size() > kMaxCmdline)
         refuse(path, "the command line has " + std::to_string(cmdline.size()) + " bytes; at most " +
                          std::to_string(kMaxCmdline) + " fit");
@@ -173,7 +250,7 @@ MultibootBoot load_multiboot(const std::string& path, GuestMemory& mem,
 
     for (const loaders::Elf32Segment& s : exe.loads) {
         uint8_t* dst = mem.host(s.paddr, s.memsz);  // checked above
-        memcpy(dst, file.data() + s.offset, s.filesz);
+        file.read(s.offset, dst, s.filesz);         // inside the file: checked by the parser
         memset(dst + s.filesz, 0, s.memsz - s.filesz);
     }
     write_info(mem, cmdline);

@@ -1,7 +1,9 @@
 // The Multiboot v1 loader (Multiboot Specification 0.6.96): an ELF32 i386 kernel with a
-// Multiboot header in its first 8 KiB is loaded by its program headers (the a.out kludge,
-// header flag 16, is ignored for ELF, as QEMU does), and the Multiboot information structure
-// is built in low memory. Anything else is refused with one InputError line naming the file.
+// Multiboot header in its first 8 KiB is loaded by its program headers, or, when the header
+// sets the a.out kludge (flag 16), by the header's address fields as QEMU and GRUB do (checked
+// as the spec defines them: nonsense is refused). The Multiboot information structure is built
+// in low memory. Anything else is refused with one InputError line naming the file. The file
+// is checked before it is read and never read whole (loaders::KernelFile).
 #pragma once
 
 #include <cstdint>
@@ -29,7 +31,8 @@ struct MultibootBoot {
 
 // Loads a Multiboot v1 ELF32 kernel into guest memory and builds the Multiboot information
 // structure (flags 0, 2, 6, 9: memory sizes, `cmdline`, memory map, "prevt"). All checks come
-// before the first write: a refused kernel leaves `mem` as it was.
+// before the first write: a refused kernel leaves `mem` as it was (only a read error of the
+// file itself, after the checks, can leave part of it written).
 MultibootBoot load_multiboot(const std::string& path, GuestMemory& mem, const std::string& cmdline);
 
 }  // namespace prevt

@@ -112,12 +112,64 @@ TEST_F(LoaderTest, FindsTheHeaderAnywhereInTheFirst8KiB) {
     EXPECT_NE(refusal(f).find("no Multiboot header in the first 8 KiB"), std::string::npos);
 }
 
-TEST_F(LoaderTest, AcceptsTheFlagsItKnowsAndIgnoresTheAoutKludge) {
-    for (uint32_t flags : {0u, 1u, 2u, 3u, 0x10003u, 0x80000000u}) {
+TEST_F(LoaderTest, AcceptsTheFlagsItKnows) {
+    for (uint32_t flags : {0u, 1u, 2u, 3u, 0x80000000u}) {
         Bytes f = kernel_image();
         put_header(f, kData, flags);
         EXPECT_EQ(refusal(f), "(loaded)") << flags;
     }
+}
+
+// The a.out kludge (flags bit 16): the header's five address fields place the image, as QEMU
+// and GRUB load it; fields that contradict each other, the file or guest RAM are refused.
+void put_kludge(Bytes& f, uint32_t header, uint32_t load, uint32_t load_end, uint32_t bss_end,
+                uint32_t entry) {
+    put_header(f, kData, kMbFlags | 0x10000);
+    const uint32_t fields[5] = {header, load, load_end, bss_end, entry};
+    memcpy(&f[kData + 12], fields, sizeof fields);
+}
+
+TEST_F(LoaderTest, LoadsByTheAoutKludgeFields) {
+    Bytes f = kernel_image();
+    // The file from the header on at 2 MiB (not where the ELF says), 0x40 bytes of bss.
+    put_kludge(f, 0x200000, 0x200000, 0x200020, 0x200060, 0x200010);
+    const MultibootBoot b = load_multiboot(write(f), mem, "k");
+    EXPECT_EQ(b.entry, 0x200010u);
+    EXPECT_EQ(b.kernel_start, 0x200000u);
+    EXPECT_EQ(b.kernel_end, 0x200060u);
+    EXPECT_EQ(mem.read(0x200000, 4), 0x1badb002u);
+    EXPECT_EQ(mem.read(0x100000, 4), 0u);  // the ELF's place: untouched
+    // load_end_addr 0: to the end of the file; bss_end_addr 0: no bss.
+    put_kludge(f, 0x300000, 0x300000, 0, 0, 0x300000);
+    const MultibootBoot e = load_multiboot(write(f), mem, "k");
+    EXPECT_EQ(e.kernel_end, 0x300000u + (f.size() - kData));
+}
+
+TEST_F(LoaderTest, RefusesNonsenseInTheAoutKludge) {
+    struct Case {
+        uint32_t header, load, load_end, bss_end, entry;
+        const char* message;
+    };
+    const Case cases[] = {
+        {0x100000, 0x7ff00000, 0x10, 4, 0xdeadbeef, "load_addr 0x7ff00000 is above header_addr"},
+        {0x200000, 0x100000, 0, 0, 0x100000, "before the start of the file"},
+        {0x100000, 0x100000, 0x100000, 0, 0x100000, "does not lie above header_addr"},
+        {0x100000, 0x100000, 0x200000, 0, 0x100000, "past the end of the file"},
+        {0x100000, 0x100000, 0x100020, 0x100010, 0x100000, "lies below the end of the loaded"},
+        {0x100000, 0x100000, 0x100020, 0, 0x100020, "entry_addr 0x100020 lies outside"},
+        {0xfffff000, 0xfffff000, 0, 0xffffffff, 0xfffff000, "outside guest RAM"},
+        {0x8000, 0x8000, 0x8020, 0, 0x8000, "overlaps"},
+    };
+    for (const Case& c : cases) {
+        Bytes f = kernel_image();
+        put_kludge(f, c.header, c.load, c.load_end, c.bss_end, c.entry);
+        EXPECT_NE(refusal(f).find(c.message), std::string::npos) << c.message << ": " << refusal(f);
+    }
+    Bytes cut = kernel_image();  // the header's last bytes past the end of a short file
+    put_kludge(cut, 0x100000, 0x100000, 0, 0, 0x100000);
+    phdr(cut, 0, [](Elf32_Phdr& p) { p.p_filesz = 20; });  // the ELF itself stays valid
+    cut.resize(kData + 20);
+    EXPECT_NE(refusal(cut).find("address fields do not fit"), std::string::npos) << refusal(cut);
 }
 
 TEST_F(LoaderTest, ARefusedKernelLeavesMemoryAsItWas) {
