@@ -1,12 +1,25 @@
-// Containment: after install_guest_syscall_filter() every system call whose instruction
-// pointer is below 4 GiB - i.e. made by guest code (int $0x80, sysenter, syscall, in
-// compatibility or 64-bit mode) - raises SIGSYS instead of reaching the host kernel.
-// The monitor's own code lives above 4 GiB and is unaffected. Irrevocable, per process.
+// Containment: the seccomp filter, installed once per process before the first guest
+// instruction, irrevocable.
+//   - Every system call whose instruction pointer is below 4 GiB - made by guest code
+//     (int $0x80, sysenter, syscall, in compatibility or 64-bit mode) - raises SIGSYS, which
+//     the engines turn into a guest event. It never reaches the host kernel.
+//   - The monitor's own code (above 4 GiB) may make only the calls on an allowlist: what the
+//     run loop, the devices' output, the shadow MMU and KVM really use (no open, no exec, no
+//     fork, no sockets, no new executable memory, no signal handlers, no ioctl but KVM's and
+//     the terminal's). Anything else is a bug in prevt or code that escaped containment: it
+//     raises SIGSYS in the monitor, which ends the process with a message and status 4; a
+//     system call through another ABI (int $0x80 or x32 from 64-bit code) kills it at once.
 #pragma once
+
+#include <span>
 
 namespace prevt::native {
 
 void install_guest_syscall_filter();
 bool guest_syscall_filter_installed();
+
+// The monitor's allowlist, by system call number (x86-64), for `prevt table`-like output and
+// tests. mmap, mprotect and ioctl are allowed only with the arguments described above.
+std::span<const int> monitor_syscall_allowlist();
 
 }  // namespace prevt::native

@@ -47,6 +47,16 @@ void write_hex(uint64_t v) {
 // A fault in the monitor itself is a bug in prevt: say where, and end with the status of a
 // host or internal failure (4), not with a host signal.
 [[noreturn]] __attribute__((noinline)) void monitor_fault(int sig, uint64_t rip, uint64_t addr) {
+    if (sig == SIGSYS) {  // the seccomp allowlist (seccomp.hpp): addr is the call's number
+        write_str("prevt: stopped: the monitor made system call ");
+        write_hex(addr);
+        write_str(" at rip ");
+        write_hex(rip);
+        write_str(
+            ", which the seccomp filter forbids (a bug in prevt, or code that escaped "
+            "containment)\n");
+        _exit(4);
+    }
     write_str("prevt: internal error: signal ");
     char n[4] = {char('0' + sig / 10), char('0' + sig % 10), ' ', 0};
     write_str(n);
@@ -151,7 +161,9 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
             g_timer_pending.store(true, std::memory_order_relaxed);
             return 0;
         }
-        monitor_fault(sig, rip, reinterpret_cast<uint64_t>(info->si_addr));
+        monitor_fault(
+            sig, rip,
+            sig == SIGSYS ? uint64_t(info->si_syscall) : reinterpret_cast<uint64_t>(info->si_addr));
     }
     HostEvent& ev = ctx->event;
     ev.signal = sig;
