@@ -25,7 +25,7 @@ Trace Trace::parse(const std::string& list) {
             t.out_asm = true;
         else
             throw InputError("--trace: unknown item '" + item +
-                             "' (known: int, exec, trap, io, in_asm, out_asm)");
+                             "' (known: int, exec, trap, io, in_asm, out_asm; see prevt --help)");
     }
     return t;
 }
