@@ -32,6 +32,8 @@ public:
         ZydisDecoderInit(&decoder_,
                          c.code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
                          c.stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+        decoder_modes(&decoder_, *c.profile);  // decode as the profiled CPU does
+        ZydisDecoderInit(&host_decoder_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
         ZydisFormatterInit(&formatter_, ZYDIS_FORMATTER_STYLE_ATT);
         block_.guest_linear = c.cs_base + c.eip;
         block_.guest_eip = c.eip;
@@ -48,6 +50,12 @@ private:
 
     // The instruction at eip_ runs on the virtual CPU: ends the block.
     void callout();
+
+    // Innocuous 32-bit code, copied. What the host runs must be what the profiled CPU runs:
+    // prefixes the profile ignores but the host may give a meaning (`rep bsr` is lzcnt) are
+    // dropped; bytes the host still decodes as another instruction (a hint nop the host knows
+    // as an MPX instruction) are not copied (false: a callout).
+    bool copy32(const ZydisDecodedInstruction& in, const uint8_t* bytes);
 
     // Returns false when the instruction ends the block.
     bool emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
@@ -70,8 +78,8 @@ private:
 
     // 16-bit code runs in the monitor's 32-bit code segment: Zydis encodes the decoded
     // instruction again for 32-bit mode, which toggles the operand- and address-size prefixes
-    // (`mov (%bx,%si),%ax` 8b 00 becomes 66 67 8b 00). A `cs:` override becomes `ds:`, as
-    // for copied 32-bit code.
+    // (`mov (%bx,%si),%ax` 8b 00 becomes 66 67 8b 00). A `cs:` prefix reaching it belongs
+    // to an instruction without a memory access (classify() calls out cs: accesses): dropped.
     bool encode32(ZydisEncoderRequest& req);
 
     bool copy16(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops);
@@ -90,13 +98,14 @@ private:
     uint32_t cs_base_, eip_, lookup_;
     const Listing& listing_;
     ZydisDecoder decoder_;
+    ZydisDecoder host_decoder_;  // the host's view of copied bytes (every Zydis mode on)
     ZydisFormatter formatter_;
     Block block_;
     std::vector<PendingExit> pending_;
     uint8_t site_bytes_[15] = {};  // the instruction being translated, for a callout site
     uint8_t site_length_ = 0;
     uint32_t current_length_ = 0;  // of the instruction being translated (0: undecodable)
-    uint32_t callout_end_ = 0;     // just past the instruction of the block's final callout
+    uint32_t callout_span_ = 0;    // from the block's start to just past its final callout
 };
 
 }  // namespace prevt::bt

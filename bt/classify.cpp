@@ -87,7 +87,11 @@ constexpr Rule kRules[] = {
      "pushes the virtual selector (guest RPL), not the shadow's"},
     {M(MOV), F::kFromSegment, C::kSensitive, T::kInline, "reads the virtual selector"},
     {M(CPUID), F::kAny, C::kSensitive, T::kCallout,
-     "reports prevt's i686 profile, not the host CPU"},
+     "reports the guest's CPU profile, not the host CPU"},
+    {M(RDTSC), F::kAny, C::kSensitive, T::kInline,
+     "copied while the virtual TSC is the host's (no TSC write; CR4.TSD allows); else a callout"},
+    {M(RDPMC), F::kAny, C::kSensitive, T::kCallout,
+     "no performance counters are virtualized: 0 at CPL 0, #GP at CPL 3"},
     // Segment loads: the guest descriptor is checked and mirrored into a shadow descriptor.
     {M(MOV), F::kToSegment, C::kSegmentLoad, T::kCallout,
      "guest descriptor -> shadow LDT descriptor"},
@@ -118,6 +122,7 @@ constexpr Rule kRules[] = {
     {M(INVD), F::kAny, C::kPrivileged, T::kCallout, "nothing to do for a virtual cache"},
     {M(RDMSR), F::kAny, C::kPrivileged, T::kCallout, "virtual MSRs (SYSENTER_*, TSC)"},
     {M(WRMSR), F::kAny, C::kPrivileged, T::kCallout, "virtual MSRs (SYSENTER_*, TSC)"},
+    {M(RSM), F::kAny, C::kPrivileged, T::kCallout, "#UD: the guest is never in SMM"},
     {M(SYSEXIT), F::kAny, C::kPrivileged, T::kInline,
      "to ring 3 a direct transfer, unless kernel mappings must be taken back: a callout"},
     // Port I/O: the devices are in the monitor.
@@ -136,15 +141,25 @@ constexpr Rule kRules[] = {
     {M(INT1), F::kAny, C::kInterrupt, T::kCallout, "#DB through the guest IDT"},
     {M(SYSENTER), F::kAny, C::kInterrupt, T::kInline,
      "from CPL 3 a direct transfer to SYSENTER_EIP (prepared SS/ESP); else a callout"},
-    {M(SYSCALL), F::kAny, C::kInterrupt, T::kCallout, "#UD: an i686 has no syscall"},
 };
 #undef M
 // clang-format on
 
-constexpr Rule kInnocuous{ZYDIS_MNEMONIC_INVALID, F::kAny, C::kInnocuous, T::kCopy,
-                          "everything else: identical translation, native speed"};
-constexpr Rule kUsesGs{ZYDIS_MNEMONIC_INVALID, F::kAny, C::kMonitorSegment, T::kCallout,
-                       "a %gs access: %gs belongs to the monitor, the guest's is virtual"};
+// The catch-all rows, in the order classify() tries them around the table.
+constexpr Rule kCatchAll[] = {
+    {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kNotOffered, T::kCallout,
+     "an ISA set the profile does not offer: the virtual CPU raises #UD"},
+    {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kMonitorSegment, T::kCallout,
+     "a %gs access (hidden operands too): %gs belongs to the monitor, the guest's is virtual"},
+    {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kCodeSegment, T::kCallout,
+     "a cs: data access: CS's base, limit and readable bit, never writable"},
+    {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kInnocuous, T::kCopy,
+     "everything else the profile offers: identical translation, native speed"},
+};
+const Rule& kNotOffered = kCatchAll[0];
+const Rule& kUsesGs = kCatchAll[1];
+const Rule& kUsesCs = kCatchAll[2];
+const Rule& kInnocuous = kCatchAll[3];
 
 Form form_of(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
     if (in.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return F::kFar;
@@ -169,32 +184,36 @@ Form form_of(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) 
     return F::kAny;
 }
 
-bool uses_gs(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
-    for (unsigned i = 0; i < in.operand_count; ++i)
-        if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && ops[i].mem.segment == ZYDIS_REGISTER_GS)
-            return true;
-    return false;
-}
-
 }  // namespace
 
 std::span<const Rule> rules() {
     return kRules;
 }
 
-const Rule& classify(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
+std::span<const Rule> catch_all_rules() {
+    return kCatchAll;
+}
+
+const Rule& classify(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
+                     const CpuProfile& profile) {
+    if (!profile.offers(in)) return kNotOffered;
+    // Segments before the table: a row's inline or lookup translation (jmp *%cs:table) would
+    // run the access natively.
+    if (accesses_through(in, ops, ZYDIS_REGISTER_GS)) return kUsesGs;
+    if (accesses_through(in, ops, ZYDIS_REGISTER_CS)) return kUsesCs;
     const Form form = form_of(in, ops);
     for (const Rule& r : kRules)
         if (r.mnemonic == in.mnemonic && (r.form == F::kAny || r.form == form)) return r;
-    return uses_gs(in, ops) ? kUsesGs : kInnocuous;
+    return kInnocuous;
 }
 
 const char* category_name(Category c) {
     constexpr std::array<const char*, static_cast<int>(C::kCount)> kNames = {
-        "innocuous",   "control-direct", "control-indirect",
-        "control-far", "sensitive",      "privileged",
-        "io",          "string-io",      "segment-load",
-        "interrupt",   "monitor-segment"};
+        "innocuous",   "control-direct",  "control-indirect",
+        "control-far", "sensitive",       "privileged",
+        "io",          "string-io",       "segment-load",
+        "interrupt",   "monitor-segment", "code-segment",
+        "not-offered"};
     return kNames[static_cast<int>(c)];
 }
 

@@ -7,6 +7,9 @@
 
 #include <span>
 
+#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/memory_operands.hpp"
+
 namespace prevt::bt {
 
 enum class Category : uint8_t {
@@ -21,6 +24,8 @@ enum class Category : uint8_t {
     kSegmentLoad,      // mov/pop/lds... into a segment register
     kInterrupt,        // int n, int3, into, sysenter, syscall
     kMonitorSegment,   // uses %gs, the segment register the monitor reserves
+    kCodeSegment,      // a data access through cs: (the guest's CS is not in hardware)
+    kNotOffered,       // not an instruction of the guest's CPU profile: #UD
     kCount
 };
 
@@ -55,9 +60,17 @@ struct Rule {
 // The table itself, in the order it is printed.
 std::span<const Rule> rules();
 
-// The rule for one decoded instruction; instructions not in the table are innocuous unless
-// they use %gs (kMonitorSegment).
-const Rule& classify(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops);
+// The rule for one decoded instruction. An allowlist: an instruction is copied only if its
+// ISA set is one the profile offers (core/emulate/cpu_profile.hpp) and the table has no row
+// for it; else it is #UD (kNotOffered), a table row, a %gs use (kMonitorSegment) or a cs:
+// data access (kCodeSegment), in that order. Every operand counts, hidden ones included
+// (string instructions, xlat, fxsave...). FPU control (CR0.TS/EM, CR4.OSFXSR) depends on the
+// context, not on the table: the translator applies it (fpu_control.hpp).
+const Rule& classify(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
+                     const CpuProfile& profile = default_profile());
+
+// The fixed rows that are not mnemonics: (not offered), (%gs use), (cs: data), (others).
+std::span<const Rule> catch_all_rules();
 
 const char* category_name(Category c);
 const char* treatment_name(Treatment t);

@@ -31,8 +31,6 @@ bool Builder::indirect(const ZydisDecodedInstruction& in, const ZydisDecodedOper
         out_.raw(bytes, in.length);
         out_.at(start + in.raw.modrm.offset) =
             static_cast<uint8_t>((bytes[in.raw.modrm.offset] & 0xc7) | (6 << 3));
-        for (unsigned i = 0; i < in.raw.prefix_count; ++i)
-            if (bytes[i] == 0x2e) out_.at(start + i) = 0x3e;
         out_.raw(pop_target, sizeof pop_target);
         out_.u32(kOffIblTarget);
         if (in.mnemonic == ZYDIS_MNEMONIC_CALL) out_.push_imm(next);
@@ -45,11 +43,10 @@ bool Builder::indirect(const ZydisDecodedInstruction& in, const ZydisDecodedOper
 
 // 16-bit code runs in the monitor's 32-bit code segment: Zydis encodes the decoded
 // instruction again for 32-bit mode, which toggles the operand- and address-size prefixes
-// (`mov (%bx,%si),%ax` 8b 00 becomes 66 67 8b 00). A `cs:` override becomes `ds:`, as
-// for copied 32-bit code.
+// (`mov (%bx,%si),%ax` 8b 00 becomes 66 67 8b 00). A `cs:` prefix reaching it belongs to an
+// instruction without a memory access (classify() calls out cs: accesses): dropped.
 bool Builder::encode32(ZydisEncoderRequest& req) {
-    if (req.prefixes & ZYDIS_ATTRIB_HAS_SEGMENT_CS)
-        req.prefixes = (req.prefixes & ~ZYDIS_ATTRIB_HAS_SEGMENT_CS) | ZYDIS_ATTRIB_HAS_SEGMENT_DS;
+    req.prefixes &= ~ZYDIS_ATTRIB_HAS_SEGMENT_CS;
     req.machine_mode = ZYDIS_MACHINE_MODE_LEGACY_32;
     uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH];
     ZyanUSize len = sizeof buf;

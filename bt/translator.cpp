@@ -36,7 +36,9 @@ Block Builder::build(const CodeReader& read) {
     if (open) exit_to(eip_, out_.jmp(0));  // the instruction limit: continue in a new block
     // A callout's instruction counts as the block's: its bytes were decoded once (the
     // callout site), so a store into them must invalidate the block.
-    block_.guest_end = cs_base_ + std::max(eip_, callout_end_);
+    // (Offsets from the block's start, modulo 4 GiB: EIP may wrap past 0xffffffff.)
+    const uint32_t span = std::max<uint32_t>(eip_ - context_.eip, callout_span_);
+    block_.guest_end = uint64_t(block_.guest_linear) + span;
     for (const PendingExit& p : pending_) {  // exit stubs after the body
         const uint32_t stub = out_.here();
         block_.map.emplace_back(stub, p.target_eip);
@@ -68,7 +70,7 @@ void Builder::callout() {
     out_.store_gs(kOffExitKind, kExitEmulate);
     out_.store_gs(kOffExitEip, eip_);
     out_.store_gs(kOffExitLink, 0);  // the site number, patched in by the engine
-    callout_end_ = eip_ + current_length_;
+    callout_span_ = eip_ + current_length_ - context_.eip;
     if (site_length_) {
         CalloutSite site{out_.here() - 4, eip_, {}, site_length_};
         memcpy(site.bytes, site_bytes_, sizeof site.bytes);
@@ -78,37 +80,64 @@ void Builder::callout() {
     ++block_.rewritten;
 }
 
+// Innocuous 32-bit code, copied (see builder.hpp).
+bool Builder::copy32(const ZydisDecodedInstruction& in, const uint8_t* bytes) {
+    uint8_t copy[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    unsigned n = 0;
+    for (unsigned i = 0; i < in.length; ++i) {
+        const bool ignored_rep = i < in.raw.prefix_count &&
+                                 in.raw.prefixes[i].type == ZYDIS_PREFIX_TYPE_IGNORED &&
+                                 (bytes[i] == 0xf2 || bytes[i] == 0xf3);
+        if (!ignored_rep) copy[n++] = bytes[i];
+    }
+    ZydisDecodedInstruction host;
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&host_decoder_, nullptr, copy, n, &host)) ||
+        host.mnemonic != in.mnemonic || host.length != n)
+        return false;
+    block_.map.emplace_back(out_.here(), eip_);
+    out_.raw(copy, n);
+    return true;
+}
+
 // Returns false when the instruction ends the block.
 bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
                    const uint8_t* bytes) {
     current_length_ = in.length;
-    const Rule& rule = classify(in, ops);
+    const Rule& rule = classify(in, ops, *context_.profile);
     if (context_.callouts && context_.callouts->count(cs_base_ + eip_)) {
         list(in, ops, category_name(rule.category), "callout (adaptive: kept faulting)");
         callout();
         return false;
     }
+    // FPU control: under these CR0/CR4 bits the instruction faults before it executes.
+    if (rule.treatment == Treatment::kCopy &&
+        fpu_fault(fpu_class(in, ops), context_.fpu) != kNoFpuFault) {
+        list(in, ops, category_name(rule.category), "callout (CR0/CR4: the FPU faults)");
+        callout();
+        return false;
+    }
     list(in, ops, category_name(rule.category), treatment_name(rule.treatment));
     const uint32_t next = eip_ + in.length;
-    const uint32_t here = out_.here();
     switch (rule.treatment) {
-        case Treatment::kCopy: {
-            if (!context_.code32) {           // 16-bit code: the same instruction, encoded for 32
-                if (!copy16(in, ops)) break;  // Zydis cannot: the virtual CPU runs it
+        case Treatment::kCopy:
+            if (in.mnemonic == ZYDIS_MNEMONIC_NOP) {         // hint nops too: the host may know
+                block_.map.emplace_back(out_.here(), eip_);  // them as cldemote, endbr32...
+                out_.byte(0x90);
                 eip_ = next;
                 return true;
             }
-            block_.map.emplace_back(here, eip_);
-            const size_t start = out_.bytes().size();
-            out_.raw(bytes, in.length);
-            if (in.attributes & ZYDIS_ATTRIB_HAS_SEGMENT_CS)  // guest CS is not in hardware
-                for (unsigned i = 0; i < in.raw.prefix_count; ++i)
-                    if (bytes[i] == 0x2e) out_.at(start + i) = 0x3e;
+            if (!(context_.code32 ? copy32(in, bytes) : copy16(in, ops)))
+                break;  // the host would run another instruction, or Zydis cannot re-encode
             eip_ = next;
             return true;
-        }
         case Treatment::kRetarget: return retarget(in, ops, bytes, next);
         case Treatment::kInline:
+            if (in.mnemonic == ZYDIS_MNEMONIC_RDTSC) {  // the host's TSC is the guest's
+                if (!context_.native_tsc) break;
+                if (!(context_.code32 ? copy32(in, bytes) : copy16(in, ops))) break;
+                eip_ = next;
+                return true;
+            }
             if (!inline_rewrite(in, ops)) break;
             if (in.mnemonic == ZYDIS_MNEMONIC_IRETD || in.mnemonic == ZYDIS_MNEMONIC_SYSENTER ||
                 in.mnemonic == ZYDIS_MNEMONIC_SYSEXIT)

@@ -1,6 +1,6 @@
 // The block builder: decodes guest code with Zydis, classifies each instruction through the
 // table (classify.hpp) and emits its translation into a code buffer:
-//   copy      innocuous instructions, byte for byte (a `cs:` prefix becomes `ds:`)
+//   copy      innocuous instructions the profile offers, byte for byte
 //   retarget  direct jmp/jcc/call/loop: re-targeted at exit stubs, chained later
 //   callout   everything else: the instruction runs on the virtual CPU in the monitor
 // A block ends at a control transfer, a callout, or kMaxInstructions.
@@ -14,6 +14,8 @@
 
 #include "bt/block.hpp"
 #include "bt/emit.hpp"
+#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/fpu_control.hpp"
 
 namespace prevt::bt {
 
@@ -35,6 +37,14 @@ struct TranslationContext {
     bool code32 = true;   // the guest's CS.D: 16-bit code is re-encoded for the 32-bit cache
     uint32_t lookup_routine = 0;      // cache address of the indirect-branch lookup
     uint32_t lookup_flags_saved = 0;  // ... and of its second entry (see emit_lookup_routine)
+    // The guest's CPU: which instructions exist (the rest is #UD).
+    const CpuProfile* profile = &default_profile();
+    // CR0.TS/EM/MP and CR4.OSFXSR: an FPU/MMX/SSE instruction they make fault is a callout
+    // that raises the fault (fpu_control.hpp). (Default: FPU and SSE usable.)
+    FpuControl fpu{false, false, false, true};
+    // rdtsc runs natively while the virtual TSC is the host's: no guest TSC write, and CR4.TSD
+    // clear or the guest at CPL 0.
+    bool native_tsc = true;
     // Adaptive translation: guest-linear addresses of instructions to translate as callouts.
     const std::unordered_set<uint32_t>* callouts = nullptr;
 };

@@ -3,22 +3,50 @@
 #include <string>
 
 #include "bt/classify.hpp"
+#include "core/emulate/cpu_profile.hpp"
 
 namespace prevt::cli {
 
-int print_classification_table(FILE* out) {
+namespace {
+
+void row(FILE* out, const char* name, const bt::Rule& r) {
+    fprintf(out, "%-10s %-9s %-16s %-9s %s\n", name, bt::form_name(r.form),
+            bt::category_name(r.category), bt::treatment_name(r.treatment), r.note);
+}
+
+// The profile the allowlist is keyed by, and the ISA sets it offers (copied when no row
+// above says otherwise).
+void print_profile(FILE* out, const CpuProfile& p) {
     fprintf(out,
-            "How prevt's binary translator treats each guest instruction (bt/classify.cpp)\n\n");
+            "Keyed by the guest's CPU profile %s: CPUID.0 \"%s\" (max leaf %u), CPUID.1 "
+            "EAX=%#x EDX=%#010x ECX=%#010x\n",
+            p.name, p.vendor, p.max_leaf, p.signature, p.edx, p.ecx);
+    fprintf(out, "ISA sets offered (Zydis meta.isa_set):");
+    unsigned n = 0;
+    for (const IsaSetRequirement& r : kIsaSets)
+        if ((p.edx & r.edx) == r.edx)
+            fprintf(out, "%s%s", n++ % 8 ? " " : "\n  ", ZydisISASetGetString(r.set));
+    fprintf(out,
+            "\nEverything else (AVX, AVX-512, SSE3+, popcnt, lzcnt, movbe, rdrand, rdtscp, "
+            "xgetbv, vmcall, clflush, 3DNow!...) is #UD, as on the profiled CPU.\n\n");
+}
+
+}  // namespace
+
+int print_classification_table(FILE* out) {
+    fprintf(out, "How prevt's binary translator treats each guest instruction (bt/classify.cpp)\n");
+    print_profile(out, default_profile());
     fprintf(out, "%-10s %-9s %-16s %-9s %s\n", "mnemonic", "form", "category", "treatment", "why");
-    for (const bt::Rule& r : bt::rules()) {
-        std::string name = ZydisMnemonicGetString(r.mnemonic);
-        fprintf(out, "%-10s %-9s %-16s %-9s %s\n", name.c_str(), bt::form_name(r.form),
-                bt::category_name(r.category), bt::treatment_name(r.treatment), r.note);
-    }
-    fprintf(out, "%-10s %-9s %-16s %-9s %s\n", "(%gs use)", "", "monitor-segment", "callout",
-            "%gs belongs to the monitor; the guest's %gs is virtual");
-    fprintf(out, "%-10s %-9s %-16s %-9s %s\n", "(others)", "", "innocuous", "copy",
-            "identical translation: the original bytes, native speed");
+    const auto catch_all = bt::catch_all_rules();
+    row(out, "(profile)", catch_all[0]);  // tried first: an instruction that does not exist
+    row(out, "(%gs use)", catch_all[1]);
+    row(out, "(cs: use)", catch_all[2]);
+    for (const bt::Rule& r : bt::rules()) row(out, ZydisMnemonicGetString(r.mnemonic), r);
+    row(out, "(others)", catch_all[3]);
+    fprintf(out,
+            "\nFPU control (the translation context, in the block key): with CR0.TS an x87, "
+            "MMX, SSE or fxsave/fxrstor instruction\n(fwait: with MP and TS) is a callout "
+            "raising #NM; CR0.EM: #NM for x87, #UD for MMX/SSE; CR4.OSFXSR clear: #UD for SSE.\n");
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "core/emulate/cpu_profile.hpp"
 #include "core/emulate/fault.hpp"
 #include "core/emulate/linear_memory.hpp"
 #include "core/vcpu_state.hpp"
@@ -51,6 +52,7 @@ struct Cpu {
     LinearMemory& mem;
     devices::Bus& ports;
     CpuHooks& hooks;
+    const CpuProfile* profile = &default_profile();  // the instructions that exist
 
     bool user() const { return s.cpl() == 3; }
 

@@ -3,6 +3,9 @@
 #include <array>
 #include <cstring>
 
+#include "core/emulate/code_bytes.hpp"
+#include "core/emulate/cpu_profile.hpp"
+
 namespace prevt {
 
 SegReg to_segreg(ZydisRegister r) {
@@ -16,16 +19,41 @@ SegReg to_segreg(ZydisRegister r) {
     }
 }
 
+namespace {
+
+ZyanStatus decode(const uint8_t* bytes, unsigned avail, bool code32, bool stack32, uint32_t eip,
+                  Decoded* out) {
+    ZydisDecoder decoder;
+    ZydisDecoderInit(&decoder, code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
+                     stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    decoder_modes(&decoder, default_profile());  // as the profiled CPU decodes (and bt does)
+    if (out->bytes != bytes) memcpy(out->bytes, bytes, avail < 16 ? avail : 16);
+    out->eip = eip;
+    return ZydisDecoderDecodeFull(&decoder, out->bytes, avail, &out->in, out->ops);
+}
+
+}  // namespace
+
 Decoded decode_at(Cpu& cpu, uint32_t eip) {
     Decoded d{};
     d.eip = eip;
     const Segment& cs = cpu.s.sreg(SegReg::cs);
-    unsigned avail = 15;
+    unsigned within_limit = 15;
     if (cpu.s.protected_mode()) {
         if (eip > cs.limit) throw fault_gp(0);
-        if (cs.limit - eip < 14) avail = cs.limit - eip + 1;
+        if (cs.limit - eip < 14) within_limit = cs.limit - eip + 1;
     }
-    cpu.mem.read(cs.base + eip, d.bytes, avail, cpu.user());
+    const uint32_t linear = cs.base + eip;
+    // Page by page: a short instruction at the end of a page needs no byte of the next.
+    const unsigned avail = read_code_bytes(
+        linear, d.bytes, within_limit, [&](uint32_t at, uint8_t* out, unsigned len) -> unsigned {
+            try {
+                cpu.mem.read(at, out, len, cpu.user());
+                return len;
+            } catch (const GuestFault&) {
+                return 0;
+            }
+        });
     const bool code32 = cpu.s.protected_mode() && cs.db;
     const bool stack32 = cpu.s.sreg(SegReg::ss).db;
     // A small cache of decoded instructions (the same few privileged instructions are
@@ -37,7 +65,6 @@ Decoded decode_at(Cpu& cpu, uint32_t eip) {
         Decoded decoded;
     };
     static std::array<CacheEntry, 64> cache;
-    const uint32_t linear = cs.base + eip;
     const uint8_t mode = static_cast<uint8_t>(code32 * 2 + stack32);
     CacheEntry& e = cache[(linear ^ (linear >> 6)) & 63];
     if (e.linear == linear && e.mode == mode && e.decoded.in.length <= avail &&
@@ -45,8 +72,18 @@ Decoded decode_at(Cpu& cpu, uint32_t eip) {
         e.decoded.eip = eip;
         return e.decoded;
     }
-    if (!decode_bytes(d.bytes, avail, code32, stack32, eip, &d))
-        throw avail < 15 ? fault_gp(0) : fault_ud();
+    const ZyanStatus status = decode(d.bytes, avail, code32, stack32, eip, &d);
+    if (!ZYAN_SUCCESS(status)) {
+        if (status == ZYDIS_STATUS_INSTRUCTION_TOO_LONG) throw fault_gp(0);  // > 15 bytes
+        if (status == ZYDIS_STATUS_NO_MORE_DATA) {
+            if (avail < within_limit) {  // the bytes it needs are on a page that faults
+                uint8_t byte;
+                cpu.mem.read(linear + avail, &byte, 1, cpu.user());  // raises that #PF
+            }
+            throw fault_gp(0);  // beyond the CS limit, or longer than 15 bytes
+        }
+        throw fault_ud();
+    }
     e.linear = linear;
     e.mode = mode;
     e.decoded = d;
@@ -55,12 +92,7 @@ Decoded decode_at(Cpu& cpu, uint32_t eip) {
 
 bool decode_bytes(const uint8_t* bytes, unsigned avail, bool code32, bool stack32, uint32_t eip,
                   Decoded* out) {
-    ZydisDecoder decoder;
-    ZydisDecoderInit(&decoder, code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
-                     stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
-    if (out->bytes != bytes) memcpy(out->bytes, bytes, avail < 16 ? avail : 16);
-    out->eip = eip;
-    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, out->bytes, avail, &out->in, out->ops));
+    return ZYAN_SUCCESS(decode(bytes, avail, code32, stack32, eip, out));
 }
 
 std::string Decoded::text() const {

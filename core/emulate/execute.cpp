@@ -1,7 +1,10 @@
 #include "core/emulate/execute.hpp"
 
+#include "core/emulate/fpu_control.hpp"
 #include "core/emulate/interrupts.hpp"
+#include "core/emulate/memory_operands.hpp"
 #include "core/emulate/segments.hpp"
+#include "core/errors.hpp"
 
 namespace prevt {
 
@@ -54,9 +57,7 @@ Outcome software_interrupt(Cpu& cpu, const Decoded& d, uint8_t vector, EventSour
     return Outcome::kDone;
 }
 
-}  // namespace
-
-Outcome execute(Cpu& cpu, const Decoded& d) {
+Outcome dispatch(Cpu& cpu, const Decoded& d) {
     VcpuState& s = cpu.s;
     const unsigned iopl = (s.eflags & eflags::IOPL) >> 12;
     switch (d.in.mnemonic) {
@@ -99,8 +100,9 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
             break;
         }
         case ZYDIS_MNEMONIC_POP: {
-            if (ZydisRegisterGetClass(d.ops[0].reg.value) != ZYDIS_REGCLASS_SEGMENT)
-                return Outcome::kNotEmulated;
+            if (d.ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+                ZydisRegisterGetClass(d.ops[0].reg.value) != ZYDIS_REGCLASS_SEGMENT)
+                return execute_data_move(cpu, d);
             const uint32_t sp = cpu.stack_pointer();
             const auto sel = static_cast<uint16_t>(cpu.read(SegReg::ss, sp, d.operand_size()));
             load_segment(cpu, to_segreg(d.ops[0].reg.value), sel);
@@ -108,8 +110,9 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
             break;
         }
         case ZYDIS_MNEMONIC_PUSH:
-            if (ZydisRegisterGetClass(d.ops[0].reg.value) != ZYDIS_REGCLASS_SEGMENT)
-                return Outcome::kNotEmulated;
+            if (d.ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+                ZydisRegisterGetClass(d.ops[0].reg.value) != ZYDIS_REGCLASS_SEGMENT)
+                return execute_data_move(cpu, d);
             cpu.push(read_register(s, d.ops[0].reg.value), d.operand_size());
             break;
         case ZYDIS_MNEMONIC_LDS:
@@ -176,12 +179,31 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_OUTSB:
         case ZYDIS_MNEMONIC_OUTSW:
         case ZYDIS_MNEMONIC_OUTSD: return execute_io(cpu, d);
-        default:
+        default: {
             if (is_ordinary(d)) return execute_ordinary(cpu, d);
-            return execute_system(cpu, d);
+            const Outcome o = execute_data_move(cpu, d);
+            return o != Outcome::kNotEmulated ? o : execute_system(cpu, d);
+        }
     }
     s.eip = d.next_eip();
     return Outcome::kDone;
+}
+
+}  // namespace
+
+Outcome execute(Cpu& cpu, const Decoded& d) {
+    // What the profiled CPU does not have raises #UD here, explicitly: not a native fault or
+    // an unknown callout standing in for it.
+    if (!cpu.profile->offers(d.in)) throw fault_ud();
+    const uint8_t fpu = fpu_fault(fpu_class(d.in, d.ops), FpuControl::of(cpu.s));
+    if (fpu != kNoFpuFault) throw GuestFault{fpu, false, 0};
+    const Outcome o = dispatch(cpu, d);
+    // The translator calls out every cs: data access (CS is not in hardware): a form the
+    // virtual CPU does not know must stop the guest, not fault it with a made-up #UD.
+    if (o == Outcome::kNotEmulated && accesses_through(d.in, d.ops, ZYDIS_REGISTER_CS))
+        throw GuestError("not emulated: " + d.text() +
+                         " (a cs: data access the virtual CPU has no form for)");
+    return o;
 }
 
 }  // namespace prevt

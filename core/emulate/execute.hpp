@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "core/emulate/cpu_profile.hpp"
 #include "core/emulate/decoded.hpp"
 
 namespace prevt {
@@ -26,6 +27,11 @@ Outcome execute_descriptor_query(Cpu& cpu, const Decoded& d);  // lar, lsl, verr
 // mov, movzx/movsx, xchg, integer arithmetic, shifts and rotates (ordinary.cpp)
 bool is_ordinary(const Decoded& d);
 Outcome execute_ordinary(Cpu& cpu, const Decoded& d);
+// push/pop r/m, the string moves and compares (rep too), xlat, hint nops (data_moves.cpp):
+// what guests do through cs:, which bt always calls out.
+Outcome execute_data_move(Cpu& cpu, const Decoded& d);
+// The flags of `cmp a, b` at `bytes` width, computed on the host (ordinary.cpp).
+void compare_flags(VcpuState& s, unsigned bytes, uint32_t a, uint32_t b);
 
 // What sysenter does to CS, SS and EFLAGS (flat ring-0 segments from SYSENTER_CS, VM/IF/RF
 // clear); the caller checked SYSENTER_CS and sets ESP/EIP. bt's inline sysenter uses it too.
@@ -33,10 +39,18 @@ void sysenter_segments(VcpuState& s);
 // What sysexit does to CS and SS (flat ring-3 segments from SYSENTER_CS + 16 and + 24).
 void sysexit_segments(VcpuState& s);
 
-// The profile of the virtual i686 CPU that `cpuid` reports.
-void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+// What `cpuid` reports: the guest's CPU profile (cpu_profile.hpp).
+void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4],
+           const CpuProfile& profile = default_profile());
 // FPU PSE TSC MSR CX8 SEP CMOV MMX FXSR SSE SSE2
-inline constexpr uint32_t kCpuidFeaturesEdx = 0x07808939;
-inline constexpr uint32_t kCpuidFeaturesEcx = 0x80000000;  // hypervisor present
+inline constexpr uint32_t kCpuidFeaturesEdx = kPrevtI686.edx;
+inline constexpr uint32_t kCpuidFeaturesEcx = kPrevtI686.ecx;  // hypervisor present
+static_assert(kCpuidFeaturesEdx == 0x07808939);
+
+// Whether the host's rdtsc gives the guest's answer: the virtual TSC is the host's (the guest
+// never wrote the TSC MSR) and CR4.TSD does not make it fault (#GP at CPL > 0).
+inline bool native_tsc(const VcpuState& s) {
+    return s.msr.tsc_offset == 0 && (s.cpl() == 0 || !(s.cr4 & cr4::TSD));
+}
 
 }  // namespace prevt

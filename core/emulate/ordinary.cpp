@@ -136,6 +136,10 @@ Form form_of(ZydisMnemonic m) {
 
 }  // namespace
 
+void compare_flags(VcpuState& s, unsigned bytes, uint32_t a, uint32_t b) {
+    host_alu(s, ZYDIS_MNEMONIC_CMP, bytes, a, b, false);
+}
+
 bool is_ordinary(const Decoded& d) {
     const Form form = form_of(d.in.mnemonic);
     if (form != Form::kMove) return form != Form::kNone;

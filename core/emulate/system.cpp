@@ -260,9 +260,15 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
             s.gpr[edx] = static_cast<uint32_t>(t >> 32);
             break;
         }
+        case ZYDIS_MNEMONIC_RDPMC:  // no counters are virtualized: CR4.PCE is never set
+            require_cpl0(cpu);
+            if (s.gpr[ecx] > 1) throw fault_gp(0);  // a P6 has counters 0 and 1
+            s.gpr[eax] = s.gpr[edx] = 0;
+            break;
+        case ZYDIS_MNEMONIC_RSM: throw fault_ud();  // the guest is never in SMM
         case ZYDIS_MNEMONIC_CPUID: {
             uint32_t r[4];
-            cpuid(s.gpr[eax], s.gpr[ecx], r);
+            cpuid(s.gpr[eax], s.gpr[ecx], r, *cpu.profile);
             s.gpr[eax] = r[0];
             s.gpr[ebx] = r[1];
             s.gpr[ecx] = r[2];
@@ -277,19 +283,25 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
     return Outcome::kDone;
 }
 
-void cpuid(uint32_t leaf, uint32_t, uint32_t out[4]) {
+void cpuid(uint32_t leaf, uint32_t, uint32_t out[4], const CpuProfile& p) {
     out[0] = out[1] = out[2] = out[3] = 0;  // eax ebx ecx edx
+    const auto word = [&](unsigned i) {
+        uint32_t w = 0;
+        for (unsigned b = 0; b < 4; ++b) w |= uint32_t(uint8_t(p.vendor[i * 4 + b])) << (8 * b);
+        return w;
+    };
+    if (leaf > p.max_leaf) return;  // (an i686 of this age answers zeros)
     switch (leaf) {
         case 0:
-            out[0] = 1;
-            out[1] = 0x76657250;  // "Prev"
-            out[3] = 0x72695674;  // "tVir"
-            out[2] = 0x55504374;  // "tCPU"
+            out[0] = p.max_leaf;
+            out[1] = word(0);
+            out[3] = word(1);
+            out[2] = word(2);
             break;
         case 1:
-            out[0] = 0x633;  // family 6, model 3, stepping 3: a Pentium II class i686
-            out[2] = kCpuidFeaturesEcx;
-            out[3] = kCpuidFeaturesEdx;
+            out[0] = p.signature;
+            out[2] = p.ecx;
+            out[3] = p.edx;
             break;
         default: break;
     }

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include "core/emulate/code_bytes.hpp"
+#include "core/emulate/execute.hpp"
 #include "core/engines/bt_engine.hpp"
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
@@ -102,23 +104,18 @@ uint64_t count_instructions(const std::vector<uint8_t>& bytes) {
 // page that does not translate ends the bytes: the translator then calls out, and the virtual
 // CPU raises the #PF for the instruction fetch.
 unsigned BtEngine::read_code(const VcpuState& s, uint32_t linear, uint8_t* out, unsigned max) {
-    unsigned n = 0;
-    while (n < max) {
-        const uint32_t at = linear + n;
-        const unsigned chunk = std::min(max - n, kPage - (at & (kPage - 1)));
+    return read_code_bytes(linear, out, max, [&](uint32_t at, uint8_t* o, unsigned len) {
         uint32_t phys = at;
         if (s.paging()) {
             const auto t = walk_guest(s, at, false);
-            if (!t) break;
+            if (!t) return 0u;
             phys = t->physical;
         }
-        if (!ram_.read_bytes(phys, out + n, chunk)) {  // RAM ends inside: up to its end
-            for (unsigned i = 0; i < chunk && ram_.read_bytes(phys + i, out + n, 1); ++i) ++n;
-            break;
-        }
-        n += chunk;
-    }
-    return n;
+        if (ram_.read_bytes(phys, o, len)) return len;
+        unsigned n = 0;  // RAM ends inside: up to its end
+        while (n < len && ram_.read_bytes(phys + n, o + n, 1)) ++n;
+        return n;
+    });
 }
 
 bt::Block& BtEngine::translate(const VcpuState& s) {
@@ -147,6 +144,8 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.lookup_routine = lookup_routine_;
     context.lookup_flags_saved = lookup_flags_saved_;
     context.callouts = &callout_eips_;
+    context.fpu = FpuControl::of(s);  // (in the key: a CR0/CR4 write selects other blocks)
+    context.native_tsc = native_tsc(s);
     // Blocks start 32-byte aligned: on this AMD host a hot loop's speed changes by a third
     // with its alignment (measured: code shifted by 19 bytes made the CPU workload 1.3x
     // slower), so a translation must not depend on how much code came before it.
@@ -203,9 +202,12 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     return b;
 }
 
+// Everything TranslationContext takes from the state, so that blocks (and the lookup tables,
+// cleared when these bits change) of another context never match.
 uint64_t BtEngine::key_of(const VcpuState& s) {
     return uint64_t(s.sreg(SegReg::cs).base + s.eip) | (uint64_t(s.cpl()) << 32) |
-           (uint64_t(s.sreg(SegReg::ss).db) << 34) | (uint64_t(s.sreg(SegReg::cs).db) << 35);
+           (uint64_t(s.sreg(SegReg::ss).db) << 34) | (uint64_t(s.sreg(SegReg::cs).db) << 35) |
+           (uint64_t(FpuControl::of(s).bits()) << 36) | (uint64_t(native_tsc(s)) << 40);
 }
 
 // --trace out_asm: the translation as the CPU will see it, decoded again with Zydis.

@@ -57,6 +57,12 @@ Translation translate(std::vector<uint8_t> guest, bool cpl0 = true, bool code32 
     return t;
 }
 
+std::string to_hex(uint32_t v) {
+    char buf[16];
+    snprintf(buf, sizeof buf, "%x", v);
+    return buf;
+}
+
 bool starts_with(const std::string& s, const std::string& p) {
     return s.rfind(p, 0) == 0;
 }
@@ -69,7 +75,8 @@ void expect_callout_at(const Translation& t, size_t i, uint32_t eip) {
     snprintf(buf, sizeof buf, "mov dword ptr gs:[4], 0x%x", eip);
     EXPECT_EQ(t.text[i + 1], buf);
     EXPECT_EQ(t.text[i + 2], "mov dword ptr gs:[8], 0");
-    EXPECT_EQ(t.text[i + 3], "ljmp gs:[0xc]");
+    snprintf(buf, sizeof buf, "ljmp gs:[0x%x]", kOffFarPtr);
+    EXPECT_EQ(t.text[i + 3], buf);
 }
 
 TEST(Translator, InnocuousInstructionsAreCopiedByteForByte) {
@@ -86,10 +93,18 @@ TEST(Translator, InnocuousInstructionsAreCopiedByteForByte) {
     EXPECT_EQ(eip, kEip + 2);
 }
 
-TEST(Translator, CsOverrideBecomesDs) {
-    const Translation t = translate({0x2e, 0x8b, 0x00});
-    EXPECT_EQ(t.bytes[0], 0x3e) << "the guest's CS is not in hardware";
-    EXPECT_EQ(t.bytes[1], 0x8b);
+TEST(Translator, CsDataAccessesCallOut) {
+    // The guest's CS is not in hardware: a load or store through cs: runs on the virtual CPU
+    // (CS's base, limit, readable bit; never writable), in 32- and 16-bit code.
+    expect_callout_at(translate({0x2e, 0x8b, 0x00}), 0, kEip);  // mov eax, cs:[eax]
+    expect_callout_at(translate({0x2e, 0x89, 0x00}), 0, kEip);  // mov cs:[eax], eax
+    expect_callout_at(translate({0x2e, 0xff, 0x24, 0x85, 0, 0x10, 0, 0}), 0, kEip);  // jmp cs:[tbl]
+    expect_callout_at(translate({0x2e, 0xac}), 0, kEip);                             // lodsb cs:
+    expect_callout_at(translate({0x2e, 0xd7}), 0, kEip);                             // xlat cs:
+    expect_callout_at(translate({0x2e, 0x8b, 0x1e, 0x00, 0x10}, true, false), 0, kEip);
+    // Not an access: lea ignores the segment, and 2e on a jcc is a branch hint.
+    EXPECT_EQ(translate({0x2e, 0x8d, 0x00}).text[0], "lea eax, cs:[eax]");
+    EXPECT_TRUE(starts_with(translate({0x2e, 0x74, 0x10}).text[0], "je 0x"));
 }
 
 TEST(Translator, ConditionalBranchGetsTwoChainableExits) {
@@ -101,7 +116,7 @@ TEST(Translator, ConditionalBranchGetsTwoChainableExits) {
     EXPECT_EQ(t.block.exits[1].target_eip, kEip + 2);
     // Unchained, each exit stub records its target and link, then calls out.
     EXPECT_EQ(t.text[2], "mov dword ptr gs:[0], 2");
-    EXPECT_EQ(t.text[5], "ljmp gs:[0xc]");
+    EXPECT_EQ(t.text[5], "ljmp gs:[0x" + to_hex(kOffFarPtr) + "]");
 }
 
 TEST(Translator, CallPushesTheGuestReturnAddress) {
@@ -140,10 +155,12 @@ TEST(Translator, IndirectBranchesGoThroughTheLookup) {
 TEST(Translator, InlineRewritesAtCpl0) {
     EXPECT_EQ(translate({0xfa}).text[0], "mov dword ptr gs:[0x1f000], 0");
     EXPECT_EQ(translate({0xfb}).text[0], "mov dword ptr gs:[0x1f000], 0x200");
-    // The guest's selectors are at %gs:0x40 + 4 * (es cs ss ds fs gs).
-    EXPECT_EQ(translate({0x0e}).text[0], "push dword ptr gs:[0x44]");
-    EXPECT_EQ(translate({0x8c, 0xc8}).text[0], "movzx eax, word ptr gs:[0x44]");
-    EXPECT_EQ(translate({0x66, 0x8c, 0xd9}).text[0], "mov cx, word ptr gs:[0x4c]");
+    // The guest's selectors are at %gs:kOffVsel + 4 * (es cs ss ds fs gs).
+    EXPECT_EQ(translate({0x0e}).text[0], "push dword ptr gs:[0x" + to_hex(kOffVsel + 4) + "]");
+    EXPECT_EQ(translate({0x8c, 0xc8}).text[0],
+              "movzx eax, word ptr gs:[0x" + to_hex(kOffVsel + 4) + "]");
+    EXPECT_EQ(translate({0x66, 0x8c, 0xd9}).text[0],
+              "mov cx, word ptr gs:[0x" + to_hex(kOffVsel + 12) + "]");
     const Translation pushf = translate({0x9c});
     EXPECT_EQ(pushf.text[0], "pushfd");
     const Translation popf = translate({0x9d});
@@ -216,19 +233,18 @@ TEST(Translator, SixteenBitCodeIsReencodedForThe32BitCache) {
     // Each 16-bit instruction must disassemble (Capstone, 32-bit mode) in the cache to what it
     // is (Capstone, 16-bit mode) in the guest: the size prefixes toggled, nothing else.
     const std::vector<std::vector<uint8_t>> cases = {
-        {0x8b, 0x40, 0x04},              // mov ax, [bx+si+4]
-        {0x66, 0x01, 0xd8},              // add eax, ebx
-        {0x05, 0x34, 0x12},              // add ax, 0x1234
-        {0x50},                          // push ax
-        {0x66, 0x5b},                    // pop ebx
-        {0xf3, 0xa4},                    // rep movsb (cx, si, di)
-        {0x67, 0x8b, 0x04, 0x24},        // mov ax, [esp]
-        {0x2e, 0x8b, 0x1e, 0x00, 0x10},  // mov bx, cs:[0x1000] (becomes ds:)
+        {0x8b, 0x40, 0x04},        // mov ax, [bx+si+4]
+        {0x66, 0x01, 0xd8},        // add eax, ebx
+        {0x05, 0x34, 0x12},        // add ax, 0x1234
+        {0x50},                    // push ax
+        {0x66, 0x5b},              // pop ebx
+        {0xf3, 0xa4},              // rep movsb (cx, si, di)
+        {0x67, 0x8b, 0x04, 0x24},  // mov ax, [esp]
+        {0x0f, 0xbc, 0xc1},        // bsf ax, cx
     };
     for (const auto& c : cases) {
         const Translation t = translate(c, true, false);
-        std::string want = disassemble(c, CS_MODE_16);
-        for (size_t at; (at = want.find("cs:")) != std::string::npos;) want.replace(at, 3, "ds:");
+        const std::string want = disassemble(c, CS_MODE_16);
         ASSERT_FALSE(t.text.empty());
         EXPECT_EQ(t.text[0], want) << "guest bytes of length " << c.size();
     }

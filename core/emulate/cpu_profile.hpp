@@ -1,0 +1,156 @@
+// The guest's CPU profile: the one place that says which CPU prevt's virtual CPU is. `cpuid`
+// reports it (system.cpp), and the translator's allowlist (bt/classify.cpp) and the virtual
+// CPU (execute.cpp) derive from it which instructions exist: an instruction whose Zydis ISA
+// set the profile does not offer raises #UD, as on the profiled CPU. A profile is a value
+// (issue 16 adds named ones, QEMU's `-cpu` convention): nothing else hard-codes a feature.
+//
+// Invariant ("CPUID offers only what prevt virtualizes; what it offers works"): a profile's
+// feature bits are a subset of kVirtualized*, the bits whose instructions prevt either copies
+// (verified innocuous at host ring 3 for every instruction of the ISA sets in kIsaSets) or
+// emulates. Header-only: both bt/ and core/ use it, and bt/ does not link core/.
+#pragma once
+
+#include <Zydis/Zydis.h>
+
+#include <cstdint>
+
+namespace prevt {
+
+// CPUID.1 EDX / ECX bits (SDM vol. 2A, table 3-10/3-11).
+namespace cpuid_bit {
+inline constexpr uint32_t FPU = 1u << 0, PSE = 1u << 3, TSC = 1u << 4, MSR = 1u << 5, CX8 = 1u << 8,
+                          SEP = 1u << 11, CMOV = 1u << 15, CLFSH = 1u << 19, MMX = 1u << 23,
+                          FXSR = 1u << 24, SSE = 1u << 25, SSE2 = 1u << 26;
+inline constexpr uint32_t HYPERVISOR = 1u << 31;  // ECX
+}  // namespace cpuid_bit
+
+// What prevt virtualizes: every profile must stay within these.
+inline constexpr uint32_t kVirtualizedEdx = cpuid_bit::FPU | cpuid_bit::PSE | cpuid_bit::TSC |
+                                            cpuid_bit::MSR | cpuid_bit::CX8 | cpuid_bit::SEP |
+                                            cpuid_bit::CMOV | cpuid_bit::MMX | cpuid_bit::FXSR |
+                                            cpuid_bit::SSE | cpuid_bit::SSE2;
+inline constexpr uint32_t kVirtualizedEcx = cpuid_bit::HYPERVISOR;
+
+struct CpuProfile {
+    const char* name;
+    char vendor[13];     // CPUID.0 EBX EDX ECX
+    uint32_t max_leaf;   // CPUID.0 EAX
+    uint32_t signature;  // CPUID.1 EAX: stepping, model, family
+    uint32_t edx, ecx;   // CPUID.1 features
+
+    // Whether the profiled CPU has the instruction at all (its ISA set, and for the few sets
+    // that several CPUID bits share, the mnemonic's own bit).
+    constexpr bool offers(const ZydisDecodedInstruction& in) const;
+    // Whether it has LZCNT/TZCNT: without them `rep bsr`/`rep bsf` are bsr/bsf (the decoder
+    // is told so, see decoder_modes()).
+    constexpr bool has_lzcnt() const { return false; }
+};
+
+// prevt's i686: family 6 model 3 (a Pentium II class CPU) with FXSR, SSE and SSE2.
+inline constexpr CpuProfile kPrevtI686{
+    "prevt-i686",
+    "PrevtVirtCPU",
+    1,
+    0x633,
+    cpuid_bit::FPU | cpuid_bit::PSE | cpuid_bit::TSC | cpuid_bit::MSR | cpuid_bit::CX8 |
+        cpuid_bit::SEP | cpuid_bit::CMOV | cpuid_bit::MMX | cpuid_bit::FXSR | cpuid_bit::SSE |
+        cpuid_bit::SSE2,
+    cpuid_bit::HYPERVISOR,
+};
+static_assert((kPrevtI686.edx & ~kVirtualizedEdx) == 0 && (kPrevtI686.ecx & ~kVirtualizedEcx) == 0,
+              "a profile offers only what prevt virtualizes");
+
+inline const CpuProfile& default_profile() {
+    return kPrevtI686;
+}
+
+// The allowlist's data: each ISA set prevt knows, with the CPUID.1 EDX bit that offers it
+// (0: every i686 has it). An ISA set not listed is never offered, whatever CPUID says.
+struct IsaSetRequirement {
+    ZydisISASet set;
+    uint32_t edx;
+    ZydisISAExt only = ZYDIS_ISA_EXT_INVALID;  // the set's instructions of this extension only
+};
+inline constexpr IsaSetRequirement kIsaSets[] = {
+    {ZYDIS_ISA_SET_I86, 0},
+    {ZYDIS_ISA_SET_I186, 0},
+    {ZYDIS_ISA_SET_I286PROTECTED, 0},
+    {ZYDIS_ISA_SET_I286REAL, 0},
+    {ZYDIS_ISA_SET_I386, 0},
+    {ZYDIS_ISA_SET_I486, 0},         // rsm (#UD outside SMM: the table's callout)
+    {ZYDIS_ISA_SET_I486REAL, 0},     // cmpxchg xadd bswap (invd wbinvd invlpg: privileged)
+    {ZYDIS_ISA_SET_LAHF, 0},         // lahf/sahf: the CPUID bit is for 64-bit mode only
+    {ZYDIS_ISA_SET_PENTIUMREAL, 0},  // cmpxchg8b rdtsc rdmsr wrmsr: per mnemonic, below
+    {ZYDIS_ISA_SET_PPRO, 0},         // ud2, hint nops (0f 19-1e), sysenter/sysexit (SEP)
+    {ZYDIS_ISA_SET_FAT_NOP, 0},      // nop r/m (0f 1f)
+    {ZYDIS_ISA_SET_PREFETCH_NOP, 0, ZYDIS_ISA_EXT_BASE},  // 0f 0d /2-7 as nops (not 3DNow!)
+    {ZYDIS_ISA_SET_RDPMC, 0},                             // the table's callout
+    {ZYDIS_ISA_SET_PAUSE, 0},  // rep nop: a nop on an i686, pause on the host
+    {ZYDIS_ISA_SET_CMOV, cpuid_bit::CMOV},
+    {ZYDIS_ISA_SET_FCMOV, cpuid_bit::CMOV | cpuid_bit::FPU},
+    {ZYDIS_ISA_SET_X87, cpuid_bit::FPU},
+    {ZYDIS_ISA_SET_PENTIUMMMX, cpuid_bit::MMX},  // (Zydis puts SSE's MMX-register forms here)
+    {ZYDIS_ISA_SET_SSE, cpuid_bit::SSE},
+    {ZYDIS_ISA_SET_SSEMXCSR, cpuid_bit::SSE},
+    {ZYDIS_ISA_SET_SSE_PREFETCH, cpuid_bit::SSE},
+    {ZYDIS_ISA_SET_FXSAVE, cpuid_bit::FXSR},
+    {ZYDIS_ISA_SET_SSE2, cpuid_bit::SSE2},
+    {ZYDIS_ISA_SET_SSE2MMX, cpuid_bit::SSE2},
+};
+
+// Mnemonics whose own CPUID bit is finer than their ISA set's.
+inline constexpr uint32_t mnemonic_requirement(ZydisMnemonic m, ZydisISAExt ext) {
+    switch (m) {
+        case ZYDIS_MNEMONIC_CMPXCHG8B: return cpuid_bit::CX8;
+        case ZYDIS_MNEMONIC_RDTSC: return cpuid_bit::TSC;
+        case ZYDIS_MNEMONIC_RDMSR:
+        case ZYDIS_MNEMONIC_WRMSR: return cpuid_bit::MSR;
+        case ZYDIS_MNEMONIC_SYSENTER:
+        case ZYDIS_MNEMONIC_SYSEXIT: return cpuid_bit::SEP;
+        case ZYDIS_MNEMONIC_FCOMI:
+        case ZYDIS_MNEMONIC_FCOMIP:
+        case ZYDIS_MNEMONIC_FUCOMI:
+        case ZYDIS_MNEMONIC_FUCOMIP: return cpuid_bit::CMOV | cpuid_bit::FPU;
+        // SSE's integer additions on MMX registers (Zydis: MMX/PENTIUMMMX or MMX/SSE).
+        case ZYDIS_MNEMONIC_MASKMOVQ:
+        case ZYDIS_MNEMONIC_MOVNTQ:
+        case ZYDIS_MNEMONIC_PAVGB:
+        case ZYDIS_MNEMONIC_PAVGW:
+        case ZYDIS_MNEMONIC_PEXTRW:
+        case ZYDIS_MNEMONIC_PINSRW:
+        case ZYDIS_MNEMONIC_PMAXSW:
+        case ZYDIS_MNEMONIC_PMAXUB:
+        case ZYDIS_MNEMONIC_PMINSW:
+        case ZYDIS_MNEMONIC_PMINUB:
+        case ZYDIS_MNEMONIC_PMOVMSKB:
+        case ZYDIS_MNEMONIC_PMULHUW:
+        case ZYDIS_MNEMONIC_PSADBW:
+        case ZYDIS_MNEMONIC_PSHUFW: return ext == ZYDIS_ISA_EXT_MMX ? cpuid_bit::SSE : 0;
+        default: return 0;
+    }
+}
+
+constexpr bool CpuProfile::offers(const ZydisDecodedInstruction& in) const {
+    if (in.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY) return false;  // VEX EVEX XOP 3DNow
+    for (const IsaSetRequirement& r : kIsaSets) {
+        if (r.set != in.meta.isa_set) continue;
+        if (r.only != ZYDIS_ISA_EXT_INVALID && r.only != in.meta.isa_ext) return false;
+        const uint32_t need = r.edx | mnemonic_requirement(in.mnemonic, in.meta.isa_ext);
+        return (edx & need) == need;
+    }
+    return false;
+}
+
+// The decoder as the profiled CPU decodes: without LZCNT/TZCNT `f3 0f bd` is bsr with an
+// ignored rep; without CET `f3 0f 1e fa` is a hint nop; without MPX or CLDEMOTE their
+// encodings are hint nops too.
+inline void decoder_modes(ZydisDecoder* d, const CpuProfile& p) {
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_LZCNT, p.has_lzcnt());
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_TZCNT, p.has_lzcnt());
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CET, false);
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_MPX, false);
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_CLDEMOTE, false);
+    ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_WBNOINVD, false);
+}
+
+}  // namespace prevt

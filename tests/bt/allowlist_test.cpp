@@ -1,0 +1,216 @@
+// The translator's table as an allowlist keyed by the guest's CPU profile: only instructions of
+// ISA sets the profile offers are copied; everything else is the #UD callout. Checked on byte
+// strings (the emitted bytes disassembled with Capstone) and by a sweep over every legacy
+// opcode Zydis decodes; plus the %gs rule on hidden operands, and FPU control (CR0/CR4).
+#include <capstone/capstone.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bt/classify.hpp"
+#include "bt/monitor_area.hpp"
+#include "bt/translator.hpp"
+
+namespace prevt::bt {
+namespace {
+
+constexpr uint32_t kEip = 0x100000, kCache = 0xfe200000, kLookup = 0xfe100000;
+
+struct Result {
+    std::vector<uint8_t> bytes;
+    std::string first;  // Capstone's text of the first emitted instruction
+};
+
+Result translate(std::vector<uint8_t> guest, TranslationContext context = {}) {
+    guest.resize(guest.size() + 16, 0xf4);
+    const CodeReader read = [&](uint32_t linear, uint8_t* out, unsigned max) {
+        const uint32_t at = linear - kEip;
+        const unsigned n = std::min<unsigned>(max, static_cast<unsigned>(guest.size() - at));
+        memcpy(out, guest.data() + at, n);
+        return n;
+    };
+    context.eip = kEip;
+    context.lookup_routine = kLookup;
+    CodeBuffer buf(kCache);
+    translate_block(read, context, buf);
+    Result r{buf.bytes(), "?"};
+    csh cs;
+    EXPECT_EQ(cs_open(CS_ARCH_X86, CS_MODE_32, &cs), CS_ERR_OK);
+    cs_insn* insn = nullptr;
+    if (cs_disasm(cs, r.bytes.data(), r.bytes.size(), kCache, 1, &insn) == 1) {
+        r.first = std::string(insn[0].mnemonic) + " " + insn[0].op_str;
+        while (r.first.back() == ' ') r.first.pop_back();
+        cs_free(insn, 1);
+    }
+    cs_close(&cs);
+    return r;
+}
+
+bool is_callout(const Result& r) {
+    return r.first == "mov dword ptr gs:[0], 1";
+}
+
+bool copied(const std::vector<uint8_t>& guest, const Result& r) {
+    return r.bytes.size() >= guest.size() &&
+           std::equal(guest.begin(), guest.end(), r.bytes.begin());
+}
+
+TEST(Allowlist, InstructionsTheProfileDoesNotOfferCallOut) {
+    const std::vector<std::vector<uint8_t>> cases = {
+        {0xf3, 0x0f, 0xb8, 0xc1},              // popcnt
+        {0x0f, 0x38, 0xf0, 0x00},              // movbe eax, [eax]
+        {0xc5, 0xf8, 0x77},                    // vzeroupper (VEX)
+        {0xc5, 0xfc, 0x58, 0xc1},              // vaddps ymm0, ymm0, ymm1
+        {0x62, 0xf1, 0x7c, 0x48, 0x58, 0xc1},  // vaddps zmm0 (EVEX)
+        {0x0f, 0xc7, 0xf0},                    // rdrand eax
+        {0x0f, 0xc7, 0xf8},                    // rdseed eax
+        {0x0f, 0x01, 0xd0},                    // xgetbv
+        {0x0f, 0x01, 0xf9},                    // rdtscp
+        {0xf3, 0x0f, 0xc7, 0xf8},              // rdpid eax
+        {0x0f, 0x01, 0xc1},                    // vmcall
+        {0x0f, 0x01, 0xd9},                    // vmmcall
+        {0x0f, 0xae, 0x38},                    // clflush [eax] (no CLFSH)
+        {0x0f, 0x01, 0xfc},                    // clzero
+        {0x0f, 0x01, 0xfa},                    // monitorx
+        {0x0f, 0x01, 0xc8},                    // monitor
+        {0xf2, 0x0f, 0x7c, 0xc1},              // haddps (SSE3)
+        {0x66, 0x0f, 0x38, 0x00, 0xc1},        // pshufb (SSSE3)
+        {0x0f, 0x05},                          // syscall
+        {0x0f, 0x0e},                          // femms (3DNow!)
+        {0x0f, 0x0d, 0x08},                    // prefetchw (3DNow!)
+        {0x0f, 0xaa},                          // rsm
+    };
+    for (const auto& c : cases) {
+        EXPECT_TRUE(is_callout(translate(c)))
+            << "byte " << std::hex << int(c[0]) << " " << int(c[1]) << " " << int(c[2]);
+    }
+}
+
+TEST(Allowlist, OfferedInstructionsAreCopied) {
+    const std::vector<std::vector<uint8_t>> cases = {
+        {0x0f, 0x44, 0xc1},        // cmove eax, ecx
+        {0x0f, 0xc7, 0x0e},        // cmpxchg8b [esi]
+        {0x0f, 0xc1, 0xc8},        // xadd eax, ecx
+        {0x0f, 0xc8},              // bswap eax
+        {0xd9, 0x00},              // fld dword [eax]
+        {0xdb, 0xf1},              // fcomi st1
+        {0x0f, 0x6f, 0xc1},        // movq mm0, mm1
+        {0x0f, 0x58, 0xc1},        // addps
+        {0x66, 0x0f, 0x58, 0xc1},  // addpd
+        {0x0f, 0xae, 0x00},        // fxsave [eax]
+        {0x0f, 0xae, 0xf8},        // sfence
+        {0x0f, 0xae, 0xe8},        // lfence
+        {0x0f, 0x18, 0x00},        // prefetchnta
+        {0xf3, 0x90},              // pause
+        {0x0f, 0x0b},              // ud2: the host raises the #UD itself
+        {0x0f, 0x31},              // rdtsc (the virtual TSC is the host's)
+    };
+    for (const auto& c : cases)
+        EXPECT_TRUE(copied(c, translate(c))) << std::hex << int(c[0]) << " " << int(c[1]);
+}
+
+TEST(Allowlist, RepBsrAndBsfAreCopiedWithoutTheRepTheHostWouldReadAsLzcnt) {
+    // On an i686 the rep prefix is ignored; on the host f3 0f bd is lzcnt, f3 0f bc tzcnt.
+    EXPECT_EQ(translate({0xf3, 0x0f, 0xbd, 0xc1}).first, "bsr eax, ecx");
+    EXPECT_EQ(translate({0xf3, 0x0f, 0xbc, 0xc1}).first, "bsf eax, ecx");
+    EXPECT_EQ(translate({0xf3, 0x0f, 0xbd, 0xc1}).bytes[0], 0x0f);
+    // endbr32 is a hint nop on an i686, and hint nops become a plain nop (the host may know
+    // them as something else: endbr32, cldemote, MPX).
+    EXPECT_EQ(translate({0xf3, 0x0f, 0x1e, 0xfb}).first, "nop");
+    EXPECT_EQ(translate({0x0f, 0x1c, 0x00}).first, "nop");
+    EXPECT_EQ(translate({0x0f, 0x1f, 0x44, 0x00, 0x00}).first, "nop");
+}
+
+TEST(Allowlist, RdtscCallsOutWhenTheVirtualTscIsNotTheHosts) {
+    TranslationContext c;
+    c.native_tsc = false;
+    EXPECT_TRUE(is_callout(translate({0x0f, 0x31}, c)));
+}
+
+TEST(Allowlist, GsThroughHiddenOperandsCallsOut) {
+    const std::vector<std::vector<uint8_t>> cases = {
+        {0x65, 0xac},                    // lodsb gs:[esi]
+        {0x65, 0xa4},                    // movsb es:[edi], gs:[esi]
+        {0x65, 0xa6},                    // cmpsb gs:[esi], es:[edi]
+        {0x65, 0xd7},                    // xlat gs:[ebx]
+        {0x65, 0x0f, 0xf7, 0xc1},        // maskmovq mm0, mm1 (gs:[edi])
+        {0x65, 0x66, 0x0f, 0xf7, 0xc1},  // maskmovdqu
+        {0x65, 0x0f, 0xae, 0x00},        // fxsave gs:[eax]
+        {0x65, 0xff, 0x20},              // jmp gs:[eax] (not through the lookup)
+        {0x65, 0xff, 0x30},              // push gs:[eax]
+    };
+    for (const auto& c : cases) EXPECT_TRUE(is_callout(translate(c))) << std::hex << int(c[1]);
+    EXPECT_EQ(translate({0x65, 0x8d, 0x00}).first, "lea eax, gs:[eax]");  // no access
+}
+
+TEST(Allowlist, FpuControlMakesFaultingInstructionsCallOuts) {
+    TranslationContext ts;
+    ts.fpu = {true, false, false, true};
+    EXPECT_TRUE(is_callout(translate({0xd9, 0x00}, ts)));                        // fld: #NM
+    EXPECT_TRUE(is_callout(translate({0x0f, 0x6f, 0xc1}, ts)));                  // movq mm: #NM
+    EXPECT_TRUE(is_callout(translate({0x0f, 0x58, 0xc1}, ts)));                  // addps: #NM
+    EXPECT_TRUE(is_callout(translate({0x0f, 0xae, 0x00}, ts)));                  // fxsave: #NM
+    EXPECT_TRUE(copied({0x9b}, translate({0x9b}, ts)));                          // fwait: MP clear
+    EXPECT_TRUE(copied({0x0f, 0xae, 0xf8}, translate({0x0f, 0xae, 0xf8}, ts)));  // sfence
+    ts.fpu.mp = true;
+    EXPECT_TRUE(is_callout(translate({0x9b}, ts)));  // fwait with MP and TS: #NM
+    TranslationContext em;
+    em.fpu = {false, true, false, true};
+    EXPECT_TRUE(is_callout(translate({0xd9, 0xe8}, em)));        // fld1: #NM
+    EXPECT_TRUE(is_callout(translate({0x0f, 0x77}, em)));        // emms: #UD
+    EXPECT_TRUE(is_callout(translate({0x0f, 0x58, 0xc1}, em)));  // addps: #UD
+    TranslationContext nofx;
+    nofx.fpu = {false, false, false, false};
+    EXPECT_TRUE(is_callout(translate({0x0f, 0x58, 0xc1}, nofx)));                  // addps: #UD
+    EXPECT_TRUE(is_callout(translate({0x0f, 0xae, 0x10}, nofx)));                  // ldmxcsr: #UD
+    EXPECT_TRUE(copied({0x0f, 0x6f, 0xc1}, translate({0x0f, 0x6f, 0xc1}, nofx)));  // MMX
+    EXPECT_TRUE(copied({0x0f, 0xae, 0x00}, translate({0x0f, 0xae, 0x00}, nofx)));  // fxsave
+    EXPECT_TRUE(copied({0x0f, 0xc3, 0x00}, translate({0x0f, 0xc3, 0x00}, nofx)));  // movnti
+}
+
+// Every legacy opcode (one-byte, 0f, 0f 38, 0f 3a maps, with 66/f2/f3, every ModRM): whatever
+// classify() copies belongs to an ISA set the profile offers, and no instruction outside the
+// base, x87, MMX, SSE and SSE2 extensions is ever copied.
+TEST(Allowlist, SweepCopiesOnlyOfferedIsaSets) {
+    ZydisDecoder d;
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    decoder_modes(&d, default_profile());
+    const uint8_t prefixes[] = {0, 0x66, 0xf2, 0xf3};
+    const std::vector<std::vector<uint8_t>> maps = {{}, {0x0f}, {0x0f, 0x38}, {0x0f, 0x3a}};
+    unsigned copied_count = 0, refused = 0;
+    for (uint8_t p : prefixes)
+        for (const auto& map : maps)
+            for (int op = 0; op < 256; ++op)
+                for (int modrm = 0; modrm < 256; ++modrm) {
+                    std::vector<uint8_t> b;
+                    if (p) b.push_back(p);
+                    b.insert(b.end(), map.begin(), map.end());
+                    b.insert(b.end(), {uint8_t(op), uint8_t(modrm), 0x24, 0, 0, 0, 0, 0, 0, 0});
+                    ZydisDecodedInstruction in;
+                    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+                    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, b.data(), b.size(), &in, ops)))
+                        continue;
+                    const Rule& r = classify(in, ops);
+                    if (r.treatment != Treatment::kCopy) {
+                        ++refused;
+                        continue;
+                    }
+                    ++copied_count;
+                    const auto ext = in.meta.isa_ext;
+                    EXPECT_TRUE(default_profile().offers(in))
+                        << ZydisMnemonicGetString(in.mnemonic);
+                    EXPECT_TRUE(ext == ZYDIS_ISA_EXT_BASE || ext == ZYDIS_ISA_EXT_X87 ||
+                                ext == ZYDIS_ISA_EXT_MMX || ext == ZYDIS_ISA_EXT_SSE ||
+                                ext == ZYDIS_ISA_EXT_SSE2 || ext == ZYDIS_ISA_EXT_PAUSE)
+                        << ZydisMnemonicGetString(in.mnemonic) << " " << ZydisISAExtGetString(ext);
+                    EXPECT_FALSE(accesses_through(in, ops, ZYDIS_REGISTER_GS));
+                    EXPECT_FALSE(accesses_through(in, ops, ZYDIS_REGISTER_CS));
+                }
+    EXPECT_GT(copied_count, 10000u);
+    EXPECT_GT(refused, 1000u);
+}
+
+}  // namespace
+}  // namespace prevt::bt
