@@ -99,7 +99,8 @@ options of run:
 
 exit status: (V << 1) | 1 when the guest writes V to port 0xf4 (isa-debug-exit); 0 when the
 guest powers off; 2 for bad input; 3 when the guest fails (triple fault, unsupported state);
-124 on --timeout.
+4 when the host refuses something prevt needs; 124 on --timeout. Output that cannot be written
+(a reader gone, a full disk) is reported once on stderr and dropped; the guest runs on.
 )";
 }
 

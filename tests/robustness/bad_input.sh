@@ -8,7 +8,7 @@ prevt=$1 hello=$2 guests=$3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/prevt-robust.XXXXXX")
 bg=""
 trap '[ -n "$bg" ] && kill $bg 2>/dev/null; rm -rf "$tmp"' EXIT
-passed=0 failed=0
+passed=0 failed=0 last=none
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
 ok() { passed=$((passed + 1)); }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -18,6 +18,7 @@ run() {
     local name=$1
     shift 2
     local t0
+    last=$name
     t0=$(now_ms)
     "$prevt" "$@" </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err"
     st=$?
@@ -28,7 +29,7 @@ run() {
 expect() {
     if [ "$st" -ne "$2" ] || { [ "$3" -ge 0 ] && [ "$lines" -ne "$3" ]; } || [ "$ms" -gt "$4" ]; then
         fail "$1: status $st (want $2), $lines stderr lines (want $3), $ms ms (max $4)"
-        sed 's/^/    /' "$tmp/$1.err" | head -3
+        sed 's/^/    /' "$tmp/$last.err" 2>/dev/null | head -3
     else ok; fi
 }
 expect_in() {  # expect_in NAME FILE TEXT
