@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""The differential fuzzer's comparison and report (driven by bench/fuzz.sh).
+
+  compare.py batch LIST BT_OUT QEMU_OUT RESULTS   compares one batch: appends a JSON record per
+                                                  divergence to RESULTS, prints the index of the
+                                                  first sequence either run did not reach (or
+                                                  "done"); a run that stopped early is one
+                                                  divergence ("stopped") at that sequence
+  compare.py report RESULTS KNOWN.md TOTAL        prints the summary: sequences, divergences, per
+                                                  million, known (KNOWN.md) and unknown ones grouped;
+                                                  exit status 1 if any divergence is not known
+
+A divergence is known only if an entry of KNOWN.md matches it: its `match` regex finds the
+sequence's disassembly, every digest field that differs is in its `fields` (or `any`), and
+its optional `when` condition over the two digests holds (`bt.vector == '0d'`).
+"""
+import json
+import re
+import sys
+
+FIELDS = ("eax ecx edx ebx esp ebp esi edi eflags vector error offset cr2 sel cr0 mem "
+          "fcw fsw ftw mxcsr st xmm fdp fop").split()
+
+
+def read_list(path):
+    seqs = {}
+    with open(path) as f:
+        for line in f:
+            idx, hexbytes, classes, undef, text = line.rstrip("\n").split("\t")
+            seqs[int(idx)] = {"bytes": hexbytes, "classes": classes, "undef": undef, "text": text}
+    return seqs
+
+
+def read_out(path):
+    lines = {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = re.match(r"seq (\d+): (.*)$", line.rstrip("\n"))
+            if m:
+                lines[int(m.group(1))] = m.group(2).split()
+    return lines
+
+
+def batch(list_path, bt_path, qemu_path, results_path):
+    seqs = read_list(list_path)
+    bt, qemu = read_out(bt_path), read_out(qemu_path)
+    with open(results_path, "a") as res:
+        for idx in sorted(seqs):
+            a, b = bt.get(idx), qemu.get(idx)
+            if a is None or b is None:
+                rec = dict(seqs[idx], index=idx, fields=["stopped"],
+                           bt=" ".join(a) if a else "(no line: bt stopped)",
+                           qemu=" ".join(b) if b else "(no line: qemu stopped)")
+                res.write(json.dumps(rec) + "\n")
+                print(idx + 1 if idx + 1 <= max(seqs) else "done")
+                return
+            if a != b:
+                diff = [FIELDS[i] for i in range(min(len(a), len(b))) if a[i] != b[i]]
+                res.write(json.dumps(dict(seqs[idx], index=idx, fields=diff, bt=" ".join(a),
+                                          qemu=" ".join(b))) + "\n")
+    print("done")
+
+
+def read_known(path):
+    entries, cur = [], None
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"^## (\S+?):\s*(.*)$", line)
+            if m:
+                cur = {"id": m.group(1), "title": m.group(2), "match": None, "fields": set()}
+                entries.append(cur)
+                continue
+            m = re.match(r"^- (match|fields|when): `(.*)`\s*$", line)
+            if m and cur is not None:
+                if m.group(1) == "match":
+                    cur["match"] = re.compile(m.group(2))
+                elif m.group(1) == "when":
+                    cur["when"] = m.group(2)
+                else:
+                    cur["fields"] = set(m.group(2).split())
+    return [e for e in entries if e["match"] is not None]
+
+
+class Digest:
+    def __init__(self, line):
+        for name, value in zip(FIELDS, line.split()):
+            setattr(self, name, value)
+
+
+def classify(rec, known):
+    for e in known:
+        if not e["match"].search(rec["text"]):
+            continue
+        if "any" not in e["fields"] and not set(rec["fields"]) <= e["fields"]:
+            continue
+        if "when" in e:
+            try:
+                if not eval(e["when"], {"__builtins__": {"int": int}},
+                            {"bt": Digest(rec["bt"]), "qemu": Digest(rec["qemu"])}):
+                    continue
+            except AttributeError:  # a stopped run has no digest
+                continue
+        return e["id"]
+    return None
+
+
+def show(rec):
+    print(f"  seq {rec['index']}: {rec['bytes']}  [{rec['classes']}]  undefined flags {rec['undef']}")
+    print(f"    {rec['text']}")
+    print(f"    differs: {' '.join(rec['fields'])}")
+    print(f"    bt:   {rec['bt']}")
+    print(f"    qemu: {rec['qemu']}")
+
+
+def report(results_path, known_path, total):
+    known = read_known(known_path)
+    recs = []
+    try:
+        with open(results_path) as f:
+            recs = [json.loads(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        pass
+    total = int(total)
+    by_known, unknown = {}, {}
+    for r in recs:
+        k = classify(r, known)
+        if k:
+            by_known.setdefault(k, []).append(r)
+        else:
+            unknown.setdefault(" ".join(r["fields"]), []).append(r)
+    n_unknown = sum(len(v) for v in unknown.values())
+    per_m = lambda n: n * 1e6 / total if total else 0.0
+    print(f"fuzz: {total} sequences, {len(recs)} divergences ({per_m(len(recs)):.0f} per million): "
+          f"{n_unknown} unknown ({per_m(n_unknown):.0f} per million), "
+          f"{len(recs) - n_unknown} known QEMU deviations")
+    for key, rs in sorted(by_known.items()):
+        title = next(e["title"] for e in known if e["id"] == key)
+        print(f"known {key} ({title}): {len(rs)}, e.g.")
+        show(rs[0])
+    limit = 5
+    for key, rs in sorted(unknown.items(), key=lambda kv: -len(kv[1])):
+        print(f"DIVERGENCE in [{key}]: {len(rs)} ({per_m(len(rs)):.0f} per million); first {min(limit, len(rs))}:")
+        for r in rs[:limit]:
+            show(r)
+    return 1 if n_unknown else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "batch":
+        batch(*sys.argv[2:])
+    elif len(sys.argv) == 5 and sys.argv[1] == "report":
+        sys.exit(report(*sys.argv[2:]))
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,27 @@
+/* The differential fuzzer's fixed layout, shared by the generator (fuzz_gen.cpp) and the guest
+ * (fuzz_guest.c/.S): where the scratch memory, the faulting pages and the small FS segment
+ * are, and the register state every sequence starts from. */
+#ifndef PREVT_FUZZ_H
+#define PREVT_FUZZ_H
+
+#define FUZZ_SCRATCH 0x00400000      /* 8 KiB of random data, checksummed after each sequence */
+#define FUZZ_SCRATCH_SIZE 0x2000
+#define FUZZ_HOLE 0x00402000         /* one page not present: #PF */
+#define FUZZ_RO 0x00403000           /* one read-only page: reads work, writes #PF (WP = 1) */
+#define FUZZ_LOW_SIZE 0x2400        /* [0, 9 KiB): zeroed before, hashed after each sequence */
+#define FUZZ_MAPPED_END 0x00800000   /* identity map of [0, 8 MiB) minus the hole; above: #PF */
+
+#define FUZZ_SEL_FS 0x98             /* FS: data, base FUZZ_SCRATCH, limit 0x1fff (bytes) */
+#define FUZZ_FS_LIMIT 0x1fff
+
+/* Registers at the start of each sequence (EAX, ECX, EDX and EFLAGS come from the index). */
+#define FUZZ_EBX (FUZZ_SCRATCH + 0x0800)
+#define FUZZ_ESI (FUZZ_SCRATCH + 0x0400)
+#define FUZZ_EDI (FUZZ_SCRATCH + 0x0c00)
+#define FUZZ_EBP (FUZZ_SCRATCH + 0x1000)
+#define FUZZ_ESP (FUZZ_SCRATCH + 0x1800)
+
+#define FUZZ_IO_PORT 0x80            /* harmless ports for in/out: POST code, COM1 scratch */
+#define FUZZ_IO_PORT2 0x3ff
+
+#endif
