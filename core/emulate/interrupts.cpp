@@ -51,7 +51,13 @@ bool makes_double_fault(uint8_t first, uint8_t second) {
     return false;
 }
 
-void deliver_event(Cpu& cpu, const Event& ev) {
+void deliver_event(Cpu& cpu, const Event& event) {
+    // An unmasked SIMD floating-point exception is #XM only with CR4.OSXMMEXCPT; without it
+    // the CPU raises #UD (SDM vol. 3A, 2.5), whichever engine saw the host's #XM.
+    Event ev = event;
+    if (ev.vector == vec::XM && ev.source == EventSource::kException &&
+        !(cpu.s.cr4 & cr4::OSXMMEXCPT))
+        ev.vector = vec::UD;
     if (!cpu.s.protected_mode()) return deliver_real_mode(cpu, ev);
     const uint32_t ext =
         (ev.source == EventSource::kException || ev.source == EventSource::kExternal) ? 1 : 0;
