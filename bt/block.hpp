@@ -34,7 +34,8 @@ struct ParkedRange {
 struct Block {
     uint32_t guest_linear;  // key: CS base + EIP of the first instruction
     uint32_t guest_eip;
-    uint32_t guest_end;  // linear address just past the last guest byte translated
+    uint64_t guest_end;  // linear address just past the last guest byte translated (it may
+                         // lie beyond 4 GiB: the block's code wraps to linear 0 there)
     uint32_t cache_start = 0, cache_end = 0;
     // (cache address, guest EIP) at every point where the guest state is exact, sorted: the
     // start of each copied instruction, and each rewritten sequence (which has no

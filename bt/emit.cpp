@@ -175,7 +175,7 @@ void emit_popf(CodeBuffer& o) {
 // iretd to the same CS at CPL 0. The checks come first, with only EAX (and then EBX) parked,
 // then the store of the virtual IF (the interrupt window may make it exit: still restartable);
 // after it begins the inexact part, which ends in the lookup routine.
-IretSequence emit_iret(CodeBuffer& o, uint32_t lookup_flags_saved) {
+IretSequence emit_iret(CodeBuffer& o, uint32_t lookup_flags_saved, const IretCheck& check) {
     IretSequence seq;
     auto jnz_slow = [&] {
         o.byte(0x0f), o.byte(0x85);  // jnz rel32, patched by the caller
@@ -185,8 +185,18 @@ IretSequence emit_iret(CodeBuffer& o, uint32_t lookup_flags_saved) {
     gs_eax_store(o, kOffSaveEax);
     seq.eax_parked = o.here();
     o.byte(0x0f), o.byte(0xb7), o.byte(0x44), o.byte(0x24), o.byte(0x04);  // movzwl 4(%esp),%eax
-    o.byte(0x65), o.byte(0x33), o.byte(0x05), o.u32(kOffVsel + 4);         // xor %gs:vsel_cs,%eax
-    jnz_slow();                                                            // another CS
+    o.byte(0x3d), o.u32(check.selector);                                   // cmp $selector,%eax
+    jnz_slow();                                                 // not the translation's CS
+    o.byte(0x65), o.byte(0x33), o.byte(0x05), o.u32(kOffVsel + 4);  // xor %gs:vsel_cs,%eax
+    jnz_slow();                                                     // another CS
+    // The descriptor in the guest's table, as the CPU reloads it (eax is parked, the flags
+    // are the frame's from here on): two loads through the monitor's flat CS.
+    o.byte(0x2e), o.byte(0xa1), o.u32(check.descriptor_host);  // mov %cs:lo,%eax
+    o.byte(0x3d), o.u32(check.lo);                             // cmp $lo,%eax
+    jnz_slow();
+    o.byte(0x2e), o.byte(0xa1), o.u32(check.descriptor_host + 4);  // mov %cs:hi,%eax
+    o.byte(0x3d), o.u32(check.hi);                                 // cmp $hi,%eax
+    jnz_slow();
     o.byte(0xf7), o.byte(0x44), o.byte(0x24), o.byte(0x08);  // testl $(TF|NT|AC|VM|ID),8(%esp)
     o.u32(0x100 | 0x4000 | 0x40000 | 0x20000 | 0x200000);
     jnz_slow();
@@ -259,6 +269,21 @@ uint32_t emit_lookup_routine(CodeBuffer& o) {
     o.store_gs(kOffExitLink, 0);
     o.callout();
     return flags_saved;
+}
+
+// Where an empty lookup slot points: a key match on it (a guest EIP of 0xffffffff, the empty
+// key) lands here with the guest's registers and flags restored, and exits to the dispatcher
+// as a miss does. Only moves: no flag changes.
+uint32_t emit_lookup_miss_entry(CodeBuffer& o) {
+    const uint32_t entry = o.here();
+    gs_eax_store(o, kOffSaveEax);
+    gs_eax_load(o, kOffIblTarget);
+    gs_eax_store(o, kOffExitEip);
+    gs_eax_load(o, kOffSaveEax);
+    o.store_gs(kOffExitKind, kExitDispatch);
+    o.store_gs(kOffExitLink, 0);
+    o.callout();
+    return entry;
 }
 
 }  // namespace prevt::bt

@@ -43,6 +43,9 @@ private:
 // Returns its second entry, for callers that have parked EAX and EBX at %gs:kOffSaveEax/Ebx
 // and put the flags to restore at %gs:kOffSaveFlags (AH = EFLAGS[7:0], AL = OF) themselves.
 uint32_t emit_lookup_routine(CodeBuffer& out);
+// The target of empty lookup slots (MonitorArea::clear_ibl): a miss, for the one guest EIP
+// (0xffffffff) that equals the empty key.
+uint32_t emit_lookup_miss_entry(CodeBuffer& out);
 
 // The inline rewrites (VMware's "a few instructions on the virtual state"), valid at guest
 // CPL 0 with a 32-bit stack. None changes the guest's flags beyond what the instruction does.
@@ -62,7 +65,17 @@ struct IretSequence {
     uint32_t inexact = 0;     // until here, where the guest-visible effects begin
     std::vector<uint32_t> slow_jumps;
 };
-IretSequence emit_iret(CodeBuffer& out, uint32_t lookup_flags_saved);
+// What the inline path checks besides the flags: the popped CS is `selector` (and the virtual
+// CS), and the guest's descriptor for it, read at host address `descriptor_host` (the guest
+// linear address + kPageZeroOffset, through the monitor's flat CS), still holds `lo`/`hi`,
+// the descriptor the cached CS was loaded from (accessed bit set). The CPU reloads CS on
+// every iret: a descriptor made not present or rebased since takes the callout, which does.
+struct IretCheck {
+    uint32_t selector = 0;
+    uint32_t descriptor_host = 0;  // 0: no inline iret (a callout)
+    uint32_t lo = 0, hi = 0;
+};
+IretSequence emit_iret(CodeBuffer& out, uint32_t lookup_flags_saved, const IretCheck& check);
 // The two shared sysenter routines, written once after the lookup routine; translated
 // `sysenter` stores its EIP at %gs:kOffExitEip and jumps through %gs:kOffSysenterPath to one of
 // them. The inline one: SS, ESP, the virtual IF/CS/SS and the kernel's lookup table from the

@@ -79,7 +79,10 @@ void MonitorArea::trap_vif_stores(bool on) {
 
 void MonitorArea::clear_ibl(int user) {
     uint32_t* t = ibl_table(user);
-    for (uint32_t i = 0; i < kIblEntries; ++i) t[2 * i] = kIblEmpty;
+    for (uint32_t i = 0; i < kIblEntries; ++i) {
+        t[2 * i] = kIblEmpty;
+        t[2 * i + 1] = ibl_empty_target_;
+    }
 }
 
 MonitorArea::~MonitorArea() {

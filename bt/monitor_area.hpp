@@ -124,6 +124,8 @@ public:
                2 * user * kIblEntries;
     }
     void clear_ibl(int user);
+    // Empty slots hold (kIblEmpty, `target`): a lookup of EIP 0xffffffff must not jump to 0.
+    void set_ibl_empty_target(uint32_t target) { ibl_empty_target_ = target; }
     uint32_t& vif() const { return *reinterpret_cast<uint32_t*>(writable(kVcpuArea + kOffVif)); }
     // The interrupt window: the vif page read-only (true) or writable in the guest's view.
     void trap_vif_stores(bool on);
@@ -135,6 +137,7 @@ public:
 private:
     int fd_ = -1;
     uint8_t* alias_ = nullptr;
+    uint32_t ibl_empty_target_ = 0;
 };
 
 }  // namespace prevt::bt

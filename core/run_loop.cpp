@@ -94,10 +94,14 @@ void RunLoop::serve(const Exit& x) {
                 break;
             }
             if (x.vector == vec::PF) s_.cr2 = x.address;
-            // Address-space compression: the native engines' guest segments end below the
-            // monitor's area, so an access there faults natively; the virtual CPU runs it.
+            // Address-space compression: the native engines' host segments end below the
+            // monitor's area (or are empty, host_descriptor.hpp), so an access the guest's own
+            // segment allows can fault natively with #GP(0)/#SS(0), whatever its operands
+            // (explicit, a stack push at the wrap, a string instruction). The virtual CPU is
+            // the authority: it runs the instruction with the guest's segments, or raises the
+            // guest's own fault; an instruction it does not emulate gets the native fault.
             if ((x.vector == vec::GP || x.vector == vec::SS) && x.host_signal &&
-                touches_reserved_area()) {
+                x.error_code == 0) {
                 emulate(x);
                 break;
             }
@@ -156,7 +160,8 @@ int RunLoop::run() {
     // The host timer interrupts guest code every 10 ms: for --timeout and terminal input.
     if (m_.config_.timeout_seconds > 0 || m_.serial_input_) native::set_guest_timer(10);
     m_.stats_.set_timed(m_.config_.stats);
-    native::install_guest_syscall_filter();  // before the first guest instruction
+    // Before the first guest instruction.
+    native::install_guest_syscall_filter(!m_.engine_->contained());
     while (!m_.stop_) {
         if (std::exchange(timer_fired_, false) && timed_out()) {
             native::set_guest_timer(0);

@@ -29,7 +29,6 @@ private:
     void raise(Event ev);
     void trace_event(const Event& ev) const;
     void service_interrupts();
-    bool touches_reserved_area();
     void wait_for_interrupt();
     bool timed_out() const;
 

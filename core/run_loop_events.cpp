@@ -60,25 +60,6 @@ void RunLoop::service_interrupts() {
     if (window != window_) m.engine_->set_interrupt_window(window_ = window);
 }
 
-// Whether the instruction at EIP has a memory operand at or above the engine's native limit in
-// the guest-linear space (where its truncated segments cannot reach).
-bool RunLoop::touches_reserved_area() {
-    try {
-        const Decoded d = decode_at(cpu_, s_.eip);
-        for (unsigned i = 0; i < d.in.operand_count; ++i) {
-            const ZydisDecodedOperand& op = d.ops[i];
-            if (op.type != ZYDIS_OPERAND_TYPE_MEMORY || op.mem.type != ZYDIS_MEMOP_TYPE_MEM)
-                continue;
-            const uint64_t linear =
-                uint64_t(s_.sreg(operand_segment(d, i)).base) + effective_offset(cpu_, d, i);
-            const uint64_t last = (linear & 0xffffffff) + op.size / 8 - 1;
-            if (last >= m_.engine_->native_limit(s_)) return true;
-        }
-    } catch (const GuestFault&) {
-    }
-    return false;
-}
-
 bool RunLoop::timed_out() const {
     return deadline_ != Stats::Clock::time_point{} && Stats::Clock::now() >= deadline_;
 }

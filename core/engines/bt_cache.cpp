@@ -146,6 +146,14 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.callouts = &callout_eips_;
     context.fpu = FpuControl::of(s);  // (in the key: a CR0/CR4 write selects other blocks)
     context.native_tsc = native_tsc(s);
+    // The inline iret keeps the cached CS: only while the guest's descriptor for it still
+    // holds what CS was loaded from (checked again by the translation, at each iret).
+    uint32_t at;
+    Descriptor d;
+    if (s.cpl() == 0 && descriptor_linear(s, cs.selector, &at) &&
+        at + 8ull <= native::kMonitorBase - native::kPageZeroOffset &&
+        read_code(s, at, reinterpret_cast<uint8_t*>(&d), 8) == 8 && reloads_as(cs, d))
+        context.iret_check = {cs.selector, uint32_t(at + native::kPageZeroOffset), d.lo, d.hi};
     // Blocks start 32-byte aligned: on this AMD host a hot loop's speed changes by a third
     // with its alignment (measured: code shifted by 19 bytes made the CPU workload 1.3x
     // slower), so a translation must not depend on how much code came before it.
@@ -153,6 +161,13 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     if (aligned <= cache_end_) {
         memset(area_.writable(cursor_), 0xcc, aligned - cursor_);  // int3: never reached
         cursor_ = aligned;
+    }
+    // Invalidated blocks wait in the graveyard for a flush (their code may still be running
+    // when they die); a guest that keeps patching its code must not grow it without bound.
+    if (graveyard_.size() >= kGraveyardLimit) {
+        flush();
+        context.lookup_routine = lookup_routine_;
+        context.lookup_flags_saved = lookup_flags_saved_;
     }
     bt::CodeBuffer buf(cursor_);
     bt::Block block = bt::translate_block(read, context, buf, listing_);
@@ -181,7 +196,9 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     blocks_[b.key] = std::move(owned);
     by_cache_[b.cache_start] = &b;
     // Self-modifying code: the guest frames holding translated code become read-only.
-    for (uint32_t p = b.guest_linear & ~(kPage - 1); p < b.guest_end; p += kPage) {
+    // (64-bit: a block that ends beyond 0xffffffff continues at linear 0, it does not loop.)
+    for (uint64_t p64 = b.guest_linear & ~(kPage - 1); p64 < b.guest_end; p64 += kPage) {
+        const uint32_t p = static_cast<uint32_t>(p64);
         uint32_t frame = p;
         if (s.paging()) {
             const auto t = walk_guest(s, p, false);
@@ -202,12 +219,24 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     return b;
 }
 
+namespace {
+// The descriptor tables in use, folded to 23 bits: the inline iret's check reads the CS
+// descriptor where the GDT/LDT were at translation (a reload of GDTR or LDTR selects other
+// blocks; a collision keeps the check on the old table, 2^-23 per switch).
+uint32_t descriptor_tables_hash(const VcpuState& s) {
+    uint64_t h = (uint64_t(s.gdtr.base) << 16 | s.gdtr.limit) * 0x9e3779b97f4a7c15ull;
+    h ^= (uint64_t(s.ldtr.base) << 20 ^ s.ldtr.limit ^ s.ldtr.selector) * 0xc2b2ae3d27d4eb4full;
+    return static_cast<uint32_t>(h >> 41);
+}
+}  // namespace
+
 // Everything TranslationContext takes from the state, so that blocks (and the lookup tables,
 // cleared when these bits change) of another context never match.
 uint64_t BtEngine::key_of(const VcpuState& s) {
     return uint64_t(s.sreg(SegReg::cs).base + s.eip) | (uint64_t(s.cpl()) << 32) |
            (uint64_t(s.sreg(SegReg::ss).db) << 34) | (uint64_t(s.sreg(SegReg::cs).db) << 35) |
-           (uint64_t(FpuControl::of(s).bits()) << 36) | (uint64_t(native_tsc(s)) << 40);
+           (uint64_t(FpuControl::of(s).bits()) << 36) | (uint64_t(native_tsc(s)) << 40) |
+           (uint64_t(descriptor_tables_hash(s)) << 41);
 }
 
 // --trace out_asm: the translation as the CPU will see it, decoded again with Zydis.
@@ -280,8 +309,8 @@ void BtEngine::drop_blocks(const std::vector<bt::Block*>& victims) {
                 release_frame(f);
             }
         }
-        for (uint32_t p = b->guest_linear & ~(kPage - 1); p < b->guest_end; p += kPage) {
-            auto it = by_linear_.find(p);
+        for (uint64_t p = b->guest_linear & ~(kPage - 1); p < b->guest_end; p += kPage) {
+            auto it = by_linear_.find(static_cast<uint32_t>(p));
             if (it == by_linear_.end()) continue;
             std::erase(it->second, b);
             if (it->second.empty()) by_linear_.erase(it);
@@ -310,9 +339,14 @@ bool BtEngine::invalidate_code(uint32_t phys, uint32_t len) {
         for (const bt::Block::Page& p : b->pages) {
             if (p.frame != frame) continue;
             // The block's bytes on this page, as offsets into the frame.
-            const uint32_t lo = std::max(b->guest_linear, p.linear) - p.linear;
+            // (A page past 4 GiB: its linear address as the block sees it, before the wrap.)
+            const uint64_t page = p.linear < (b->guest_linear & ~(kPage - 1))
+                                      ? uint64_t(p.linear) + (1ull << 32)
+                                      : p.linear;
+            const uint32_t lo =
+                static_cast<uint32_t>(std::max<uint64_t>(b->guest_linear, page) - page);
             const uint32_t hi =
-                std::min<uint64_t>(b->guest_end, uint64_t(p.linear) + kPage) - p.linear;
+                static_cast<uint32_t>(std::min<uint64_t>(b->guest_end, page + kPage) - page);
             const uint32_t w_lo = phys - frame, w_hi = w_lo + len;
             if (lo < w_hi && w_lo < hi) victims.push_back(b);
         }

@@ -70,6 +70,7 @@ BtEngine::~BtEngine() {
 void BtEngine::reset_cache() {
     bt::CodeBuffer buf(bt::kCacheBase);
     lookup_flags_saved_ = bt::emit_lookup_routine(buf);
+    area_.set_ibl_empty_target(bt::emit_lookup_miss_entry(buf));
     sysenter_ = bt::emit_sysenter_routines(buf, bt::kCacheBase);
     memcpy(area_.writable(bt::kCacheBase), buf.bytes().data(), buf.bytes().size());
     lookup_routine_ = bt::kCacheBase;

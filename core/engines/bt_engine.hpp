@@ -50,9 +50,6 @@ public:
     bool supports_paging() const override { return true; }
     void tlb_invalidate(uint32_t linear) override;
     void set_interrupt_window(bool on) override;
-    uint64_t native_limit(const VcpuState&) const override {
-        return std::min<uint64_t>(ceiling_, native::kMonitorBase - native::kPageZeroOffset);
-    }
     void control_register_written(int cr) override {
         if (cr == 3) cr3_written_ = true;
     }
@@ -160,6 +157,7 @@ private:
     std::array<RecentBlock, 256> recent_{};
     std::map<uint32_t, bt::Block*> by_cache_;            // by cache start, invalidated blocks too
     std::vector<std::unique_ptr<bt::Block>> graveyard_;  // invalidated: kept until a flush
+    static constexpr size_t kGraveyardLimit = 4096;      // ... which comes at this many
     // Blocks by the guest-physical pages their code came from (write-protected: self-modifying
     // code, through any alias), and with paging by guest-linear page (invlpg drops them).
     std::unordered_map<uint32_t, std::vector<bt::Block*>> by_frame_, by_linear_;

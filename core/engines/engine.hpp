@@ -26,11 +26,10 @@ public:
     virtual void set_interrupt_window(bool /*on*/) {}
     // Run exactly one more guest instruction, then exit (the interrupt shadow after sti).
     virtual void step_one() {}
-    // The guest-linear address from which the engine's native accesses fault (its segments end
-    // there: the monitor's area, or bt's user ceiling at CPL 3): the run loop lets the virtual
-    // CPU run an access at or above it (address-space compression). Engines that run no
-    // guest code natively: 4 GiB.
-    virtual uint64_t native_limit(const VcpuState&) const { return uint64_t(1) << 32; }
+    // Whether the engine keeps guest code from the host (bt: every guest instruction is
+    // translated; kvm: hardware). The trap engine runs guest code natively, from executable
+    // guest RAM: it is not contained, and the seccomp filter lets it map executable memory.
+    virtual bool contained() const { return true; }
     // Engine-specific counters for --stats: (name, value) pairs.
     virtual std::vector<std::pair<std::string, uint64_t>> counters() const { return {}; }
 };

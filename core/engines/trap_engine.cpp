@@ -46,13 +46,6 @@ void TrapEngine::load_context(VcpuState& s) {
         dirty_[i] = false;
         *sel[i] = host_sel_[i];
     }
-    // iretq checks EIP against the host CS limit, in the monitor: a guest EIP beyond it (the
-    // monitor's area, address-space compression) must not get there.
-    if (!ldt_.reachable(ctx_.cs) || s.eip > ldt_.host_limit(ctx_.cs))
-        throw GuestError("guest code at " + hex(s.sreg(SegReg::cs).base + uint64_t(s.eip)) +
-                         " lies in the monitor's reserved area (at or above " +
-                         hex(native::kMonitorBase) +
-                         "): the trap engine cannot run it natively (--engine bt can)");
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
     ctx_.eip = s.eip;
     ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;
@@ -88,6 +81,17 @@ uint32_t TrapEngine::guest_error_code(uint32_t host_error) const {
 Exit TrapEngine::run(VcpuState& s) {
     for (;;) {
         load_context(s);
+        // iretq checks EIP against the host CS limit, in the monitor: guest code beyond it
+        // (the monitor's area, address-space compression) runs on the virtual CPU, one
+        // instruction per exit, the native #GP(0) its fallback.
+        if (!ldt_.reachable(ctx_.cs) || s.eip > ldt_.host_limit(ctx_.cs)) {
+            ++compressed_code_;
+            Exit x;
+            x.reason = ExitReason::kEmulate;
+            x.vector = vec::GP;
+            x.has_error = true;
+            return x;
+        }
         ++entries_;
         prevt_enter_guest(&ctx_);
         // An escaped guest's selectors are the host's: report the escape, map nothing back.
@@ -199,6 +203,7 @@ std::vector<std::pair<std::string, uint64_t>> TrapEngine::counters() const {
             {"shadow descriptor lookups", ldt_.lookups()},
             {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()},
             {"unassigned pages mapped", unassigned_maps_},
+            {"instructions beyond the host CS limit (emulated)", compressed_code_},
             {"host mappings", native::AddressSpace::instance().mappings()},
             {"cpuid faulting (1 = cpuid traps)", cpuid_faulting_ ? 1u : 0u}};
 }

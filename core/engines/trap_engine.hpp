@@ -26,7 +26,7 @@ public:
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override { single_step_ = on; }
     void step_one() override { step_once_ = true; }
-    uint64_t native_limit(const VcpuState&) const override { return native::kMonitorBase; }
+    bool contained() const override { return false; }
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
 
     void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }
@@ -46,6 +46,7 @@ private:
     bool step_once_ = false;  // one instruction for the run loop (the sti shadow), then exit
     bool cpuid_faulting_ = false;
     uint64_t entries_ = 0, unassigned_maps_ = 0;
+    uint64_t compressed_code_ = 0;  // instructions run on the virtual CPU: EIP beyond CS
 };
 
 }  // namespace prevt

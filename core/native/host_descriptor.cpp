@@ -33,15 +33,12 @@ void encode_limit_up(user_desc& d, uint64_t limit) {
     d.limit = static_cast<unsigned>(limit >> 12);  // (raw << 12 | 0xfff) >= limit
 }
 
-void make_empty(HostDescriptor& h, bool code) {
+// The empty form serves code segments too: a data register may hold readable code, and an
+// empty code segment is never loaded into CS (ShadowLdt::reachable: the engines do not enter).
+void make_empty(HostDescriptor& h) {
     user_desc& d = h.desc;
     h.empty = true;
     d.base_addr = 0;
-    if (code) {  // limit 0 at host 0: below mmap_min_addr, never mapped
-        d.limit = 0;
-        d.limit_in_pages = 0;
-        return;
-    }
     d.contents = MODIFY_LDT_CONTENTS_STACK;  // expand-down, writable (SS may hold it)
     d.read_exec_only = 0;
     d.seg_32bit = 1;
@@ -62,8 +59,10 @@ HostDescriptor make_host_descriptor(unsigned slot, const Segment& s, uint64_t of
     d.useable = s.avl;
     d.seg_not_present = 0;
     d.read_exec_only = !(s.type & 2);
+    // Linux refuses present conforming code in the LDT; conforming only matters to privilege
+    // checks of control transfers, which the virtual CPU makes: the shadow is non-conforming.
     if (code)
-        d.contents = (s.type & 4) ? MODIFY_LDT_CONTENTS_CODE | 1 : MODIFY_LDT_CONTENTS_CODE;
+        d.contents = MODIFY_LDT_CONTENTS_CODE;
     else
         d.contents = expand_down ? MODIFY_LDT_CONTENTS_STACK : MODIFY_LDT_CONTENTS_DATA;
     // The window of guest-linear addresses the host may reach: [0, window).
@@ -72,7 +71,7 @@ HostDescriptor make_host_descriptor(unsigned slot, const Segment& s, uint64_t of
     const uint64_t limit = s.limit;
     if (!expand_down) {
         if (base >= window) {
-            make_empty(h, code);
+            make_empty(h);
             return h;
         }
         encode_limit_down(d, std::min<uint64_t>(limit, window - 1 - base));
@@ -80,7 +79,7 @@ HostDescriptor make_host_descriptor(unsigned slot, const Segment& s, uint64_t of
         const uint64_t top = s.db ? 0xffffffffull : 0xffffull;
         const uint64_t e = (base + top) % kMod;  // the guest-linear address of the top offset
         if (limit >= top || e >= window) {
-            make_empty(h, false);
+            make_empty(h);
             return h;
         }
         // Offsets below `lowest` map to [base, 4 GiB) when the segment wraps: out of the window.
@@ -88,7 +87,7 @@ HostDescriptor make_host_descriptor(unsigned slot, const Segment& s, uint64_t of
         encode_limit_up(d, lowest ? std::max<uint64_t>(limit, lowest - 1) : limit);
         const uint64_t encoded = d.limit_in_pages ? (uint64_t(d.limit) << 12) | 0xfff : d.limit;
         if (encoded >= top) {  // rounded up to pages, nothing is left
-            make_empty(h, false);
+            make_empty(h);
             return h;
         }
     }

@@ -14,9 +14,11 @@
 //     end gives an empty segment (a limit of 0 would still be one byte);
 //   expand-down (limit, top]: only its lower bound can move: raised until the segment lies
 //     in the window (the top offset must map inside it, or the segment is empty);
-//   empty: an expand-down data segment with limit 0xffffffff, which no offset satisfies. A
-//     code segment cannot be expand-down: its empty form has limit 0 at host address 0, in
-//     the unmappable hole, and `empty` tells the engine not to enter it.
+//   empty: an expand-down data segment with limit 0xffffffff, which no offset satisfies, for
+//     data and code alike (`empty` tells the engines never to enter such a code segment; a
+//     data register may hold it, and every access through it faults and is emulated).
+// Conforming code is shadowed as non-conforming (Linux refuses present conforming LDT code;
+// the virtual CPU makes the privilege checks of control transfers).
 #pragma once
 
 #include <asm/ldt.h>

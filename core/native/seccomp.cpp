@@ -35,7 +35,6 @@ constexpr int kAllowed[] = {
     SYS_getpid,        SYS_gettid,       SYS_tgkill,        SYS_getrandom,
     SYS_exit,          SYS_exit_group,
 };
-constexpr int kWithArguments[] = {SYS_mmap, SYS_mprotect, SYS_ioctl};
 
 constexpr unsigned kNr = offsetof(seccomp_data, nr);
 constexpr unsigned kArch = offsetof(seccomp_data, arch);
@@ -54,7 +53,7 @@ sock_filter jeq(uint32_t k, uint8_t jt, uint8_t jf) {
     return BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf);
 }
 
-std::vector<sock_filter> build_filter() {
+std::vector<sock_filter> build_filter(bool executable_maps) {
     constexpr uint32_t kAllow = SECCOMP_RET_ALLOW, kTrap = SECCOMP_RET_TRAP,
                        kKill = SECCOMP_RET_KILL_PROCESS;
     std::vector<sock_filter> f;
@@ -81,7 +80,7 @@ std::vector<sock_filter> build_filter() {
     f.push_back(stmt(BPF_RET | BPF_K, kTrap));  // not on the list
     const size_t prot = f.size();
     f.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, kArg2));
-    f.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1));
+    f.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, executable_maps ? 0 : PROT_EXEC, 0, 1));
     f.push_back(stmt(BPF_RET | BPF_K, kTrap));
     f.push_back(stmt(BPF_RET | BPF_K, kAllow));
     const size_t ioctl = f.size();
@@ -109,16 +108,41 @@ std::span<const int> monitor_syscall_allowlist() {
     return kAllowed;
 }
 
-void install_guest_syscall_filter() {
-    if (g_installed) return;
-    static_assert(sizeof kWithArguments > 0);
-    std::vector<sock_filter> filter = build_filter();
+namespace {
+void install(std::vector<sock_filter> filter) {
     sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
         throw HostError(std::string("cannot install the seccomp filter that contains the guest: ") +
                         strerror(errno));
-    g_installed = true;
+}
+
+// Stacked on a filter that allowed executable maps (a trap run before, as in `prevt demo`):
+// filters only add restrictions, so a contained engine can still take that right away.
+std::vector<sock_filter> no_executable_maps() {
+    std::vector<sock_filter> f;
+    f.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, kNr));
+    f.push_back(jeq(SYS_mmap, 1, 0));
+    f.push_back(jeq(SYS_mprotect, 0, 3));
+    f.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, kArg2));
+    f.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1));
+    f.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_TRAP));
+    f.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    return f;
+}
+
+bool g_executable_maps = false;
+}  // namespace
+
+void install_guest_syscall_filter(bool executable_maps) {
+    if (!g_installed) {
+        install(build_filter(executable_maps));
+        g_installed = true;
+        g_executable_maps = executable_maps;
+    } else if (g_executable_maps && !executable_maps) {
+        install(no_executable_maps());
+        g_executable_maps = false;
+    }
 }
 
 bool guest_syscall_filter_installed() {

@@ -15,7 +15,9 @@
 
 namespace prevt::native {
 
-void install_guest_syscall_filter();
+// `executable_maps`: the monitor may map executable memory (the trap engine maps guest pages
+// it runs natively; it is not contained).
+void install_guest_syscall_filter(bool executable_maps = false);
 bool guest_syscall_filter_installed();
 
 // The monitor's allowlist, by system call number (x86-64), for `prevt table`-like output and

@@ -45,9 +45,11 @@ uint16_t ShadowLdt::shadow(const Segment& seg, uint64_t ceiling) {
                                           (d.useable << 26)};
     Slot& s = slots_[slot];
     if (!s.valid || s.words[0] != words[0] || s.words[1] != words[1]) {
-        if (syscall(SYS_modify_ldt, 0x11, &d, sizeof d) != 0)
-            throw HostError(std::string("modify_ldt refused a shadow descriptor: ") +
-                            strerror(errno));
+        if (syscall(SYS_modify_ldt, 0x11, &d, sizeof d) != 0) {
+            const int err = errno;
+            throw HostError("modify_ldt refused a shadow descriptor (entry " +
+                            std::to_string(slot) + "): " + strerror(err));
+        }
         ++writes_;
         s.valid = true;
         s.words[0] = words[0];
