@@ -186,7 +186,7 @@ IretSequence emit_iret(CodeBuffer& o, uint32_t lookup_flags_saved, const IretChe
     seq.eax_parked = o.here();
     o.byte(0x0f), o.byte(0xb7), o.byte(0x44), o.byte(0x24), o.byte(0x04);  // movzwl 4(%esp),%eax
     o.byte(0x3d), o.u32(check.selector);                                   // cmp $selector,%eax
-    jnz_slow();                                                 // not the translation's CS
+    jnz_slow();                                                     // not the translation's CS
     o.byte(0x65), o.byte(0x33), o.byte(0x05), o.u32(kOffVsel + 4);  // xor %gs:vsel_cs,%eax
     jnz_slow();                                                     // another CS
     // The descriptor in the guest's table, as the CPU reloads it (eax is parked, the flags

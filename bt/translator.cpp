@@ -190,8 +190,10 @@ bool Builder::inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecod
             fast_transfer(kOffSysexitPath);
             break;
         case ZYDIS_MNEMONIC_IRETD: {
-            if (!stack_ok || !context_.lookup_flags_saved) return false;
-            const IretSequence seq = emit_iret(out_, context_.lookup_flags_saved);
+            if (!stack_ok || !context_.lookup_flags_saved || !context_.iret_check.descriptor_host)
+                return false;
+            const IretSequence seq =
+                emit_iret(out_, context_.lookup_flags_saved, context_.iret_check);
             block_.map.emplace_back(start, eip_);
             block_.map.emplace_back(seq.inexact, kInexact);
             block_.parked.push_back({seq.eax_parked, seq.ebx_parked, false});

@@ -45,6 +45,9 @@ struct TranslationContext {
     // rdtsc runs natively while the virtual TSC is the host's: no guest TSC write, and CR4.TSD
     // clear or the guest at CPL 0.
     bool native_tsc = true;
+    // iretd to the same CS inline: the CS selector and its descriptor as the guest's table
+    // holds it (see IretCheck; descriptor_host 0: the callout).
+    IretCheck iret_check{};
     // Adaptive translation: guest-linear addresses of instructions to translate as callouts.
     const std::unordered_set<uint32_t>* callouts = nullptr;
 };

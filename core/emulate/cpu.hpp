@@ -37,6 +37,27 @@ struct Descriptor {
     Segment to_segment(uint16_t selector) const;
 };
 
+// The linear address of a selector's descriptor in the GDT or LDT; false if the table's limit
+// (or an absent LDT) leaves it out. (Cpu::descriptor reads it with the faults.)
+inline bool descriptor_linear(const VcpuState& s, uint16_t selector, uint32_t* linear) {
+    const bool local = selector & 4;
+    const uint32_t base = local ? s.ldtr.base : s.gdtr.base;
+    const uint32_t limit = local ? s.ldtr.limit : s.gdtr.limit;
+    if ((local && !s.ldtr.present) || (selector & ~7u) + 7u > limit) return false;
+    *linear = base + (selector & ~7u);
+    return true;
+}
+
+// Whether loading `d` would give exactly `seg` again, the accessed bit already set in memory
+// (so that a reload writes nothing): what lets bt's inline iret keep the cached CS.
+inline bool reloads_as(const Segment& seg, const Descriptor& d) {
+    const Segment again = d.to_segment(seg.selector);
+    return (d.hi & (1u << 8)) && d.present() && again.base == seg.base &&
+           again.limit == seg.limit && again.type == seg.type && again.s == seg.s &&
+           again.dpl == seg.dpl && again.present == seg.present && again.db == seg.db &&
+           again.g == seg.g && again.avl == seg.avl;
+}
+
 class CpuHooks {
 public:
     virtual ~CpuHooks() = default;

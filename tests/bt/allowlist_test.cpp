@@ -170,6 +170,32 @@ TEST(Allowlist, FpuControlMakesFaultingInstructionsCallOuts) {
     EXPECT_TRUE(copied({0x0f, 0xc3, 0x00}, translate({0x0f, 0xc3, 0x00}, nofx)));  // movnti
 }
 
+TEST(InlineIret, ChecksTheSelectorAndTheDescriptorInTheGuestTable) {
+    TranslationContext c;
+    c.lookup_flags_saved = kLookup + 0x40;
+    EXPECT_TRUE(is_callout(translate({0xcf}, c))) << "no descriptor to check: the callout";
+    c.iret_check = {0x08, 0x00111008, 0x0000ffff, 0x00cf9b00};
+    const Result r = translate({0xcf}, c);
+    EXPECT_FALSE(is_callout(r));
+    csh cs;
+    ASSERT_EQ(cs_open(CS_ARCH_X86, CS_MODE_32, &cs), CS_ERR_OK);
+    cs_insn* insn = nullptr;
+    const size_t n = cs_disasm(cs, r.bytes.data(), r.bytes.size(), kCache, 12, &insn);
+    std::vector<std::string> text;
+    for (size_t i = 0; i < n; ++i)
+        text.push_back(std::string(insn[i].mnemonic) + " " + insn[i].op_str);
+    cs_free(insn, n);
+    cs_close(&cs);
+    const auto has = [&](const std::string& line) {
+        return std::find(text.begin(), text.end(), line) != text.end();
+    };
+    EXPECT_TRUE(has("cmp eax, 8"));
+    EXPECT_TRUE(has("mov eax, dword ptr cs:[0x111008]"));
+    EXPECT_TRUE(has("cmp eax, 0xffff"));
+    EXPECT_TRUE(has("mov eax, dword ptr cs:[0x11100c]"));
+    EXPECT_TRUE(has("cmp eax, 0xcf9b00"));
+}
+
 // Every legacy opcode (one-byte, 0f, 0f 38, 0f 3a maps, with 66/f2/f3, every ModRM): whatever
 // classify() copies belongs to an ISA set the profile offers, and no instruction outside the
 // base, x87, MMX, SSE and SSE2 extensions is ever copied.

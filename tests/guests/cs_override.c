@@ -5,7 +5,7 @@
  * A branch-not-taken hint (0x2e on a jcc) stays a branch. */
 #include "lib/guest.h"
 
-#define SEL_XONLY 0xa0  /* flat 32-bit execute-only code */
+#define SEL_XONLY 0xa0   /* flat 32-bit execute-only code */
 #define SEL_LIMITED 0xa8 /* readable code, base 0, limit 2 MiB - 1 */
 
 uint32_t val = 0x12345678, table[2];
@@ -30,10 +30,10 @@ int main(void) {
     uint32_t flat, based, high, cmp_zf, pushed, jumped;
     table[0] = 0; /* filled below: jump targets as offsets in the based CS */
     __asm__ volatile(
-        "mov %%cs:val, %0\n"              /* flat CS: the same as ds: */
+        "mov %%cs:val, %0\n" /* flat CS: the same as ds: */
         "ljmp %[based_sel], $1f - %c[b]\n"
-        "1: mov %%cs:val - %c[b], %1\n"   /* the base is 1 MiB: linear val */
-        "mov %%cs:val, %2\n"              /* linear val + 1 MiB */
+        "1: mov %%cs:val - %c[b], %1\n" /* the base is 1 MiB: linear val */
+        "mov %%cs:val, %2\n"            /* linear val + 1 MiB */
         "cmpl $0x12345678, %%cs:val - %c[b]\n"
         "setz %b3\n movzbl %b3, %3\n"
         "pushl %%cs:val - %c[b]\n popl %4\n"
@@ -42,8 +42,8 @@ int main(void) {
         : "=&r"(flat), "=&r"(based), "=&r"(high), "=&q"(cmp_zf), "=&r"(pushed)
         : [based_sel] "i"(SEL_CODE_BASED), [flat_sel] "i"(SEL_CODE), [b] "i"(CODE_BASED_BASE)
         : "memory", "cc");
-    gprintf("mov cs:val (flat) %08x; base 1 MiB: cs:(val - 1M) %08x, cs:val %08x\n", flat,
-            based, high);
+    gprintf("mov cs:val (flat) %08x; base 1 MiB: cs:(val - 1M) %08x, cs:val %08x\n", flat, based,
+            high);
     gprintf("cmp through cs: zf %u; push cs: %08x\n", cmp_zf, pushed);
     __asm__ volatile(
         "ljmp %[based_sel], $1f - %c[b]\n"

@@ -12,14 +12,14 @@ static uint32_t buf[4] = {0x11223344, 0x55667788, 0, 0};
 uint8_t fx[512] __attribute__((aligned(16)));
 
 /* Runs `insn` (bytes or an instruction); prints "#UD" if it faulted with #UD, else "runs". */
-#define TRY(name, insn)                                                                  \
-    do {                                                                                 \
-        uint32_t before_ = last_trap.count;                                              \
-        __asm__ volatile("movl $1f, trap_resume\n" insn "\n1: movl $0, trap_resume\n"   \
-                         :                                                               \
-                         : "S"(buf), "D"(buf + 2), "b"(buf)                              \
-                         : "memory", "eax", "ecx", "edx", "cc");                         \
-        report(name, before_);                                                           \
+#define TRY(name, insn)                                                               \
+    do {                                                                              \
+        uint32_t before_ = last_trap.count;                                           \
+        __asm__ volatile("movl $1f, trap_resume\n" insn "\n1: movl $0, trap_resume\n" \
+                         :                                                            \
+                         : "S"(buf), "D"(buf + 2), "b"(buf)                           \
+                         : "memory", "eax", "ecx", "edx", "cc");                      \
+        report(name, before_);                                                        \
     } while (0)
 
 static void report(const char* name, uint32_t before) {
@@ -44,7 +44,8 @@ int main(void) {
     TRY("vzeroupper", ".byte 0xc5, 0xf8, 0x77");
     TRY("vaddps", ".byte 0xc5, 0xfc, 0x58, 0xc1");
     TRY("clzero", "mov %%esi, %%eax\n .byte 0x0f, 0x01, 0xfc");
-    TRY("monitorx", "mov %%esi, %%eax\n xor %%ecx, %%ecx\n xor %%edx, %%edx\n .byte 0x0f, 0x01, 0xfa");
+    TRY("monitorx",
+        "mov %%esi, %%eax\n xor %%ecx, %%ecx\n xor %%edx, %%edx\n .byte 0x0f, 0x01, 0xfa");
     TRY("haddps", ".byte 0xf2, 0x0f, 0x7c, 0xc1");
     TRY("pshufb", ".byte 0x66, 0x0f, 0x38, 0x00, 0xc1");
     TRY("syscall", ".byte 0x0f, 0x05");
@@ -76,11 +77,12 @@ int main(void) {
     __asm__ volatile(".byte 0xf3, 0x0f, 0xbc, 0xc1" : "=a"(r2) : "c"(0x00f0u), "a"(0));
     gprintf("rep bsr 0xf0 = %u, rep bsf 0xf0 = %u\n", r1, r2);
     uint32_t got;
-    __asm__ volatile("mov %%gs, %%dx\n mov %2, %%ax\n mov %%ax, %%gs\n"
-                     "gs lodsl\n mov %%dx, %%gs"
-                     : "=a"(got)
-                     : "S"(buf + 1), "r"((uint16_t)SEL_DATA)
-                     : "edx", "memory");
+    __asm__ volatile(
+        "mov %%gs, %%dx\n mov %2, %%ax\n mov %%ax, %%gs\n"
+        "gs lodsl\n mov %%dx, %%gs"
+        : "=a"(got)
+        : "S"(buf + 1), "r"((uint16_t)SEL_DATA)
+        : "edx", "memory");
     gprintf("gs lodsl = %08x\n", got);
     return 0;
 }
