@@ -103,7 +103,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     if (ldt_.ldt_writes() != ldt_writes_at_exit_) ctx_.callout_exit &= ~2u;
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
     ctx_.eip = cache_eip;
-    ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;
+    ctx_.eflags = (s.eflags & kLive) | eflags::IF | eflags::kFixed1;
     guest_tf_ = s.eflags & eflags::TF;
     ctx_.guest_fpu = s.fpu.data();
     bt::VcpuArea& v = area_.vcpu();  // the virtual state the inline rewrites use
@@ -202,11 +202,13 @@ void BtEngine::save_context(VcpuState& s) {
                              native::kMonitorBase);
         ++n_.inline_sysenters;
     }
-    s.eflags = (s.eflags & ~eflags::kLiveInHardware) | (ctx_.eflags & eflags::kLiveInHardware);
+    s.eflags = (s.eflags & ~kLive) | (ctx_.eflags & kLive);
     const bt::VcpuArea& v = area_.vcpu();
     s.eflags = (s.eflags & ~(eflags::IF | eflags::IOPL)) | (area_.vif() & eflags::IF) |
                (v.viopl & eflags::IOPL);
-    if (stepping_ || smc_stepping_) s.eflags &= ~eflags::TF;  // ours, not the guest's
+    if (stepping_ || smc_stepping_ || ac_stepping_)
+        s.eflags &= ~eflags::TF;               // ours, not the guest's
+    if (ac_stepping_) s.eflags |= eflags::AC;  // cleared for one step, the guest's still
     // A callout's stub ran with TF cleared (signals.cpp); the guest's instruction has not.
     if (guest_tf_ && ctx_.event.signal == 0) s.eflags |= eflags::TF;
 }
@@ -254,7 +256,9 @@ Exit BtEngine::run(VcpuState& s) {
             }
             continue;
         }
-        stepping_ = smc_stepping_ = false;  // a callout ends any stepping (the stub cleared TF)
+        // A callout ends any stepping (the stub cleared TF).
+        if (ac_stepping_) s.eflags |= eflags::AC;
+        stepping_ = smc_stepping_ = ac_stepping_ = false;
         const bt::VcpuArea& v = area_.vcpu();
         s.eip = v.exit_eip;
         if (v.exit_kind == bt::kExitDispatch) {  // a branch to a block not chained or looked up
@@ -319,6 +323,7 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"lookup hits (indirect branches found inline)", area_.vcpu().lookup_hits},
             {"lookup table fills (misses)", n_.lookup_fills},
             {"timer signals stepped to an exact point", n_.stepped},
+            {"alignment checks stepped over (#AC at CPL 0-2 or CR0.AM clear)", n_.ac_stepped},
             {"interrupt-window exits (IF stores while an interrupt waits)", n_.window_exits},
             {"sysenters run inline (direct transfers)", n_.inline_sysenters},
             {"sysexits run inline", n_.inline_sysexits},

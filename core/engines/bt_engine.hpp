@@ -32,6 +32,10 @@ namespace prevt {
 
 class BtEngine final : public Engine, private GuestMemory::WriteObserver {
 public:
+    // The flags live in hardware while translated code runs: the common set plus AC (a guest
+    // popf sets it natively, pushf reads it back). The host checks alignment at ring 3 with
+    // AC set; a #AC the guest's CPL and CR0.AM would not raise is stepped over with AC clear.
+    static constexpr uint32_t kLive = eflags::kLiveInHardware | eflags::AC;
     // `cache_bytes`: the translation cache's size limit (0: all the monitor area offers).
     // `listing` receives --trace in_asm lines, `out_asm` the translations (either may be null).
     BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes = 0,
@@ -113,6 +117,7 @@ private:
     uint64_t ibl_context_[2] = {};     // the CS base and CPL each lookup table's entries belong to
     bool stepping_ = false;      // single-stepping out of an inexact point after a timer signal
     bool smc_stepping_ = false;  // single-stepping a store into a page that held translations
+    bool ac_stepping_ = false;   // one step with AC cleared: a #AC the guest's CPL/AM exclude
     uint32_t smc_frame_ = 0;     // ... in this frame (protected again after the step if needed)
     bool step_one_ = false;      // the run loop asked for one instruction, then an exit
     bool guest_tf_ = false;      // the guest single-steps itself (its TF at entry)
@@ -174,7 +179,7 @@ private:
                  translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0,
                  invlpg_pages = 0, kernel_only_dropped = 0, window_exits = 0, cr3_switches = 0,
                  prefetched = 0, blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
-                 inline_sysenters = 0, kernel_only_kept = 0, inline_sysexits = 0;
+                 inline_sysenters = 0, kernel_only_kept = 0, inline_sysexits = 0, ac_stepped = 0;
     } n_;
 };
 

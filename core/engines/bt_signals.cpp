@@ -61,7 +61,23 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     if (ev.escaped || ev.lost_in_host_syscall || (!b && !in_lookup))
         throw GuestError("signal " + std::to_string(ev.signal) + " at cache address " +
                          std::to_string(ctx_.eip) + " outside any translated block (a bt bug)");
-    if (ev.signal == SIGTRAP && guest_tf_ && !stepping_ && !smc_stepping_) {
+    // #AC only at CPL 3 with CR0.AM (SDM 6.15), but the host checks alignment at ring 3 with
+    // AC set, whatever the guest's CPL: such an access runs once with AC clear (any point of
+    // a translation, the lookup's inexact part included), then AC is back.
+    if (ev.signal == SIGBUS && ev.trapno == vec::AC && !(s.cpl() == 3 && (s.cr0 & cr0::AM))) {
+        ctx_.eflags = (ctx_.eflags & ~eflags::AC) | eflags::TF;
+        ac_stepping_ = true;
+        ++n_.ac_stepped;
+        *resume_stepping = true;
+        return x;
+    }
+    if (ac_stepping_ && ev.signal == SIGTRAP) {
+        ac_stepping_ = false;
+        ctx_.eflags = (ctx_.eflags & ~eflags::TF) | eflags::AC;
+        *resume_stepping = true;
+        return x;
+    }
+    if (ev.signal == SIGTRAP && guest_tf_ && !stepping_ && !smc_stepping_ && !ac_stepping_) {
         // The guest single-steps: a trap after every host instruction; its #DB only where a
         // guest instruction's translation begins (whole guest instructions done).
         uint32_t boundary = 0;
