@@ -37,7 +37,8 @@ Outcome string_op(Cpu& cpu, const Decoded& d) {
     const bool rep = d.has_rep();
     const bool repe = d.in.attributes & ZYDIS_ATTRIB_HAS_REPE;
     const bool repne = d.in.attributes & ZYDIS_ATTRIB_HAS_REPNE;
-    while (!rep || (s.gpr[ecx] & amask) != 0) {
+    for (uint32_t n = 0; !rep || (s.gpr[ecx] & amask) != 0; ++n) {
+        if (n == kRepIterationsPerExit) return Outcome::kDone;  // EIP stays: restarted
         bool compared = false;
         switch (m) {
             case ZYDIS_MNEMONIC_MOVSB:

@@ -53,4 +53,9 @@ inline bool native_tsc(const VcpuState& s) {
     return s.msr.tsc_offset == 0 && (s.cpl() == 0 || !(s.cr4 & cr4::TSD));
 }
 
+// A rep string instruction runs at most this many iterations per emulation, then stops with
+// EIP still on it (restartable, as the CPU leaves it when it takes an interrupt): the run loop
+// serves interrupts and --timeout in between, whatever ECX the guest chose.
+inline constexpr uint32_t kRepIterationsPerExit = 65536;
+
 }  // namespace prevt

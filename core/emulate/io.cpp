@@ -25,7 +25,8 @@ uint16_t port_operand(Cpu& cpu, const Decoded& d, unsigned index) {
 
 // rep ins/outs: one element per iteration, registers updated as it goes so that a fault
 // leaves a restartable state.
-void string_io(Cpu& cpu, const Decoded& d, bool in, unsigned size) {
+// False when it stopped after kRepIterationsPerExit with ECX left (EIP stays on it).
+bool string_io(Cpu& cpu, const Decoded& d, bool in, unsigned size) {
     VcpuState& s = cpu.s;
     const bool a16 = d.address_size() == 2;
     const uint32_t amask = a16 ? 0xffff : 0xffffffff;
@@ -36,7 +37,8 @@ void string_io(Cpu& cpu, const Decoded& d, bool in, unsigned size) {
     const bool rep = d.has_rep();
     auto index_reg = [&](Gpr r) -> uint32_t { return s.gpr[r] & amask; };
     auto advance = [&](Gpr r) { s.gpr[r] = (s.gpr[r] & ~amask) | ((s.gpr[r] + step) & amask); };
-    while (!rep || (s.gpr[ecx] & amask) != 0) {
+    for (uint32_t n = 0; !rep || (s.gpr[ecx] & amask) != 0; ++n) {
+        if (n == kRepIterationsPerExit) return false;
         if (in) {
             const uint32_t v = cpu.ports.read(port, size);
             cpu.write(SegReg::es, index_reg(edi), size, v);
@@ -48,6 +50,7 @@ void string_io(Cpu& cpu, const Decoded& d, bool in, unsigned size) {
         if (!rep) break;
         s.gpr[ecx] = (s.gpr[ecx] & ~amask) | ((s.gpr[ecx] - 1) & amask);
     }
+    return true;
 }
 
 }  // namespace
@@ -69,12 +72,24 @@ Outcome execute_io(Cpu& cpu, const Decoded& d) {
             cpu.ports.write(port, size, read_register(s, d.ops[1].reg.value));
             break;
         }
-        case ZYDIS_MNEMONIC_INSB: string_io(cpu, d, true, 1); break;
-        case ZYDIS_MNEMONIC_INSW: string_io(cpu, d, true, 2); break;
-        case ZYDIS_MNEMONIC_INSD: string_io(cpu, d, true, 4); break;
-        case ZYDIS_MNEMONIC_OUTSB: string_io(cpu, d, false, 1); break;
-        case ZYDIS_MNEMONIC_OUTSW: string_io(cpu, d, false, 2); break;
-        case ZYDIS_MNEMONIC_OUTSD: string_io(cpu, d, false, 4); break;
+        case ZYDIS_MNEMONIC_INSB:
+            if (!string_io(cpu, d, true, 1)) return Outcome::kDone;
+            break;
+        case ZYDIS_MNEMONIC_INSW:
+            if (!string_io(cpu, d, true, 2)) return Outcome::kDone;
+            break;
+        case ZYDIS_MNEMONIC_INSD:
+            if (!string_io(cpu, d, true, 4)) return Outcome::kDone;
+            break;
+        case ZYDIS_MNEMONIC_OUTSB:
+            if (!string_io(cpu, d, false, 1)) return Outcome::kDone;
+            break;
+        case ZYDIS_MNEMONIC_OUTSW:
+            if (!string_io(cpu, d, false, 2)) return Outcome::kDone;
+            break;
+        case ZYDIS_MNEMONIC_OUTSD:
+            if (!string_io(cpu, d, false, 4)) return Outcome::kDone;
+            break;
         default: return Outcome::kNotEmulated;
     }
     s.eip = d.next_eip();

@@ -147,6 +147,9 @@ for engine in bt trap; do
     expect "stores-$engine" 1 0 4000
     run "stores-forever-$engine" -- run --engine "$engine" --timeout 1 "$guests/stores_forever.elf"
     expect "stores-forever-$engine" 124 1 1800
+    # One rep outsb of 4 Gi elements: emulated in chunks, the deadline holds between them.
+    run "rep-forever-$engine" -- run --engine "$engine" --timeout 1 "$guests/rep_forever.elf"
+    expect "rep-forever-$engine" 124 1 1800
 done
 
 # ---- 4. Option values that used to wrap or be ignored: one line, status 2, --help ---------

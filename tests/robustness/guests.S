@@ -32,6 +32,15 @@ start:
     mov $'\n', %al
     outb %al, %dx
     jmp 1b
+#elif defined(GUEST_REP_FOREVER)
+    /* one rep outsb with ECX = 0xffffffff to port 0x80, then rep stosb as long: a single
+     * instruction that the virtual CPU runs, which must still end at --timeout */
+    mov $0x80, %dx
+    mov $0xffffffff, %ecx
+    mov $0x100000, %esi
+    cld
+    rep outsb
+    jmp ok
 #elif defined(GUEST_STORES) || defined(GUEST_STORES_FOREVER)
     /* stores beyond guest RAM (unassigned memory: dropped, as on a PC bus), each page
      * touched first by a store: 100000 of them then "ok", or forever */
