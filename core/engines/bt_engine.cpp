@@ -90,15 +90,23 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
         dirty_.fill(true);
         loaded_ceiling_ = ceiling_;
     }
-    for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs}) {
-        const int i = static_cast<int>(r);
-        if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i], ceiling_);
-        dirty_[i] = false;
-        *sel[i] = host_sel_[i];
+    // Every shadow slot dropped meanwhile (shadow_ldt.hpp): the registers and the prepared
+    // sysenter/sysexit selectors again (the second pass finds room for them all).
+    if (ldt_.generation() != ldt_generation_) dirty_.fill(true);
+    for (int pass = 0; pass < 2; ++pass) {
+        ldt_generation_ = ldt_.generation();
+        for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs}) {
+            const int i = static_cast<int>(r);
+            if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i], ceiling_);
+            dirty_[i] = false;
+            *sel[i] = host_sel_[i];
+        }
+        prepare_fast_transfers(s);
+        if (ldt_.generation() == ldt_generation_) break;
+        dirty_.fill(true);
     }
     ctx_.cs = code_selector_;
     ctx_.gs = data_selector_;
-    prepare_fast_transfers(s);
     // A descriptor rewritten behind a loaded selector needs the selector loaded again.
     if (ldt_.ldt_writes() != ldt_writes_at_exit_) ctx_.callout_exit &= ~2u;
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
@@ -126,7 +134,8 @@ void BtEngine::prepare_fast_transfers(const VcpuState& s) {
         segment_loads_,
         user_ceiling_,
         lowest_kernel_only_,
-        uint64_t(window_) | uint64_t(paging_) << 1 | uint64_t(s.protected_mode()) << 2};
+        uint64_t(window_) | uint64_t(paging_) << 1 | uint64_t(s.protected_mode()) << 2,
+        ldt_.generation()};
     if (std::equal(std::begin(key), std::end(key), std::begin(prepared_key_))) return;
     std::copy(std::begin(key), std::end(key), std::begin(prepared_key_));
     bt::VcpuArea& v = area_.vcpu();

@@ -150,7 +150,8 @@ private:
     uint64_t sysexit_ceiling_ = native::kMonitorBase;  // the one the inline sysexit prepared
     uint64_t lowest_kernel_only_ = ~0ull;              // the lowest page in kernel_only_
     uint64_t segment_loads_ = 0;          // segment loads by the virtual CPU, for the key:
-    uint64_t prepared_key_[7] = {~0ull};  // what the sysenter/sysexit paths were made from
+    uint64_t prepared_key_[8] = {~0ull};  // what the sysenter/sysexit paths were made from
+    uint64_t ldt_generation_ = 0;         // of the shadow slots host_sel_ were made in
     // Blocks by guest linear address and translation context (key_of).
     std::unordered_map<uint64_t, std::unique_ptr<bt::Block>> blocks_;
     // The last blocks looked up after an exit, direct-mapped (a hash lookup showed in the

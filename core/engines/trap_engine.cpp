@@ -41,10 +41,18 @@ void TrapEngine::load_context(VcpuState& s) {
         throw GuestError(
             "the guest is in real mode: the trap engine runs protected-mode guests only");
     uint16_t* sel[kSegRegCount] = {&ctx_.es, &ctx_.cs, &ctx_.ss, &ctx_.ds, &ctx_.fs, &ctx_.gs};
-    for (int i = 0; i < kSegRegCount; ++i) {
-        if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i]);
-        dirty_[i] = false;
-        *sel[i] = host_sel_[i];
+    // Every slot dropped meanwhile (shadow_ldt.hpp): all six again (the second pass finds
+    // room for them).
+    if (ldt_.generation() != generation_) dirty_.fill(true);
+    for (int pass = 0; pass < 2; ++pass) {
+        generation_ = ldt_.generation();
+        for (int i = 0; i < kSegRegCount; ++i) {
+            if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i]);
+            dirty_[i] = false;
+            *sel[i] = host_sel_[i];
+        }
+        if (ldt_.generation() == generation_) break;
+        dirty_.fill(true);
     }
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
     ctx_.eip = s.eip;
@@ -75,7 +83,7 @@ void TrapEngine::save_context(VcpuState& s) {
 
 uint32_t TrapEngine::guest_error_code(uint32_t host_error) const {
     if ((host_error & 6) != 4) return host_error;  // not an LDT selector: no translation
-    return native::guest_selector_of(host_error >> 3) | (host_error & 1);
+    return ldt_.guest_selector(host_error >> 3) | (host_error & 1);
 }
 
 Exit TrapEngine::run(VcpuState& s) {

@@ -46,6 +46,7 @@ private:
     bool step_once_ = false;  // one instruction for the run loop (the sti shadow), then exit
     bool cpuid_faulting_ = false;
     uint64_t entries_ = 0, unassigned_maps_ = 0;
+    uint64_t generation_ = 0;       // of the shadow slots host_sel_ were made in
     uint64_t compressed_code_ = 0;  // instructions run on the virtual CPU: EIP beyond CS
 };
 

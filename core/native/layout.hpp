@@ -22,16 +22,10 @@ inline constexpr uint64_t kPageZeroOffset = 0x10000;  // >= /proc/sys/vm/mmap_mi
 inline constexpr uint64_t kMonitorBase = 0xfe000000;  // top 32 MiB of the 4 GiB
 inline constexpr uint64_t kFourGiB = 1ull << 32;
 
-// Host LDT: guest GDT index i -> host entry i (its user variant: + kGuestGdtEntries); guest
-// LDT index j -> host entry kGuestLdtFirst + j (user variant: + kGuestLdtEntries); the last
-// 128 entries are the monitor's. A user variant is the same segment truncated at the user
-// ceiling (bt, at guest CPL 3: docs/shadow-mmu.md).
+// Host LDT: entries 1 .. kMonitorLdtFirst - 1 are shadow descriptors, allocated by content
+// (shadow_ldt.hpp); the last 128 entries are the monitor's.
 inline constexpr unsigned kHostLdtEntries = 8192;
-inline constexpr unsigned kGuestGdtEntries = 2048;
-inline constexpr unsigned kGuestLdtFirst = 4096;
-inline constexpr unsigned kGuestLdtEntries = 1984;
-inline constexpr unsigned kMonitorLdtFirst = kGuestLdtFirst + 2 * kGuestLdtEntries;
-static_assert(2 * kGuestGdtEntries <= kGuestLdtFirst && kMonitorLdtFirst + 128 == kHostLdtEntries);
+inline constexpr unsigned kMonitorLdtFirst = kHostLdtEntries - 128;
 
 // The host's own 64-bit selectors (Linux x86-64 ABI).
 inline constexpr uint16_t kHostCs64 = 0x33;
