@@ -333,6 +333,10 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"lookup table fills (misses)", n_.lookup_fills},
             {"timer signals stepped to an exact point", n_.stepped},
             {"alignment checks stepped over (#AC at CPL 0-2 or CR0.AM clear)", n_.ac_stepped},
+            {"shadow flushes at the host mapping budget (vm.max_map_count)", n_.budget_flushes},
+            {"host mappings (guest pages; budget " +
+                 std::to_string(native::AddressSpace::instance().budget()) + ")",
+             native::AddressSpace::instance().mappings()},
             {"interrupt-window exits (IF stores while an interrupt waits)", n_.window_exits},
             {"sysenters run inline (direct transfers)", n_.inline_sysenters},
             {"sysexits run inline", n_.inline_sysexits},

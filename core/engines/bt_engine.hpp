@@ -180,7 +180,8 @@ private:
                  translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0,
                  invlpg_pages = 0, kernel_only_dropped = 0, window_exits = 0, cr3_switches = 0,
                  prefetched = 0, blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
-                 inline_sysenters = 0, kernel_only_kept = 0, inline_sysexits = 0, ac_stepped = 0;
+                 inline_sysenters = 0, kernel_only_kept = 0, inline_sysexits = 0, ac_stepped = 0,
+                 budget_flushes = 0;
     } n_;
 };
 

@@ -43,6 +43,10 @@ void BtEngine::map_guest_page(uint32_t page, const shadowmmu::Translation& t, bo
                               bool kernel_only) {
     const uint32_t frame = t.physical & ~(kPage - 1);
     if (mapped_.count(page)) unmap_guest_page(page);
+    if (native::AddressSpace::instance().over_budget()) {  // vm.max_map_count: flush the TLB
+        clear_shadow();
+        ++n_.budget_flushes;
+    }
     native::AddressSpace::instance().map_page(page, frame, writable, ram_);
     mapped_[page] = Mapping{frame, writable, t.page_size == kLargePage};
     rmap_[frame].push_back(page);

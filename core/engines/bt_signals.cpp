@@ -180,7 +180,9 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                     x.reason = ExitReason::kUnassignedWrite;
                     return x;
                 }
-                native::AddressSpace::instance().map_unassigned(linear);
+                auto& space = native::AddressSpace::instance();
+                if (space.over_budget()) space.clear_unassigned(ram_);  // vm.max_map_count
+                space.map_unassigned(linear);
                 x.reason = ExitReason::kCount;
                 return x;
             }

@@ -162,7 +162,9 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                     x.address = linear;
                     return x;
                 }
-                native::AddressSpace::instance().map_unassigned(linear);
+                auto& unassigned = native::AddressSpace::instance();
+                if (unassigned.over_budget()) unassigned.clear_unassigned(ram_);
+                unassigned.map_unassigned(linear);
                 ++unassigned_maps_;
                 x.reason = ExitReason::kCount;
                 return x;

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +26,16 @@ void* fixed_map(uint64_t host, uint64_t len, int prot, int flags, int fd, off_t 
     return p;
 }
 
+// The host's limit on a process's mappings (vm.max_map_count, 65530 by default).
+uint64_t read_max_map_count() {
+    uint64_t v = 65530;
+    if (FILE* f = fopen("/proc/sys/vm/max_map_count", "r")) {
+        if (fscanf(f, "%lu", &v) != 1) v = 65530;
+        fclose(f);
+    }
+    return v;
+}
+
 uint64_t read_mmap_min_addr() {
     uint64_t v = 65536;
     if (FILE* f = fopen("/proc/sys/vm/mmap_min_addr", "r")) {
@@ -42,6 +53,10 @@ AddressSpace& AddressSpace::instance() {
 
 AddressSpace::AddressSpace() {
     low_ = (read_mmap_min_addr() + kPage - 1) & ~(kPage - 1);
+    // A quarter of the host's limit stays for the monitor itself (libc, heap arenas, stacks,
+    // the monitor area, KVM): guest mappings beyond the rest are dropped (shadow: a TLB flush).
+    const uint64_t max_maps = read_max_map_count();
+    budget_ = max_maps > 4096 ? max_maps - max_maps / 4 : max_maps / 2;
     if (low_ < kPage) low_ = kPage;
     if (low_ > kPageZeroOffset)
         throw GuestError(
@@ -96,8 +111,19 @@ void AddressSpace::unmap(uint32_t linear, uint32_t len) {
     uint64_t end = host + len;
     if (host < low_) host = low_;
     if (end > kMonitorBase) end = kMonitorBase;
-    if (host < end)
+    if (host < end) {
         fixed_map(host, end - host, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        const uint64_t pages = (end - host) / kPage;
+        mappings_ -= std::min(mappings_, pages);
+    }
+}
+
+void AddressSpace::clear_unassigned(const GuestMemory& ram) {
+    const uint64_t from = offset_ + std::min<uint64_t>(ram.size(), uint64_t(linear_limit()) + 1);
+    if (from < kMonitorBase)
+        fixed_map(std::max(from, low_), kMonitorBase - std::max(from, low_), PROT_NONE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    mappings_ = 1;  // RAM, mapped flat
 }
 
 bool AddressSpace::guest_linear(uint64_t host, uint32_t* linear) const {

@@ -35,7 +35,15 @@ public:
     // Drops the mappings of [linear, linear + len) (page aligned).
     void unmap(uint32_t linear, uint32_t len);
 
+    // Paging off: drops the pages of unassigned memory mapped so far (RAM stays).
+    void clear_unassigned(const GuestMemory& ram);
+
+    // Guest mappings made (an upper bound on the host mappings they cost), and how many the
+    // host's vm.max_map_count leaves for them: an engine that reaches the budget drops guest
+    // mappings (the shadow is a TLB: it refills) instead of failing in mmap.
     uint64_t mappings() const { return mappings_; }
+    bool over_budget() const { return mappings_ >= budget_; }
+    uint64_t budget() const { return budget_; }
     uint64_t offset() const { return offset_; }
     uint64_t lowest_mappable() const { return low_; }
     // The highest guest-linear address below the monitor's area.
@@ -49,6 +57,7 @@ private:
     int exec_ = 0;  // PROT_EXEC or 0, for every guest mapping (map_flat's `executable`)
     int ones_fd_ = -1;
     uint64_t mappings_ = 0;
+    uint64_t budget_ = 0;
 };
 
 }  // namespace prevt::native

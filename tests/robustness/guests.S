@@ -32,6 +32,19 @@ start:
     mov $'\n', %al
     outb %al, %dx
     jmp 1b
+#elif defined(GUEST_LOADS)
+    /* loads from 100000 distinct pages of unassigned memory (all-ones, each mapped on first
+     * touch): more than vm.max_map_count allows at once, then "ok" */
+    mov $0xc0000000, %edi
+    mov $100000, %ecx
+1:  movl (%edi), %eax
+    cmp $0xffffffff, %eax
+    jne 2f
+    add $4096, %edi
+    dec %ecx
+    jnz 1b
+    jmp ok
+2:  hlt
 #elif defined(GUEST_REP_FOREVER)
     /* one rep outsb with ECX = 0xffffffff to port 0x80, then rep stosb as long: a single
      * instruction that the virtual CPU runs, which must still end at --timeout */
