@@ -41,6 +41,17 @@ struct Block {
     // start of each copied instruction, and each rewritten sequence (which has no
     // guest-visible effect before its last instruction).
     std::vector<std::pair<uint32_t, uint32_t>> map;
+    // Exact points reached from inside a guest instruction's own rewrite, before it has done
+    // anything (the inline iret's checks failing into its callout): a fault there is at that
+    // instruction, but single-stepping must not report it as completed there.
+    std::vector<uint32_t> restarts;
+    // While the guest single-steps: a step that lands in [from, to) (the inline iret's checks,
+    // which keep the hardware TF) goes to `to_slow` instead, the callout that runs the iret on
+    // the virtual CPU (and its #DB after it, with the flags it loaded).
+    struct Diversion {
+        uint32_t from, to, to_slow;
+    };
+    std::vector<Diversion> step_diversions;
     std::vector<BlockExit> exits;
     std::vector<CalloutSite> callouts;
     std::vector<ParkedRange> parked;

@@ -203,6 +203,9 @@ bool Builder::inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecod
             block_.map.emplace_back(slow, eip_);
             block_.parked.push_back({slow, slow + 6, false});
             emit_unpark_eax(out_);
+            block_.step_diversions.push_back({seq.eax_parked, seq.ebx_parked, slow});
+            block_.restarts.push_back(slow);  // (a step reaches both from the checks)
+            block_.restarts.push_back(out_.here());
             callout();
             return true;  // (callout() counted it as rewritten)
         }
@@ -261,6 +264,7 @@ bool Block::guest_eip_at(uint32_t cache, uint32_t* eip) const {
 }
 
 bool Block::boundary_at(uint32_t cache, uint32_t* eip) const {
+    if (std::find(restarts.begin(), restarts.end(), cache) != restarts.end()) return false;
     for (const auto& m : map)
         if (m.first == cache && m.second != kInexact) {
             *eip = m.second;

@@ -75,7 +75,13 @@ void RunLoop::emulate(const Exit& x) {
     // interrupt: the handler starts with TF clear, as on the CPU).
     const bool interrupt = mn == ZYDIS_MNEMONIC_INT || mn == ZYDIS_MNEMONIC_INT3 ||
                            mn == ZYDIS_MNEMONIC_INTO || mn == ZYDIS_MNEMONIC_INT1;
-    if (stepping && !interrupt && o == Outcome::kDone) {
+    // mov/pop %ss hold the #DB (and interrupts) until the next instruction is done (SDM
+    // 6.8.3): its own single-step trap then reports both.
+    const bool loads_ss = (mn == ZYDIS_MNEMONIC_MOV || mn == ZYDIS_MNEMONIC_POP) &&
+                          d.ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                          d.ops[0].reg.value == ZYDIS_REGISTER_SS;
+    if (loads_ss && o == Outcome::kDone) s_.interrupt_shadow = true;
+    if (stepping && !interrupt && !loads_ss && o == Outcome::kDone) {
         s_.dr6 |= 0x4000;  // BS
         raise(Event{vec::DB, EventSource::kException, false, 0, s_.eip});
     }

@@ -113,6 +113,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     ctx_.eip = cache_eip;
     ctx_.eflags = (s.eflags & kLive) | eflags::IF | eflags::kFixed1;
     guest_tf_ = s.eflags & eflags::TF;
+    ctx_.stub_tf = 0;
     ctx_.guest_fpu = s.fpu.data();
     bt::VcpuArea& v = area_.vcpu();  // the virtual state the inline rewrites use
     area_.vif() = s.eflags & eflags::IF;
@@ -219,7 +220,9 @@ void BtEngine::save_context(VcpuState& s) {
         s.eflags &= ~eflags::TF;               // ours, not the guest's
     if (ac_stepping_) s.eflags |= eflags::AC;  // cleared for one step, the guest's still
     // A callout's stub ran with TF cleared (signals.cpp); the guest's instruction has not.
-    if (guest_tf_ && ctx_.event.signal == 0) s.eflags |= eflags::TF;
+    // (TF as it was when the callout left translated code: an inline iret may have cleared it.)
+    if (ctx_.event.signal == 0 && ctx_.stub_tf && !(stepping_ || smc_stepping_ || ac_stepping_))
+        s.eflags |= eflags::TF;
 }
 
 Exit BtEngine::run(VcpuState& s) {

@@ -79,7 +79,16 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     }
     if (ev.signal == SIGTRAP && guest_tf_ && !stepping_ && !smc_stepping_ && !ac_stepping_) {
         // The guest single-steps: a trap after every host instruction; its #DB only where a
-        // guest instruction's translation begins (whole guest instructions done).
+        // guest instruction's translation begins (whole guest instructions done). An inline
+        // sequence that would keep TF wrong goes to its callout instead.
+        if (b)
+            for (const bt::Block::Diversion& dv : b->step_diversions)
+                if (ctx_.eip >= dv.from && ctx_.eip < dv.to) {
+                    ctx_.eip = dv.to_slow;
+                    ctx_.eflags |= eflags::TF;
+                    *resume_stepping = true;
+                    return x;
+                }
         uint32_t boundary = 0;
         if (b && b->boundary_at(ctx_.eip, &boundary)) {
             s.eip = boundary;

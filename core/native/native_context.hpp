@@ -30,7 +30,9 @@ struct NativeContext {
                                       // still loaded (the engine clears it if a shadow
                                       // descriptor changed)
     uint64_t monitor_rsp;             // 56
-    uint64_t reserved[2];             // 64: (the host FS/GS bases live in globals)
+    uint32_t stub_tf;                 // 64: bt: TF was set when a callout reached the stub
+    uint32_t reserved0;               //     (the signal handler saw its trap there)
+    uint64_t reserved[1];             // 72: (the host FS/GS bases live in globals)
     uint8_t* guest_fpu;               // 80: FXSAVE area of the guest (VcpuState::fpu)
     uint64_t pad1;                    // 88
     HostEvent event;                  // filled by the signal handler

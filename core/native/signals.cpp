@@ -147,6 +147,9 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     if (cs == kHostCs64 && rip >= kMonitorBase && rip < kFourGiB &&
         (sig == SIGALRM || sig == SIGTRAP)) {
         if (sig == SIGALRM) g_timer_pending.store(true, std::memory_order_relaxed);
+        // (A step trap there: TF was set when the callout left; the kernel has cleared TF in
+        // the frame by now, so the trap itself is the evidence.)
+        if (sig == SIGTRAP && ctx) ctx->stub_tf = 1;
         g[REG_EFL] &= ~0x100;  // a single-step that ran into a callout ends here
         return 0;
     }
