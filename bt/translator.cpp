@@ -130,7 +130,12 @@ bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand*
                 break;  // the host would run another instruction, or Zydis cannot re-encode
             eip_ = next;
             return true;
-        case Treatment::kRetarget: return retarget(in, ops, bytes, next);
+        case Treatment::kRetarget: {
+            uint32_t target = static_cast<uint32_t>(next + ops[0].imm.value.s);
+            if (in.operand_width == 16) target &= 0xffff;
+            if (target > context_.cs_limit) break;  // #GP(0) if taken: the virtual CPU
+            return retarget(in, ops, bytes, next);
+        }
         case Treatment::kInline:
             if (in.mnemonic == ZYDIS_MNEMONIC_RDTSC) {  // the host's TSC is the guest's
                 if (!context_.native_tsc) break;
@@ -147,6 +152,8 @@ bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand*
         case Treatment::kLookup:
             if (context_.code32 && (in.operand_width != 32 || in.address_width != 32))
                 break;  // 16-bit operands in 32-bit code: a callout
+            if ((in.operand_width == 16 ? 0xffffu : 0xffffffffu) > context_.cs_limit)
+                break;  // a target could lie beyond CS's limit: the virtual CPU checks
             return indirect(in, ops, bytes, next);
         default: break;
     }

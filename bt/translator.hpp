@@ -35,6 +35,9 @@ struct TranslationContext {
     bool cpl0 = true;     // inline cli/sti/pushf/popf need the guest at CPL 0
     bool stack32 = true;  // ... and a 32-bit stack
     bool code32 = true;   // the guest's CS.D: 16-bit code is re-encoded for the 32-bit cache
+    // CS's limit: a branch to beyond it is a callout (the virtual CPU raises its #GP(0));
+    // the code reader stops there (an instruction that crosses it is fetched by the virtual CPU).
+    uint32_t cs_limit = 0xffffffff;
     uint32_t lookup_routine = 0;      // cache address of the indirect-branch lookup
     uint32_t lookup_flags_saved = 0;  // ... and of its second entry (see emit_lookup_routine)
     // The guest's CPU: which instructions exist (the rest is #UD).

@@ -181,6 +181,7 @@ Outcome dispatch(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_OUTSD: return execute_io(cpu, d);
         default: {
             if (is_ordinary(d)) return execute_ordinary(cpu, d);
+            if (d.in.meta.category == ZYDIS_CATEGORY_COND_BR) return execute_branch(cpu, d);
             const Outcome o = execute_data_move(cpu, d);
             return o != Outcome::kNotEmulated ? o : execute_system(cpu, d);
         }

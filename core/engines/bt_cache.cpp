@@ -104,6 +104,13 @@ uint64_t count_instructions(const std::vector<uint8_t>& bytes) {
 // page that does not translate ends the bytes: the translator then calls out, and the virtual
 // CPU raises the #PF for the instruction fetch.
 unsigned BtEngine::read_code(const VcpuState& s, uint32_t linear, uint8_t* out, unsigned max) {
+    // Not beyond CS's limit: an instruction that crosses it is left to the virtual CPU (#GP).
+    const Segment& cs = s.sreg(SegReg::cs);
+    if (s.protected_mode()) {
+        const uint32_t offset = linear - cs.base;
+        if (offset > cs.limit) return 0;
+        max = static_cast<unsigned>(std::min<uint64_t>(max, uint64_t(cs.limit) - offset + 1));
+    }
     return read_code_bytes(linear, out, max, [&](uint32_t at, uint8_t* o, unsigned len) {
         uint32_t phys = at;
         if (s.paging()) {
@@ -141,6 +148,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.cpl0 = s.cpl() == 0;
     context.stack32 = s.sreg(SegReg::ss).db;
     context.code32 = cs.db;
+    context.cs_limit = cs.limit;
     context.lookup_routine = lookup_routine_;
     context.lookup_flags_saved = lookup_flags_saved_;
     context.callouts = &callout_eips_;
@@ -225,6 +233,7 @@ namespace {
 // blocks; a collision keeps the check on the old table, 2^-23 per switch).
 uint32_t descriptor_tables_hash(const VcpuState& s) {
     uint64_t h = (uint64_t(s.gdtr.base) << 16 | s.gdtr.limit) * 0x9e3779b97f4a7c15ull;
+    h ^= uint64_t(s.sreg(SegReg::cs).limit) * 0xff51afd7ed558ccdull;  // (a translation's reach)
     h ^= (uint64_t(s.ldtr.base) << 20 ^ s.ldtr.limit ^ s.ldtr.selector) * 0xc2b2ae3d27d4eb4full;
     return static_cast<uint32_t>(h >> 41);
 }
