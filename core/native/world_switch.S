@@ -138,13 +138,13 @@ prevt_bt_callout_entry:
     pushfq
     pop %rcx
     mov %ecx, 36(%rax)
-    cld                         # the C++ ABI wants DF clear; the guest's is saved above
-    test $0x40000, %ecx         # and AC clear (a guest popf may have set it: alignment
-    jz 7f                       # checks at ring 3 would kill the monitor's SSE code)
-    btr $18, %rcx
+    test $0x40000, %ecx         # the C++ ABI wants AC clear (a guest popf may have set it:
+    jz 7f                       # alignment checks at ring 3 would kill the monitor's SSE
+    btr $18, %rcx               # code) ...
     push %rcx
     popfq
-7:
+7:  cld                         # ... and DF clear, after that popfq (which reloads the
+                                # guest's DF from %rcx); the guest's flags are saved above
     movl $0, 96(%rax)           # event.signal = 0: a callout, not a signal
     # The monitor executes no x87 instruction (it has no long double): the guest's x87 state
     # stays in the hardware across a callout. Its SSE registers are scratch to C++: save the

@@ -5,7 +5,9 @@
  * dies of SIGBUS at its first unaligned SSE access (status 135). Unaligned loads and stores
  * at CPL 0 with AC set (the host checks alignment at ring 3 whatever the guest's CPL: bt
  * steps over them with AC clear) must neither fault nor lose AC. Oracle: status 1, AC still
- * set at the end, every line as QEMU's golden. */
+ * set at the end, every line as QEMU's golden. With DF set too (`std`), callouts and new blocks
+ * must not run the monitor's string moves backwards (the callout entry once cleared DF, then
+ * put the guest's DF back with the AC-clearing popf: prevt died of SIGSEGV in the monitor). */
 #include "hostile.h"
 
 #define EFLAGS_AC 0x40000
@@ -45,6 +47,23 @@ static void exits(const char* label) {
             read_eflags() & EFLAGS_AC ? "set" : "CLEAR");
 }
 
+/* AC and DF set, then exits the guest's C code never sees DF in: cpuid, in, blocks not yet
+ * translated (each `jmp 1f` target is a new block), repeated; DF read back before cld. */
+static void exits_with_df(void) {
+    uint32_t fl = 0, a = 0, b, c = 0, d;
+    __asm__ volatile(
+        "std\n"
+        "mov $32, %%esi\n"
+        "2: xor %%eax, %%eax\n cpuid\n inb $0x80, %%al\n jmp 1f\n"
+        "1: dec %%esi\n jnz 2b\n"
+        "pushf\n pop %0\n cld"
+        : "=r"(fl), "+a"(a), "=b"(b), "+c"(c), "=d"(d)
+        :
+        : "esi", "memory", "cc");
+    gprintf("DF set: cpuid, in, new blocks; DF %s, AC %s\n", fl & 0x400 ? "set" : "CLEAR",
+            fl & EFLAGS_AC ? "set" : "CLEAR");
+}
+
 int main(void) {
     print("EFLAGS.AC set, then exits to the monitor\n");
     idt_set(0x30, SEL_CODE, isr_stub(0x30), GATE_INT32);
@@ -54,5 +73,6 @@ int main(void) {
     WRITE_CR(0, READ_CR(0) | CR0_AM);
     exits("CR0.AM set");
     WRITE_CR(0, READ_CR(0) & ~CR0_AM);
+    exits_with_df();
     return 0;
 }
