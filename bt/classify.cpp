@@ -149,8 +149,9 @@ constexpr Rule kRules[] = {
 constexpr Rule kCatchAll[] = {
     {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kNotOffered, T::kCallout,
      "an ISA set the profile does not offer: the virtual CPU raises #UD"},
-    {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kMonitorSegment, T::kCallout,
-     "a %gs access (hidden operands too): %gs belongs to the monitor, the guest's is virtual"},
+    {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kMonitorSegment, T::kSwapFs,
+     "a %gs access (hidden operands too): %gs is the monitor's; copied with fs: while FS holds "
+     "the guest's GS, or (not a copy) the virtual CPU"},
     {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kCodeSegment, T::kCallout,
      "a cs: data access: CS's base, limit and readable bit, never writable"},
     {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kInnocuous, T::kCopy,
@@ -201,6 +202,10 @@ const Rule& classify(const ZydisDecodedInstruction& in, const ZydisDecodedOperan
     // run the access natively.
     if (accesses_through(in, ops, ZYDIS_REGISTER_GS)) return kUsesGs;
     if (accesses_through(in, ops, ZYDIS_REGISTER_CS)) return kUsesCs;
+    return classify_table(in, ops);
+}
+
+const Rule& classify_table(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
     const Form form = form_of(in, ops);
     for (const Rule& r : kRules)
         if (r.mnemonic == in.mnemonic && (r.form == F::kAny || r.form == form)) return r;
@@ -218,7 +223,7 @@ const char* category_name(Category c) {
 }
 
 const char* treatment_name(Treatment t) {
-    constexpr const char* kNames[] = {"copy", "retarget", "lookup", "inline", "callout"};
+    constexpr const char* kNames[] = {"copy", "retarget", "lookup", "inline", "callout", "fs-swap"};
     return kNames[static_cast<int>(t)];
 }
 

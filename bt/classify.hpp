@@ -35,6 +35,7 @@ enum class Treatment : uint8_t {
     kLookup,    // inline lookup guest EIP -> cache address; a callout on a miss
     kInline,    // a short rewritten sequence on the virtual state (cli, sti, pushf...)
     kCallout,   // a call into the monitor, which executes it on the virtual CPU
+    kSwapFs,    // a %gs access copied with fs: in its place, FS holding the guest's GS for it
 };
 
 enum class Form : uint8_t {
@@ -66,6 +67,10 @@ std::span<const Rule> rules();
 // data access (kCodeSegment), in that order. Every operand counts, hidden ones included
 // (string instructions, xlat, fxsave...). FPU control (CR0.TS/EM, CR4.OSFXSR) depends on the
 // context, not on the table: the translator applies it (fpu_control.hpp).
+// The table's row (or "innocuous") for an instruction, whatever its segments and profile: what
+// a %gs access would be without its segment (bt copies it with FS swapped in only if: copy).
+const Rule& classify_table(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops);
+
 const Rule& classify(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
                      const CpuProfile& profile = default_profile());
 

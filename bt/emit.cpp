@@ -286,4 +286,13 @@ uint32_t emit_lookup_miss_entry(CodeBuffer& o) {
     return entry;
 }
 
+void emit_fs_swap_begin(CodeBuffer& o) {
+    o.byte(0x65), o.byte(0x8c), o.byte(0x25), o.u32(kOffSaveFs);   // mov %fs,%gs:save_fs
+    o.byte(0x65), o.byte(0x8e), o.byte(0x25), o.u32(kOffGuestGs);  // mov %gs:guest_gs,%fs
+}
+
+void emit_fs_swap_end(CodeBuffer& o) {
+    o.byte(0x65), o.byte(0x8e), o.byte(0x25), o.u32(kOffSaveFs);  // mov %gs:save_fs,%fs
+}
+
 }  // namespace prevt::bt

@@ -46,6 +46,10 @@ uint32_t emit_lookup_routine(CodeBuffer& out);
 // The target of empty lookup slots (MonitorArea::clear_ibl): a miss, for the one guest EIP
 // (0xffffffff) that equals the empty key.
 uint32_t emit_lookup_miss_entry(CodeBuffer& out);
+// fs-swap around one copied %gs access: FS's selector parked, the guest's GS shadow in FS;
+// then FS back. Moves of segment registers only: no flags, no guest register.
+void emit_fs_swap_begin(CodeBuffer& out);
+void emit_fs_swap_end(CodeBuffer& out);
 
 // The inline rewrites (VMware's "a few instructions on the virtual state"), valid at guest
 // CPL 0 with a 32-bit stack. None changes the guest's flags beyond what the instruction does.

@@ -44,7 +44,8 @@ struct VcpuArea {
     uint32_t jump_to;     // its cache address, when the lookup hits
     uint32_t vnt;         // the guest's NT as an EFLAGS bit (also live in hardware)
     uint32_t vsel[6];     // the guest's selectors, indexed by SegReg
-    uint8_t pad_page0[0x1000 - 80];
+    uint32_t save_fs;     // FS's selector while FS stands in for the guest's GS (fs-swap)
+    uint8_t pad_page0[0x1000 - 84];
     // Page 1: read-only in the guest's view.
     uint32_t far_offset;    // the far pointer translated code jumps through: kStubPage
     uint16_t far_selector;  // ... : the host's 64-bit code selector
@@ -61,6 +62,7 @@ struct VcpuArea {
     uint32_t sysexit_path;
     uint32_t sysexit_ss, sysexit_ds, sysexit_es;
     uint32_t sysexit_fs, sysexit_vcs, sysexit_vss;
+    uint32_t guest_gs;  // the host (shadow) selector of the guest's GS, for fs-swap
 };
 inline constexpr uint32_t kWritablePage = 0, kReadOnlyPage = 0x1000;
 #define PREVT_OFF(field) static_cast<uint32_t>(offsetof(VcpuArea, field))
@@ -87,11 +89,12 @@ inline constexpr uint32_t kOffExitKind = PREVT_OFF(exit_kind), kOffExitEip = PRE
                           kOffSysexitEs = PREVT_OFF(sysexit_es),
                           kOffSysexitFs = PREVT_OFF(sysexit_fs),
                           kOffSysexitVcs = PREVT_OFF(sysexit_vcs),
-                          kOffSysexitVss = PREVT_OFF(sysexit_vss);
+                          kOffSysexitVss = PREVT_OFF(sysexit_vss), kOffSaveFs = PREVT_OFF(save_fs),
+                          kOffGuestGs = PREVT_OFF(guest_gs);
 #undef PREVT_OFF
 static_assert(kSaveRaxOffset == 24, "world_switch.S reads the parked RAX at %gs:24");
 static_assert(kSaveRaxOffset < 128, "the stub encodes it as a disp32 with one non-zero byte");
-static_assert(kOffVsel + 24 <= 0x1000 && kOffFarPtr == kReadOnlyPage);
+static_assert(kOffSaveFs + 4 <= 0x1000 && kOffFarPtr == kReadOnlyPage);
 // For popf: the virtual IF and IOPL bits implied by byte 1 of a popped EFLAGS value, as
 // 256-entry tables of 32-bit words (flag-free lookups: movzbl + an indexed mov), read-only.
 inline constexpr uint32_t kIfOfByte1 = 0x1100, kIoplOfByte1 = 0x1500, kNtOfByte1 = 0x1900;

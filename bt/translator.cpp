@@ -9,6 +9,7 @@
 #include "bt/builder.hpp"
 #include "bt/classify.hpp"
 #include "bt/monitor_area.hpp"
+#include "core/emulate/memory_operands.hpp"
 #include "core/errors.hpp"
 
 namespace prevt::bt {
@@ -110,7 +111,7 @@ bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand*
         return false;
     }
     // FPU control: under these CR0/CR4 bits the instruction faults before it executes.
-    if (rule.treatment == Treatment::kCopy &&
+    if ((rule.treatment == Treatment::kCopy || rule.treatment == Treatment::kSwapFs) &&
         fpu_fault(fpu_class(in, ops), context_.fpu) != kNoFpuFault) {
         list(in, ops, category_name(rule.category), "callout (CR0/CR4: the FPU faults)");
         callout();
@@ -130,6 +131,26 @@ bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand*
                 break;  // the host would run another instruction, or Zydis cannot re-encode
             eip_ = next;
             return true;
+        case Treatment::kSwapFs: {
+            // A copy but for %gs (the monitor's): the same bytes with fs: for gs:, FS holding
+            // the guest's GS shadow for the one instruction. A fault or a signal anywhere in it
+            // is exact (at the instruction, or after it at the restore); the next entry loads
+            // FS again anyway. Only what would be a copy, in 32-bit code: else a callout.
+            if (!context_.code32 || classify_table(in, ops).treatment != Treatment::kCopy ||
+                accesses_through(in, ops, ZYDIS_REGISTER_CS))
+                break;
+            block_.map.emplace_back(out_.here(), eip_);
+            emit_fs_swap_begin(out_);
+            const size_t start = out_.bytes().size();
+            out_.raw(bytes, in.length);
+            for (unsigned i = 0; i < in.raw.prefix_count; ++i)
+                if (bytes[i] == 0x65) out_.at(start + i) = 0x64;
+            block_.map.emplace_back(out_.here(), next);
+            emit_fs_swap_end(out_);
+            ++block_.rewritten;
+            eip_ = next;
+            return true;
+        }
         case Treatment::kRetarget: {
             uint32_t target = static_cast<uint32_t>(next + ops[0].imm.value.s);
             if (in.operand_width == 16) target &= 0xffff;

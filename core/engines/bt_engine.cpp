@@ -95,12 +95,15 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     if (ldt_.generation() != ldt_generation_) dirty_.fill(true);
     for (int pass = 0; pass < 2; ++pass) {
         ldt_generation_ = ldt_.generation();
-        for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs}) {
+        for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs, SegReg::gs}) {
             const int i = static_cast<int>(r);
             if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i], ceiling_);
             dirty_[i] = false;
             *sel[i] = host_sel_[i];
         }
+        // The guest's GS is not in hardware (GS is the monitor's): its shadow waits in the
+        // per-vCPU area for the fs-swap sequences.
+        area_.vcpu().guest_gs = host_sel_[static_cast<int>(SegReg::gs)];
         prepare_fast_transfers(s);
         if (ldt_.generation() == ldt_generation_) break;
         dirty_.fill(true);

@@ -188,7 +188,6 @@ TEST(Translator, PrivilegedSensitiveIoAndInterruptsCallOut) {
         {0xea, 0, 0, 0, 0, 0x08, 0},  // ljmp $8,$0
         {0x0f, 0x02, 0xc3},           // lar %ebx,%eax
         {0x0f, 0xa2},                 // cpuid
-        {0x65, 0x8b, 0x00},           // mov %gs:(%eax),%eax
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(testing::PrintToString(c));
