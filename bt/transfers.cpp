@@ -9,8 +9,12 @@
 namespace prevt::bt {
 
 // ret / jmp *r/m / call *r/m: the target guest EIP goes to %gs:kOffIblTarget, then the
-// lookup routine finds its block. `push r/m` (FF /6) computes the same operand as
-// `jmp r/m` (FF /4) and `call r/m` (FF /2): the ModRM reg field is all that changes.
+// lookup routine finds its block. ret pops it there. jmp/call load it through EAX, parked in
+// the per-vCPU area: `mov r/m,%eax` (8b /0) with the guest's own ModRM, SIB, displacement and
+// segment prefix computes the operand `jmp r/m` (FF /4) does, with the guest's EAX and ESP
+// still in place: no stack access (a jmp never touches the stack) and no flag changed. A
+// fault on the load is exact at the instruction; EAX is recovered from save_eax anywhere in
+// [load, restored) (Block::parked).
 bool Builder::indirect(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops,
                        const uint8_t* bytes, uint32_t next) {
     if (!context_.code32) return indirect_reencoded(in, ops, next);
@@ -27,12 +31,23 @@ bool Builder::indirect(const ZydisDecodedInstruction& in, const ZydisDecodedOper
             out_.u32(static_cast<uint32_t>(in.raw.imm[0].value.u));
         }
     } else {
-        const size_t start = out_.bytes().size();
-        out_.raw(bytes, in.length);
-        out_.at(start + in.raw.modrm.offset) =
-            static_cast<uint8_t>((bytes[in.raw.modrm.offset] & 0xc7) | (6 << 3));
-        out_.raw(pop_target, sizeof pop_target);
+        const uint8_t store_eax[] = {0x65, 0xa3}, load_eax[] = {0x65, 0xa1};  // %gs:moffs32
+        out_.raw(store_eax, sizeof store_eax);
+        out_.u32(kOffSaveEax);
+        const uint32_t load = out_.here();
+        // (32-bit operand and address sizes only: translate() calls the others out.)
+        for (unsigned i = 0; i < in.raw.prefix_count; ++i)  // a segment override; not f2/f3
+            if (bytes[i] != 0xf2 && bytes[i] != 0xf3) out_.byte(bytes[i]);
+        out_.byte(0x8b);  // mov r/m32,%eax
+        const unsigned modrm = in.raw.modrm.offset;
+        out_.byte(static_cast<uint8_t>(bytes[modrm] & 0xc7));  // reg field 0: %eax
+        out_.raw(bytes + modrm + 1, in.length - modrm - 1);    // SIB, displacement
+        out_.raw(store_eax, sizeof store_eax);
         out_.u32(kOffIblTarget);
+        out_.raw(load_eax, sizeof load_eax);
+        out_.u32(kOffSaveEax);
+        block_.parked.push_back({load, out_.here(), false});
+        // call: the return address, still exact (a #PF on the stack leaves no change).
         if (in.mnemonic == ZYDIS_MNEMONIC_CALL) out_.push_imm(next);
         block_.map.emplace_back(out_.here(), kInexact);
     }

@@ -1,5 +1,7 @@
 #include "core/emulate/execute.hpp"
 
+#include <algorithm>
+
 #include "core/emulate/fpu_control.hpp"
 #include "core/emulate/interrupts.hpp"
 #include "core/emulate/memory_operands.hpp"
@@ -190,6 +192,19 @@ Outcome dispatch(Cpu& cpu, const Decoded& d) {
     return Outcome::kDone;
 }
 
+// A form without emulation that stores through cs: (shld, bts, setcc, xadd, cmpxchg, fst,
+// movaps...) is complete with its fault: in protected mode no code segment is writable, so the
+// store's segment check raises #GP(0) before any access (Cpu::linear; a real-mode CS is
+// writable and falls through). Only the forms that merely read through cs: stay unemulated.
+void cs_store_fault(Cpu& cpu, const Decoded& d) {
+    for (unsigned i = 0; i < d.in.operand_count; ++i) {
+        const ZydisDecodedOperand& op = d.ops[i];
+        if (op.type == ZYDIS_OPERAND_TYPE_MEMORY && op.mem.type != ZYDIS_MEMOP_TYPE_AGEN &&
+            op.mem.segment == ZYDIS_REGISTER_CS && (op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+            cpu.linear(SegReg::cs, effective_offset(cpu, d, i), std::max(1u, op.size / 8u), true);
+    }
+}
+
 }  // namespace
 
 Outcome execute(Cpu& cpu, const Decoded& d) {
@@ -201,9 +216,11 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
     const Outcome o = dispatch(cpu, d);
     // The translator calls out every cs: data access (CS is not in hardware): a form the
     // virtual CPU does not know must stop the guest, not fault it with a made-up #UD.
-    if (o == Outcome::kNotEmulated && accesses_through(d.in, d.ops, ZYDIS_REGISTER_CS))
+    if (o == Outcome::kNotEmulated && accesses_through(d.in, d.ops, ZYDIS_REGISTER_CS)) {
+        cs_store_fault(cpu, d);
         throw GuestError("not emulated: " + d.text() +
                          " (a cs: data access the virtual CPU has no form for)");
+    }
     return o;
 }
 

@@ -46,7 +46,15 @@ inline FpuClass fpu_class(const ZydisDecodedInstruction& in, const ZydisDecodedO
         if (ZydisRegisterGetClass(r) == ZYDIS_REGCLASS_MMX) mmx = true;
     }
     if (mmx || in.mnemonic == ZYDIS_MNEMONIC_EMMS) return FpuClass::kMmx;
-    return FpuClass::kNone;
+    // SSE conversions to a general register with a memory source have no XMM operand at all
+    // (`cvttsd2si (%ebx),%edx`), but they are SSE instructions: TS, EM and OSFXSR apply.
+    switch (in.mnemonic) {
+        case ZYDIS_MNEMONIC_CVTSS2SI:
+        case ZYDIS_MNEMONIC_CVTTSS2SI:
+        case ZYDIS_MNEMONIC_CVTSD2SI:
+        case ZYDIS_MNEMONIC_CVTTSD2SI: return FpuClass::kSse;
+        default: return FpuClass::kNone;
+    }
 }
 
 inline constexpr uint8_t kNoFpuFault = 0xff;

@@ -70,12 +70,13 @@ T host_unary(ZydisMnemonic m, T a, uint8_t count, uint64_t& fl) {
     return a;
 }
 
-// Runs `m` on the host at the operand width, with the guest's arithmetic flags in and out.
-uint32_t host_alu(VcpuState& s, ZydisMnemonic m, unsigned bytes, uint32_t a, uint32_t b,
+// Runs `m` on the host at the operand width, with the arithmetic flags of `eflags` in and out.
+// The caller stores `eflags` back only once the instruction can no longer fault.
+uint32_t host_alu(uint32_t& eflags, ZydisMnemonic m, unsigned bytes, uint32_t a, uint32_t b,
                   bool unary) {
     uint64_t fl;
     asm volatile("pushfq\n popq %0" : "=r"(fl));
-    fl = (fl & ~kArithmetic) | (s.eflags & kArithmetic);
+    fl = (fl & ~kArithmetic) | (eflags & kArithmetic);
     uint32_t r;
     const auto count = static_cast<uint8_t>(b);
     switch (bytes) {
@@ -91,7 +92,7 @@ uint32_t host_alu(VcpuState& s, ZydisMnemonic m, unsigned bytes, uint32_t a, uin
             r = unary ? host_unary<uint32_t>(m, a, count, fl) : host_binary<uint32_t>(m, a, b, fl);
             break;
     }
-    s.eflags = (s.eflags & ~kArithmetic) | (static_cast<uint32_t>(fl) & kArithmetic);
+    eflags = (eflags & ~kArithmetic) | (static_cast<uint32_t>(fl) & kArithmetic);
     return r;
 }
 
@@ -137,7 +138,7 @@ Form form_of(ZydisMnemonic m) {
 }  // namespace
 
 void compare_flags(VcpuState& s, unsigned bytes, uint32_t a, uint32_t b) {
-    host_alu(s, ZYDIS_MNEMONIC_CMP, bytes, a, b, false);
+    host_alu(s.eflags, ZYDIS_MNEMONIC_CMP, bytes, a, b, false);
 }
 
 bool is_ordinary(const Decoded& d) {
@@ -156,6 +157,10 @@ Outcome execute_ordinary(Cpu& cpu, const Decoded& d) {
     VcpuState& s = cpu.s;
     const ZydisMnemonic m = d.in.mnemonic;
     const unsigned bytes = d.ops[0].size / 8;
+    // Invariant: a faulting instruction changes nothing (SDM vol. 3 6.6): the new flags go to
+    // `fl` and reach s.eflags only after the last access that can fault (the store of a
+    // read-modify-write to a read-only or not-present page, a segment limit).
+    uint32_t fl = s.eflags;
     switch (form_of(m)) {
         case Form::kMove: write_operand(cpu, d, 0, read_operand(cpu, d, 1)); break;
         case Form::kExtend: {
@@ -166,17 +171,18 @@ Outcome execute_ordinary(Cpu& cpu, const Decoded& d) {
             break;
         }
         case Form::kExchange: {
-            // Both values are read before either is written, as the CPU checks both accesses.
+            // Both values are read before either is written, as the CPU checks both accesses;
+            // Zydis puts the r/m operand (the only one that can fault) first.
             const uint32_t a = read_operand(cpu, d, 0), b = read_operand(cpu, d, 1);
             write_operand(cpu, d, 0, b);
             write_operand(cpu, d, 1, a);
             break;
         }
         case Form::kCompare:
-            host_alu(s, m, bytes, read_operand(cpu, d, 0), read_operand(cpu, d, 1), false);
+            host_alu(fl, m, bytes, read_operand(cpu, d, 0), read_operand(cpu, d, 1), false);
             break;
         case Form::kUnary:
-            write_operand(cpu, d, 0, host_alu(s, m, bytes, read_operand(cpu, d, 0), 0, true));
+            write_operand(cpu, d, 0, host_alu(fl, m, bytes, read_operand(cpu, d, 0), 0, true));
             break;
         case Form::kShift: {
             // The count: an immediate, CL, or the implicit 1 (a hidden operand).
@@ -185,16 +191,17 @@ Outcome execute_ordinary(Cpu& cpu, const Decoded& d) {
                 c.type == ZYDIS_OPERAND_TYPE_IMMEDIATE ||
                 (c.type == ZYDIS_OPERAND_TYPE_REGISTER && c.reg.value == ZYDIS_REGISTER_CL);
             const uint32_t count = explicit_count ? read_operand(cpu, d, 1) : 1;
-            write_operand(cpu, d, 0, host_alu(s, m, bytes, read_operand(cpu, d, 0), count, true));
+            write_operand(cpu, d, 0, host_alu(fl, m, bytes, read_operand(cpu, d, 0), count, true));
             break;
         }
         case Form::kBinary:
             write_operand(
                 cpu, d, 0,
-                host_alu(s, m, bytes, read_operand(cpu, d, 0), read_operand(cpu, d, 1), false));
+                host_alu(fl, m, bytes, read_operand(cpu, d, 0), read_operand(cpu, d, 1), false));
             break;
         case Form::kNone: return Outcome::kNotEmulated;
     }
+    s.eflags = fl;
     s.eip = d.next_eip();
     return Outcome::kDone;
 }

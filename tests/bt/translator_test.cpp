@@ -142,14 +142,38 @@ TEST(Translator, IndirectBranchesGoThroughTheLookup) {
     EXPECT_EQ(t.text[1], "jmp 0xfe100000");
     t = translate({0xc2, 0x08, 0x00});  // ret $8
     EXPECT_EQ(t.text[1], "lea esp, [esp + 8]");
-    t = translate({0xff, 0xe0});  // jmp *%eax
-    EXPECT_EQ(t.text[0], "push eax");
-    EXPECT_EQ(t.text[1], "pop dword ptr gs:[0x2c]");
+    t = translate({0xc3});
+    EXPECT_TRUE(t.block.parked.empty());
+}
+
+// jmp/call *r/m never touch the stack for the target (a push r/m would write below the
+// guest's ESP, and fault there): the target goes through EAX, parked in save_eax, with the
+// guest's ModRM, SIB, displacement and segment prefix; EAX is recovered at a fault inside.
+TEST(Translator, IndirectJumpsLoadTheTargetThroughAParkedEax) {
+    const std::string save = "dword ptr gs:[0x" + to_hex(kOffSaveEax) + "]";
+    const std::string target = "dword ptr gs:[0x" + to_hex(kOffIblTarget) + "]";
+    Translation t = translate({0xff, 0xe0});  // jmp *%eax
+    ASSERT_EQ(t.text.size(), 5u);
+    EXPECT_EQ(t.text[0], "mov " + save + ", eax");
+    EXPECT_EQ(t.text[1], "mov eax, eax");
+    EXPECT_EQ(t.text[2], "mov " + target + ", eax");
+    EXPECT_EQ(t.text[3], "mov eax, " + save);
+    EXPECT_EQ(t.text[4], "jmp 0xfe100000");
+    ASSERT_EQ(t.block.parked.size(), 1u);
+    EXPECT_EQ(t.block.parked[0].from, kCache + 6);
+    EXPECT_EQ(t.block.parked[0].to, kCache + 6 + 2 + 6 + 6);
+    uint32_t eip = 0;
+    EXPECT_TRUE(t.block.guest_eip_at(kCache + 6, &eip));  // a fault on the load: exact
+    EXPECT_EQ(eip, kEip);
+    t = translate({0x26, 0xff, 0x64, 0x84, 0x10});  // jmp *%es:0x10(%esp,%eax,4)
+    EXPECT_EQ(t.text[1], "mov eax, dword ptr es:[esp + eax*4 + 0x10]");
     t = translate({0xff, 0x13});  // call *(%ebx)
-    EXPECT_EQ(t.text[0], "push dword ptr [ebx]");
-    EXPECT_EQ(t.text[1], "pop dword ptr gs:[0x2c]");
-    EXPECT_EQ(t.text[2], "push 0x100002");
-    EXPECT_EQ(t.text[3], "jmp 0xfe100000");
+    EXPECT_EQ(t.text[1], "mov eax, dword ptr [ebx]");
+    EXPECT_EQ(t.text[2], "mov " + target + ", eax");
+    EXPECT_EQ(t.text[3], "mov eax, " + save);
+    EXPECT_EQ(t.text[4], "push 0x100002");
+    EXPECT_EQ(t.text[5], "jmp 0xfe100000");
+    for (const std::string& line : t.text) EXPECT_EQ(line.find("esp"), std::string::npos);
 }
 
 TEST(Translator, InlineRewritesAtCpl0) {

@@ -119,5 +119,25 @@ TEST_F(OrdinaryTest, SegmentLimitsStillApply) {
     }
 }
 
+// A read-modify-write whose store faults leaves the flags as they were (SDM vol. 3 6.6): the
+// read through cs: succeeds, the store through the code segment is #GP(0).
+TEST_F(OrdinaryTest, FaultingStoreChangesNoFlag) {
+    set_data(0x7fffffff);
+    s.gpr[eax] = 1;
+    s.eip = kCode;
+    s.eflags = eflags::kFixed1 | CF | ZF;
+    const std::vector<uint8_t> b = {0x2e, 0x01, 0x05, 0x00, 0x50, 0x00, 0x00};  // add %eax,%cs:m
+    ram.write_bytes(kCode, b.data(), b.size());
+    try {
+        execute(cpu, decode_at(cpu, kCode));
+        FAIL() << "no #GP";
+    } catch (const GuestFault& f) {
+        EXPECT_EQ(f.vector, vec::GP);
+    }
+    EXPECT_EQ(s.eflags & kArith, CF | ZF);
+    EXPECT_EQ(s.eip, kCode);
+    EXPECT_EQ(data(), 0x7fffffffu);
+}
+
 }  // namespace
 }  // namespace prevt

@@ -115,6 +115,19 @@ TEST_F(ProfileTest, FpuControlFaults) {
     EXPECT_EQ(run({0x0f, 0xae, 0x10}), vec::UD);        // ldmxcsr
 }
 
+// SSE conversions with a memory source and a general-register destination have no XMM
+// operand, yet they are SSE: #NM with TS, #UD with EM (the fuzzer found them copied under TS).
+TEST_F(ProfileTest, FpuControlCoversSseConversionsToGeneralRegisters) {
+    s.gpr[ebx] = 0x5000;
+    s.cr0 |= cr0::TS;
+    EXPECT_EQ(run({0xf2, 0x0f, 0x2c, 0x13}), vec::NM);  // cvttsd2si (%ebx),%edx
+    EXPECT_EQ(run({0xf3, 0x0f, 0x2d, 0x03}), vec::NM);  // cvtss2si (%ebx),%eax
+    s.cr0 &= ~cr0::TS;
+    s.cr0 |= cr0::EM;
+    EXPECT_EQ(run({0xf2, 0x0f, 0x2d, 0x13}), vec::UD);  // cvtsd2si (%ebx),%edx
+    EXPECT_EQ(run({0xf3, 0x0f, 0x2c, 0x03}), vec::UD);  // cvttss2si (%ebx),%eax
+}
+
 TEST_F(ProfileTest, CsLoadsUseCsBaseAndStoresThroughCsAreGp) {
     set_cs(0x0000ffff, 0x00cf9b02, 0x18);  // code based at 0x20000
     ram.write(0x20000 + kData, 4, 0x12345678);
@@ -156,6 +169,24 @@ TEST_F(ProfileTest, ExecuteOnlyCsReadsAreGpAndTheLimitHolds) {
 TEST_F(ProfileTest, CsFormsTheVirtualCpuLacksStopTheGuest) {
     s.gpr[ebx] = kData;
     EXPECT_THROW(run({0x2e, 0x0f, 0xaf, 0x03}), GuestError);  // imul eax, cs:[ebx]
+}
+
+// Forms the virtual CPU has no emulation for still fault as the CPU does when they store
+// through cs: (a code segment is never writable): #GP(0), memory and flags unchanged.
+TEST_F(ProfileTest, CsStoresOfUnemulatedFormsAreGp) {
+    s.gpr[ebx] = kData;
+    s.gpr[ecx] = 3;
+    ram.write(0x20000 + kData, 4, 0x12345678);
+    s.eflags = eflags::kFixed1 | eflags::CF;
+    EXPECT_EQ(run({0x2e, 0x0f, 0xab, 0x0b}), vec::GP);        // bts cs:[ebx], ecx
+    EXPECT_EQ(run({0x2e, 0x0f, 0xa4, 0x0b, 0x04}), vec::GP);  // shld cs:[ebx], ecx, 4
+    EXPECT_EQ(run({0x2e, 0x0f, 0x94, 0x03}), vec::GP);        // sete cs:[ebx]
+    EXPECT_EQ(run({0x2e, 0x0f, 0xc1, 0x0b}), vec::GP);        // xadd cs:[ebx], ecx
+    EXPECT_EQ(run({0x2e, 0xd9, 0x1b}), vec::GP);              // fstp dword cs:[ebx]
+    EXPECT_EQ(ram.read(0x20000 + kData, 4), 0x12345678u);
+    EXPECT_EQ(s.eflags, eflags::kFixed1 | eflags::CF);
+    EXPECT_EQ(s.gpr[ecx], 3u);
+    EXPECT_THROW(run({0x2e, 0x0f, 0xa3, 0x0b}), GuestError);  // bt cs:[ebx], ecx: a read
 }
 
 TEST_F(ProfileTest, InstructionsLongerThan15BytesAreGp) {
