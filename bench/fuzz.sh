@@ -7,7 +7,7 @@
 #   bench/fuzz.sh N [SEED]
 #
 # Environment: PREVT_BUILD (build dir, default build/), PREVT (the prevt binary), FUZZ_GEN
-# (the generator), QEMU_I386, FUZZ_BATCH (sequences per guest, default 5000), FUZZ_EXCLUDE
+# (the generator), QEMU_I386, FUZZ_QEMU_CPU (QEMU's -cpu, default qemu32,-pni), FUZZ_BATCH (sequences per guest, default 5000), FUZZ_EXCLUDE
 # (menu classes/features to leave out, comma-separated; empty = the full menu), FUZZ_KEEP
 # (a directory to keep the batches, outputs and results in). Exit status: 0 when every
 # divergence is a known one, 1 otherwise, 77 when qemu-system-i386 is missing.
@@ -25,6 +25,9 @@ gen=${FUZZ_GEN:-$build/tests/fuzz/fuzz_gen}
 batch=${FUZZ_BATCH:-5000}
 exclude=${FUZZ_EXCLUDE:-}
 qemu=${QEMU_I386:-}
+# QEMU's CPU model offers what prevt's i686 profile offers (core/emulate/cpu_profile.hpp):
+# qemu32 without SSE3 (pni), which TCG otherwise runs where the profile says #UD.
+qemu_cpu=${FUZZ_QEMU_CPU:-qemu32,-pni}
 [ -n "$qemu" ] && [ -x "$qemu" ] || qemu=$(command -v qemu-system-i386 || true)
 if [ -z "$qemu" ]; then
     echo "SKIP: qemu-system-i386 not installed"
@@ -70,7 +73,7 @@ while [ "$first" -lt "$n" ]; do
         limit=$((30 + (end - start) / 200))
         "$prevt" run --engine bt --timeout "$limit" "$b.elf" </dev/null >"$b.bt" 2>"$b.bt.err" &
         bt_pid=$!
-        timeout "$limit" "$qemu" -nodefaults -no-reboot -m 128 -kernel "$b.elf" -serial stdio \
+        timeout "$limit" "$qemu" -nodefaults -no-reboot -m 128 -cpu "$qemu_cpu" -kernel "$b.elf" -serial stdio \
             -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
             </dev/null >"$b.qemu" 2>"$b.qemu.err" || true
         wait "$bt_pid" 2>/dev/null || true

@@ -12,7 +12,9 @@
 
 A divergence is known only if an entry of KNOWN.md matches it: its `match` regex finds the
 sequence's disassembly, every digest field that differs is in its `fields` (or `any`), and
-its optional `when` condition over the two digests holds (`bt.vector == '0d'`).
+its optional `when` condition over the two digests holds -- or several entries, each matching
+with its condition holding, cover the differing fields between them (`bt.vector == '0d'`; `insn(bt.offset)`
+is the text of the instruction at a digest's fault offset, `re` the regex module).
 """
 import json
 import re
@@ -26,8 +28,11 @@ def read_list(path):
     seqs = {}
     with open(path) as f:
         for line in f:
-            idx, hexbytes, classes, undef, text = line.rstrip("\n").split("\t")
+            cols = line.rstrip("\n").split("\t")
+            idx, hexbytes, classes, undef, text = cols[:5]
             seqs[int(idx)] = {"bytes": hexbytes, "classes": classes, "undef": undef, "text": text}
+            if len(cols) > 5 and cols[5] != "-":  # each instruction's offset in the sequence
+                seqs[int(idx)]["starts"] = cols[5]
     return seqs
 
 
@@ -87,21 +92,41 @@ class Digest:
             setattr(self, name, value)
 
 
+def instructions(rec):
+    """{offset: AT&T text} of the sequence's instructions ({} for a list without offsets)."""
+    if "starts" not in rec:
+        return {}
+    return dict(zip((int(x, 16) for x in rec["starts"].split(",")), rec["text"].split("; ")))
+
+
 def classify(rec, known):
+    """The entry that explains the divergence ("QEMU-n"), else the entries that together cover
+    every differing field, each with its match and when holding ("QEMU-a+QEMU-b": two QEMU
+    deviations in one sequence), else None."""
+    at = instructions(rec)
+    # insn(bt.offset): the instruction a digest's fault offset points at ('' if none).
+    insn = lambda off: at.get(int(off, 16) if isinstance(off, str) else off, "")
+    applicable = []
     for e in known:
         if not e["match"].search(rec["text"]):
             continue
-        if "any" not in e["fields"] and not set(rec["fields"]) <= e["fields"]:
-            continue
         if "when" in e:
             try:
-                if not eval(e["when"], {"__builtins__": {"int": int}},
-                            {"bt": Digest(rec["bt"]), "qemu": Digest(rec["qemu"])}):
+                if not eval(e["when"], {"__builtins__": {"int": int, "any": any}},
+                            {"bt": Digest(rec["bt"]), "qemu": Digest(rec["qemu"]), "insn": insn,
+                             "re": re}):
                     continue
             except AttributeError:  # a stopped run has no digest
                 continue
-        return e["id"]
-    return None
+        if "any" in e["fields"] or set(rec["fields"]) <= e["fields"]:
+            return e["id"]
+        applicable.append(e)
+    left, used = set(rec["fields"]), []
+    for e in applicable:
+        if left & e["fields"]:
+            used.append(e["id"])
+            left -= e["fields"]
+    return "+".join(used) if not left and len(used) > 1 else None
 
 
 def show(rec):
@@ -134,8 +159,8 @@ def report(results_path, known_path, total):
           f"{n_unknown} unknown ({per_m(n_unknown):.0f} per million), "
           f"{len(recs) - n_unknown} known QEMU deviations")
     for key, rs in sorted(by_known.items()):
-        title = next(e["title"] for e in known if e["id"] == key)
-        print(f"known {key} ({title}): {len(rs)}, e.g.")
+        title = " + ".join(next(e["title"] for e in known if e["id"] == k) for k in key.split("+"))
+        print(f"known {key} ({title}): {len(rs)} ({per_m(len(rs)):.0f} per million), e.g.")
         show(rs[0])
     limit = 5
     for key, rs in sorted(unknown.items(), key=lambda kv: -len(kv[1])):

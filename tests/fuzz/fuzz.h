@@ -11,6 +11,13 @@
 #define FUZZ_LOW_SIZE 0x2400        /* [0, 9 KiB): zeroed before, hashed after each sequence */
 #define FUZZ_MAPPED_END 0x00800000   /* identity map of [0, 8 MiB) minus the hole; above: #PF */
 
+/* What a segment based at 1 MiB (the kit's SEL_CODE_BASED, 0x18, which segload puts into ES,
+ * FS or GS) reaches through the scratch addresses: zeroed before and hashed after each
+ * sequence, like the scratch area, so that no sequence sees what another one wrote there (a
+ * store QEMU lets through a code segment, QEMU-9, would otherwise surface sequences later). */
+#define FUZZ_ALIAS 0x004ff000
+#define FUZZ_ALIAS_SIZE 0x6000
+
 #define FUZZ_SEL_FS 0x98             /* FS: data, base FUZZ_SCRATCH, limit 0x1fff (bytes) */
 #define FUZZ_FS_LIMIT 0x1fff
 

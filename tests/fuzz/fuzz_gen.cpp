@@ -482,8 +482,10 @@ bool Gen::string() {
     if (pct(30)) emit({static_cast<uint8_t>(pct(50) ? 0xfd : 0xfc)}, 0, 0x400);  // std / cld
     Bytes b;
     const bool rep = pct(60);
+    uint32_t count = 1;
     if (rep) {
-        mov_imm(ZYDIS_REGISTER_ECX, r(13));
+        count = r(13);
+        mov_imm(ZYDIS_REGISTER_ECX, count);
         b.push_back(compare && pct(50) ? 0xf2 : 0xf3);
     }
     if (pct(20)) b.push_back(0x66);
@@ -498,7 +500,7 @@ bool Gen::string() {
         if (on(c.name)) b.push_back(c.p);
     }
     b.push_back(op);
-    emit(b, 0, compare ? OSZAPC : 0);
+    emit(b, 0, compare && count ? OSZAPC : 0);  // rep with ECX = 0 leaves the flags as they were
     return true;
 }
 
@@ -848,7 +850,16 @@ bool Gen::sensitive() {
         case 2: {
             Req q(ZYDIS_MNEMONIC_SMSW);
             if (pct(40)) return put(q.mem(mem(2)));
-            return put(q.reg(wreg(on("smsw32") ? rsize(1 + r(2)) : 2)));
+            const int size = on("smsw32") ? rsize(1 + r(2)) : 2;
+            const ZydisRegister reg = wreg(size);
+            if (!put(q.reg(reg))) return false;
+            // SDM: with a 32-bit register "the upper 16 bits of the register are undefined"
+            // (QEMU stores CR0's, prevt zero): movzwl keeps the defined low half only.
+            if (size == 4) {
+                const auto n = static_cast<uint8_t>(reg - ZYDIS_REGISTER_EAX);
+                emit({0x0f, 0xb7, static_cast<uint8_t>(0xc0 | n << 3 | n)});
+            }
+            return true;
         }
         case 3:
         case 4: {
@@ -980,8 +991,9 @@ bool Gen::intr() {
             return true;
         case 2: emit({0x0f, 0x0b}); return true;
         case 3: emit({0xf1}); return true;  // icebp: #DB
-        case 4: {  // int n (not a vector the CPU gives an error code)
-            static constexpr uint8_t v[] = {0, 1, 3, 4, 5, 6, 7, 9, 16, 18, 19, 0x20, 0x80, 0xff};
+        case 4: {  // int n: no vector the CPU gives an error code, and not 0xff (the digest's
+                   // "no exception": the frame's undefined flags would stay unmasked)
+            static constexpr uint8_t v[] = {0, 1, 3, 4, 5, 6, 7, 9, 16, 18, 19, 0x20, 0x80, 0xfe};
             emit({0xcd, v[r(sizeof v)]});
             return true;
         }
@@ -1103,14 +1115,14 @@ void Gen::sequence() {
     }
 }
 
-std::string disasm(const Bytes& b, uint32_t address) {
+// The AT&T text of the instructions in `b`, "; "-separated; the offset of each (from
+// `address`, the chunk's place in the sequence) goes to `starts`, in the same order.
+std::string disasm(const Bytes& b, uint32_t address, std::vector<uint32_t>& starts) {
     std::string out;
     for (size_t off = 0; off < b.size();) {
         ZydisDisassembledInstruction insn;
-        if (!off) {
-        } else {
-            out += "; ";
-        }
+        if (off) out += "; ";
+        starts.push_back(address + static_cast<uint32_t>(off));
         if (ZYAN_SUCCESS(ZydisDisassembleATT(ZYDIS_MACHINE_MODE_LEGACY_32, address + off,
                                              b.data() + off, b.size() - off, &insn))) {
             out += insn.text;
@@ -1178,12 +1190,13 @@ int main(int argc, char** argv) {
         fsw.push_back(g.undef_fsw);
         Bytes all;
         std::string classes, text;
+        std::vector<uint32_t> starts;
         for (const Chunk& c : g.chunks) {
-            all.insert(all.end(), c.bytes.begin(), c.bytes.end());
             if (!classes.empty()) classes += ",";
             classes += c.cls;
             if (!text.empty()) text += "; ";
-            text += disasm(c.bytes, 0);
+            text += disasm(c.bytes, static_cast<uint32_t>(all.size()), starts);
+            all.insert(all.end(), c.bytes.begin(), c.bytes.end());
         }
         fprintf(as, "    .balign 16\nfuzz_s%u:", index);
         for (size_t b = 0; b < all.size(); ++b) fprintf(as, "%s0x%02x", b ? "," : " .byte ", all[b]);
@@ -1191,8 +1204,10 @@ int main(int argc, char** argv) {
         fprintf(as, "\n    jmp fuzz_capture\n");
         fprintf(ls, "%u\t", index);
         for (uint8_t b : all) fprintf(ls, "%02x", b);
-        fprintf(ls, "\t%s\t%08x\t%s\n", classes.empty() ? "-" : classes.c_str(), g.undef_fl,
+        fprintf(ls, "\t%s\t%08x\t%s\t", classes.empty() ? "-" : classes.c_str(), g.undef_fl,
                 text.empty() ? "(empty)" : text.c_str());
+        for (size_t k = 0; k < starts.size(); ++k) fprintf(ls, "%s%x", k ? "," : "", starts[k]);
+        fprintf(ls, "%s\n", starts.empty() ? "-" : "");
     }
     fprintf(as, "    .section .rodata\n    .balign 4\n    .globl fuzz_seq_table, fuzz_seq_count\n");
     fprintf(as, "fuzz_seq_count: .long %u\nfuzz_seq_table:\n", count);

@@ -80,6 +80,7 @@ static void run_one(const struct fuzz_seq* q) {
     WRITE_CR(2, 0); /* no #PF address left from the previous sequence */
     /* Low memory (a flat FS/ES/GS plus a small offset reaches it): zeros, not the BIOS's. */
     __asm__ volatile("cld; rep stosl" ::"D"(0), "c"(FUZZ_LOW_SIZE / 4), "a"(0) : "memory");
+    __asm__ volatile("rep stosl" ::"D"(FUZZ_ALIAS), "c"(FUZZ_ALIAS_SIZE / 4), "a"(0) : "memory");
     fuzz_run(&in);
 
     uint32_t* o = fuzz_out;
@@ -89,6 +90,7 @@ static void run_one(const struct fuzz_seq* q) {
     if (vec != 0xff && esp - 4 >= FUZZ_SCRATCH && esp < FUZZ_SCRATCH + FUZZ_SCRATCH_SIZE)
         *(uint32_t*)(esp - 4) &= ~undef;
     uint32_t mem = fnv(2166136261u, (const uint8_t*)FUZZ_SCRATCH, FUZZ_SCRATCH_SIZE);
+    mem = fnv(mem, (const uint8_t*)FUZZ_ALIAS, FUZZ_ALIAS_SIZE); /* fuzz.h */
     for (uint32_t a = 0; a < FUZZ_LOW_SIZE; a += 4) { /* 0..FUZZ_LOW_SIZE, word by word */
         uint32_t w;
         __asm__ volatile("movl (%1), %0" : "=r"(w) : "r"(a));
