@@ -172,7 +172,7 @@ void KvmEngine::put_state(const VcpuState& s) {
         if (sync_regs_)
             run_->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
         else if (ioctl(vcpu_, KVM_SET_REGS, regs_) < 0)
-            throw GuestError(std::string("KVM_SET_REGS: ") + strerror(errno));
+            throw HostError(std::string("KVM_SET_REGS: ") + strerror(errno));
     }
     if (dirty_ || !kvm_state::same_sregs(s, seen_)) {
         kvm_state::to_kvm(s, *sregs_);
@@ -180,7 +180,7 @@ void KvmEngine::put_state(const VcpuState& s) {
         if (sync_regs_)
             run_->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
         else if (ioctl(vcpu_, KVM_SET_SREGS, sregs_) < 0)
-            throw GuestError(std::string("KVM_SET_SREGS: ") + strerror(errno));
+            throw HostError(std::string("KVM_SET_SREGS: ") + strerror(errno));
     }
     dirty_ = false;
     const Msrs& m = s.msr;
@@ -193,7 +193,7 @@ void KvmEngine::put_state(const VcpuState& s) {
             list.entries[list.n++].data = v;
         }
         if (ioctl(vcpu_, kSetMsrs, &list) != 3)
-            throw GuestError(std::string("KVM_SET_MSRS (SYSENTER): ") + strerror(errno));
+            throw HostError(std::string("KVM_SET_MSRS (SYSENTER): ") + strerror(errno));
         ++msr_writes_;
         msr_seen_ = m;
         msrs_dirty_ = false;
@@ -203,7 +203,7 @@ void KvmEngine::put_state(const VcpuState& s) {
 void KvmEngine::get_state(VcpuState& s) {
     if (!sync_regs_ &&
         (ioctl(vcpu_, KVM_GET_REGS, regs_) < 0 || ioctl(vcpu_, KVM_GET_SREGS, sregs_) < 0))
-        throw GuestError(std::string("KVM_GET_REGS/SREGS: ") + strerror(errno));
+        throw HostError(std::string("KVM_GET_REGS/SREGS: ") + strerror(errno));
     kvm_state::from_kvm(*regs_, *sregs_, s);
     kvm_state::from_kvm(*regs_, *sregs_, seen_);
 }

@@ -59,18 +59,18 @@ AddressSpace::AddressSpace() {
     budget_ = max_maps > 4096 ? max_maps - max_maps / 4 : max_maps / 2;
     if (low_ < kPage) low_ = kPage;
     if (low_ > kPageZeroOffset)
-        throw GuestError(
+        throw HostError(
             "vm.mmap_min_addr is above 64 KiB: the guest address space cannot be built");
     void* p = mmap(reinterpret_cast<void*>(low_), kFourGiB - low_, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (p == MAP_FAILED)
-        throw GuestError(std::string("cannot reserve the low 4 GiB for the guest: ") +
-                         strerror(errno));
+        throw HostError(std::string("cannot reserve the low 4 GiB for the guest: ") +
+                        strerror(errno));
     ones_fd_ = memfd_create("prevt-unassigned", MFD_CLOEXEC);
     if (ones_fd_ < 0 || ftruncate(ones_fd_, kPage) != 0)
-        throw GuestError("cannot create the unassigned-memory page");
+        throw HostError("cannot create the unassigned-memory page");
     void* w = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, ones_fd_, 0);
-    if (w == MAP_FAILED) throw GuestError("cannot map the unassigned-memory page");
+    if (w == MAP_FAILED) throw HostError("cannot map the unassigned-memory page");
     memset(w, 0xff, kPage);
     munmap(w, kPage);
 }

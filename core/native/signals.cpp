@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "core/errors.hpp"
 #include "core/native/layout.hpp"
@@ -86,11 +87,13 @@ void install_signal_handlers() {
     if (installed) return;
     void* stack =
         mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (stack == MAP_FAILED) throw GuestError("cannot allocate the signal stack");
+    if (stack == MAP_FAILED)
+        throw HostError(std::string("cannot allocate the signal stack: ") + strerror(errno));
     stack_t ss{};
     ss.ss_sp = stack;
     ss.ss_size = kAltStackSize;
-    if (sigaltstack(&ss, nullptr) != 0) throw GuestError("sigaltstack failed");
+    if (sigaltstack(&ss, nullptr) != 0)
+        throw HostError(std::string("sigaltstack failed: ") + strerror(errno));
     prevt_host_fsbase = _readfsbase_u64();
     prevt_host_gsbase = _readgsbase_u64();
     struct sigaction sa {};
@@ -98,7 +101,9 @@ void install_signal_handlers() {
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
     sigemptyset(&sa.sa_mask);
     for (int s : kGuestSignals) sigaddset(&sa.sa_mask, s);
-    for (int s : kGuestSignals) sigaction(s, &sa, nullptr);
+    for (int s : kGuestSignals)
+        if (sigaction(s, &sa, nullptr) != 0)
+            throw HostError(std::string("sigaction failed: ") + strerror(errno));
     installed = true;
 }
 
@@ -107,7 +112,8 @@ void set_guest_timer(unsigned interval_ms) {
     t.it_interval.tv_sec = interval_ms / 1000;
     t.it_interval.tv_usec = (interval_ms % 1000) * 1000;
     t.it_value = t.it_interval;
-    setitimer(ITIMER_REAL, &t, nullptr);
+    if (setitimer(ITIMER_REAL, &t, nullptr) != 0)
+        throw HostError(std::string("setitimer failed: ") + strerror(errno));
 }
 
 void arm_device_timer(uint64_t deadline_ns) {
@@ -117,14 +123,17 @@ void arm_device_timer(uint64_t deadline_ns) {
         sigevent ev{};
         ev.sigev_notify = SIGEV_SIGNAL;
         ev.sigev_signo = SIGALRM;
-        if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) return;
+        // Without it the PIT's interrupts would never come: a host failure, not a silent one.
+        if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0)
+            throw HostError(std::string("timer_create failed: ") + strerror(errno));
         created = true;
     }
     itimerspec t{};
     t.it_value.tv_sec = static_cast<time_t>(deadline_ns / 1000000000);
     t.it_value.tv_nsec = static_cast<long>(deadline_ns % 1000000000);
     if (deadline_ns == 0) t.it_value = {};
-    timer_settime(timer, TIMER_ABSTIME, &t, nullptr);
+    if (timer_settime(timer, TIMER_ABSTIME, &t, nullptr) != 0)
+        throw HostError(std::string("timer_settime failed: ") + strerror(errno));
 }
 
 }  // namespace prevt::native
