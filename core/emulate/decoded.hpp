@@ -24,6 +24,12 @@ struct Decoded {
                (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE);
     }
     std::string text() const;  // Intel-syntax disassembly, for traces and messages
+    // What execute() checks first, derived from the bytes alone and kept with them (bt
+    // decodes a callout site once and emulates it many times): whether the profile offers
+    // the instruction, and its FPU class (fpu_control.hpp). Filled on first use.
+    mutable const void* checked_for = nullptr;  // the CpuProfile they were computed for
+    mutable bool offered = false;
+    mutable uint8_t fpu_class = 0;
 };
 
 // Decodes the instruction at CS:EIP. Throws #UD for undecodable bytes, #GP/#PF if the

@@ -210,8 +210,13 @@ void cs_store_fault(Cpu& cpu, const Decoded& d) {
 Outcome execute(Cpu& cpu, const Decoded& d) {
     // What the profiled CPU does not have raises #UD here, explicitly: not a native fault or
     // an unknown callout standing in for it.
-    if (!cpu.profile->offers(d.in)) throw fault_ud();
-    const uint8_t fpu = fpu_fault(fpu_class(d.in, d.ops), FpuControl::of(cpu.s));
+    if (d.checked_for != cpu.profile) {
+        d.offered = cpu.profile->offers(d.in);
+        d.fpu_class = static_cast<uint8_t>(fpu_class(d.in, d.ops));
+        d.checked_for = cpu.profile;
+    }
+    if (!d.offered) throw fault_ud();
+    const uint8_t fpu = fpu_fault(static_cast<FpuClass>(d.fpu_class), FpuControl::of(cpu.s));
     if (fpu != kNoFpuFault) throw GuestFault{fpu, false, 0};
     const Outcome o = dispatch(cpu, d);
     // The translator calls out every cs: data access (CS is not in hardware): a form the

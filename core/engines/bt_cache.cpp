@@ -271,7 +271,10 @@ void BtEngine::list_translation(const bt::CodeBuffer& buf) const {
 }
 
 bt::Block& BtEngine::block_for(const VcpuState& s) {
-    const uint64_t key = key_of(s);
+    return block_for(s, key_of(s));
+}
+
+bt::Block& BtEngine::block_for(const VcpuState& s, uint64_t key) {
     RecentBlock& recent = recent_[(key ^ (key >> 9)) % recent_.size()];
     if (recent.key == key) return *recent.block;
     auto it = blocks_.find(key);

@@ -85,7 +85,6 @@ void BtEngine::set_single_step(bool on) {
 }
 
 void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
-    uint16_t* sel[kSegRegCount] = {&ctx_.es, &ctx_.cs, &ctx_.ss, &ctx_.ds, &ctx_.fs, &ctx_.gs};
     if (ceiling_ != loaded_ceiling_) {  // kernel variants <-> user variants
         dirty_.fill(true);
         loaded_ceiling_ = ceiling_;
@@ -93,21 +92,26 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     // Every shadow slot dropped meanwhile (shadow_ldt.hpp): the registers and the prepared
     // sysenter/sysexit selectors again (the second pass finds room for them all).
     if (ldt_.generation() != ldt_generation_) dirty_.fill(true);
+    constexpr SegReg kShadowed[] = {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs, SegReg::gs};
     for (int pass = 0; pass < 2; ++pass) {
         ldt_generation_ = ldt_.generation();
-        for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs, SegReg::gs}) {
+        for (SegReg r : kShadowed) {
             const int i = static_cast<int>(r);
-            if (dirty_[i]) host_sel_[i] = ldt_.shadow(s.seg[i], ceiling_);
+            if (!dirty_[i]) continue;
+            host_sel_[i] = ldt_.shadow(s.seg[i], ceiling_);
             dirty_[i] = false;
-            *sel[i] = host_sel_[i];
+            // The guest's GS is not in hardware (GS is the monitor's): its shadow waits in
+            // the per-vCPU area for the fs-swap sequences.
+            if (r == SegReg::gs) area_.vcpu().guest_gs = host_sel_[i];
         }
-        // The guest's GS is not in hardware (GS is the monitor's): its shadow waits in the
-        // per-vCPU area for the fs-swap sequences.
-        area_.vcpu().guest_gs = host_sel_[static_cast<int>(SegReg::gs)];
         prepare_fast_transfers(s);
         if (ldt_.generation() == ldt_generation_) break;
         dirty_.fill(true);
     }
+    ctx_.es = host_sel_[static_cast<int>(SegReg::es)];
+    ctx_.ss = host_sel_[static_cast<int>(SegReg::ss)];
+    ctx_.ds = host_sel_[static_cast<int>(SegReg::ds)];
+    ctx_.fs = host_sel_[static_cast<int>(SegReg::fs)];
     ctx_.cs = code_selector_;
     ctx_.gs = data_selector_;
     // A descriptor rewritten behind a loaded selector needs the selector loaded again.
@@ -239,7 +243,8 @@ Exit BtEngine::run(VcpuState& s) {
                     "virtual-8086 mode are not built yet)");
             // A lookup table's EIPs belong to one CS base and CPL: one table for CPL 3, one
             // for the rest.
-            const uint64_t context = (key_of(s) & ~0xffffffffull) | s.sreg(SegReg::cs).base;
+            const uint64_t key = key_of(s);
+            const uint64_t context = (key & ~0xffffffffull) | s.sreg(SegReg::cs).base;
             const int user = s.cpl() == 3;
             if (context != ibl_context_[user]) {
                 area_.clear_ibl(user);
@@ -248,7 +253,7 @@ Exit BtEngine::run(VcpuState& s) {
             area_.vcpu().ibl_bias = user * bt::kIblEntries;
             sync_address_space(s);
             choose_ceiling(s);
-            bt::Block& b = block_for(s);
+            bt::Block& b = block_for(s, key);
             load_context(s, b.cache_start);
         }
         resume_stepping = false;

@@ -63,6 +63,7 @@ private:
     void guest_ram_written(uint64_t phys, uint64_t len) override;
     void note_smc_store(const VcpuState& s);
     bt::Block& block_for(const VcpuState& s);
+    bt::Block& block_for(const VcpuState& s, uint64_t key);  // key == key_of(s)
     bt::Block& translate(const VcpuState& s);
     static uint64_t key_of(const VcpuState& s);
     void list_translation(const bt::CodeBuffer& buf) const;

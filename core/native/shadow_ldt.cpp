@@ -69,6 +69,17 @@ unsigned ShadowLdt::allocate(unsigned preferred) {
 uint16_t ShadowLdt::shadow(const Segment& seg, uint64_t ceiling) {
     ++lookups_;
     if ((seg.selector & ~3u) == 0 || !seg.present) return 0;
+    const uint16_t attributes = attributes_of(seg);
+    Recent& r = recent_[((seg.selector >> 3) ^ (ceiling >> 26)) % recent_.size()];
+    if (r.generation == generation_ && r.selector == seg.selector && r.base == seg.base &&
+        r.limit == seg.limit && r.attributes == attributes && r.ceiling == ceiling)
+        return r.result;
+    const uint16_t result = shadow_slow(seg, ceiling, attributes);
+    r = {generation_, ceiling, seg.base, seg.limit, seg.selector, attributes, result};
+    return result;
+}
+
+uint16_t ShadowLdt::shadow_slow(const Segment& seg, uint64_t ceiling, uint16_t attributes) {
     HostDescriptor host = make_host_descriptor(0, seg, offset_, ceiling);
     user_desc& d = host.desc;
     // The fields of user_desc after entry_number fully describe the descriptor.

@@ -74,6 +74,15 @@ private:
         Segment guest;
     };
     unsigned allocate(unsigned preferred);
+    uint16_t shadow_slow(const Segment& seg, uint64_t ceiling, uint16_t attributes);
+    // The last results by selector (the engines shadow the same few segments at every
+    // privilege change): checked before the host descriptor is built and looked up.
+    struct Recent {
+        uint64_t generation = ~0ull, ceiling = 0;
+        uint32_t base = 0, limit = 0;
+        uint16_t selector = 0, attributes = 0, result = 0;
+    };
+    std::array<Recent, 64> recent_{};
     void refill();
 
     std::array<Slot, kMonitorLdtFirst> slots_{};
