@@ -21,7 +21,11 @@ enum class ExitReason : uint8_t {
     kShutdown,         // the engine saw a triple fault (kvm)
     kEscape,           // the guest left its sandbox (trap engine: reached 64-bit mode)
     kHostLimit,        // the host cannot run this guest state (kvm-pvm, emulation failure)
-    kCount
+    kDebugStop,        // the engine stopped after one instruction for the monitor (the exec
+                       // trace's single-step; a debugger's step or breakpoint)
+    kHandled,          // inside an engine only: the event was dealt with there, run on. The
+                       // run loop never sees it (if it did, that is a bug: an internal error)
+    kCount             // not a reason: the number of them. Anything else is unknown: an error
 };
 
 const char* exit_reason_name(ExitReason r);

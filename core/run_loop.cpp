@@ -95,10 +95,6 @@ void RunLoop::serve(const Exit& x) {
     switch (x.reason) {
         case ExitReason::kEmulate: emulate(x); break;
         case ExitReason::kException:
-            if (x.vector == vec::DB && x.detail[0]) {  // our own single-step: the exec trace
-                fprintf(m_.trace_.out, "exec: %04x:%08x\n", s_.sreg(SegReg::cs).selector, s_.eip);
-                break;
-            }
             if (x.vector == vec::PF) s_.cr2 = x.address;
             // Address-space compression: the native engines' host segments end below the
             // monitor's area (or are empty, host_descriptor.hpp), so an access the guest's own
@@ -153,7 +149,13 @@ void RunLoop::serve(const Exit& x) {
             }
             break;
         }
-        case ExitReason::kCount: throw GuestError("engine reported an unknown exit");
+        case ExitReason::kDebugStop:  // the exec trace's single-step
+            fprintf(m_.trace_.out, "exec: %04x:%08x\n", s_.sreg(SegReg::cs).selector, s_.eip);
+            break;
+        case ExitReason::kHandled:
+            throw HostError("internal error: the engine returned an exit it had handled");
+        case ExitReason::kCount:
+        default: throw HostError("internal error: the engine reported an unknown exit");
     }
 }
 

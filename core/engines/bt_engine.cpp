@@ -269,9 +269,9 @@ Exit BtEngine::run(VcpuState& s) {
         if (ctx_.event.signal != 0) {
             Exit x = signal_exit(s, &resume_stepping);
             if (resume_stepping) continue;
-            if (x.reason != ExitReason::kCount) return x;
+            if (x.reason != ExitReason::kHandled) return x;
             if (native::g_timer_pending.load(std::memory_order_relaxed)) {  // --timeout
-                x.reason = ExitReason::kTimer;  // s.eip is exact after a kCount exit
+                x.reason = ExitReason::kTimer;  // s.eip is exact after a handled exit
                 return x;
             }
             continue;

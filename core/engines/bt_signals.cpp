@@ -125,7 +125,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
         smc_stepping_ = false;
         if (by_frame_.count(smc_frame_)) protect_frame(smc_frame_);  // code stays on it
         s.eflags &= ~eflags::TF;
-        x.reason = ExitReason::kCount;
+        x.reason = ExitReason::kHandled;
         return x;
     }
     if (stepping_) {  // reached an exact point: deliver the timer exit now
@@ -192,7 +192,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                 auto& space = native::AddressSpace::instance();
                 if (space.over_budget()) space.clear_unassigned(ram_);  // vm.max_map_count
                 space.map_unassigned(linear);
-                x.reason = ExitReason::kCount;
+                x.reason = ExitReason::kHandled;
                 return x;
             }
             return exception(static_cast<uint8_t>(ev.trapno), ev.error_code);

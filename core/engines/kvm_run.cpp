@@ -129,10 +129,8 @@ Exit KvmEngine::run(VcpuState& s) {
             refresh_msrs(s);
             x.reason = ExitReason::kHalt;
             return x;
-        case KVM_EXIT_DEBUG:
-            x.reason = ExitReason::kException;
-            x.vector = vec::DB;
-            x.detail = "single-step";
+        case KVM_EXIT_DEBUG:  // prevt's own single-step (the exec trace)
+            x.reason = ExitReason::kDebugStop;
             return x;
         case KVM_EXIT_SHUTDOWN:
             refresh_msrs(s);

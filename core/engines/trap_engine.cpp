@@ -106,7 +106,7 @@ Exit TrapEngine::run(VcpuState& s) {
         if (!ctx_.event.escaped && !ctx_.event.lost_in_host_syscall) save_context(s);
         if (ctx_.event.signal != SIGTRAP) step_once_ = false;  // any exit ends the one step
         Exit x = translate_event(s);
-        if (x.reason != ExitReason::kCount) return x;  // kCount: handled here, run on
+        if (x.reason != ExitReason::kHandled) return x;  // handled here: run on
     }
 }
 
@@ -166,7 +166,7 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                 if (unassigned.over_budget()) unassigned.clear_unassigned(ram_);
                 unassigned.map_unassigned(linear);
                 ++unassigned_maps_;
-                x.reason = ExitReason::kCount;
+                x.reason = ExitReason::kHandled;
                 return x;
             }
             if (ev.trapno == 4) {  // into: a trap, EIP is past the 1-byte instruction
@@ -195,7 +195,10 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                 x.reason = ExitReason::kTimer;
                 return x;
             }
-            x.detail = single_step_ && !(s.eflags & eflags::TF) ? "single-step" : "";
+            if (single_step_ && !(s.eflags & eflags::TF)) {  // ours: the exec trace
+                x.reason = ExitReason::kDebugStop;
+                return x;
+            }
             s.dr6 |= 0x4000;  // BS
             return fallback(ExitReason::kException, vec::DB, false, 0);
         case SIGSYS:  // int $0x80, syscall or sysenter: all two bytes long
