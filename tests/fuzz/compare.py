@@ -14,7 +14,9 @@ A divergence is known only if an entry of KNOWN.md matches it: its `match` regex
 sequence's disassembly, every digest field that differs is in its `fields` (or `any`), and
 its optional `when` condition over the two digests holds -- or several entries, each matching
 with its condition holding, cover the differing fields between them (`bt.vector == '0d'`; `insn(bt.offset)`
-is the text of the instruction at a digest's fault offset, `re` the regex module).
+is the text of the instruction at a digest's fault offset, `re` the regex module, `notes` the
+generator's notes on the sequence, e.g. "x87-stack", `text` its disassembly, `fields` the
+digest fields that differ).
 """
 import json
 import re
@@ -33,6 +35,8 @@ def read_list(path):
             seqs[int(idx)] = {"bytes": hexbytes, "classes": classes, "undef": undef, "text": text}
             if len(cols) > 5 and cols[5] != "-":  # each instruction's offset in the sequence
                 seqs[int(idx)]["starts"] = cols[5]
+            if len(cols) > 6 and cols[6] != "-":  # the generator's notes (x87-stack)
+                seqs[int(idx)]["notes"] = cols[6]
     return seqs
 
 
@@ -114,7 +118,8 @@ def classify(rec, known):
             try:
                 if not eval(e["when"], {"__builtins__": {"int": int, "any": any}},
                             {"bt": Digest(rec["bt"]), "qemu": Digest(rec["qemu"]), "insn": insn,
-                             "re": re}):
+                             "re": re, "notes": rec.get("notes", ""), "text": rec["text"],
+                             "fields": rec["fields"]}):
                     continue
             except AttributeError:  # a stopped run has no digest
                 continue

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "fuzz.h"
+#include "x87_model.hpp"
 
 namespace {
 
@@ -46,6 +47,7 @@ private:
     std::mt19937_64 rng_;
     const std::set<std::string>& excluded_;
     uint32_t undef_now_ = 0;  // undefined right now (for instructions that read flags)
+    bool fsw_undef_now_ = false;  // C0/C2/C3 undefined right now (fnstsw would store them)
     std::string cls_;
     bool force_mem_ = false;  // the next alu/unary instruction has a memory destination
 
@@ -57,7 +59,7 @@ private:
         chunks.push_back({b, cls_});
         undef_now_ = (undef_now_ & ~defined) | undef;
         undef_fl |= undef;
-        if (fsw_undef) undef_fsw |= FSW_C023;
+        if (fsw_undef) undef_fsw |= FSW_C023, fsw_undef_now_ = true;
     }
     // Zydis requests.
     struct Req {
@@ -625,6 +627,7 @@ bool Gen::x87() {
             const uint32_t i = r(9);
             if (i < 7) {
                 emit(cmp[i]);  // fcom fcomp fucom ftst fxam fprem fprem1
+                fsw_undef_now_ = false;  // they define C0, C2, C3
                 return true;
             }
             emit({static_cast<uint8_t>(i == 7 ? 0xdb : 0xdf), static_cast<uint8_t>(0xf0 + r(8))},
@@ -638,6 +641,7 @@ bool Gen::x87() {
             return true;
         }
         case 11: {
+            if (fsw_undef_now_) return false;  // the digest masks C0/C2/C3, EAX or memory not
             if (pct(50)) {
                 emit({0xdf, 0xe0});  // fnstsw %ax
                 return true;
@@ -666,6 +670,7 @@ bool Gen::x87() {
             const uint32_t i = r(4);
             emit(misc[i] == Bytes{0xdd, 0xc0} ? Bytes{0xdd, static_cast<uint8_t>(0xc0 + r(8))}
                                               : misc[i]);  // fnclex fwait fninit ffree
+            if (i == 2) fsw_undef_now_ = false;            // fninit: C0-C3 clear
             return true;
         }
         default: {
@@ -1207,7 +1212,8 @@ int main(int argc, char** argv) {
         fprintf(ls, "\t%s\t%08x\t%s\t", classes.empty() ? "-" : classes.c_str(), g.undef_fl,
                 text.empty() ? "(empty)" : text.c_str());
         for (size_t k = 0; k < starts.size(); ++k) fprintf(ls, "%s%x", k ? "," : "", starts[k]);
-        fprintf(ls, "%s\n", starts.empty() ? "-" : "");
+        fprintf(ls, "%s\t%s\n", starts.empty() ? "-" : "",
+                fuzz::x87_stack_fault(all) ? "x87-stack" : "-");
     }
     fprintf(as, "    .section .rodata\n    .balign 4\n    .globl fuzz_seq_table, fuzz_seq_count\n");
     fprintf(as, "fuzz_seq_count: .long %u\nfuzz_seq_table:\n", count);
