@@ -67,9 +67,6 @@ private:
 
     void fast_transfer(uint32_t path);
 
-    // prevt's SegReg order: es cs ss ds fs gs.
-    static unsigned segreg_index(ZydisRegister r);
-
     // ret / jmp *r/m / call *r/m: the target guest EIP goes to %gs:kOffIblTarget, then the
     // lookup routine finds its block. `push r/m` (FF /6) computes the same operand as
     // `jmp r/m` (FF /4) and `call r/m` (FF /2): the ModRM reg field is all that changes.

@@ -9,6 +9,7 @@
 #include "bt/builder.hpp"
 #include "bt/classify.hpp"
 #include "bt/monitor_area.hpp"
+#include "core/emulate/decoded.hpp"
 #include "core/emulate/memory_operands.hpp"
 #include "core/errors.hpp"
 
@@ -239,7 +240,7 @@ bool Builder::inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecod
         }
         case ZYDIS_MNEMONIC_PUSH:
             if (!stack_ok) return false;
-            emit_push_selector(out_, segreg_index(ops[0].reg.value));
+            emit_push_selector(out_, static_cast<unsigned>(to_segreg(ops[0].reg.value)));
             break;
         case ZYDIS_MNEMONIC_MOV: {
             const ZydisRegister dst = ops[0].reg.value;
@@ -247,7 +248,7 @@ bool Builder::inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecod
             if (ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
                 (cls != ZYDIS_REGCLASS_GPR32 && cls != ZYDIS_REGCLASS_GPR16))
                 return false;  // a memory destination: callout
-            emit_read_selector(out_, segreg_index(ops[1].reg.value),
+            emit_read_selector(out_, static_cast<unsigned>(to_segreg(ops[1].reg.value)),
                                static_cast<unsigned>(ZydisRegisterGetId(dst)),
                                cls == ZYDIS_REGCLASS_GPR16);
             break;
@@ -265,18 +266,6 @@ void Builder::fast_transfer(uint32_t path) {
     out_.store_gs(kOffExitEip, eip_);
     out_.byte(0x65), out_.byte(0xff), out_.byte(0x25);  // jmp *%gs:path
     out_.u32(path);
-}
-
-// prevt's SegReg order: es cs ss ds fs gs.
-unsigned Builder::segreg_index(ZydisRegister r) {
-    switch (r) {
-        case ZYDIS_REGISTER_ES: return 0;
-        case ZYDIS_REGISTER_CS: return 1;
-        case ZYDIS_REGISTER_SS: return 2;
-        case ZYDIS_REGISTER_FS: return 4;
-        case ZYDIS_REGISTER_GS: return 5;
-        default: return 3;
-    }
 }
 
 // Signals arrive at instruction boundaries; a fault inside a copied instruction arrives at its
