@@ -11,6 +11,10 @@
 
 namespace prevt::shadowmmu {
 
+// The page sizes of 32-bit paging: the one definition every layer uses.
+inline constexpr uint32_t kPageSize = 4096;
+inline constexpr uint32_t kLargePageSize = 4u << 20;  // a PSE page
+
 // One 32-bit paging-structure entry (a PDE or a PTE).
 struct Entry {
     uint32_t raw = 0;
@@ -98,7 +102,7 @@ std::variant<Translation, PageFault> walk(Memory& mem, const PagingControl& c, u
         leaf = pde;
     }
     Translation t;
-    t.page_size = large ? (4u << 20) : 4096u;
+    t.page_size = large ? kLargePageSize : kPageSize;
     t.physical =
         large ? leaf.large_frame() | (linear & 0x3fffffu) : leaf.frame() | (linear & 0xfffu);
     t.user = user_ok;

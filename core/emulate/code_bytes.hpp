@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "shadowmmu/pagetable.hpp"
+
 namespace prevt {
 
-inline constexpr unsigned kCodePage = 4096;
+inline constexpr unsigned kCodePage = shadowmmu::kPageSize;
 
 // `chunk(linear, out, len)` copies `len` bytes lying within one page and returns how many it
 // could (fewer ends the reading). Returns how many bytes were read.

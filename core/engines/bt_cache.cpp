@@ -14,17 +14,18 @@
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
+#include "shadowmmu/pagetable.hpp"
 
 namespace prevt {
 
-namespace {
+using shadowmmu::kPageSize;
 
-constexpr uint32_t kPage = 4096;
+namespace {
 
 // A failure would leave a code page writable (self-modifying code unnoticed): never ignored.
 void mprotect_page(uint32_t linear_page, int prot) {
     const uint64_t host = linear_page + native::kPageZeroOffset;
-    if (mprotect(reinterpret_cast<void*>(host), kPage, prot) != 0)
+    if (mprotect(reinterpret_cast<void*>(host), kPageSize, prot) != 0)
         throw HostError("mprotect of a guest code page failed: " + std::string(strerror(errno)));
 }
 
@@ -41,7 +42,7 @@ bt::Block* BtEngine::block_at_cache(uint32_t cache) const {
 // linear page the shadow maps to it (pages mapped later are mapped read-only).
 void BtEngine::protect_frame(uint32_t frame) {
     if (!paging_) {  // RAM is mapped flat; beyond it the all-ones page is read-only already
-        if (ram_.contains(frame, kPage)) mprotect_page(frame, PROT_READ);
+        if (ram_.contains(frame, kPageSize)) mprotect_page(frame, PROT_READ);
         return;
     }
     auto it = rmap_.find(frame);
@@ -58,7 +59,7 @@ void BtEngine::protect_frame(uint32_t frame) {
 // (the next access maps them with the guest's own permissions).
 void BtEngine::release_frame(uint32_t frame) {
     if (!paging_) {
-        if (ram_.contains(frame, kPage)) mprotect_page(frame, PROT_READ | PROT_WRITE);
+        if (ram_.contains(frame, kPageSize)) mprotect_page(frame, PROT_READ | PROT_WRITE);
         return;
     }
     auto it = rmap_.find(frame);
@@ -205,18 +206,18 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     by_cache_[b.cache_start] = &b;
     // Self-modifying code: the guest frames holding translated code become read-only.
     // (64-bit: a block that ends beyond 0xffffffff continues at linear 0, it does not loop.)
-    for (uint64_t p64 = b.guest_linear & ~(kPage - 1); p64 < b.guest_end; p64 += kPage) {
+    for (uint64_t p64 = b.guest_linear & ~(kPageSize - 1); p64 < b.guest_end; p64 += kPageSize) {
         const uint32_t p = static_cast<uint32_t>(p64);
         uint32_t frame = p;
         if (s.paging()) {
             const auto t = walk_guest(s, p, false);
             if (!t) continue;  // (the translator read no byte there)
-            frame = t->physical & ~(kPage - 1);
+            frame = t->physical & ~(kPageSize - 1);
             by_linear_[p].push_back(&b);
         }
         b.pages.push_back({p, frame});
         auto& list = by_frame_[frame];
-        if (frame / kPage < code_frames_.size()) code_frames_[frame / kPage] = 1;
+        if (frame / kPageSize < code_frames_.size()) code_frames_[frame / kPageSize] = 1;
         if (list.empty()) protect_frame(frame);
         list.push_back(&b);
     }
@@ -317,11 +318,11 @@ void BtEngine::drop_blocks(const std::vector<bt::Block*>& victims) {
             std::erase(it->second, b);
             if (it->second.empty()) {
                 by_frame_.erase(it);
-                if (f / kPage < code_frames_.size()) code_frames_[f / kPage] = 0;
+                if (f / kPageSize < code_frames_.size()) code_frames_[f / kPageSize] = 0;
                 release_frame(f);
             }
         }
-        for (uint64_t p = b->guest_linear & ~(kPage - 1); p < b->guest_end; p += kPage) {
+        for (uint64_t p = b->guest_linear & ~(kPageSize - 1); p < b->guest_end; p += kPageSize) {
             auto it = by_linear_.find(static_cast<uint32_t>(p));
             if (it == by_linear_.end()) continue;
             std::erase(it->second, b);
@@ -343,7 +344,7 @@ void BtEngine::drop_blocks(const std::vector<bt::Block*>& victims) {
 // [phys, phys + len) (code and data may share a page: the others stay). True if the frame
 // holds no translation any more.
 bool BtEngine::invalidate_code(uint32_t phys, uint32_t len) {
-    const uint32_t frame = phys & ~(kPage - 1);
+    const uint32_t frame = phys & ~(kPageSize - 1);
     auto it = by_frame_.find(frame);
     if (it == by_frame_.end()) return true;
     std::vector<bt::Block*> victims;
@@ -352,13 +353,13 @@ bool BtEngine::invalidate_code(uint32_t phys, uint32_t len) {
             if (p.frame != frame) continue;
             // The block's bytes on this page, as offsets into the frame.
             // (A page past 4 GiB: its linear address as the block sees it, before the wrap.)
-            const uint64_t page = p.linear < (b->guest_linear & ~(kPage - 1))
+            const uint64_t page = p.linear < (b->guest_linear & ~(kPageSize - 1))
                                       ? uint64_t(p.linear) + (1ull << 32)
                                       : p.linear;
             const uint32_t lo =
                 static_cast<uint32_t>(std::max<uint64_t>(b->guest_linear, page) - page);
             const uint32_t hi =
-                static_cast<uint32_t>(std::min<uint64_t>(b->guest_end, page + kPage) - page);
+                static_cast<uint32_t>(std::min<uint64_t>(b->guest_end, page + kPageSize) - page);
             const uint32_t w_lo = phys - frame, w_hi = w_lo + len;
             if (lo < w_hi && w_lo < hi) victims.push_back(b);
         }

@@ -17,12 +17,13 @@
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
 #include "core/native/signals.hpp"
+#include "shadowmmu/pagetable.hpp"
 
 namespace prevt {
 
-namespace {
+using shadowmmu::kPageSize;
 
-constexpr uint32_t kPage = 4096;
+namespace {
 
 // The monitor's two LDT descriptors: translated code (flat 32-bit code) and %gs.
 uint16_t monitor_descriptor(unsigned slot, uint32_t base, uint32_t limit, bool code, bool pages) {
@@ -58,7 +59,7 @@ BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes, 
                                         bt::kVcpuAreaSize - 1, false, false);
     dirty_.fill(true);
     reset_cache();
-    code_frames_.assign(ram_.size() / kPage, 0);
+    code_frames_.assign(ram_.size() / kPageSize, 0);
     ram_.set_write_observer(this);
 }
 

@@ -20,14 +20,15 @@
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
+#include "shadowmmu/pagetable.hpp"
 #include "shadowmmu/split.hpp"
 
 namespace prevt {
 
-namespace {
-constexpr uint32_t kPage = 4096;
-constexpr uint32_t kLargePage = 4u << 20;
-}  // namespace
+using shadowmmu::kLargePageSize;
+using shadowmmu::kPageSize;
+
+namespace {}  // namespace
 
 std::optional<shadowmmu::Translation> BtEngine::walk_guest(const VcpuState& s, uint32_t linear,
                                                            bool write, uint32_t* error) {
@@ -41,14 +42,14 @@ std::optional<shadowmmu::Translation> BtEngine::walk_guest(const VcpuState& s, u
 
 void BtEngine::map_guest_page(uint32_t page, const shadowmmu::Translation& t, bool writable,
                               bool kernel_only) {
-    const uint32_t frame = t.physical & ~(kPage - 1);
+    const uint32_t frame = t.physical & ~(kPageSize - 1);
     if (mapped_.count(page)) unmap_guest_page(page);
     if (native::AddressSpace::instance().over_budget()) {  // vm.max_map_count: flush the TLB
         clear_shadow();
         ++n_.budget_flushes;
     }
     native::AddressSpace::instance().map_page(page, frame, writable, ram_);
-    mapped_[page] = Mapping{frame, writable, t.page_size == kLargePage};
+    mapped_[page] = Mapping{frame, writable, t.page_size == kLargePageSize};
     rmap_[frame].push_back(page);
     if (kernel_only) {
         kernel_only_.emplace_back(page, t.user);
@@ -67,7 +68,7 @@ void BtEngine::unmap_guest_page(uint32_t page) {
         if (r->second.empty()) rmap_.erase(r);
     }
     mapped_.erase(it);
-    native::AddressSpace::instance().unmap(page, kPage);
+    native::AddressSpace::instance().unmap(page, kPageSize);
 }
 
 void BtEngine::clear_shadow() {
@@ -100,8 +101,8 @@ Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_err
         x.address = linear;
         return x;
     }
-    const uint32_t page = linear & ~(kPage - 1);
-    const uint32_t frame = t->physical & ~(kPage - 1);
+    const uint32_t page = linear & ~(kPageSize - 1);
+    const uint32_t frame = t->physical & ~(kPageSize - 1);
     const bool writable =
         t->writable && (t->dirty || write) && (code_store || !by_frame_.count(frame));
     const bool kernel_only = s.cpl() != 3 && (!t->user || (writable && !t->user_writable));
@@ -198,7 +199,7 @@ void BtEngine::take_back_kernel_mappings(uint64_t below) {
         if (!user_may_read) {
             unmap_guest_page(page);
         } else if (it->second.writable) {
-            if (mprotect(reinterpret_cast<void*>(page + native::kPageZeroOffset), kPage,
+            if (mprotect(reinterpret_cast<void*>(page + native::kPageZeroOffset), kPageSize,
                          PROT_READ) != 0)
                 throw HostError(std::string("mprotect of a kernel-only page failed: ") +
                                 strerror(errno));
@@ -233,7 +234,7 @@ void BtEngine::switch_address_space(const VcpuState& s) {
         const auto* t = std::get_if<shadowmmu::Translation>(&r);
         for (bt::Block* b : blocks)
             for (const bt::Block::Page& p : b->pages)
-                if (p.linear == page && (!t || (t->physical & ~(kPage - 1)) != p.frame))
+                if (p.linear == page && (!t || (t->physical & ~(kPageSize - 1)) != p.frame))
                     stale.push_back(b);
     }
     std::sort(stale.begin(), stale.end());
@@ -247,7 +248,7 @@ void BtEngine::switch_address_space(const VcpuState& s) {
         const auto r = walk_guest_tables(ram_, s, page, false, s.cpl() == 3, true);
         const auto* t = std::get_if<shadowmmu::Translation>(&r);
         if (!t) continue;
-        const uint32_t frame = t->physical & ~(kPage - 1);
+        const uint32_t frame = t->physical & ~(kPageSize - 1);
         const bool writable = t->writable && t->dirty && !by_frame_.count(frame);
         const bool kernel_only = s.cpl() != 3 && (!t->user || (writable && !t->user_writable));
         map_guest_page(page, *t, writable, kernel_only);
@@ -259,13 +260,13 @@ void BtEngine::switch_address_space(const VcpuState& s) {
 // translations made through it.
 void BtEngine::tlb_invalidate(uint32_t linear) {
     if (!paging_) return;
-    uint32_t first = linear & ~(kPage - 1), size = kPage;
+    uint32_t first = linear & ~(kPageSize - 1), size = kPageSize;
     auto it = mapped_.find(first);
     if (it != mapped_.end() && it->second.large) {
-        first = linear & ~(kLargePage - 1);
-        size = kLargePage;
+        first = linear & ~(kLargePageSize - 1);
+        size = kLargePageSize;
     }
-    for (uint32_t p = first; p - first < size; p += kPage) {
+    for (uint32_t p = first; p - first < size; p += kPageSize) {
         unmap_guest_page(p);
         auto b = by_linear_.find(p);
         if (b != by_linear_.end()) drop_blocks(std::vector<bt::Block*>(b->second));

@@ -10,19 +10,20 @@
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
+#include "shadowmmu/pagetable.hpp"
 
 namespace prevt {
 
-namespace {
-constexpr uint32_t kPage = 4096;
-}  // namespace
+using shadowmmu::kPageSize;
+
+namespace {}  // namespace
 
 // The virtual CPU (or the walker) wrote guest RAM: translations from those frames are stale.
 void BtEngine::guest_ram_written(uint64_t phys, uint64_t len) {
-    for (uint64_t f = phys & ~uint64_t(kPage - 1); f < phys + len; f += kPage) {
-        if (f / kPage >= code_frames_.size() || !code_frames_[f / kPage]) continue;
+    for (uint64_t f = phys & ~uint64_t(kPageSize - 1); f < phys + len; f += kPageSize) {
+        if (f / kPageSize >= code_frames_.size() || !code_frames_[f / kPageSize]) continue;
         const uint64_t lo = std::max<uint64_t>(phys, f),
-                       hi = std::min<uint64_t>(phys + len, f + kPage);
+                       hi = std::min<uint64_t>(phys + len, f + kPageSize);
         const auto before = n_.smc_invalidations;
         invalidate_code(static_cast<uint32_t>(lo), static_cast<uint32_t>(hi - lo));
         if (n_.smc_invalidations != before) ++n_.emulated_code_writes;
@@ -144,7 +145,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     switch (ev.signal) {
         case SIGSEGV:
             if (ev.trapno == 14) {
-                if (ev.fault_address - (uint64_t(bt::kVcpuArea) + bt::kVifPage) < kPage) {
+                if (ev.fault_address - (uint64_t(bt::kVcpuArea) + bt::kVifPage) < kPageSize) {
                     // A store to the virtual IF while an interrupt waits: the virtual CPU
                     // runs the instruction (cli, sti, popf or iret), then the run loop looks.
                     ++n_.window_exits;
@@ -155,7 +156,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                 uint32_t linear = 0;
                 if (!native::AddressSpace::instance().guest_linear(ev.fault_address, &linear))
                     throw GuestError("the guest touched the monitor's reserved area");
-                const uint32_t page = linear & ~(kPage - 1);
+                const uint32_t page = linear & ~(kPageSize - 1);
                 // A store into a frame holding translations (through any alias): drop its
                 // blocks, then let the store run: one step with TF from where it faulted
                 // (its block lives on until the next flush).
@@ -168,8 +169,9 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                     note_smc_store(s);
                     // The store's length is not known here: 16 bytes covers all but string
                     // instructions, whose next faults come back here.
-                    const uint32_t phys = frame | (linear & (kPage - 1));
-                    invalidate_code(phys, std::min<uint32_t>(16, kPage - (phys & (kPage - 1))));
+                    const uint32_t phys = frame | (linear & (kPageSize - 1));
+                    invalidate_code(phys,
+                                    std::min<uint32_t>(16, kPageSize - (phys & (kPageSize - 1))));
                     release_frame(frame);  // writable for the one step, protected after it
                     smc_frame_ = frame;
                     if (paging_) {  // the page is unmapped now: map it as the guest allows

@@ -12,11 +12,13 @@
 #include "core/errors.hpp"
 #include "core/guest_memory.hpp"
 #include "core/native/layout.hpp"
+#include "shadowmmu/pagetable.hpp"
 
 namespace prevt::native {
 
+using shadowmmu::kPageSize;
+
 namespace {
-constexpr uint64_t kPage = 4096;
 
 void* fixed_map(uint64_t host, uint64_t len, int prot, int flags, int fd, off_t off) {
     void* p = mmap(reinterpret_cast<void*>(host), len, prot, flags | MAP_FIXED, fd, off);
@@ -52,12 +54,12 @@ AddressSpace& AddressSpace::instance() {
 }
 
 AddressSpace::AddressSpace() {
-    low_ = (read_mmap_min_addr() + kPage - 1) & ~(kPage - 1);
+    low_ = (read_mmap_min_addr() + kPageSize - 1) & ~(kPageSize - 1);
     // A quarter of the host's limit stays for the monitor itself (libc, heap arenas, stacks,
     // the monitor area, KVM): guest mappings beyond the rest are dropped (shadow: a TLB flush).
     const uint64_t max_maps = read_max_map_count();
     budget_ = max_maps > 4096 ? max_maps - max_maps / 4 : max_maps / 2;
-    if (low_ < kPage) low_ = kPage;
+    if (low_ < kPageSize) low_ = kPageSize;
     if (low_ > kPageZeroOffset)
         throw HostError(
             "vm.mmap_min_addr is above 64 KiB: the guest address space cannot be built");
@@ -67,12 +69,12 @@ AddressSpace::AddressSpace() {
         throw HostError(std::string("cannot reserve the low 4 GiB for the guest: ") +
                         strerror(errno));
     ones_fd_ = memfd_create("prevt-unassigned", MFD_CLOEXEC);
-    if (ones_fd_ < 0 || ftruncate(ones_fd_, kPage) != 0)
+    if (ones_fd_ < 0 || ftruncate(ones_fd_, kPageSize) != 0)
         throw HostError("cannot create the unassigned-memory page");
-    void* w = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, ones_fd_, 0);
+    void* w = mmap(nullptr, kPageSize, PROT_READ | PROT_WRITE, MAP_SHARED, ones_fd_, 0);
     if (w == MAP_FAILED) throw HostError("cannot map the unassigned-memory page");
-    memset(w, 0xff, kPage);
-    munmap(w, kPage);
+    memset(w, 0xff, kPageSize);
+    munmap(w, kPageSize);
 }
 
 void AddressSpace::clear_guest() {
@@ -95,14 +97,14 @@ void AddressSpace::map_flat(const GuestMemory& ram, uint64_t offset, bool execut
 }
 
 void AddressSpace::map_page(uint32_t linear, uint32_t phys, bool writable, const GuestMemory& ram) {
-    const uint64_t host = (uint64_t(linear) + offset_) & ~(kPage - 1);
+    const uint64_t host = (uint64_t(linear) + offset_) & ~(kPageSize - 1);
     if (linear > linear_limit() || host < low_) return;
-    phys &= ~(kPage - 1);
-    if (ram.contains(phys, kPage))
-        fixed_map(host, kPage, PROT_READ | (writable ? PROT_WRITE : 0) | exec_, MAP_SHARED,
+    phys &= ~(kPageSize - 1);
+    if (ram.contains(phys, kPageSize))
+        fixed_map(host, kPageSize, PROT_READ | (writable ? PROT_WRITE : 0) | exec_, MAP_SHARED,
                   ram.fd(), static_cast<off_t>(phys));
     else
-        fixed_map(host, kPage, PROT_READ | exec_, MAP_SHARED, ones_fd_, 0);
+        fixed_map(host, kPageSize, PROT_READ | exec_, MAP_SHARED, ones_fd_, 0);
     ++mappings_;
 }
 
@@ -113,7 +115,7 @@ void AddressSpace::unmap(uint32_t linear, uint32_t len) {
     if (end > kMonitorBase) end = kMonitorBase;
     if (host < end) {
         fixed_map(host, end - host, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        const uint64_t pages = (end - host) / kPage;
+        const uint64_t pages = (end - host) / kPageSize;
         mappings_ -= std::min(mappings_, pages);
     }
 }
@@ -133,9 +135,9 @@ bool AddressSpace::guest_linear(uint64_t host, uint32_t* linear) const {
 }
 
 bool AddressSpace::map_unassigned(uint32_t linear) {
-    const uint64_t host = (uint64_t(linear) + offset_) & ~(kPage - 1);
+    const uint64_t host = (uint64_t(linear) + offset_) & ~(kPageSize - 1);
     if (linear > linear_limit() || host < low_) return false;
-    fixed_map(host, kPage, PROT_READ | exec_, MAP_SHARED, ones_fd_, 0);
+    fixed_map(host, kPageSize, PROT_READ | exec_, MAP_SHARED, ones_fd_, 0);
     ++mappings_;
     return true;
 }
