@@ -29,11 +29,8 @@ public:
           eip_(c.eip),
           lookup_(c.lookup_routine),
           listing_(listing) {
-        ZydisDecoderInit(&decoder_,
-                         c.code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
-                         c.stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
-        decoder_modes(&decoder_, *c.profile);  // decode as the profiled CPU does
-        ZydisDecoderInit(&host_decoder_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+        init_guest_decoder(&decoder_, c.code32, c.stack32, *c.profile);
+        init_cache_decoder(&host_decoder_);
         ZydisFormatterInit(&formatter_, ZYDIS_FORMATTER_STYLE_ATT);
         block_.guest_linear = c.cs_base + c.eip;
         block_.guest_eip = c.eip;

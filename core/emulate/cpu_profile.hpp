@@ -153,4 +153,17 @@ inline void decoder_modes(ZydisDecoder* d, const CpuProfile& p) {
     ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_WBNOINVD, false);
 }
 
+// The one decoder setup for guest code: the mode (CS.D: the code size; SS.B: the stack width)
+// and the profile's decoding. Every decoder of guest bytes is made here.
+inline void init_guest_decoder(ZydisDecoder* d, bool code32, bool stack32, const CpuProfile& p) {
+    ZydisDecoderInit(d, code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
+                     stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    decoder_modes(d, p);
+}
+
+// The translation cache's own code (32-bit, decoded as the host runs it): listings, counts.
+inline void init_cache_decoder(ZydisDecoder* d) {
+    ZydisDecoderInit(d, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+}
+
 }  // namespace prevt

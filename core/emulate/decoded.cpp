@@ -31,9 +31,7 @@ namespace {
 ZyanStatus decode(const uint8_t* bytes, unsigned avail, bool code32, bool stack32, uint32_t eip,
                   Decoded* out) {
     ZydisDecoder decoder;
-    ZydisDecoderInit(&decoder, code32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
-                     stack32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
-    decoder_modes(&decoder, default_profile());  // as the profiled CPU decodes (and bt does)
+    init_guest_decoder(&decoder, code32, stack32, default_profile());  // as bt decodes
     if (out->bytes != bytes) memcpy(out->bytes, bytes, avail < 16 ? avail : 16);
     out->eip = eip;
     return ZydisDecoderDecodeFull(&decoder, out->bytes, avail, &out->in, out->ops);

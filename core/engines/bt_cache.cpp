@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/emulate/code_bytes.hpp"
+#include "core/emulate/cpu_profile.hpp"
 #include "core/emulate/execute.hpp"
 #include "core/engines/bt_engine.hpp"
 #include "core/errors.hpp"
@@ -89,7 +90,7 @@ namespace {
 // How many instructions the translator emitted (lengths only: no operand decoding).
 uint64_t count_instructions(const std::vector<uint8_t>& bytes) {
     ZydisDecoder decoder;
-    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    init_cache_decoder(&decoder);
     ZydisDecoderContext context;
     ZydisDecodedInstruction in;
     uint64_t n = 0;
@@ -252,7 +253,7 @@ uint64_t BtEngine::key_of(const VcpuState& s) {
 // --trace out_asm: the translation as the CPU will see it, decoded again with Zydis.
 void BtEngine::list_translation(const bt::CodeBuffer& buf) const {
     ZydisDecoder decoder;
-    ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    init_cache_decoder(&decoder);
     ZydisFormatter formatter;
     ZydisFormatterInit(&formatter, ZYDIS_FORMATTER_STYLE_ATT);
     const std::vector<uint8_t>& bytes = buf.bytes();

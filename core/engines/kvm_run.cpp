@@ -1,5 +1,6 @@
 // The kvm engine's run: KVM_RUN, its exits mapped onto prevt's exit vocabulary, the host
 // limits of kvm-pvm recognised, and the instruction at EIP read through KVM's translation.
+#include "core/emulate/cpu_profile.hpp"
 #include "core/engines/kvm_engine.hpp"
 
 #include <Zydis/Zydis.h>
@@ -50,8 +51,7 @@ bool KvmEngine::decode_at_eip(const VcpuState& s, Decoded& d) {
     d.eip = s.eip;
     ZydisDecoder dec;
     const bool op32 = s.protected_mode() && cs.db;
-    ZydisDecoderInit(&dec, op32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16,
-                     op32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16);
+    init_guest_decoder(&dec, op32, s.sreg(SegReg::ss).db, default_profile());
     return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, d.bytes, len, &d.in, d.ops));
 }
 
