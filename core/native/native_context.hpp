@@ -1,5 +1,6 @@
-// What the world switch (world_switch.S) loads into and saves from the hardware. Offsets are
-// part of the assembly contract and checked below.
+// What the world switch (world_switch.S) loads into and saves from the hardware. The assembly
+// takes the offsets from asm_offsets.h, generated from this struct at build time
+// (asm_offsets.cpp): the comments' offsets are for the reader.
 #pragma once
 
 #include <csignal>
@@ -38,13 +39,6 @@ struct NativeContext {
     HostEvent event;                  // filled by the signal handler
 };
 
-static_assert(offsetof(NativeContext, eip) == 32);
-static_assert(offsetof(NativeContext, cs) == 40);
-static_assert(offsetof(NativeContext, gs) == 50);
-static_assert(offsetof(NativeContext, callout_exit) == 52);
-static_assert(offsetof(NativeContext, monitor_rsp) == 56);
-static_assert(offsetof(NativeContext, guest_fpu) == 80);
-static_assert(offsetof(NativeContext, event) == 96);  // world_switch.S: the callout marker
 
 }  // namespace prevt::native
 

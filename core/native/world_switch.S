@@ -9,6 +9,8 @@
 # callout gets there through prevt_bt_callout_entry. The trampoline saves the guest's x87/SSE
 # state, resets the control words for the monitor, and makes prevt_enter_guest return.
 
+#include "asm_offsets.h"  // generated from the C++ structs (core/native/asm_offsets.cpp)
+
     .text
     .globl prevt_enter_guest
     .type prevt_enter_guest, @function
@@ -20,19 +22,19 @@ prevt_enter_guest:
     push %r14
     push %r15
     mov %rdi, prevt_active_ctx(%rip)
-    mov %rsp, 56(%rdi)
-    mov 80(%rdi), %rax          # the guest's x87/SSE state (the monitor's needs no saving:
-    testl $1, 52(%rdi)          # it only needs sane control words, reset on every exit)
+    mov %rsp, CTX_MONITOR_RSP(%rdi)
+    mov CTX_GUEST_FPU(%rdi), %rax          # the guest's x87/SSE state (the monitor's needs no saving:
+    testl $1, CTX_CALLOUT_EXIT(%rdi)          # it only needs sane control words, reset on every exit)
     jnz 1f
     fxrstor64 (%rax)
     jmp 3f
 1:                              # after a callout only XMM0-7 and MXCSR were saved: the
     .irp n, 0, 1, 2, 3, 4, 5, 6, 7  # x87 registers never left the hardware
-    movaps 160 + 16 * \n(%rax), %xmm\n
+    movaps FXSAVE_XMM0 + 16 * \n(%rax), %xmm\n
     .endr
-    cmpl $0x1f80, 24(%rax)
+    cmpl $0x1f80, FXSAVE_MXCSR(%rax)
     je 3f
-    ldmxcsr 24(%rax)
+    ldmxcsr FXSAVE_MXCSR(%rax)
 3:  pushfq                      # IRETQ with NT set raises #GP: the guest's NT (a native
     testl $0x4000, (%rsp)       # popf, then a callout) must not reach it
     jz 2f
@@ -40,47 +42,47 @@ prevt_enter_guest:
     popfq
     jmp 3f
 2:  add $8, %rsp
-3:  movzwl 42(%rdi), %eax       # iretq frame: ss, rsp, rflags, cs, rip
+3:  movzwl CTX_SS(%rdi), %eax       # iretq frame: ss, rsp, rflags, cs, rip
     push %rax
-    mov 16(%rdi), %eax
+    mov CTX_ESP(%rdi), %eax
     push %rax
-    mov 36(%rdi), %eax
+    mov CTX_EFLAGS(%rdi), %eax
     push %rax
-    movzwl 40(%rdi), %eax
+    movzwl CTX_CS(%rdi), %eax
     push %rax
-    mov 32(%rdi), %eax
+    mov CTX_EIP(%rdi), %eax
     push %rax
     .globl prevt_enter_critical_start
 prevt_enter_critical_start:
     # From here to iretq the FS/GS bases are the guest's: a signal arriving here returns
     # with them as they were (prevt_signal_entry keeps the interrupted bases).
-    testl $2, 52(%rdi)
+    testl $2, CTX_CALLOUT_EXIT(%rdi)
     jnz 4f
-    movw 44(%rdi), %ds
-    movw 46(%rdi), %es
-    movw 48(%rdi), %fs
-    movw 50(%rdi), %gs
+    movw CTX_DS(%rdi), %ds
+    movw CTX_ES(%rdi), %es
+    movw CTX_FS(%rdi), %fs
+    movw CTX_GS(%rdi), %gs
     jmp 5f
 4:  # A callout left DS/ES/FS/GS loaded, their shadow descriptors unchanged (the engine
     # checked) and GS's base untouched: reload only FS (its base is the host's now) and a
     # data selector that differs (a selector load costs tens of cycles).
-    movw 48(%rdi), %fs
+    movw CTX_FS(%rdi), %fs
     mov %ds, %eax
-    cmpw 44(%rdi), %ax
+    cmpw CTX_DS(%rdi), %ax
     je 6f
-    movw 44(%rdi), %ds
+    movw CTX_DS(%rdi), %ds
 6:  mov %es, %eax
-    cmpw 46(%rdi), %ax
+    cmpw CTX_ES(%rdi), %ax
     je 5f
-    movw 46(%rdi), %es
-5:  movl $0, 52(%rdi)
-    mov 0(%rdi), %eax
-    mov 4(%rdi), %ecx
-    mov 8(%rdi), %edx
-    mov 12(%rdi), %ebx
-    mov 20(%rdi), %ebp
-    mov 24(%rdi), %esi
-    mov 28(%rdi), %edi
+    movw CTX_ES(%rdi), %es
+5:  movl $0, CTX_CALLOUT_EXIT(%rdi)
+    mov CTX_EAX(%rdi), %eax
+    mov CTX_ECX(%rdi), %ecx
+    mov CTX_EDX(%rdi), %edx
+    mov CTX_EBX(%rdi), %ebx
+    mov CTX_EBP(%rdi), %ebp
+    mov CTX_ESI(%rdi), %esi
+    mov CTX_EDI(%rdi), %edi
     iretq
     .globl prevt_enter_critical_end
 prevt_enter_critical_end:
@@ -91,7 +93,7 @@ prevt_enter_critical_end:
 prevt_exit_trampoline:
     # Arrived by sigreturn: 64-bit CS, monitor stack, FPU holds the guest's state.
     mov prevt_active_ctx(%rip), %rdi
-    mov 80(%rdi), %rax
+    mov CTX_GUEST_FPU(%rdi), %rax
     fxsave64 (%rax)
     fninit                      # the monitor's C++ gets default x87 and SSE control words;
     ldmxcsr prevt_default_mxcsr(%rip)  # its SSE registers are scratch to it
@@ -113,31 +115,31 @@ prevt_return_to_monitor:
     ret
     .size prevt_exit_trampoline, .-prevt_exit_trampoline
 
-    # bt engine: translated code called out (`ljmp *%gs:12` -> the stub page -> here), in
-    # 64-bit mode, with the guest's registers live, RAX parked at %gs:24, RSP the guest's.
+    # bt engine: translated code called out (`ljmp *%gs:far_offset` -> the stub page -> here), in
+    # 64-bit mode, with the guest's registers live, RAX parked at %gs:VCPU_SAVE_RAX, RSP the guest's.
     .globl prevt_bt_callout_entry
     .type prevt_bt_callout_entry, @function
 prevt_bt_callout_entry:
     mov prevt_active_ctx(%rip), %rax
-    mov %ecx, 4(%rax)
-    mov %edx, 8(%rax)
-    mov %ebx, 12(%rax)
-    mov %esp, 16(%rax)
-    mov %ebp, 20(%rax)
-    mov %esi, 24(%rax)
-    mov %edi, 28(%rax)
-    mov %gs:24, %rcx
-    mov %ecx, 0(%rax)
-    movw %ss, 42(%rax)
-    movw %ds, 44(%rax)
-    movw %es, 46(%rax)
-    movw %fs, 48(%rax)
+    mov %ecx, CTX_ECX(%rax)
+    mov %edx, CTX_EDX(%rax)
+    mov %ebx, CTX_EBX(%rax)
+    mov %esp, CTX_ESP(%rax)
+    mov %ebp, CTX_EBP(%rax)
+    mov %esi, CTX_ESI(%rax)
+    mov %edi, CTX_EDI(%rax)
+    mov %gs:VCPU_SAVE_RAX, %rcx
+    mov %ecx, CTX_EAX(%rax)
+    movw %ss, CTX_SS(%rax)
+    movw %ds, CTX_DS(%rax)
+    movw %es, CTX_ES(%rax)
+    movw %fs, CTX_FS(%rax)
     mov $0x2b, %ecx
     mov %ecx, %ss
-    mov 56(%rax), %rsp
+    mov CTX_MONITOR_RSP(%rax), %rsp
     pushfq
     pop %rcx
-    mov %ecx, 36(%rax)
+    mov %ecx, CTX_EFLAGS(%rax)
     test $0x40000, %ecx         # the C++ ABI wants AC clear (a guest popf may have set it:
     jz 7f                       # alignment checks at ring 3 would kill the monitor's SSE
     btr $18, %rcx               # code) ...
@@ -145,17 +147,17 @@ prevt_bt_callout_entry:
     popfq
 7:  cld                         # ... and DF clear, after that popfq (which reloads the
                                 # guest's DF from %rcx); the guest's flags are saved above
-    movl $0, 96(%rax)           # event.signal = 0: a callout, not a signal
+    movl $0, CTX_EVENT_SIGNAL(%rax)           # event.signal = 0: a callout, not a signal
     # The monitor executes no x87 instruction (it has no long double): the guest's x87 state
     # stays in the hardware across a callout. Its SSE registers are scratch to C++: save the
     # eight a 32-bit guest can see, and MXCSR, in their FXSAVE slots (52: the marker).
-    mov 80(%rax), %rcx
+    mov CTX_GUEST_FPU(%rax), %rcx
     .irp n, 0, 1, 2, 3, 4, 5, 6, 7
-    movaps %xmm\n, 160 + 16 * \n(%rcx)
+    movaps %xmm\n, FXSAVE_XMM0 + 16 * \n(%rcx)
     .endr
-    stmxcsr 24(%rcx)
-    movl $3, 52(%rax)           # FPU partly saved, segments still loaded
-    cmpl $0x1f80, 24(%rcx)
+    stmxcsr FXSAVE_MXCSR(%rcx)
+    movl $3, CTX_CALLOUT_EXIT(%rax)           # FPU partly saved, segments still loaded
+    cmpl $0x1f80, FXSAVE_MXCSR(%rcx)
     je 1f
     ldmxcsr prevt_default_mxcsr(%rip)
     # C++ needs the host's FS base (TLS); nothing in the monitor's 64-bit code uses GS, so
