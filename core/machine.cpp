@@ -106,6 +106,7 @@ void Machine::build_devices() {
     if (com1_output_) sink = [o = com1_output_.get()](uint8_t b) { o->put(b); };
     com1_ = std::make_unique<devices::Uart16550>(sink, pic_.line(4));
     pit_ = std::make_unique<devices::I8254>(clock_, pic_.line(0));
+    timers_.add(*pit_);
     port61_ = std::make_unique<devices::Port61>(*pit_, clock_);
     console_output_ =
         std::make_unique<HostOutput>(STDERR_FILENO, false, "0xe9 debug console (stderr)");

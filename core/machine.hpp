@@ -17,6 +17,7 @@
 #include "core/vcpu_state.hpp"
 #include "devices/bus.hpp"
 #include "devices/clock.hpp"
+#include "devices/deadline_queue.hpp"
 #include "devices/debug_console.hpp"
 #include "devices/debug_exit.hpp"
 #include "devices/i8254.hpp"
@@ -74,8 +75,9 @@ private:
     devices::Bus ports_{"port"};
     devices::Bus mmio_{"mmio"};
     devices::HostClock clock_;
-    devices::PicPair pic_;                      // 0x20, 0xa0
-    std::unique_ptr<devices::I8254> pit_;       // 0x40, IRQ 0
+    devices::DeadlineQueue timers_;        // every device that counts time (the run loop serves it)
+    devices::PicPair pic_;                 // 0x20, 0xa0
+    std::unique_ptr<devices::I8254> pit_;  // 0x40, IRQ 0
     std::unique_ptr<devices::Port61> port61_;   // 0x61
     std::unique_ptr<devices::Uart16550> com1_;  // 0x3f8, IRQ 4
     std::unique_ptr<devices::DebugConsole> debug_console_;

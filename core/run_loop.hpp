@@ -15,11 +15,7 @@ namespace prevt {
 class RunLoop {
 public:
     explicit RunLoop(Machine& m)
-        : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_} {
-        for (uint64_t port :
-             {uint64_t(devices::I8254::kIoBase), uint64_t(devices::Port61::kIoBase)})
-            pit_counters_.push_back(&m.ports_.entries().at(port).counters);
-    }
+        : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_} {}
 
     int run();
 
@@ -37,10 +33,8 @@ private:
     Cpu cpu_;
     Stats::Clock::time_point deadline_{};
     uint64_t armed_ns_ = 0;     // the device timer's deadline, 0 if disarmed
-    uint64_t pit_io_ = 0;       // PIT and port 0x61 accesses when the PIT was last updated
     bool timer_fired_ = false;  // the host timer fired since run() last looked
-    std::vector<const devices::BusCounters*> pit_counters_;
-    bool window_ = false;  // the engine was asked for an interrupt window
+    bool window_ = false;       // the engine was asked for an interrupt window
 };
 
 }  // namespace prevt

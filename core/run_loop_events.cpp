@@ -24,25 +24,19 @@
 namespace prevt {
 
 // After every exit: the PIC's request delivered if the guest can take it now; otherwise the
-// engine is told to exit when it can (IF set, or one instruction after sti). Time only moves
-// the PIT when the host timer fired (armed for the PIT's next output edge) or after port I/O
-// to the PIT (which may have reprogrammed it): reading the clock on every exit would cost a
-// callout a third more.
+// engine is told to exit when it can (IF set, or one instruction after sti). Time moves the
+// timed devices (the deadline queue) only when the host timer fired (armed for the earliest
+// deadline) or a device was touched (port I/O may have reprogrammed it): reading the clock on
+// every exit would cost a callout a third more.
 void RunLoop::service_interrupts() {
     Machine& m = m_;
     const bool timer = native::g_timer_pending.load(std::memory_order_relaxed) &&
                        native::g_timer_pending.exchange(false);
     if (timer) timer_fired_ = true;  // run() looks at --timeout
-    uint64_t pit_io = 0;             // accesses to the PIT and port 0x61 so far
-    for (const devices::BusCounters* c : pit_counters_) pit_io += c->reads + c->writes;
-    if (timer || pit_io != pit_io_ || s_.halted) {
-        pit_io_ = pit_io;
-        m.pit_->update();
-        const uint64_t next = m.pit_->next_event_ns().value_or(0);
-        if (next != armed_ns_ || timer) {
-            native::arm_device_timer(next);
-            armed_ns_ = next;
-        }
+    const devices::DeadlineQueue::Served served = m.timers_.serve(timer, s_.halted);
+    if (served.advanced && (served.next_ns != armed_ns_ || timer)) {
+        native::arm_device_timer(served.next_ns);
+        armed_ns_ = served.next_ns;
     }
     const bool shadow = std::exchange(s_.interrupt_shadow, false);
     bool window = false;
@@ -64,16 +58,15 @@ bool RunLoop::timed_out() const {
     return deadline_ != Stats::Clock::time_point{} && Stats::Clock::now() >= deadline_;
 }
 
-// hlt with IF set: sleep until the PIT's next edge (or 10 ms, for terminal input and
+// hlt with IF set: sleep until the next device deadline (or 10 ms, for terminal input and
 // --timeout) until the PIC has something to deliver.
 void RunLoop::wait_for_interrupt() {
     Machine& m = m_;
     for (;;) {
-        m.pit_->update();
+        const uint64_t next = m.timers_.advance_all();  // 0: no device has a deadline
         if (m.pic_.interrupt_pending()) return;
         if (m.serial_input_) m.poll_serial_input();
         if (m.pic_.interrupt_pending()) return;
-        const auto next = m.pit_->next_event_ns();
         if (!next && !m.serial_input_ && deadline_ == Stats::Clock::time_point{})
             throw GuestError(
                 "the guest executed hlt and nothing can wake it (no timer armed, no input)");
@@ -82,7 +75,7 @@ void RunLoop::wait_for_interrupt() {
             return;
         }
         uint64_t until = m.clock_.now_ns() + 10'000'000;
-        if (next && *next < until) until = *next;
+        if (next && next < until) until = next;
         timespec t{static_cast<time_t>(until / 1000000000), static_cast<long>(until % 1000000000)};
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, nullptr);
     }

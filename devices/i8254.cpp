@@ -29,12 +29,14 @@ uint64_t I8254::first_ns_of_tick(uint64_t tick) {
 }
 
 uint32_t I8254::read(uint64_t offset, unsigned size) {
+    touch();
     // The control word register (and beyond) reads as all-ones.
     return read_split(offset, size, kControlPort,
                       [this](unsigned port) { return counters_[port].read_byte(now_tick()); });
 }
 
 void I8254::write(uint64_t offset, unsigned size, uint32_t value) {
+    touch();
     write_split(offset, size, value, kControlPort + 1, [this](unsigned port, uint8_t byte) {
         if (port < kControlPort)
             counters_[port].write_byte(byte, now_tick());
@@ -79,10 +81,12 @@ I8254Counter& I8254::counter(unsigned index) {
 }
 
 void I8254::set_gate(unsigned index, bool high) {
+    touch();
     counter(index).set_gate(high, now_tick());
 }
 
 bool I8254::out(unsigned index) {
+    touch();
     return counter(index).out(now_tick());
 }
 

@@ -18,12 +18,13 @@
 
 #include "devices/bus.hpp"
 #include "devices/clock.hpp"
+#include "devices/deadline_queue.hpp"
 #include "devices/i8254_counter.hpp"
 #include "devices/irq_line.hpp"
 
 namespace prevt::devices {
 
-class I8254 final : public IoDevice {
+class I8254 final : public IoDevice, public TimedDevice {
 public:
     static constexpr uint16_t kIoBase = 0x40;
     static constexpr unsigned kPortCount = 4;  // attach with this length
@@ -46,6 +47,10 @@ public:
     // will not change unless the guest reprograms it. May lie in the past if time has moved on
     // since: then it is due at once.
     std::optional<uint64_t> next_event_ns() const;
+    // The deadline queue's view (deadline_queue.hpp): the same two. Every port access, gate
+    // change and OUT read counts as a touch.
+    void advance() override { update(); }
+    std::optional<uint64_t> next_deadline_ns() const override { return next_event_ns(); }
 
     // GATE input of `counter` (only counter 2's is not tied high on a PC).
     void set_gate(unsigned counter, bool high);
