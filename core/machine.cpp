@@ -17,21 +17,6 @@ namespace prevt {
 
 namespace {
 
-// Where prevt puts the GDT the guest is entered with. Selectors as QEMU's Multiboot loader
-// uses them (code 0x10, data 0x18), so that guests see the same values under both.
-constexpr uint32_t kBootGdt = 0x8000;
-constexpr uint16_t kBootCs = 0x10, kBootDs = 0x18;
-
-Segment flat(uint16_t selector, uint8_t type) {
-    Segment s;
-    s.selector = selector;
-    s.base = 0;
-    s.limit = 0xffffffff;
-    s.type = type;
-    s.db = s.g = true;
-    return s;
-}
-
 std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram, const Trace& trace,
                                     uint32_t tc_kib) {
     if (name == "trap") return std::make_unique<TrapEngine>(ram);
@@ -72,7 +57,7 @@ Machine::Machine(const MachineConfig& config) : config_(config), ram_(config.mem
     build_devices();
     const MultibootBoot boot =
         load_multiboot(config.guest, ram_, config.cmdline.empty() ? config.guest : config.cmdline);
-    set_boot_state(boot.entry, boot.info_phys);
+    vcpu_ = boot.state;  // the loader says how the machine starts
     engine_ = make_engine(config.engine, ram_, trace_, config.tc_kib);
     engine_->set_single_step(trace_.exec);
 }
@@ -122,35 +107,6 @@ void Machine::build_devices() {
     ports_.attach(0x3f8, 8, *com1_);
     ports_.attach(0xe9, 1, *debug_console_);
     ports_.attach(0xf4, 4, *debug_exit_);
-}
-
-void Machine::set_boot_state(uint32_t entry, uint32_t info) {
-    // The Multiboot v1 machine state (spec 3.2): 32-bit protected mode, flat segments,
-    // paging and interrupts off, EAX = magic, EBX = the information structure.
-    const uint32_t gdt[8] = {0, 0, 0, 0, 0x0000ffff, 0x00cf9b00, 0x0000ffff, 0x00cf9300};
-    ram_.write_bytes(kBootGdt, gdt, sizeof gdt);
-    VcpuState& s = vcpu_;
-    s = VcpuState{};
-    s.gdtr = {kBootGdt, sizeof gdt - 1};
-    s.idtr = {0, 0x3ff};
-    s.cr0 = cr0::PE | cr0::ET;
-    s.eflags = eflags::kFixed1;
-    s.eip = entry;
-    s.gpr[eax] = 0x2badb002;
-    s.gpr[ebx] = info;
-    s.sreg(SegReg::cs) = flat(kBootCs, 0xb);
-    for (SegReg r : {SegReg::ds, SegReg::es, SegReg::fs, SegReg::gs, SegReg::ss})
-        s.sreg(r) = flat(kBootDs, 0x3);
-    s.ldtr.present = false;
-    s.tr = Segment{};
-    s.tr.type = 0xb;
-    s.tr.s = false;
-    // x87 and SSE in their reset state: FCW 0x37f, MXCSR 0x1f80 (FXSAVE layout).
-    s.fpu.fill(0);
-    s.fpu[0] = 0x7f;
-    s.fpu[1] = 0x03;
-    s.fpu[24] = 0x80;
-    s.fpu[25] = 0x1f;
 }
 
 void Machine::poll_serial_input() {

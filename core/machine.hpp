@@ -60,7 +60,6 @@ public:
 private:
     friend class RunLoop;
     void build_devices();
-    void set_boot_state(uint32_t entry, uint32_t info);
     void dump_registers(FILE* out) const;
     // Blocked host outputs give up at `deadline` (--timeout), so the run loop can end the run.
     void set_output_deadline(HostOutput::Clock::time_point deadline);

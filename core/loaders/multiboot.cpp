@@ -7,6 +7,7 @@
 
 #include "core/errors.hpp"
 #include "core/loaders/elf32.hpp"
+#include "core/loaders/multiboot_info.hpp"
 
 namespace prevt {
 
@@ -139,74 +140,6 @@ loaders::Elf32Segment aout_kludge(const loaders::KernelFile& file, const Header&
             static_cast<uint32_t>(memsz)};
 }
 
-// ---- The information structure (spec 3.3) -------------------------------------------------
-// Layout of [kMultibootInfo, kMultibootInfoEnd): the structure, the memory map, the boot loader
-// name, then the command line up to the end of the area.
-constexpr uint32_t kInfoSize = 88;  // up to vbe_interface_len
-constexpr uint32_t kMmapOffset = 0x80, kMmapEntry = 24, kMmapEntries = 4;
-constexpr uint32_t kNameOffset = 0xe0, kCmdlineOffset = 0x100;
-constexpr char kLoaderName[] = "prevt";
-constexpr uint32_t kAreaSize = kMultibootInfoEnd - kMultibootInfo;
-constexpr size_t kMaxCmdline = kAreaSize - kCmdlineOffset - 1;  // room for the NUL
-static_assert(kInfoSize <= kMmapOffset);
-static_assert(kMmapOffset + kMmapEntries * kMmapEntry <= kNameOffset);
-static_assert(kNameOffset + sizeof kLoaderName <= kCmdlineOffset && kCmdlineOffset < kAreaSize);
-static_assert(kBootAreaStart <= kMultibootInfo);
-
-// Info flags and field offsets.
-constexpr uint32_t kInfoMem = 1u << 0, kInfoCmdline = 1u << 2, kInfoMmap = 1u << 6,
-                   kInfoLoaderName = 1u << 9;
-constexpr uint32_t kOffFlags = 0, kOffMemLower = 4, kOffMemUpper = 8, kOffCmdline = 16,
-                   kOffMmapLength = 44, kOffMmapAddr = 48, kOffLoaderName = 64;
-
-// The PC layout a BIOS reports: conventional memory up to the EBDA (639 KiB, as SeaBIOS under
-// QEMU says), the EBDA and the BIOS ROM reserved, RAM from 1 MiB on. prevt has no firmware
-// keeping the top of RAM, so RAM above 1 MiB is usable to its end.
-constexpr uint64_t kLowRamEnd = 0x9fc00, kEbdaEnd = 0xa0000, kBiosRom = 0xf0000;
-constexpr uint64_t kHighRam = 0x100000;
-constexpr uint32_t kMmapAvailable = 1, kMmapReserved = 2;
-
-void put32(std::array<uint8_t, kAreaSize>& a, uint32_t off, uint32_t v) {
-    memcpy(&a[off], &v, 4);
-}
-void put64(std::array<uint8_t, kAreaSize>& a, uint32_t off, uint64_t v) {
-    memcpy(&a[off], &v, 8);
-}
-
-void write_info(GuestMemory& mem, const std::string& cmdline) {
-    std::array<uint8_t, kAreaSize> area{};
-    const uint64_t ram = mem.size();  // GuestMemory guarantees at least 1 MiB
-    const uint64_t high = ram > kHighRam ? ram - kHighRam : 0;
-    struct Region {
-        uint64_t base, length;
-        uint32_t type;
-    };
-    const Region regions[kMmapEntries] = {{0, kLowRamEnd, kMmapAvailable},
-                                          {kLowRamEnd, kEbdaEnd - kLowRamEnd, kMmapReserved},
-                                          {kBiosRom, kHighRam - kBiosRom, kMmapReserved},
-                                          {kHighRam, high, kMmapAvailable}};
-    uint32_t at = kMmapOffset;
-    for (const Region& r : regions) {
-        if (r.length == 0) continue;
-        put32(area, at, kMmapEntry - 4);  // an entry's size does not count the size field
-        put64(area, at + 4, r.base);
-        put64(area, at + 12, r.length);
-        put32(area, at + 20, r.type);
-        at += kMmapEntry;
-    }
-    memcpy(&area[kNameOffset], kLoaderName, sizeof kLoaderName);
-    memcpy(&area[kCmdlineOffset], cmdline.data(), cmdline.size());  // NUL: area is zeroed
-
-    put32(area, kOffFlags, kInfoMem | kInfoCmdline | kInfoMmap | kInfoLoaderName);
-    put32(area, kOffMemLower, static_cast<uint32_t>(kLowRamEnd / 1024));
-    put32(area, kOffMemUpper, static_cast<uint32_t>(high / 1024));
-    put32(area, kOffCmdline, kMultibootInfo + kCmdlineOffset);
-    put32(area, kOffMmapLength, at - kMmapOffset);
-    put32(area, kOffMmapAddr, kMultibootInfo + kMmapOffset);
-    put32(area, kOffLoaderName, kMultibootInfo + kNameOffset);
-    mem.write_bytes(kMultibootInfo, area.data(), area.size());
-}
-
 std::string ram_size(const GuestMemory& mem) {
     const uint64_t s = mem.size();
     return s % (1u << 20) == 0 ? std::to_string(s >> 20) + " MiB"
@@ -221,21 +154,17 @@ MultibootBoot load_multiboot(const std::string& path, GuestMemory& mem,
     loaders::Elf32Executable exe = loaders::parse_elf32_executable(file);
     const Header header = check_multiboot_header(file);
     if (header.flags & kFlagAoutKludge) exe.loads = {aout_kludge(file, header, &exe.entry)};
-    if (cmdline.size() > kMaxCmdline)
+    if (cmdline.size() > kMaxMultibootCmdline)
         refuse(path, "the command line has " + std::to_string(cmdline.size()) + " bytes; at most " +
-                         std::to_string(kMaxCmdline) + " fit");
+                         std::to_string(kMaxMultibootCmdline) + " fit");
 
-    MultibootBoot boot{0, kMultibootInfo, UINT32_MAX, 0};
+    MultibootBoot boot{0, kDefaultBootArea, UINT32_MAX, 0, {}};
     bool entry_found = false;
     for (const loaders::Elf32Segment& s : exe.loads) {
         const uint64_t start = s.paddr, end = start + s.memsz;  // 64-bit: cannot wrap
         const std::string what = "segment at " + hex(start) + " (size " + hex(s.memsz) + ")";
         if (!mem.contains(start, s.memsz))
             refuse(path, what + " lies outside guest RAM (" + ram_size(mem) + ")");
-        if (start < kMultibootInfoEnd && end > kBootAreaStart)
-            refuse(path, what + " overlaps [" + hex(kBootAreaStart) + ", " +
-                             hex(kMultibootInfoEnd) +
-                             "), where prevt puts the boot GDT and the Multiboot information");
         // e_entry is virtual; like GRUB and QEMU, the segment holding it translates it. The
         // unsigned difference is < memsz exactly when vaddr <= e_entry < vaddr + memsz.
         if (!entry_found && exe.entry - s.vaddr < s.memsz) {
@@ -247,13 +176,22 @@ MultibootBoot load_multiboot(const std::string& path, GuestMemory& mem,
     }
     if (!entry_found)
         refuse(path, "entry point " + hex(exe.entry) + " lies outside the loaded segments");
+    // The boot area: its default page unless a segment is loaded there, then after the kernel.
+    for (const loaders::Elf32Segment& s : exe.loads)
+        if (s.paddr < kDefaultBootArea + kBootAreaSize &&
+            s.paddr + uint64_t(s.memsz) > kDefaultBootArea)
+            boot.info_phys = (boot.kernel_end + kBootAreaSize - 1) & ~(kBootAreaSize - 1);
+    if (!mem.contains(boot.info_phys, kBootAreaSize))
+        refuse(path, "no room for the Multiboot information after the kernel (it ends at " +
+                         hex(boot.kernel_end) + ", guest RAM at " + ram_size(mem) + ")");
 
     for (const loaders::Elf32Segment& s : exe.loads) {
         uint8_t* dst = mem.host(s.paddr, s.memsz);  // checked above
         file.read(s.offset, dst, s.filesz);         // inside the file: checked by the parser
         memset(dst + s.filesz, 0, s.memsz - s.filesz);
     }
-    write_info(mem, cmdline);
+    write_boot_area(mem, boot.info_phys, cmdline);
+    boot.state = multiboot_entry_state(boot.entry, boot.info_phys);
     return boot;
 }
 

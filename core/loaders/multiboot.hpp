@@ -10,23 +10,31 @@
 #include <string>
 
 #include "core/guest_memory.hpp"
+#include "core/vcpu_state.hpp"
 
 namespace prevt {
 
-// [kBootAreaStart, kMultibootInfoEnd) is kept free of kernel segments: the caller writes its
-// boot GDT at 0x8000 (machine.cpp), the loader writes the information structure, its memory
-// map and its strings (boot loader name, command line) at kMultibootInfo. Both lie in
-// conventional memory above the real-mode IVT and BIOS data area, as QEMU's (0x9500) does.
-inline constexpr uint32_t kBootAreaStart = 0x8000;
-inline constexpr uint32_t kMultibootInfo = 0x9000;
-inline constexpr uint32_t kMultibootInfoEnd = 0xa000;
-// What the caller puts in EAX at the entry (EBX = MultibootBoot::info_phys).
+// The boot area: one page with the boot GDT (the selectors QEMU's Multiboot loader uses:
+// code 0x10, data 0x18) and the Multiboot information structure, its memory map and strings
+// (boot loader name, command line). At kDefaultBootArea, in conventional memory above the
+// real-mode IVT and BIOS data area as QEMU's (0x9500) is, unless the kernel is loaded there
+// (kvm-unit-tests' realmode.flat is linked at 0x8000): then on the first page after the
+// kernel's end, as QEMU puts its information after the kernel.
+inline constexpr uint32_t kDefaultBootArea = 0x9000;
+inline constexpr uint32_t kBootAreaSize = 0x1000;
+inline constexpr uint32_t kBootGdtOffset = 0x60;  // in the area: 4 descriptors, 32 bytes
+inline constexpr uint16_t kBootCs = 0x10, kBootDs = 0x18;
+// What the loader puts in EAX at the entry (EBX = MultibootBoot::info_phys).
 inline constexpr uint32_t kMultibootMagic = 0x2badb002;
 
 struct MultibootBoot {
     uint32_t entry;      // physical: e_entry translated through the segment that holds it
-    uint32_t info_phys;  // kMultibootInfo
+    uint32_t info_phys;  // the boot area (kDefaultBootArea, or the page after the kernel)
     uint32_t kernel_start, kernel_end;  // lowest p_paddr, highest p_paddr + p_memsz (exclusive)
+    // The machine state at the entry (spec 3.2): 32-bit protected mode, flat segments from
+    // the boot GDT, paging and interrupts off, EAX = the magic, EBX = info_phys; the x87 and
+    // SSE in their reset state. The loader owns it: Machine only starts the vCPU there.
+    VcpuState state;
 };
 
 // Loads a Multiboot v1 ELF32 kernel into guest memory and builds the Multiboot information

@@ -60,10 +60,10 @@ const Malformed kMalformed[] = {
      [](Bytes& f) { f = with_second_segment(f, load_at(0xfff000, 0x2000)); }},
     {"WrapsAt4GiB", "lies outside guest RAM",
      [](Bytes& f) { f = with_second_segment(f, load_at(0xffffff00, 0x200)); }},
-    {"OverlapsInfo", "overlaps [0x8000, 0xa000)",
-     [](Bytes& f) { f = with_second_segment(f, load_at(0x9800, 0x10)); }},
-    {"OverlapsBootGdt", "overlaps [0x8000, 0xa000)",
-     [](Bytes& f) { f = with_second_segment(f, load_at(0x7000, 0x1001)); }},
+    {"NoRoomForTheBootArea", "no room for the Multiboot information after the kernel",
+     [](Bytes& f) {  // over the default area and up to the end of RAM (16 MiB)
+         f = with_second_segment(f, load_at(0x9800, 0x1000000 - 0x9800));
+     }},
     {"EntryOutside", "entry point 0x300000 lies outside the loaded segments",
      [](Bytes& f) { ehdr(f, [](Elf32_Ehdr& e) { e.e_entry = 0x300000; }); }},
     {"EntryJustPastEnd", "entry point 0x100120",

@@ -25,7 +25,7 @@ TEST_F(LoaderTest, LoadsTheSegmentAndZeroesItsBss) {
     for (uint32_t a = 0x100000; a < 0x100200; a += 4) mem.write(a, 4, 0xdeadbeef);
     const MultibootBoot b = load_multiboot(write(f), mem, "k");
     EXPECT_EQ(b.entry, 0x10000cu);
-    EXPECT_EQ(b.info_phys, kMultibootInfo);
+    EXPECT_EQ(b.info_phys, kDefaultBootArea);
     EXPECT_EQ(b.kernel_start, 0x100000u);
     EXPECT_EQ(b.kernel_end, 0x100120u);
     Bytes loaded(0x20);
@@ -54,11 +54,26 @@ TEST_F(LoaderTest, BuildsTheInformationStructure) {
         EXPECT_EQ(read64(e + 12), expected[i][1]) << i;
         EXPECT_EQ(mem.read(e + 20, 4), expected[i][2]) << i;
     }
-    // Everything the structure points at lies inside the area no segment may overlap.
+    // Everything the structure points at lies inside the boot area.
     for (uint32_t p : {mem.read(info + 16, 4), mmap + length - 1, mem.read(info + 64, 4)}) {
-        EXPECT_GE(p, kMultibootInfo);
-        EXPECT_LT(p, kMultibootInfoEnd);
+        EXPECT_GE(p, kDefaultBootArea);
+        EXPECT_LT(p, kDefaultBootArea + kBootAreaSize);
     }
+}
+
+// A kernel loaded where the boot area would be (kvm-unit-tests' realmode.flat is linked at
+// 0x8000): the area moves to the first page after the kernel, and the entry state says where.
+TEST_F(LoaderTest, TheBootAreaMovesAfterAKernelLoadedOnIt) {
+    const Bytes f = with_second_segment(kernel_image(), load_at(0x8000, 0x2a30));
+    const MultibootBoot b = load_multiboot(write(f), mem, "k");
+    EXPECT_EQ(b.info_phys, 0x101000u);  // the kernel ends at 0x100120
+    EXPECT_EQ(b.state.gpr[ebx], b.info_phys);
+    EXPECT_EQ(b.state.gpr[eax], kMultibootMagic);
+    EXPECT_EQ(b.state.gdtr.base, b.info_phys + kBootGdtOffset);
+    EXPECT_EQ(mem.read(b.state.gdtr.base + kBootCs + 4, 4), 0x00cf9b00u);  // flat code
+    EXPECT_EQ(mem.read(b.state.gdtr.base + kBootDs + 4, 4), 0x00cf9300u);  // flat data
+    EXPECT_EQ(b.state.sreg(SegReg::cs).selector, kBootCs);
+    EXPECT_EQ(b.state.eip, b.entry);
 }
 
 TEST_F(LoaderTest, MemoryFieldsFollowTheRamSize) {
@@ -158,7 +173,8 @@ TEST_F(LoaderTest, RefusesNonsenseInTheAoutKludge) {
         {0x100000, 0x100000, 0x100020, 0x100010, 0x100000, "lies below the end of the loaded"},
         {0x100000, 0x100000, 0x100020, 0, 0x100020, "entry_addr 0x100020 lies outside"},
         {0xfffff000, 0xfffff000, 0, 0xffffffff, 0xfffff000, "outside guest RAM"},
-        {0x8000, 0x8000, 0x8020, 0, 0x8000, "overlaps"},
+        // over the default boot area and up to the end of RAM: no room after it either
+        {0x9000, 0x9000, 0x9020, 0x1000000, 0x9000, "no room for the Multiboot information"},
     };
     for (const Case& c : cases) {
         Bytes f = kernel_image();
@@ -179,10 +195,10 @@ TEST_F(LoaderTest, ARefusedKernelLeavesMemoryAsItWas) {
     outside.p_memsz = 0x10;
     const Bytes f = with_second_segment(kernel_image(), outside);
     mem.write(0x100000, 4, 0x12345678);
-    mem.write(kMultibootInfo, 4, 0x9abcdef0);
+    mem.write(kDefaultBootArea, 4, 0x9abcdef0);
     EXPECT_NE(refusal(f).find("outside guest RAM (16 MiB)"), std::string::npos);
     EXPECT_EQ(mem.read(0x100000, 4), 0x12345678u);
-    EXPECT_EQ(mem.read(kMultibootInfo, 4), 0x9abcdef0u);
+    EXPECT_EQ(mem.read(kDefaultBootArea, 4), 0x9abcdef0u);
 }
 
 TEST_F(LoaderTest, RefusesWhatIsNotARegularFile) {
@@ -201,7 +217,7 @@ TEST_F(LoaderTest, RefusesWhatIsNotARegularFile) {
 TEST_F(LoaderTest, RefusesACommandLineTooLongForTheInfoArea) {
     const std::string path = write(kernel_image());
     EXPECT_EQ(refusal_of(path, std::string(3839, 'x')), "(loaded)");
-    EXPECT_EQ(read_string(mem.read(kMultibootInfo + 16, 4)).size(), 3839u);
+    EXPECT_EQ(read_string(mem.read(kDefaultBootArea + 16, 4)).size(), 3839u);
     EXPECT_NE(refusal_of(path, std::string(3840, 'x')).find("command line"), std::string::npos);
 }
 
