@@ -51,6 +51,15 @@ struct Segment {
     bool is_code() const { return s && (type & 8); }
     bool expand_down_data() const { return present && s && !(type & 8) && (type & 4); }
     bool unusable() const { return !present; }
+    // A flat 32-bit segment (base 0, 4 GiB, page granular) of type `type` (0xb code, 3 data).
+    static Segment flat(uint16_t selector, uint8_t type) {
+        Segment s;
+        s.selector = selector;
+        s.limit = 0xffffffff;
+        s.type = type;
+        s.db = s.g = true;
+        return s;
+    }
 };
 
 struct TableRegister {

@@ -76,17 +76,6 @@ void write_info(GuestMemory& mem, uint32_t base, const std::string& cmdline) {
     mem.write_bytes(base, area.data(), area.size());
 }
 
-Segment flat(uint16_t selector, uint8_t type) {
-    Segment s;
-    s.selector = selector;
-    s.base = 0;
-    s.limit = 0xffffffff;
-    s.type = type;
-    s.db = true;
-    s.g = true;
-    return s;
-}
-
 }  // namespace
 
 void write_boot_area(GuestMemory& mem, uint32_t base, const std::string& cmdline) {
@@ -102,9 +91,9 @@ VcpuState multiboot_entry_state(uint32_t entry, uint32_t area) {
     s.eip = entry;
     s.gpr[eax] = kMultibootMagic;
     s.gpr[ebx] = area;
-    s.sreg(SegReg::cs) = flat(kBootCs, 0xb);
+    s.sreg(SegReg::cs) = Segment::flat(kBootCs, 0xb);
     for (SegReg r : {SegReg::ds, SegReg::es, SegReg::fs, SegReg::gs, SegReg::ss})
-        s.sreg(r) = flat(kBootDs, 0x3);
+        s.sreg(r) = Segment::flat(kBootDs, 0x3);
     s.ldtr.present = false;
     s.tr = Segment{};
     s.tr.type = 0xb;

@@ -15,11 +15,14 @@
 #include "bt/classify.hpp"
 #include "bt/monitor_area.hpp"
 #include "bt/translator.hpp"
+#include "tests/bt/guest_bytes.hpp"
 
 namespace prevt::bt {
 namespace {
 
-constexpr uint32_t kEip = 0x100000, kCache = 0xfe200000, kLookup = 0xfe100000;
+using testing_support::kCache;
+using testing_support::kEip;
+using testing_support::kLookup;
 
 struct Result {
     std::vector<uint8_t> bytes;
@@ -27,18 +30,7 @@ struct Result {
 };
 
 Result translate(std::vector<uint8_t> guest, TranslationContext context = {}) {
-    guest.resize(guest.size() + 16, 0xf4);
-    const CodeReader read = [&](uint32_t linear, uint8_t* out, unsigned max) {
-        const uint32_t at = linear - kEip;
-        const unsigned n = std::min<unsigned>(max, static_cast<unsigned>(guest.size() - at));
-        memcpy(out, guest.data() + at, n);
-        return n;
-    };
-    context.eip = kEip;
-    context.lookup_routine = kLookup;
-    CodeBuffer buf(kCache);
-    translate_block(read, context, buf);
-    Result r{buf.bytes(), "?"};
+    Result r{testing_support::translate_guest_bytes(std::move(guest), context).bytes, "?"};
     csh cs;
     EXPECT_EQ(cs_open(CS_ARCH_X86, CS_MODE_32, &cs), CS_ERR_OK);
     cs_insn* insn = nullptr;

@@ -10,11 +10,12 @@
 
 #include "bt/monitor_area.hpp"
 #include "bt/translator.hpp"
+#include "tests/bt/guest_bytes.hpp"
 
 namespace prevt::bt {
 namespace {
 
-constexpr uint32_t kEip = 0x100000, kCache = 0xfe200000, kLookup = 0xfe100000;
+using testing_support::kEip;
 
 struct Result {
     Block block;
@@ -22,21 +23,11 @@ struct Result {
 };
 
 Result translate_bytes(std::vector<uint8_t> guest, uint32_t cs_limit = 0xffffffff) {
-    guest.resize(guest.size() + 16, 0xf4);  // hlt: a callout ends any block
-    const CodeReader read = [&](uint32_t linear, uint8_t* out, unsigned max) {
-        const uint32_t at = linear - kEip;
-        if (at >= guest.size()) return 0u;
-        const unsigned n = std::min<unsigned>(max, static_cast<unsigned>(guest.size() - at));
-        memcpy(out, guest.data() + at, n);
-        return n;
-    };
     TranslationContext context;
-    context.eip = kEip;
     context.cs_limit = cs_limit;
-    context.lookup_routine = kLookup;
-    CodeBuffer buf(kCache);
-    Block b = translate_block(read, context, buf);
-    return {b, buf.bytes()};
+    testing_support::GuestTranslation t =
+        testing_support::translate_guest_bytes(std::move(guest), context);
+    return {t.block, t.bytes};
 }
 
 Block translate(std::vector<uint8_t> guest, uint32_t cs_limit) {

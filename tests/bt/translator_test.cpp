@@ -11,11 +11,14 @@
 #include "bt/classify.hpp"
 #include "bt/monitor_area.hpp"
 #include "bt/translator.hpp"
+#include "tests/bt/guest_bytes.hpp"
 
 namespace prevt::bt {
 namespace {
 
-constexpr uint32_t kEip = 0x100000, kCache = 0xfe200000, kLookup = 0xfe100000;
+using testing_support::kCache;
+using testing_support::kEip;
+using testing_support::kLookup;
 
 struct Translation {
     Block block;
@@ -24,22 +27,13 @@ struct Translation {
 };
 
 Translation translate(std::vector<uint8_t> guest, bool cpl0 = true, bool code32 = true) {
-    guest.resize(guest.size() + 16, 0xf4);  // hlt after the bytes: a callout ends any block
-    const CodeReader read = [&](uint32_t linear, uint8_t* out, unsigned max) {
-        const uint32_t at = linear - kEip;
-        if (at >= guest.size()) return 0u;
-        const unsigned n = std::min<unsigned>(max, static_cast<unsigned>(guest.size() - at));
-        memcpy(out, guest.data() + at, n);
-        return n;
-    };
     TranslationContext context;
-    context.eip = kEip;
     context.cpl0 = cpl0;
     context.code32 = code32;
     context.stack32 = code32;
-    context.lookup_routine = kLookup;
-    CodeBuffer buf(kCache);
-    Translation t{translate_block(read, context, buf), buf.bytes(), {}};
+    testing_support::GuestTranslation g =
+        testing_support::translate_guest_bytes(std::move(guest), context);
+    Translation t{g.block, g.bytes, {}};
     csh cs;
     EXPECT_EQ(cs_open(CS_ARCH_X86, CS_MODE_32, &cs), CS_ERR_OK);
     cs_insn* insn = nullptr;

@@ -15,21 +15,11 @@
 namespace prevt {
 namespace {
 
-Segment flat(uint16_t selector, uint8_t type) {
-    Segment s;
-    s.selector = selector;
-    s.base = 0;
-    s.limit = 0xffffffff;
-    s.type = type;
-    s.db = s.g = true;
-    return s;
-}
-
 VcpuState flat_state(uint32_t eip) {
     VcpuState s;
-    s.sreg(SegReg::cs) = flat(0x08, 0xb);
+    s.sreg(SegReg::cs) = Segment::flat(0x08, 0xb);
     for (SegReg r : {SegReg::ds, SegReg::es, SegReg::fs, SegReg::gs, SegReg::ss})
-        s.sreg(r) = flat(0x10, 0x3);
+        s.sreg(r) = Segment::flat(0x10, 0x3);
     s.ldtr.present = false;
     s.tr = Segment{};
     s.tr.type = 0xb;
