@@ -224,12 +224,11 @@ void BtEngine::save_context(VcpuState& s) {
     const bt::VcpuArea& v = area_.vcpu();
     s.eflags = (s.eflags & ~(eflags::IF | eflags::IOPL)) | (area_.vif() & eflags::IF) |
                (v.viopl & eflags::IOPL);
-    if (stepping_ || smc_stepping_ || ac_stepping_)
-        s.eflags &= ~eflags::TF;               // ours, not the guest's
-    if (ac_stepping_) s.eflags |= eflags::AC;  // cleared for one step, the guest's still
+    if (host_step_ != HostStep::kNone) s.eflags &= ~eflags::TF;      // ours, not the guest's
+    if (host_step_ == HostStep::kAlignment) s.eflags |= eflags::AC;  // cleared for one step
     // A callout's stub ran with TF cleared (signals.cpp); the guest's instruction has not.
     // (TF as it was when the callout left translated code: an inline iret may have cleared it.)
-    if (ctx_.event.signal == 0 && ctx_.stub_tf && !(stepping_ || smc_stepping_ || ac_stepping_))
+    if (ctx_.event.signal == 0 && ctx_.stub_tf && host_step_ == HostStep::kNone)
         s.eflags |= eflags::TF;
 }
 
@@ -261,7 +260,7 @@ Exit BtEngine::run(VcpuState& s) {
         if (step_one_) {  // TF: the first exact point reached is reported as a timer exit
             step_one_ = false;
             ctx_.eflags |= eflags::TF;
-            stepping_ = true;
+            host_step_ = HostStep::kToExactPoint;
         }
         ++n_.entries;
         prevt_enter_guest(&ctx_);
@@ -278,8 +277,7 @@ Exit BtEngine::run(VcpuState& s) {
             continue;
         }
         // A callout ends any stepping (the stub cleared TF).
-        if (ac_stepping_) s.eflags |= eflags::AC;
-        stepping_ = smc_stepping_ = ac_stepping_ = false;
+        host_step_ = HostStep::kNone;
         const bt::VcpuArea& v = area_.vcpu();
         s.eip = v.exit_eip;
         if (v.exit_kind == bt::kExitDispatch) {  // a branch to a block not chained or looked up

@@ -116,17 +116,23 @@ private:
     uint32_t lookup_flags_saved_ = 0;  // the lookup routine's second entry
     bt::SysenterRoutines sysenter_{};  // the shared sysenter routines (after the lookup routine)
     uint64_t ibl_context_[2] = {};     // the CS base and CPL each lookup table's entries belong to
-    bool stepping_ = false;      // single-stepping out of an inexact point after a timer signal
-    bool smc_stepping_ = false;  // single-stepping a store into a page that held translations
-    bool ac_stepping_ = false;   // one step with AC cleared: a #AC the guest's CPL/AM exclude
-    uint32_t smc_frame_ = 0;     // ... in this frame (protected again after the step if needed)
-    bool step_one_ = false;      // the run loop asked for one instruction, then an exit
-    bool guest_tf_ = false;      // the guest single-steps itself (its TF at entry)
-    bool window_ = false;        // the vif page is read-only: IF stores exit
-    bool paging_ = false;        // the guest had CR0.PG at the last entry
-    uint64_t paging_mode_ = 0;   // paging on, WP, PSE of the current shadow (0: paging off)
-    uint32_t shadow_cr3_ = 0;    // the CR3 the shadow's mappings were made for
-    bool cr3_written_ = false;   // a CR3 write (even of the same value) flushes the TLB
+    // Why the engine runs the guest with its own TF (one reason at a time; the guest's own TF
+    // is guest_tf_):
+    enum class HostStep : uint8_t {
+        kNone,
+        kToExactPoint,  // out of an inexact point, to deliver a timer exit (or step_one())
+        kSmcStore,      // a store into a frame that held translations (protected again after)
+        kAlignment,     // one access with AC clear: a #AC the guest's CPL and CR0.AM exclude
+    };
+    HostStep host_step_ = HostStep::kNone;
+    uint32_t smc_frame_ = 0;    // ... in this frame (protected again after the step if needed)
+    bool step_one_ = false;     // the run loop asked for one instruction, then an exit
+    bool guest_tf_ = false;     // the guest single-steps itself (its TF at entry)
+    bool window_ = false;       // the vif page is read-only: IF stores exit
+    bool paging_ = false;       // the guest had CR0.PG at the last entry
+    uint64_t paging_mode_ = 0;  // paging on, WP, PSE of the current shadow (0: paging off)
+    uint32_t shadow_cr3_ = 0;   // the CR3 the shadow's mappings were made for
+    bool cr3_written_ = false;  // a CR3 write (even of the same value) flushes the TLB
     // Per CR3 (a few): the linear pages mapped when the guest last switched away from it.
     static constexpr size_t kWorkingSetPages = 256, kWorkingSets = 16;
     std::unordered_map<uint32_t, std::vector<uint32_t>> working_sets_;

@@ -67,18 +67,18 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     // a translation, the lookup's inexact part included), then AC is back.
     if (ev.signal == SIGBUS && ev.trapno == vec::AC && !(s.cpl() == 3 && (s.cr0 & cr0::AM))) {
         ctx_.eflags = (ctx_.eflags & ~eflags::AC) | eflags::TF;
-        ac_stepping_ = true;
+        host_step_ = HostStep::kAlignment;
         ++n_.ac_stepped;
         *resume_stepping = true;
         return x;
     }
-    if (ac_stepping_ && ev.signal == SIGTRAP) {
-        ac_stepping_ = false;
+    if (host_step_ == HostStep::kAlignment && ev.signal == SIGTRAP) {
+        host_step_ = HostStep::kNone;
         ctx_.eflags = (ctx_.eflags & ~eflags::TF) | eflags::AC;
         *resume_stepping = true;
         return x;
     }
-    if (ev.signal == SIGTRAP && guest_tf_ && !stepping_ && !smc_stepping_ && !ac_stepping_) {
+    if (ev.signal == SIGTRAP && guest_tf_ && host_step_ == HostStep::kNone) {
         // The guest single-steps: a trap after every host instruction; its #DB only where a
         // guest instruction's translation begins (whole guest instructions done). An inline
         // sequence that would keep TF wrong goes to its callout instead.
@@ -105,13 +105,13 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     if (eip == bt::kInexact) {
         // An indirect branch is under way: the guest state has no EIP yet. A timer signal
         // waits: step with TF to the next exact point (the lookup hit, or its callout).
-        if (ev.signal != SIGALRM && !(ev.signal == SIGTRAP && (stepping_ || smc_stepping_)))
+        if (ev.signal != SIGALRM && !(ev.signal == SIGTRAP && host_step_ != HostStep::kNone))
             throw GuestError("signal " + std::to_string(ev.signal) + " (trap " +
                              std::to_string(ev.trapno) + ", address " +
                              std::to_string(ev.fault_address) + ") at cache address " +
                              std::to_string(ctx_.eip) + " inside an indirect-branch lookup");
         ctx_.eflags |= eflags::TF;
-        if (!smc_stepping_) stepping_ = true;
+        if (host_step_ == HostStep::kNone) host_step_ = HostStep::kToExactPoint;
         ++n_.stepped;
         *resume_stepping = true;
         return x;
@@ -122,15 +122,15 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
             s.gpr[eax] = area_.vcpu().save_eax;
             if (p.ebx) s.gpr[ebx] = area_.vcpu().save_ebx;
         }
-    if (smc_stepping_ && ev.signal == SIGTRAP) {  // the store ran: continue from a new block
-        smc_stepping_ = false;
-        if (by_frame_.count(smc_frame_)) protect_frame(smc_frame_);  // code stays on it
+    if (host_step_ == HostStep::kSmcStore && ev.signal == SIGTRAP) {  // the store ran
+        host_step_ = HostStep::kNone;                                 // continue from a new block
+        if (by_frame_.count(smc_frame_)) protect_frame(smc_frame_);   // code stays on it
         s.eflags &= ~eflags::TF;
         x.reason = ExitReason::kHandled;
         return x;
     }
-    if (stepping_) {  // reached an exact point: deliver the timer exit now
-        stepping_ = false;
+    if (host_step_ == HostStep::kToExactPoint) {  // reached: deliver the timer exit now
+        host_step_ = HostStep::kNone;
         s.eflags &= ~eflags::TF;
         x.reason = ExitReason::kTimer;
         return x;
@@ -179,7 +179,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                         if (!*resume_stepping) return f;  // a true #PF after all
                     }
                     ctx_.eflags |= eflags::TF;
-                    smc_stepping_ = true;
+                    host_step_ = HostStep::kSmcStore;
                     *resume_stepping = true;
                     return x;
                 }
