@@ -1,10 +1,13 @@
 #include "core/cli/demo.hpp"
 
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <sstream>
 #include <string>
@@ -99,7 +102,9 @@ std::string embedded_guest_path(const unsigned char* begin, const unsigned char*
     return "/proc/self/fd/" + std::to_string(fd);
 }
 
-// Runs one embedded guest on one engine; returns its COM1 output.
+// Runs one embedded guest on one engine in a child process (each run installs its own
+// seccomp filter, irrevocable, as `prevt run` does: the demo's next run must still be able
+// to load its guest); returns its COM1 output, sent back through a pipe.
 std::string run_guest(const MachineConfig& base, const std::string& engine, const std::string& path,
                       int* status) {
     MachineConfig config = base;
@@ -109,8 +114,35 @@ std::string run_guest(const MachineConfig& base, const std::string& engine, cons
     std::string output;
     config.capture = [&output](uint8_t b) { output.push_back(static_cast<char>(b)); };
     if (config.timeout_seconds == 0) config.timeout_seconds = 60;
-    Machine machine(config);
-    *status = machine.run();
+    int fds[2];
+    if (pipe(fds) != 0) throw HostError(std::string("pipe: ") + strerror(errno));
+    fflush(stdout);
+    fflush(stderr);
+    const pid_t pid = fork();
+    if (pid < 0) throw HostError(std::string("fork: ") + strerror(errno));
+    if (pid == 0) {  // the child: one run, its output to the pipe, its status
+        close(fds[0]);
+        int st = kStatusHostFailure;
+        try {
+            Machine machine(config);
+            st = machine.run();
+        } catch (const std::exception& e) {
+            fprintf(stderr, "prevt: %s\n", e.what());
+        }
+        for (size_t at = 0; at < output.size();) {
+            const ssize_t n = write(fds[1], output.data() + at, output.size() - at);
+            if (n <= 0) break;
+            at += static_cast<size_t>(n);
+        }
+        _exit(st);
+    }
+    close(fds[1]);
+    char buf[4096];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) output.append(buf, n);
+    close(fds[0]);
+    int wst = 0;
+    waitpid(pid, &wst, 0);
+    *status = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
     return output;
 }
 
