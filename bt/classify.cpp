@@ -152,8 +152,9 @@ constexpr Rule kCatchAll[] = {
     {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kMonitorSegment, T::kSwapFs,
      "a %gs access (hidden operands too): %gs is the monitor's; copied with fs: while FS holds "
      "the guest's GS, or (not a copy) the virtual CPU"},
-    {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kCodeSegment, T::kCallout,
-     "a cs: data access: CS's base, limit and readable bit, never writable"},
+    {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kCodeSegment, T::kSwapFs,
+     "a cs: data access: copied with fs: while FS holds CS as data (read-only, or empty for "
+     "execute-only code), or (not a copy) the virtual CPU"},
     {ZYDIS_MNEMONIC_INVALID, F::kAny, C::kInnocuous, T::kCopy,
      "everything else the profile offers: identical translation, native speed"},
 };

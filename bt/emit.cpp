@@ -286,9 +286,9 @@ uint32_t emit_lookup_miss_entry(CodeBuffer& o) {
     return entry;
 }
 
-void emit_fs_swap_begin(CodeBuffer& o) {
-    o.byte(0x65), o.byte(0x8c), o.byte(0x25), o.u32(kOffSaveFs);   // mov %fs,%gs:save_fs
-    o.byte(0x65), o.byte(0x8e), o.byte(0x25), o.u32(kOffGuestGs);  // mov %gs:guest_gs,%fs
+void emit_fs_swap_begin(CodeBuffer& o, uint32_t source) {
+    o.byte(0x65), o.byte(0x8c), o.byte(0x25), o.u32(kOffSaveFs);  // mov %fs,%gs:save_fs
+    o.byte(0x65), o.byte(0x8e), o.byte(0x25), o.u32(source);      // mov %gs:source,%fs
 }
 
 void emit_fs_swap_end(CodeBuffer& o) {

@@ -48,7 +48,8 @@ uint32_t emit_lookup_routine(CodeBuffer& out);
 uint32_t emit_lookup_miss_entry(CodeBuffer& out);
 // fs-swap around one copied %gs access: FS's selector parked, the guest's GS shadow in FS;
 // then FS back. Moves of segment registers only: no flags, no guest register.
-void emit_fs_swap_begin(CodeBuffer& out);
+// `source`: the per-vCPU slot of the host selector FS gets (kOffGuestGs, kOffGuestCsData).
+void emit_fs_swap_begin(CodeBuffer& out, uint32_t source);
 void emit_fs_swap_end(CodeBuffer& out);
 
 // The inline rewrites (VMware's "a few instructions on the virtual state"), valid at guest

@@ -62,7 +62,12 @@ struct VcpuArea {
     uint32_t sysexit_path;
     uint32_t sysexit_ss, sysexit_ds, sysexit_es;
     uint32_t sysexit_fs, sysexit_vcs, sysexit_vss;
-    uint32_t guest_gs;  // the host (shadow) selector of the guest's GS, for fs-swap
+    // For fs-swap (a copied access through the guest's GS, or through CS as data): the host
+    // selectors FS takes, [0] for translations made at CPL 0 (the kernel variant), [1] at
+    // CPL 1-3 (the user variant, ending at the user ceiling: an inline sysexit reaches user
+    // code without an exit, so both are kept ready).
+    uint32_t guest_gs[2];
+    uint32_t guest_cs_data[2];
 };
 inline constexpr uint32_t kWritablePage = 0, kReadOnlyPage = 0x1000;
 #define PREVT_OFF(field) static_cast<uint32_t>(offsetof(VcpuArea, field))
@@ -90,7 +95,10 @@ inline constexpr uint32_t kOffExitKind = PREVT_OFF(exit_kind), kOffExitEip = PRE
                           kOffSysexitFs = PREVT_OFF(sysexit_fs),
                           kOffSysexitVcs = PREVT_OFF(sysexit_vcs),
                           kOffSysexitVss = PREVT_OFF(sysexit_vss), kOffSaveFs = PREVT_OFF(save_fs),
-                          kOffGuestGs = PREVT_OFF(guest_gs);
+                          kOffGuestGs = PREVT_OFF(guest_gs),
+                          kOffGuestCsData = PREVT_OFF(guest_cs_data);
+// The user variants of the two, 4 bytes on.
+inline constexpr uint32_t kFsSwapUserVariant = 4;
 #undef PREVT_OFF
 static_assert(kSaveRaxOffset == 24, "world_switch.S reads the parked RAX at %gs:24");
 static_assert(kSaveRaxOffset < 128, "the stub encodes it as a disp32 with one non-zero byte");

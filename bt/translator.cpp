@@ -137,15 +137,19 @@ bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand*
             // the guest's GS shadow for the one instruction. A fault or a signal anywhere in it
             // is exact (at the instruction, or after it at the restore); the next entry loads
             // FS again anyway. Only what would be a copy, in 32-bit code: else a callout.
+            // The same for cs: with CS as data (read-only; empty for execute-only code) in FS.
+            const bool gs = rule.category == Category::kMonitorSegment;
             if (!context_.code32 || classify_table(in, ops).treatment != Treatment::kCopy ||
-                accesses_through(in, ops, ZYDIS_REGISTER_CS))
+                (gs && accesses_through(in, ops, ZYDIS_REGISTER_CS)))
                 break;
             block_.map.emplace_back(out_.here(), eip_);
-            emit_fs_swap_begin(out_);
+            emit_fs_swap_begin(out_, (gs ? kOffGuestGs : kOffGuestCsData) +
+                                         (context_.cpl0 ? 0 : kFsSwapUserVariant));
             const size_t start = out_.bytes().size();
             out_.raw(bytes, in.length);
+            const uint8_t prefix = gs ? 0x65 : 0x2e;
             for (unsigned i = 0; i < in.raw.prefix_count; ++i)
-                if (bytes[i] == 0x65) out_.at(start + i) = 0x64;
+                if (bytes[i] == prefix) out_.at(start + i) = 0x64;
             block_.map.emplace_back(out_.here(), next);
             emit_fs_swap_end(out_);
             ++block_.rewritten;

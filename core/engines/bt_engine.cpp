@@ -85,6 +85,37 @@ void BtEngine::set_single_step(bool on) {
         throw InputError("--trace exec: the bt engine does not single-step; use --trace in_asm");
 }
 
+// The guest's GS and its CS as data are not in hardware (GS is the monitor's, CS the cache's):
+// their shadows wait in the per-vCPU area for the fs-swap sequences, a kernel and a user
+// variant of each (monitor_area.hpp), made again when the segment or the user ceiling changed.
+void BtEngine::prepare_fs_swap(const VcpuState& s) {
+    const Segment& gs = s.sreg(SegReg::gs);
+    const Segment& cs = s.sreg(SegReg::cs);
+    const uint64_t key[] = {
+        gs.selector,   gs.base,           gs.limit,          uint64_t(gs.type) << 8 | gs.db,
+        cs.selector,   cs.base,           cs.limit,          uint64_t(cs.type) << 8 | cs.db,
+        user_ceiling_, ldt_.generation(), s.protected_mode()};
+    if (std::equal(std::begin(key), std::end(key), std::begin(fs_swap_key_))) return;
+    std::copy(std::begin(key), std::end(key), std::begin(fs_swap_key_));
+    // CS as data: readable code reads as read-only data; execute-only code as an empty segment
+    // (expand-down, limit at the top: every access faults, #GP(0), as reading it does);
+    // real-mode CS is writable data.
+    Segment data = cs;
+    if (!s.protected_mode())
+        data.type = 0x3;
+    else if (data.type & 2)
+        data.type = 0x1;
+    else
+        data.type = 0x5, data.limit = 0xffffffff, data.db = true;
+    data.s = true;
+    bt::VcpuArea& v = area_.vcpu();
+    const uint64_t ceilings[2] = {native::kMonitorBase, user_ceiling_};
+    for (int user = 0; user < 2; ++user) {
+        v.guest_gs[user] = ldt_.shadow(gs, ceilings[user]);
+        v.guest_cs_data[user] = ldt_.shadow(data, ceilings[user]);
+    }
+}
+
 void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     if (ceiling_ != loaded_ceiling_) {  // kernel variants <-> user variants
         dirty_.fill(true);
@@ -93,7 +124,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     // Every shadow slot dropped meanwhile (shadow_ldt.hpp): the registers and the prepared
     // sysenter/sysexit selectors again (the second pass finds room for them all).
     if (ldt_.generation() != ldt_generation_) dirty_.fill(true);
-    constexpr SegReg kShadowed[] = {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs, SegReg::gs};
+    constexpr SegReg kShadowed[] = {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs};
     for (int pass = 0; pass < 2; ++pass) {
         ldt_generation_ = ldt_.generation();
         for (SegReg r : kShadowed) {
@@ -101,10 +132,8 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
             if (!dirty_[i]) continue;
             host_sel_[i] = ldt_.shadow(s.seg[i], ceiling_);
             dirty_[i] = false;
-            // The guest's GS is not in hardware (GS is the monitor's): its shadow waits in
-            // the per-vCPU area for the fs-swap sequences.
-            if (r == SegReg::gs) area_.vcpu().guest_gs = host_sel_[i];
         }
+        prepare_fs_swap(s);
         prepare_fast_transfers(s);
         if (ldt_.generation() == ldt_generation_) break;
         dirty_.fill(true);

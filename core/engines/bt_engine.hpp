@@ -75,6 +75,7 @@ private:
     void load_context(VcpuState& s, uint32_t cache_eip);
     void save_context(VcpuState& s);
     void prepare_fast_transfers(const VcpuState& s);
+    void prepare_fs_swap(const VcpuState& s);
     void prepare_sysenter(const VcpuState& s);
     void prepare_sysexit(const VcpuState& s);
     Exit signal_exit(VcpuState& s, bool* resume_stepping);
@@ -159,6 +160,7 @@ private:
     uint64_t segment_loads_ = 0;          // segment loads by the virtual CPU, for the key:
     uint64_t prepared_key_[8] = {~0ull};  // what the sysenter/sysexit paths were made from
     uint64_t ldt_generation_ = 0;         // of the shadow slots host_sel_ were made in
+    uint64_t fs_swap_key_[11] = {~0ull};  // what the fs-swap selectors were made from
     // Blocks by guest linear address and translation context (key_of).
     std::unordered_map<uint64_t, std::unique_ptr<bt::Block>> blocks_;
     // The last blocks looked up after an exit, direct-mapped (a hash lookup showed in the

@@ -4,6 +4,8 @@
 #include <capstone/capstone.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstring>
 #include <string>
 #include <vector>
@@ -87,14 +89,32 @@ TEST(Translator, InnocuousInstructionsAreCopiedByteForByte) {
     EXPECT_EQ(eip, kEip + 2);
 }
 
-TEST(Translator, CsDataAccessesCallOut) {
-    // The guest's CS is not in hardware: a load or store through cs: runs on the virtual CPU
-    // (CS's base, limit, readable bit; never writable), in 32- and 16-bit code.
-    expect_callout_at(translate({0x2e, 0x8b, 0x00}), 0, kEip);  // mov eax, cs:[eax]
-    expect_callout_at(translate({0x2e, 0x89, 0x00}), 0, kEip);  // mov cs:[eax], eax
+TEST(Translator, CsDataAccessesRunWithCsAsDataInFs) {
+    // The guest's CS is not in hardware: a copied access through cs: runs with fs: in its
+    // place while FS holds CS as data (read-only: a store #GPs natively; execute-only code:
+    // the empty segment), the kernel's variant at CPL 0 and the user's at CPL 3.
+    char park[64], swap_k[64], swap_u[64];
+    snprintf(park, sizeof park, "mov word ptr gs:[0x%x], fs", kOffSaveFs);
+    snprintf(swap_k, sizeof swap_k, "mov fs, word ptr gs:[0x%x]", kOffGuestCsData);
+    snprintf(swap_u, sizeof swap_u, "mov fs, word ptr gs:[0x%x]",
+             kOffGuestCsData + kFsSwapUserVariant);
+    for (const std::vector<uint8_t>& bytes : std::vector<std::vector<uint8_t>>{
+             {0x2e, 0x8b, 0x00},  // mov eax, cs:[eax]
+             {0x2e, 0x89, 0x00},  // mov cs:[eax], eax (#GP natively: CS as data is read-only)
+             {0x2e, 0xac},        // lodsb cs:
+             {0x2e, 0xd7}}) {     // xlat cs:
+        const Translation t = translate(bytes);
+        ASSERT_GE(t.text.size(), 4u);
+        EXPECT_EQ(t.text[0], park);
+        EXPECT_EQ(t.text[1], swap_k);
+        std::vector<uint8_t> with_fs = bytes;
+        with_fs[0] = 0x64;  // the guest's bytes with fs: for cs:
+        EXPECT_NE(std::search(t.bytes.begin(), t.bytes.end(), with_fs.begin(), with_fs.end()),
+                  t.bytes.end());
+        EXPECT_EQ(translate(bytes, false).text[1], swap_u);
+    }
+    // Not a copy: the virtual CPU (a jump table through cs:, and 16-bit code).
     expect_callout_at(translate({0x2e, 0xff, 0x24, 0x85, 0, 0x10, 0, 0}), 0, kEip);  // jmp cs:[tbl]
-    expect_callout_at(translate({0x2e, 0xac}), 0, kEip);                             // lodsb cs:
-    expect_callout_at(translate({0x2e, 0xd7}), 0, kEip);                             // xlat cs:
     expect_callout_at(translate({0x2e, 0x8b, 0x1e, 0x00, 0x10}, true, false), 0, kEip);
     // Not an access: lea ignores the segment, and 2e on a jcc is a branch hint.
     EXPECT_EQ(translate({0x2e, 0x8d, 0x00}).text[0], "lea eax, cs:[eax]");
