@@ -11,6 +11,7 @@
 
 #include "core/emulate/execute.hpp"
 #include "core/emulate/interrupts.hpp"
+#include "core/emulate/memory_operands.hpp"
 #include "core/errors.hpp"
 #include "core/machine.hpp"
 #include "core/native/layout.hpp"
@@ -62,8 +63,15 @@ void RunLoop::emulate(const Exit& x) {
     const bool stepping = s_.eflags & eflags::TF;  // TF at the start: #DB after it
     const Outcome o = execute(cpu_, d);
     m_.stats_.instruction(d.in.mnemonic, m_.stats_.ticks() - t0);
-    if (o == Outcome::kNotEmulated)  // the native fault was the guest's own
+    if (o == Outcome::kNotEmulated) {
+        // A callout of a cs: read the virtual CPU has no form for (bt copies the others with
+        // CS as data in FS): stop the guest rather than fault it with a made-up #UD.
+        if (!x.host_signal && accesses_through(d.in, d.ops, ZYDIS_REGISTER_CS))
+            throw GuestError("not emulated: " + d.text() +
+                             " (a cs: data access the virtual CPU has no form for)");
+        // After a native fault: the fault was the guest's own.
         return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
+    }
     if (o == Outcome::kHalt && !m_.stop_) {
         if (!(s_.eflags & eflags::IF))
             throw GuestError(

@@ -219,13 +219,11 @@ Outcome execute(Cpu& cpu, const Decoded& d) {
     const uint8_t fpu = fpu_fault(static_cast<FpuClass>(d.fpu_class), FpuControl::of(cpu.s));
     if (fpu != kNoFpuFault) throw GuestFault{fpu, false, 0};
     const Outcome o = dispatch(cpu, d);
-    // The translator calls out every cs: data access (CS is not in hardware): a form the
-    // virtual CPU does not know must stop the guest, not fault it with a made-up #UD.
-    if (o == Outcome::kNotEmulated && accesses_through(d.in, d.ops, ZYDIS_REGISTER_CS)) {
+    // A store through cs: the virtual CPU has no form for is still complete with its #GP(0);
+    // a read of such a form is kNotEmulated: the caller decides (a native fault is the guest's;
+    // a callout of it stops the guest, run_loop.cpp).
+    if (o == Outcome::kNotEmulated && accesses_through(d.in, d.ops, ZYDIS_REGISTER_CS))
         cs_store_fault(cpu, d);
-        throw GuestError("not emulated: " + d.text() +
-                         " (a cs: data access the virtual CPU has no form for)");
-    }
     return o;
 }
 

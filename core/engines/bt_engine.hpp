@@ -79,6 +79,7 @@ private:
     void prepare_sysenter(const VcpuState& s);
     void prepare_sysexit(const VcpuState& s);
     Exit signal_exit(VcpuState& s, bool* resume_stepping);
+    int flags_memory_at(uint32_t cache) const;
     void reset_cache();
     void protect_frame(uint32_t frame);
     void release_frame(uint32_t frame);
@@ -126,14 +127,16 @@ private:
         kAlignment,     // one access with AC clear: a #AC the guest's CPL and CR0.AM exclude
     };
     HostStep host_step_ = HostStep::kNone;
-    uint32_t smc_frame_ = 0;    // ... in this frame (protected again after the step if needed)
-    bool step_one_ = false;     // the run loop asked for one instruction, then an exit
-    bool guest_tf_ = false;     // the guest single-steps itself (its TF at entry)
-    bool window_ = false;       // the vif page is read-only: IF stores exit
-    bool paging_ = false;       // the guest had CR0.PG at the last entry
-    uint64_t paging_mode_ = 0;  // paging on, WP, PSE of the current shadow (0: paging off)
-    uint32_t shadow_cr3_ = 0;   // the CR3 the shadow's mappings were made for
-    bool cr3_written_ = false;  // a CR3 write (even of the same value) flushes the TLB
+    bool ac_step_pushed_ = false;  // kAlignment: the stepped instruction pushes EFLAGS
+    uint32_t ac_step_tf_ = 0;      // ... and the TF that was live before the step
+    uint32_t smc_frame_ = 0;       // ... in this frame (protected again after the step if needed)
+    bool step_one_ = false;        // the run loop asked for one instruction, then an exit
+    bool guest_tf_ = false;        // the guest single-steps itself (its TF at entry)
+    bool window_ = false;          // the vif page is read-only: IF stores exit
+    bool paging_ = false;          // the guest had CR0.PG at the last entry
+    uint64_t paging_mode_ = 0;     // paging on, WP, PSE of the current shadow (0: paging off)
+    uint32_t shadow_cr3_ = 0;      // the CR3 the shadow's mappings were made for
+    bool cr3_written_ = false;     // a CR3 write (even of the same value) flushes the TLB
     // Per CR3 (a few): the linear pages mapped when the guest last switched away from it.
     static constexpr size_t kWorkingSetPages = 256, kWorkingSets = 16;
     std::unordered_map<uint32_t, std::vector<uint32_t>> working_sets_;

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <string>
 
+#include "core/emulate/cpu_profile.hpp"
 #include "core/emulate/execute.hpp"
 #include "core/engines/bt_engine.hpp"
 #include "core/errors.hpp"
@@ -50,6 +51,28 @@ void BtEngine::note_smc_store(const VcpuState& s) {
     invalidate_code(phys, 1);
 }
 
+// What the host instruction at cache address `cache` does with EFLAGS in memory: 1 loads
+// them (popf, iret), 2 stores them (pushf), 0 neither.
+int BtEngine::flags_memory_at(uint32_t cache) const {
+    ZydisDecoder decoder;
+    init_cache_decoder(&decoder);
+    ZydisDecodedInstruction in;
+    ZydisDecoderContext context;
+    if (cache < bt::kCacheBase || cache + 15 > bt::kCacheEnd ||
+        !ZYAN_SUCCESS(
+            ZydisDecoderDecodeInstruction(&decoder, &context, area_.writable(cache), 15, &in)))
+        return 0;
+    switch (in.mnemonic) {
+        case ZYDIS_MNEMONIC_POPF:
+        case ZYDIS_MNEMONIC_POPFD:
+        case ZYDIS_MNEMONIC_IRET:
+        case ZYDIS_MNEMONIC_IRETD: return 1;
+        case ZYDIS_MNEMONIC_PUSHF:
+        case ZYDIS_MNEMONIC_PUSHFD: return 2;
+        default: return 0;
+    }
+}
+
 // A signal while translated code ran: back to the exact guest EIP, then the exit.
 Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     const native::HostEvent& ev = ctx_.event;
@@ -66,15 +89,31 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     // AC set, whatever the guest's CPL: such an access runs once with AC clear (any point of
     // a translation, the lookup's inexact part included), then AC is back.
     if (ev.signal == SIGBUS && ev.trapno == vec::AC && !(s.cpl() == 3 && (s.cr0 & cr0::AM))) {
-        ctx_.eflags = (ctx_.eflags & ~eflags::AC) | eflags::TF;
-        host_step_ = HostStep::kAlignment;
         ++n_.ac_stepped;
         *resume_stepping = true;
+        // An instruction that loads EFLAGS (popf, iret in the cache) sets AC itself: it runs
+        // with AC clear and no step (a step's end would put back an AC it has just changed).
+        const int flags = flags_memory_at(ctx_.eip);
+        if (flags == 1) {
+            ctx_.eflags &= ~eflags::AC;
+            return x;
+        }
+        // A pushf stepped this way pushes the step's TF and no AC: its image is mended after.
+        ac_step_pushed_ = flags == 2;
+        ac_step_tf_ = ctx_.eflags & eflags::TF;
+        ctx_.eflags = (ctx_.eflags & ~eflags::AC) | eflags::TF;
+        host_step_ = HostStep::kAlignment;
         return x;
     }
     if (host_step_ == HostStep::kAlignment && ev.signal == SIGTRAP) {
         host_step_ = HostStep::kNone;
-        ctx_.eflags = (ctx_.eflags & ~eflags::TF) | eflags::AC;
+        ctx_.eflags = (ctx_.eflags & ~eflags::TF) | ac_step_tf_ | eflags::AC;
+        if (ac_step_pushed_) {  // the image just pushed: the host's mapping of SS:ESP
+            const uint64_t host =
+                native::kPageZeroOffset + ((s.sreg(SegReg::ss).base + ctx_.gpr[esp]) & 0xffffffffu);
+            auto* image = reinterpret_cast<volatile uint32_t*>(host);
+            *image = (*image & ~eflags::TF) | ac_step_tf_ | eflags::AC;
+        }
         *resume_stepping = true;
         return x;
     }

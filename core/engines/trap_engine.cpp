@@ -177,6 +177,15 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                             vec::has_error_code(static_cast<uint8_t>(ev.trapno)),
                             guest_error_code(ev.error_code));
         case SIGBUS:
+            // A #AC the guest's CPL or CR0.AM excludes (the host checks alignment at ring 3 with
+            // AC set, which a native popf sets): on with AC clear. trap keeps no virtual AC:
+            // the guest's AC is lost there (one more of trap's leaks).
+            if (ev.trapno == vec::AC && !(s.cpl() == 3 && (s.cr0 & cr0::AM))) {
+                s.eflags &= ~eflags::AC;
+                x.reason = ExitReason::kHandled;
+                return x;
+            }
+            [[fallthrough]];
         case SIGFPE: {
             const auto v = static_cast<uint8_t>(ev.trapno < 0 ? 0 : ev.trapno);
             return fallback(ExitReason::kException, v, vec::has_error_code(v),

@@ -166,9 +166,15 @@ TEST_F(ProfileTest, ExecuteOnlyCsReadsAreGpAndTheLimitHolds) {
     EXPECT_EQ(run({0x2e, 0x8b, 0x03}), vec::GP);  // crosses the limit
 }
 
-TEST_F(ProfileTest, CsFormsTheVirtualCpuLacksStopTheGuest) {
+// A cs: read of a form the virtual CPU has no emulation for is not emulated (bt copies such
+// forms with CS as data in FS; after a native fault the run loop delivers that fault, and a
+// callout of one stops the guest: run_loop.cpp), with nothing changed.
+TEST_F(ProfileTest, CsReadsOfFormsTheVirtualCpuLacksAreNotEmulated) {
     s.gpr[ebx] = kData;
-    EXPECT_THROW(run({0x2e, 0x0f, 0xaf, 0x03}), GuestError);  // imul eax, cs:[ebx]
+    s.gpr[eax] = 7;
+    EXPECT_EQ(run({0x2e, 0x0f, 0xaf, 0x03}), -1);  // imul eax, cs:[ebx]: no fault, no change
+    EXPECT_EQ(s.gpr[eax], 7u);
+    EXPECT_EQ(s.eip, kCode);
 }
 
 // Forms the virtual CPU has no emulation for still fault as the CPU does when they store
@@ -186,7 +192,7 @@ TEST_F(ProfileTest, CsStoresOfUnemulatedFormsAreGp) {
     EXPECT_EQ(ram.read(0x20000 + kData, 4), 0x12345678u);
     EXPECT_EQ(s.eflags, eflags::kFixed1 | eflags::CF);
     EXPECT_EQ(s.gpr[ecx], 3u);
-    EXPECT_THROW(run({0x2e, 0x0f, 0xa3, 0x0b}), GuestError);  // bt cs:[ebx], ecx: a read
+    EXPECT_EQ(run({0x2e, 0x0f, 0xa3, 0x0b}), -1);  // bt cs:[ebx], ecx: a read, not emulated
 }
 
 TEST_F(ProfileTest, InstructionsLongerThan15BytesAreGp) {
