@@ -30,6 +30,8 @@ Outcome execute_ordinary(Cpu& cpu, const Decoded& d);
 // push/pop r/m, the string moves and compares (rep too), xlat, hint nops (data_moves.cpp):
 // what guests do through cs:, which bt always calls out.
 Outcome execute_data_move(Cpu& cpu, const Decoded& d);
+// fnstenv, fnsave, fxsave with the guest's FIP and selectors (fpu_env.cpp).
+Outcome execute_fpu_store(Cpu& cpu, const Decoded& d);
 // jcc, loop, jcxz with CS's limit checked (branches.cpp).
 Outcome execute_branch(Cpu& cpu, const Decoded& d);
 // The flags of `cmp a, b` at `bytes` width, computed on the host (ordinary.cpp).

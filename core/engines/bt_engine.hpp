@@ -58,6 +58,14 @@ public:
         if (cr == 3) cr3_written_ = true;
     }
     void step_one() override { step_one_ = true; }
+    // A native x87 environment store saw a translation-cache address: the guest's EIP (the
+    // offset in CS, as a CPU in protected mode stores it). An address no block maps any more
+    // (flushed since) becomes 0: the cache's addresses never reach the guest.
+    void guest_fpu_ip(uint32_t* fip) const override {
+        const bt::Block* b = block_at_cache(*fip);
+        uint32_t eip = 0;
+        *fip = b && b->guest_eip_at(*fip, &eip) && eip != bt::kInexact ? eip : 0;
+    }
 
 private:
     void guest_ram_written(uint64_t phys, uint64_t len) override;
