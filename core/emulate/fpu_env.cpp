@@ -41,8 +41,12 @@ uint32_t get32(const uint8_t* p) {
     return v;
 }
 
-// The guest's FIP/FCS and FDS in place of the host's, at their offsets in an image. Pointers
-// fninit cleared (no x87 instruction since) stay 0, as on a CPU; a host selector never stays.
+// The guest's FIP/FCS and FDS in place of the host's, at their offsets in an image. FCS is
+// the guest's CS whenever there is a FIP, as on the CPUs of the guest's profile (no CPUID leaf
+// 7); pointers fninit cleared stay 0. FDP, FDS and FOP are what the host recorded: a host that
+// deprecates them (CPUID 7.EBX[6] and [13], the Xeons here) stores 0, where a CPU of the
+// profile would store the last x87 memory operand and opcode; prevt does not track those. A
+// nonzero host FDS becomes the guest's DS: a host selector never stays.
 void guest_pointers(Cpu& cpu, uint8_t* fip_at, uint8_t* fcs_at, uint8_t* fds_at) {
     uint32_t fip = get32(fip_at);
     const uint16_t fcs = fip ? cpu.s.sreg(SegReg::cs).selector : 0;
