@@ -9,15 +9,16 @@
 #include "core/emulate/linear_memory.hpp"
 #include "core/guest_memory.hpp"
 #include "devices/bus.hpp"
+#include "tests/core/virtual_cpu_rig.hpp"
 
 namespace prevt {
 namespace {
 
 constexpr uint32_t kCode = 0x10000;
 
-class BranchTest : public ::testing::Test {
+class BranchTest : public ::testing::Test, protected VirtualCpuRig {
 protected:
-    BranchTest() : ram(1 << 20), mem(ram), ports("port"), cpu{s, mem, ports, hooks} {
+    BranchTest() : VirtualCpuRig(1 << 20) {
         s.cr0 = cr0::PE | cr0::ET;
         Segment& cs = s.sreg(SegReg::cs);
         cs.selector = 0x08;
@@ -35,12 +36,6 @@ protected:
         ram.write_bytes(s.eip, bytes.data(), bytes.size());
         return execute(cpu, decode_at(cpu, s.eip));
     }
-    GuestMemory ram;
-    FlatPhysicalMemory mem;
-    devices::Bus ports;
-    CpuHooks hooks;
-    VcpuState s;
-    Cpu cpu;
 };
 
 TEST_F(BranchTest, JccFollowsTheFlags) {

@@ -8,6 +8,7 @@
 #include "core/emulate/execute.hpp"
 #include "core/emulate/interrupts.hpp"
 #include "devices/bus.hpp"
+#include "tests/core/virtual_cpu_rig.hpp"
 
 namespace prevt {
 namespace {
@@ -22,9 +23,9 @@ public:
 
 constexpr uint32_t kGdt = 0x1000, kIdt = 0x2000, kCode = 0x10000, kStack = 0x9000;
 
-class EmulateTest : public ::testing::Test {
+class EmulateTest : public ::testing::Test, protected VirtualCpuRig {
 protected:
-    EmulateTest() : ram(4 << 20), mem(ram), ports("port"), cpu{s, mem, ports, hooks} {
+    EmulateTest() : VirtualCpuRig(4 << 20) {
         ports.attach(0x80, 1, latch);
         const uint32_t gdt[] = {0,          0,          0x0000ffff, 0x00cf9b00,  // 0x08 code
                                 0x0000ffff, 0x00cf9300,                          // 0x10 data
@@ -56,13 +57,7 @@ protected:
     }
     uint32_t stack(unsigned i) { return ram.read(s.gpr[esp] + 4 * i, 4); }
 
-    GuestMemory ram;
-    FlatPhysicalMemory mem;
-    devices::Bus ports;
     Latch latch;
-    CpuHooks hooks;
-    VcpuState s;
-    Cpu cpu;
 };
 
 TEST_F(EmulateTest, CliStiChangeOnlyTheVirtualIf) {

@@ -7,6 +7,7 @@
 
 #include "core/emulate/execute.hpp"
 #include "devices/bus.hpp"
+#include "tests/core/virtual_cpu_rig.hpp"
 
 namespace prevt {
 namespace {
@@ -16,9 +17,9 @@ constexpr uint32_t CF = eflags::CF, PF = eflags::PF, AF = eflags::AF, ZF = eflag
                    SF = eflags::SF, OF = eflags::OF;
 constexpr uint32_t kArith = CF | PF | AF | ZF | SF | OF;
 
-class OrdinaryTest : public ::testing::Test {
+class OrdinaryTest : public ::testing::Test, protected VirtualCpuRig {
 protected:
-    OrdinaryTest() : ram(1 << 20), mem(ram), ports("port"), cpu{s, mem, ports, hooks} {
+    OrdinaryTest() : VirtualCpuRig(1 << 20) {
         const uint32_t gdt[] = {0, 0, 0x0000ffff, 0x00cf9b00, 0x0000ffff, 0x00cf9300};
         ram.write_bytes(kGdt, gdt, sizeof gdt);
         s.cr0 = cr0::PE | cr0::ET;
@@ -43,13 +44,6 @@ protected:
     }
     uint32_t data(unsigned len = 4) { return ram.read(kData, len); }
     void set_data(uint32_t v, unsigned len = 4) { ram.write(kData, len, v); }
-
-    GuestMemory ram;
-    FlatPhysicalMemory mem;
-    devices::Bus ports;
-    CpuHooks hooks;
-    VcpuState s;
-    Cpu cpu;
 };
 
 TEST_F(OrdinaryTest, AddSetsOverflowSignAuxiliaryParity) {

@@ -12,15 +12,16 @@
 #include "core/emulate/paged_memory.hpp"
 #include "core/errors.hpp"
 #include "devices/bus.hpp"
+#include "tests/core/virtual_cpu_rig.hpp"
 
 namespace prevt {
 namespace {
 
 constexpr uint32_t kGdt = 0x1000, kCode = 0x10000, kData = 0x5000;
 
-class ProfileTest : public ::testing::Test {
+class ProfileTest : public ::testing::Test, protected VirtualCpuRig {
 protected:
-    ProfileTest() : ram(1 << 20), mem(ram), ports("port"), cpu{s, mem, ports, hooks} {
+    ProfileTest() : VirtualCpuRig(1 << 20) {
         // 0x08 code (base 0), 0x10 data, 0x18 code based at 0x20000, 0x20 execute-only code
         const uint32_t gdt[] = {0,          0,          0x0000ffff, 0x00cf9b00, 0x0000ffff,
                                 0x00cf9300, 0x0000ffff, 0x00cf9b02, 0x0000ffff, 0x00cf9900};
@@ -51,12 +52,6 @@ protected:
         return -1;
     }
 
-    GuestMemory ram;
-    FlatPhysicalMemory mem;
-    devices::Bus ports;
-    CpuHooks hooks;
-    VcpuState s;
-    Cpu cpu;
     Descriptor data;
 };
 
