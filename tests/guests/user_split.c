@@ -6,6 +6,17 @@
  * mappings across system calls must still keep user mode out of them. */
 #include "lib/guest.h"
 
+/* Variants: tests/hostile/user_gs_split.c defines these and includes this file.
+ * USER_ALIAS_SEG is the segment prefix of ring 3's accesses to the kernel's alias,
+ * SYSENTER_PROLOGUE what the sysenter handler runs first, USER_GS whether ring 3's GS is the
+ * flat DPL-3 data segment, TITLE the first line printed. */
+#ifndef USER_ALIAS_SEG
+#define USER_ALIAS_SEG ""
+#define SYSENTER_PROLOGUE ""
+#define USER_GS 0
+#define TITLE "a 3G/1G split: the kernel's alias at 0xC0000000\n"
+#endif
+
 #define KERNEL_BASE 0xC0000000u
 #define SYSENTER_SEL 0x98u
 static uint32_t dir[1024] __attribute__((aligned(4096)));
@@ -23,7 +34,7 @@ void sysenter_entry(void);
 /* sysenter: the kernel bumps its counter through the high alias and returns it in EAX. */
 __asm__(
     ".text\n"
-    "sysenter_entry:\n"
+    "sysenter_entry:\n" SYSENTER_PROLOGUE
     "    mov $0xC0000000, %eax\n"
     "    add $kernel_counter, %eax\n"
     "    incl (%eax)\n"
@@ -48,9 +59,11 @@ __asm__(
     "    movl $4f, trap_resume\n"
     "    mov $0xC0000000, %eax\n"
     "    add $kernel_counter, %eax\n"
-    "    mov (%eax), %ebx\n" /* the kernel's alias, read: #PF 5 */
+    "    mov " USER_ALIAS_SEG
+    "(%eax), %ebx\n" /* the kernel's alias, read: #PF 5 */
     "4:  movl $5f, trap_resume\n"
-    "    movl $7, (%eax)\n" /* written: #PF 7 */
+    "    movl $7, " USER_ALIAS_SEG
+    "(%eax)\n" /* written: #PF 7 */
     "5:  int $0x81\n");
 
 static void on_page_fault(struct frame* f) {
@@ -77,7 +90,7 @@ static void on_exit_call(struct frame* f) {
 }
 
 int main(void) {
-    print("a 3G/1G split: the kernel's alias at 0xC0000000\n");
+    print(TITLE);
     for (uint32_t i = 0; i < 2048; ++i) low_tables[i / 1024][i % 1024] = (i << 12) | 7;
     dir[0] = (uint32_t)low_tables[0] | 7; /* user: 0-8 MiB */
     dir[1] = (uint32_t)low_tables[1] | 7;
@@ -98,6 +111,7 @@ int main(void) {
     WRITE_CR(0, READ_CR(0) | CR0_PG | CR0_WP);
     gprintf("kernel counter through the alias: %u\n", *HIGH(&kernel_counter));
     __asm__ volatile("mov %0, %%ds; mov %0, %%es" ::"r"((SYSENTER_SEL + 24) | 3));
+    if (USER_GS) __asm__ volatile("mov %0, %%gs" ::"r"((SYSENTER_SEL + 24) | 3));
     __asm__ volatile("push %0\n push %1\n pushl $0x202\n push %2\n push %3\n iret" ::"i"(
                          (SYSENTER_SEL + 24) | 3),
                      "r"(user_stack + 1024), "i"((SYSENTER_SEL + 16) | 3), "r"(user_entry));
