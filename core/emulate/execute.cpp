@@ -181,12 +181,12 @@ Outcome dispatch(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_OUTSB:
         case ZYDIS_MNEMONIC_OUTSW:
         case ZYDIS_MNEMONIC_OUTSD: return execute_io(cpu, d);
+        case ZYDIS_MNEMONIC_FNSTENV:
+        case ZYDIS_MNEMONIC_FNSAVE:
+        case ZYDIS_MNEMONIC_FXSAVE: return execute_fpu_store(cpu, d);
         default: {
             if (is_ordinary(d)) return execute_ordinary(cpu, d);
             if (d.in.meta.category == ZYDIS_CATEGORY_COND_BR) return execute_branch(cpu, d);
-            if (d.in.mnemonic == ZYDIS_MNEMONIC_FNSTENV || d.in.mnemonic == ZYDIS_MNEMONIC_FNSAVE ||
-                d.in.mnemonic == ZYDIS_MNEMONIC_FXSAVE)
-                return execute_fpu_store(cpu, d);
             const Outcome o = execute_data_move(cpu, d);
             return o != Outcome::kNotEmulated ? o : execute_system(cpu, d);
         }
