@@ -6,23 +6,11 @@
 
 namespace prevt {
 
-namespace {
-struct GuestTables {  // the walker's view of guest RAM (page-table entries are 32-bit)
-    GuestMemory& ram;
-    uint32_t read32(uint32_t phys) const { return ram.read(phys, 4); }
-    void write32(uint32_t phys, uint32_t v) { ram.write(phys, 4, v); }
-};
-}  // namespace
-
 std::variant<shadowmmu::Translation, shadowmmu::PageFault> walk_guest_tables(
     GuestMemory& ram, const VcpuState& s, uint32_t linear, bool write, bool user, bool peek) {
-    shadowmmu::PagingControl c;
-    c.cr3 = s.cr3;
-    c.wp = s.cr0 & cr0::WP;
-    c.pse = s.cr4 & cr4::PSE;
-    c.pge = s.cr4 & cr4::PGE;
-    GuestTables tables{ram};
-    return shadowmmu::walk(tables, c, linear, shadowmmu::Access{write, user, peek});
+    GuestTables tables(ram);
+    return shadowmmu::walk(tables, paging_state(s).control, linear,
+                           shadowmmu::Access{write, user, peek});
 }
 
 uint32_t PagedMemory::translate(uint32_t linear, bool write, bool user) {

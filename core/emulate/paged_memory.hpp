@@ -9,8 +9,35 @@
 #include "core/emulate/linear_memory.hpp"
 #include "core/vcpu_state.hpp"
 #include "shadowmmu/pagetable.hpp"
+#include "shadowmmu/shadow.hpp"
 
 namespace prevt {
+
+// Guest page tables in guest memory, for the walker and the shadow MMU. A/D-bit stores go
+// through GuestMemory::write, so the write observer (bt's self-modifying-code check) hears
+// of them as of any other store.
+class GuestTables final : public shadowmmu::TableMemory {
+public:
+    explicit GuestTables(GuestMemory& ram) : ram_(ram) {}
+    uint32_t read32(uint32_t phys) override { return ram_.read(phys, 4); }
+    void write32(uint32_t phys, uint32_t value) override { ram_.write(phys, 4, value); }
+
+private:
+    GuestMemory& ram_;
+};
+
+// The virtual CPU's paging state as the walker and the shadow MMU see it (CR0.PG/WP, CR3,
+// CR4.PSE/PGE, CPL 3).
+inline shadowmmu::PagingState paging_state(const VcpuState& s) {
+    shadowmmu::PagingState p;
+    p.enabled = s.paging();
+    p.control.cr3 = s.cr3;
+    p.control.wp = s.cr0 & cr0::WP;
+    p.control.pse = s.cr4 & cr4::PSE;
+    p.control.pge = s.cr4 & cr4::PGE;
+    p.user = s.cpl() == 3;
+    return p;
+}
 
 // The guest's page tables walked as the virtual CPU in state `s` would (CR3, CR0.WP,
 // CR4.PSE/PGE), setting A/D bits in guest RAM (unless `peek`: see shadowmmu::Access). The one

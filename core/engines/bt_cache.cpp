@@ -21,17 +21,6 @@ namespace prevt {
 
 using shadowmmu::kPageSize;
 
-namespace {
-
-// A failure would leave a code page writable (self-modifying code unnoticed): never ignored.
-void mprotect_page(uint32_t linear_page, int prot) {
-    const uint64_t host = linear_page + native::kPageZeroOffset;
-    if (mprotect(reinterpret_cast<void*>(host), kPageSize, prot) != 0)
-        throw HostError("mprotect of a guest code page failed: " + std::string(strerror(errno)));
-}
-
-}  // namespace
-
 bt::Block* BtEngine::block_at_cache(uint32_t cache) const {
     auto it = by_cache_.upper_bound(cache);
     if (it == by_cache_.begin()) return nullptr;
@@ -39,42 +28,12 @@ bt::Block* BtEngine::block_at_cache(uint32_t cache) const {
     return cache < b->cache_end ? b : nullptr;
 }
 
-// Write-protects a guest frame that holds translated code: flat, its one page; paged, every
-// linear page the shadow maps to it (pages mapped later are mapped read-only).
-void BtEngine::protect_frame(uint32_t frame) {
-    if (!paging_) {  // RAM is mapped flat; beyond it the all-ones page is read-only already
-        if (ram_.contains(frame, kPageSize)) mprotect_page(frame, PROT_READ);
-        return;
-    }
-    auto it = rmap_.find(frame);
-    if (it == rmap_.end()) return;
-    for (uint32_t page : it->second) {
-        Mapping& m = mapped_.at(page);
-        if (!m.writable) continue;
-        mprotect_page(page, PROT_READ);
-        m.writable = false;
-    }
-}
-
-// The frame no longer holds translations: flat, writable again; paged, its mappings dropped
-// (the next access maps them with the guest's own permissions).
-void BtEngine::release_frame(uint32_t frame) {
-    if (!paging_) {
-        if (ram_.contains(frame, kPageSize)) mprotect_page(frame, PROT_READ | PROT_WRITE);
-        return;
-    }
-    auto it = rmap_.find(frame);
-    if (it == rmap_.end()) return;
-    const std::vector<uint32_t> pages = it->second;
-    for (uint32_t page : pages) unmap_guest_page(page);
-}
-
 void BtEngine::flush() {
     recent_.fill({});
     blocks_.clear();
     by_cache_.clear();
     graveyard_.clear();
-    for (const auto& [frame, list] : by_frame_) release_frame(frame);
+    for (const auto& [frame, list] : by_frame_) shadow_.release_frame(frame);
     by_frame_.clear();
     std::fill(code_frames_.begin(), code_frames_.end(), 0);
     by_linear_.clear();
@@ -219,7 +178,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
         b.pages.push_back({p, frame});
         auto& list = by_frame_[frame];
         if (frame / kPageSize < code_frames_.size()) code_frames_[frame / kPageSize] = 1;
-        if (list.empty()) protect_frame(frame);
+        if (list.empty()) shadow_.protect_frame(frame);  // every alias
         list.push_back(&b);
     }
     ++n_.translated;
@@ -320,7 +279,7 @@ void BtEngine::drop_blocks(const std::vector<bt::Block*>& victims) {
             if (it->second.empty()) {
                 by_frame_.erase(it);
                 if (f / kPageSize < code_frames_.size()) code_frames_[f / kPageSize] = 0;
-                release_frame(f);
+                shadow_.release_frame(f);
             }
         }
         for (uint64_t p = b->guest_linear & ~(kPageSize - 1); p < b->guest_end; p += kPageSize) {

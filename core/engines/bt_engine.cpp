@@ -52,7 +52,7 @@ BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes, 
                              std::to_string((bt::kCacheEnd - bt::kCacheBase) >> 10) + " KiB");
         cache_end_ = bt::kCacheBase + cache_bytes;
     }
-    native::AddressSpace::instance().map_flat(ram_, native::kPageZeroOffset, false);
+    shadow_host_.map_identity();  // paging off (the shadow's starting mode)
     native::install_signal_handlers();
     code_selector_ = monitor_descriptor(native::kMonitorLdtFirst, 0, 0xfffff, true, true);
     data_selector_ = monitor_descriptor(native::kMonitorLdtFirst + 1, bt::kVcpuArea,
@@ -91,10 +91,17 @@ void BtEngine::set_single_step(bool on) {
 void BtEngine::prepare_fs_swap(const VcpuState& s) {
     const Segment& gs = s.sreg(SegReg::gs);
     const Segment& cs = s.sreg(SegReg::cs);
-    const uint64_t key[] = {
-        gs.selector,   gs.base,           gs.limit,          uint64_t(gs.type) << 8 | gs.db,
-        cs.selector,   cs.base,           cs.limit,          uint64_t(cs.type) << 8 | cs.db,
-        user_ceiling_, ldt_.generation(), s.protected_mode()};
+    const uint64_t key[] = {gs.selector,
+                            gs.base,
+                            gs.limit,
+                            uint64_t(gs.type) << 8 | gs.db,
+                            cs.selector,
+                            cs.base,
+                            cs.limit,
+                            uint64_t(cs.type) << 8 | cs.db,
+                            shadow_.user_ceiling(),
+                            ldt_.generation(),
+                            s.protected_mode()};
     if (std::equal(std::begin(key), std::end(key), std::begin(fs_swap_key_))) return;
     std::copy(std::begin(key), std::end(key), std::begin(fs_swap_key_));
     // CS as data: readable code reads as read-only data; execute-only code as an empty segment
@@ -109,7 +116,7 @@ void BtEngine::prepare_fs_swap(const VcpuState& s) {
         data.type = 0x5, data.limit = 0xffffffff, data.db = true;
     data.s = true;
     bt::VcpuArea& v = area_.vcpu();
-    const uint64_t ceilings[2] = {native::kMonitorBase, user_ceiling_};
+    const uint64_t ceilings[2] = {native::kMonitorBase, shadow_.user_ceiling()};
     for (int user = 0; user < 2; ++user) {
         v.guest_gs[user] = ldt_.shadow(gs, ceilings[user]);
         v.guest_cs_data[user] = ldt_.shadow(data, ceilings[user]);
@@ -170,9 +177,9 @@ void BtEngine::prepare_fast_transfers(const VcpuState& s) {
         s.msr.sysenter_esp,
         s.msr.sysenter_eip,
         segment_loads_,
-        user_ceiling_,
-        lowest_kernel_only_,
-        uint64_t(window_) | uint64_t(paging_) << 1 | uint64_t(s.protected_mode()) << 2,
+        shadow_.user_ceiling(),
+        shadow_.lowest_kernel_only(),
+        uint64_t(window_) | uint64_t(shadow_.enabled()) << 1 | uint64_t(s.protected_mode()) << 2,
         ldt_.generation()};
     if (std::equal(std::begin(key), std::end(key), std::begin(prepared_key_))) return;
     std::copy(std::begin(key), std::end(key), std::begin(prepared_key_));
@@ -197,8 +204,9 @@ void BtEngine::prepare_sysenter(const VcpuState& s) {
     v.sysenter_eip = s.msr.sysenter_eip;
     v.sysenter_vcs = cs;
     v.sysenter_vss = cs + 8;
-    v.sysenter_path = paging_ && user_ceiling_ < native::kMonitorBase ? sysenter_.inline_path
-                                                                      : sysenter_.inline_light_path;
+    v.sysenter_path = shadow_.enabled() && shadow_.user_ceiling() < native::kMonitorBase
+                          ? sysenter_.inline_path
+                          : sysenter_.inline_light_path;
 }
 
 // The inline sysexit, when nothing must happen on the way to CPL 3: the user segments all
@@ -209,7 +217,7 @@ void BtEngine::prepare_sysexit(const VcpuState& s) {
     VcpuState user = s;
     sysexit_segments(user);
     const uint64_t ceiling = ceiling_for_user(user);
-    if (paging_ && lowest_kernel_only_ < ceiling) return;
+    if (shadow_.enabled() && shadow_.lowest_kernel_only() < ceiling) return;
     v.sysexit_ss = ldt_.shadow(user.sreg(SegReg::ss), ceiling);
     v.sysexit_ds = ldt_.shadow(user.sreg(SegReg::ds), ceiling);
     v.sysexit_es = ldt_.shadow(user.sreg(SegReg::es), ceiling);
@@ -345,6 +353,7 @@ Exit BtEngine::run(VcpuState& s) {
 }
 
 std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
+    const shadowmmu::ShadowMmu::Counts& sh = shadow_.counts();
     return {{"blocks translated", n_.translated},
             {"guest instructions translated", n_.guest_instructions},
             {"host instructions emitted (incl. exit stubs)", n_.host_instructions},
@@ -359,20 +368,20 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"  of them by the virtual CPU's stores", n_.emulated_code_writes},
             {"stores retranslated as callouts (adaptive)", n_.adaptive},
             {"cache flushes", n_.flushes},
-            {"shadow: hidden page faults (mapped)", n_.hidden_faults},
-            {"shadow: true page faults (to the guest)", n_.true_faults},
-            {"shadow: flushes (CR3, paging mode)", n_.shadow_flushes},
-            {"shadow: invlpg", n_.invlpg_pages},
-            {"shadow: CR3 writes", n_.cr3_switches},
-            {"shadow: pages prefetched on CR3 writes", n_.prefetched},
+            {"shadow: hidden page faults (mapped)", sh.hidden_faults},
+            {"shadow: true page faults (to the guest)", sh.true_faults},
+            {"shadow: flushes (CR3, paging mode)", sh.flushes},
+            {"shadow: invlpg", sh.invlpg_pages},
+            {"shadow: CR3 writes", sh.cr3_switches},
+            {"shadow: pages prefetched on CR3 writes", sh.prefetched},
             {"translations kept across CR3 writes (sum)", n_.blocks_kept_across_cr3},
-            {"shadow: kernel-only mappings taken back at CPL 3", n_.kernel_only_dropped},
-            {"shadow: kernel-only mappings kept above the user ceiling (sum)", n_.kernel_only_kept},
+            {"shadow: kernel-only mappings taken back at CPL 3", sh.kernel_only_dropped},
+            {"shadow: kernel-only mappings kept above the user ceiling (sum)", sh.kernel_only_kept},
             {"lookup hits (indirect branches found inline)", area_.vcpu().lookup_hits},
             {"lookup table fills (misses)", n_.lookup_fills},
             {"timer signals stepped to an exact point", n_.stepped},
             {"alignment checks stepped over (#AC at CPL 0-2 or CR0.AM clear)", n_.ac_stepped},
-            {"shadow flushes at the host mapping budget (vm.max_map_count)", n_.budget_flushes},
+            {"shadow flushes at the host mapping budget (vm.max_map_count)", sh.budget_flushes},
             {"host mappings (guest pages; budget " +
                  std::to_string(native::AddressSpace::instance().budget()) + ")",
              native::AddressSpace::instance().mappings()},

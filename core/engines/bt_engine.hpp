@@ -21,16 +21,21 @@
 #include "bt/monitor_area.hpp"
 #include "bt/translator.hpp"
 #include "core/emulate/decoded.hpp"
+#include "core/emulate/paged_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
 #include "core/native/layout.hpp"
 #include "core/native/native_context.hpp"
+#include "core/native/shadow_host.hpp"
 #include "core/native/shadow_ldt.hpp"
 #include "shadowmmu/pagetable.hpp"
+#include "shadowmmu/shadow.hpp"
 
 namespace prevt {
 
-class BtEngine final : public Engine, private GuestMemory::WriteObserver {
+class BtEngine final : public Engine,
+                       private GuestMemory::WriteObserver,
+                       private shadowmmu::CodeFrames {
 public:
     // The flags live in hardware while translated code runs: the common set plus AC (a guest
     // popf sets it natively, pushf reads it back). The host checks alignment at ring 3 with
@@ -55,7 +60,7 @@ public:
     void tlb_invalidate(uint32_t linear) override;
     void set_interrupt_window(bool on) override;
     void control_register_written(int cr) override {
-        if (cr == 3) cr3_written_ = true;
+        if (cr == 3) shadow_.note_cr3_write();
     }
     void step_one() override { step_one_ = true; }
     // A native x87 environment store saw a translation-cache address: the guest's EIP (the
@@ -69,6 +74,9 @@ public:
 
 private:
     void guest_ram_written(uint64_t phys, uint64_t len) override;
+    // The shadow's question: a frame with translations stays read-only.
+    bool holds_code(uint32_t frame) const override { return by_frame_.count(frame); }
+    static shadowmmu::PagingState native_paging(const VcpuState& s) { return paging_state(s); }
     void note_smc_store(const VcpuState& s);
     bt::Block& block_for(const VcpuState& s);
     bt::Block& block_for(const VcpuState& s, uint64_t key);  // key == key_of(s)
@@ -89,19 +97,10 @@ private:
     Exit signal_exit(VcpuState& s, bool* resume_stepping);
     int flags_memory_at(uint32_t cache) const;
     void reset_cache();
-    void protect_frame(uint32_t frame);
-    void release_frame(uint32_t frame);
-    void map_guest_page(uint32_t page, const shadowmmu::Translation& t, bool writable,
-                        bool kernel_only);
-    void unmap_guest_page(uint32_t page);
-    void clear_shadow();
     void sync_address_space(const VcpuState& s);
-    void switch_address_space(const VcpuState& s);
     void choose_ceiling(const VcpuState& s);
     uint64_t ceiling_for_user(const VcpuState& s) const;
     void adopt_host_selectors(const std::array<uint32_t, 4>& ss_ds_es_fs, uint64_t ceiling);
-    void take_back_kernel_mappings(uint64_t from);
-    uint64_t find_user_ceiling(const VcpuState& s) const;
     unsigned read_code(const VcpuState& s, uint32_t linear, uint8_t* out, unsigned max);
     std::optional<shadowmmu::Translation> walk_guest(const VcpuState& s, uint32_t linear,
                                                      bool write, uint32_t* error = nullptr);
@@ -141,33 +140,15 @@ private:
     bool step_one_ = false;        // the run loop asked for one instruction, then an exit
     bool guest_tf_ = false;        // the guest single-steps itself (its TF at entry)
     bool window_ = false;          // the vif page is read-only: IF stores exit
-    bool paging_ = false;          // the guest had CR0.PG at the last entry
-    uint64_t paging_mode_ = 0;     // paging on, WP, PSE of the current shadow (0: paging off)
-    uint32_t shadow_cr3_ = 0;      // the CR3 the shadow's mappings were made for
-    bool cr3_written_ = false;     // a CR3 write (even of the same value) flushes the TLB
-    // Per CR3 (a few): the linear pages mapped when the guest last switched away from it.
-    static constexpr size_t kWorkingSetPages = 256, kWorkingSets = 16;
-    std::unordered_map<uint32_t, std::vector<uint32_t>> working_sets_;
-    // Paging: the shadow's host mappings by guest-linear page, and which linear pages map each
-    // guest frame (to write-protect every alias of a frame that holds translated code).
-    struct Mapping {
-        uint32_t frame;
-        bool writable;
-        bool large;  // from a 4 MiB page: invlpg drops the whole region
-    };
-    std::unordered_map<uint32_t, Mapping> mapped_;
-    std::unordered_map<uint32_t, std::vector<uint32_t>> rmap_;
-    // Mapped at CPL 0 beyond what CPL 3 may do (a supervisor page, or writable where user
-    // mode may only read): unmapped or made read-only on the way to CPL 3, nothing else is.
-    std::vector<std::pair<uint32_t, bool>> kernel_only_;  // (linear page, user may read)
-    // Segment truncation (VMware's): at CPL 3 the guest's expand-up segments end at the lowest
-    // address of the kernel's region at the top (Linux: 0xC0000000; found in the page
-    // directory), so kernel-only mappings up there stay mapped across system calls.
-    uint64_t user_ceiling_ = native::kMonitorBase;     // for the current CR3; kMonitorBase: none
+    // The shadow MMU (guest RAM mapped non-executable at kPageZeroOffset) and, with it,
+    // segment truncation (VMware's): at CPL 3 the guest's expand-up segments end at the user
+    // ceiling (Linux: 0xC0000000), so kernel-only mappings up there stay across system calls.
+    GuestTables tables_{ram_};
+    native::NativeShadowHost shadow_host_{ram_, native::kPageZeroOffset, false};
+    shadowmmu::ShadowMmu shadow_{tables_, shadow_host_, this, native::kMonitorBase};
     uint64_t ceiling_ = native::kMonitorBase;          // in use for this entry (guest linear)
     uint64_t loaded_ceiling_ = native::kMonitorBase;   // the one host_sel_ were made for
     uint64_t sysexit_ceiling_ = native::kMonitorBase;  // the one the inline sysexit prepared
-    uint64_t lowest_kernel_only_ = ~0ull;              // the lowest page in kernel_only_
     uint64_t segment_loads_ = 0;          // segment loads by the virtual CPU, for the key:
     uint64_t prepared_key_[8] = {~0ull};  // what the sysenter/sysexit paths were made from
     uint64_t ldt_generation_ = 0;         // of the shadow slots host_sel_ were made in
@@ -197,11 +178,9 @@ private:
         uint64_t translated = 0, guest_instructions = 0, rewritten = 0, cache_bytes = 0,
                  callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,
                  entries = 0, lookup_fills = 0, stepped = 0, host_instructions = 0,
-                 translate_ticks = 0, hidden_faults = 0, true_faults = 0, shadow_flushes = 0,
-                 invlpg_pages = 0, kernel_only_dropped = 0, window_exits = 0, cr3_switches = 0,
-                 prefetched = 0, blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
-                 inline_sysenters = 0, kernel_only_kept = 0, inline_sysexits = 0, ac_stepped = 0,
-                 budget_flushes = 0;
+                 translate_ticks = 0, window_exits = 0, blocks_kept_across_cr3 = 0, adaptive = 0,
+                 emulated_code_writes = 0, inline_sysenters = 0, inline_sysexits = 0,
+                 ac_stepped = 0;
     } n_;
 };
 

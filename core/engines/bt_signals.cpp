@@ -163,7 +163,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
         }
     if (host_step_ == HostStep::kSmcStore && ev.signal == SIGTRAP) {  // the store ran
         host_step_ = HostStep::kNone;                                 // continue from a new block
-        if (by_frame_.count(smc_frame_)) protect_frame(smc_frame_);   // code stays on it
+        if (by_frame_.count(smc_frame_)) shadow_.protect_frame(smc_frame_);  // code stays on it
         s.eflags &= ~eflags::TF;
         x.reason = ExitReason::kHandled;
         return x;
@@ -199,11 +199,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                 // A store into a frame holding translations (through any alias): drop its
                 // blocks, then let the store run: one step with TF from where it faulted
                 // (its block lives on until the next flush).
-                uint32_t frame = page;
-                if (paging_) {
-                    auto m = mapped_.find(page);
-                    frame = m != mapped_.end() ? m->second.frame : ~0u;
-                }
+                const uint32_t frame = shadow_.frame_of(page).value_or(~0u);
                 if ((ev.error_code & 2) && by_frame_.count(frame)) {
                     note_smc_store(s);
                     // The store's length is not known here: 16 bytes covers all but string
@@ -211,9 +207,10 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                     const uint32_t phys = frame | (linear & (kPageSize - 1));
                     invalidate_code(phys,
                                     std::min<uint32_t>(16, kPageSize - (phys & (kPageSize - 1))));
-                    release_frame(frame);  // writable for the one step, protected after it
+                    shadow_.release_frame(frame);  // writable for the one step, protected after it
                     smc_frame_ = frame;
-                    if (paging_) {  // the page is unmapped now: map it as the guest allows
+                    if (shadow_
+                            .enabled()) {  // the page is unmapped now: map it as the guest allows
                         const Exit f = page_fault(s, linear, ev.error_code, resume_stepping, true);
                         if (!*resume_stepping) return f;  // a true #PF after all
                     }
@@ -222,7 +219,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                     *resume_stepping = true;
                     return x;
                 }
-                if (paging_) return page_fault(s, linear, ev.error_code, resume_stepping);
+                if (shadow_.enabled()) return page_fault(s, linear, ev.error_code, resume_stepping);
                 // A store beyond RAM is dropped. W decides, not P: a page just mapped
                 // read-only has no page-table entry until first touched, so a store there
                 // faults with P = 0 again, and mapping it again would loop forever.

@@ -120,6 +120,14 @@ void AddressSpace::unmap(uint32_t linear, uint32_t len) {
     }
 }
 
+void AddressSpace::protect(uint32_t linear, bool writable) {
+    const uint64_t host = (uint64_t(linear) + offset_) & ~(kPageSize - 1);
+    if (linear > linear_limit() || host < low_) return;
+    if (mprotect(reinterpret_cast<void*>(host), kPageSize,
+                 PROT_READ | (writable ? PROT_WRITE : 0) | exec_) != 0)
+        throw HostError(std::string("mprotect of a guest page failed: ") + strerror(errno));
+}
+
 void AddressSpace::clear_unassigned(const GuestMemory& ram) {
     const uint64_t from = offset_ + std::min<uint64_t>(ram.size(), uint64_t(linear_limit()) + 1);
     if (from < kMonitorBase)

@@ -34,6 +34,10 @@ public:
     void map_page(uint32_t linear, uint32_t phys, bool writable, const GuestMemory& ram);
     // Drops the mappings of [linear, linear + len) (page aligned).
     void unmap(uint32_t linear, uint32_t len);
+    // A mapped guest page becomes read-only or read/write (executable as map_flat said).
+    // Throws HostError if mprotect fails: a code page left writable would hide
+    // self-modifying code.
+    void protect(uint32_t linear, bool writable);
 
     // Paging off: drops the pages of unassigned memory mapped so far (RAM stays).
     void clear_unassigned(const GuestMemory& ram);

@@ -1,0 +1,114 @@
+// The bt engine with the guest's paging: it composes the shadow MMU (shadowmmu/shadow.hpp)
+// with the translation cache. The shadow follows CR0/CR3/CR4 at every entry and maps pages
+// on hidden faults; the cache keeps what still translates across a CR3 write and drops what
+// invlpg takes; the user ceiling (shadowmmu/split.hpp) truncates user segments so the
+// kernel's mappings above it stay across system calls (docs/shadow-mmu.md).
+#include <algorithm>
+#include <optional>
+#include <variant>
+
+#include "core/emulate/paged_memory.hpp"
+#include "core/engines/bt_engine.hpp"
+#include "core/native/layout.hpp"
+#include "shadowmmu/pagetable.hpp"
+
+namespace prevt {
+
+using shadowmmu::kPageSize;
+
+std::optional<shadowmmu::Translation> BtEngine::walk_guest(const VcpuState& s, uint32_t linear,
+                                                           bool write, uint32_t* error) {
+    const auto r = walk_guest_tables(ram_, s, linear, write, s.cpl() == 3);
+    if (const auto* f = std::get_if<shadowmmu::PageFault>(&r)) {
+        if (error) *error = f->error_code;
+        return std::nullopt;
+    }
+    return std::get<shadowmmu::Translation>(r);
+}
+
+// A host fault on a guest-linear page with paging on: a hidden fault (mapped: resume exactly
+// where the fault was), a true #PF, or an access only the virtual CPU can make (a store to a
+// read-only frame: dropped). `code_store`: see ShadowMmu::fault.
+Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume,
+                          bool code_store) {
+    Exit x;
+    const auto f = shadow_.fault(native_paging(s), linear, host_error & 2, code_store);
+    switch (f.kind) {
+        case shadowmmu::ShadowMmu::Fault::kGuestPageFault:
+            x.reason = ExitReason::kException;
+            x.vector = vec::PF;
+            x.has_error = true;
+            x.error_code = f.error_code;
+            x.address = linear;
+            return x;
+        case shadowmmu::ShadowMmu::Fault::kVirtualCpu:
+            // (A read: an unmappable frame, MMIO. An instruction the virtual CPU does not
+            // know gets #UD there, as at any callout.)
+            x.reason = (host_error & 2) ? ExitReason::kUnassignedWrite : ExitReason::kEmulate;
+            x.vector = vec::UD;
+            x.address = linear;
+            return x;
+        case shadowmmu::ShadowMmu::Fault::kMapped: break;
+    }
+    // The inline sysexit prepared for this entry would leave a new kernel-only page reachable.
+    if (shadow_.lowest_kernel_only() < sysexit_ceiling_)
+        area_.vcpu().sysexit_path = sysenter_.callout_path;
+    *resume = true;  // re-run the faulting instruction from the cache, as it was
+    return x;
+}
+
+// The shadow follows the guest's paging state. A new mode drops every translation first (they
+// were made, and their frames protected, under the old one). A CR3 write keeps the
+// translations whose code pages still map to the same frames (one peek walk per code page),
+// then the shadow maps again the pages the new CR3 had mapped last time.
+void BtEngine::sync_address_space(const VcpuState& s) {
+    const shadowmmu::PagingState p = native_paging(s);
+    if (shadow_.mode_changes(p)) flush();
+    if (shadow_.sync(p) != shadowmmu::ShadowMmu::Change::kAddressSpace) return;
+    std::vector<bt::Block*> stale;
+    for (const auto& [page, blocks] : by_linear_) {
+        const std::optional<uint32_t> frame = shadow_.peek(p, page);
+        for (bt::Block* b : blocks)
+            for (const bt::Block::Page& bp : b->pages)
+                if (bp.linear == page && frame != bp.frame) stale.push_back(b);
+    }
+    std::sort(stale.begin(), stale.end());
+    stale.erase(std::unique(stale.begin(), stale.end()), stale.end());
+    if (!stale.empty()) drop_blocks(stale);
+    n_.blocks_kept_across_cr3 += blocks_.size();
+    shadow_.prefetch(p);  // (for the current CPL: nothing to take back)
+}
+
+// The ceiling for this entry: the address space's, at CPL 3 with paging and only expand-up
+// data segments loaded (an expand-down one would reach above it); none otherwise. At CPL 3
+// every kernel-only mapping that user mode could reach is taken back.
+void BtEngine::choose_ceiling(const VcpuState& s) {
+    uint64_t ceiling = native::kMonitorBase;
+    if (shadow_.enabled() && s.cpl() == 3) {
+        ceiling = ceiling_for_user(s);
+        if (shadow_.has_kernel_only())
+            shadow_.take_back_kernel_mappings(ceiling < native::kMonitorBase ? ceiling : ~0ull);
+    }
+    ceiling_ = ceiling;
+}
+
+// The ceiling user mode gets with the segments of `s`: none without paging, or if one of them
+// is expand-down (it would reach above).
+uint64_t BtEngine::ceiling_for_user(const VcpuState& s) const {
+    if (!shadow_.enabled()) return native::kMonitorBase;
+    for (SegReg r : {SegReg::es, SegReg::ss, SegReg::ds, SegReg::fs, SegReg::gs})
+        if (s.sreg(r).expand_down_data()) return native::kMonitorBase;
+    return shadow_.user_ceiling();
+}
+
+// invlpg: the page's mapping (its 4 MiB region's, if it came from a large page) and the
+// translations made through it.
+void BtEngine::tlb_invalidate(uint32_t linear) {
+    const auto [first, size] = shadow_.invalidate(linear);
+    for (uint32_t p = first; p - first < size; p += kPageSize) {
+        auto b = by_linear_.find(p);
+        if (b != by_linear_.end()) drop_blocks(std::vector<bt::Block*>(b->second));
+    }
+}
+
+}  // namespace prevt

@@ -1,0 +1,223 @@
+// The shadow MMU (shadow.hpp): hidden faults, mode and CR3 changes, invlpg, the code side's
+// frames and the kernel-only mappings of a kernel/user split.
+#include "shadowmmu/shadow.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include "shadowmmu/split.hpp"
+
+namespace prevt::shadowmmu {
+
+namespace {
+struct Directory {  // split.hpp's view of the tables (reads only)
+    TableMemory& tables;
+    uint32_t read32(uint32_t phys) const { return tables.read32(phys); }
+};
+}  // namespace
+
+ShadowMmu::ShadowMmu(TableMemory& tables, ShadowHost& host, const CodeFrames* code, uint64_t top)
+    : tables_(tables), host_(host), code_(code), top_(top), user_ceiling_(top) {}
+
+uint64_t ShadowMmu::mode_of(const PagingState& p) {
+    return p.enabled ? (uint64_t(1) << 63) | (uint64_t(p.control.wp) << 40) |
+                           (uint64_t(p.control.pse) << 41)
+                     : 0;
+}
+
+uint64_t ShadowMmu::find_user_ceiling(uint32_t cr3) {
+    return shadowmmu::user_ceiling(Directory{tables_}, cr3, top_);
+}
+
+ShadowMmu::Change ShadowMmu::sync(const PagingState& p) {
+    const uint64_t mode = mode_of(p);
+    if (mode != mode_) {
+        mode_ = mode;
+        cr3_ = p.control.cr3;
+        cr3_written_ = false;
+        mapped_.clear();
+        rmap_.clear();
+        kernel_only_.clear();
+        lowest_kernel_only_ = ~0ull;
+        if (!p.enabled) {
+            host_.map_identity();
+            user_ceiling_ = top_;
+            return Change::kMode;
+        }
+        clear();
+        user_ceiling_ = find_user_ceiling(cr3_);
+        return Change::kMode;
+    }
+    if (!p.enabled || (!cr3_written_ && p.control.cr3 == cr3_)) return Change::kNone;
+    // The old address space's working set, for the next switch back to it.
+    std::vector<uint32_t>& old_set = working_sets_[cr3_];
+    old_set.clear();
+    for (const auto& [page, m] : mapped_) {
+        if (old_set.size() == kWorkingSetPages) break;
+        old_set.push_back(page);
+    }
+    if (working_sets_.size() > kWorkingSets) working_sets_.clear();  // crude, bounded
+    clear();
+    cr3_written_ = false;
+    cr3_ = p.control.cr3;
+    user_ceiling_ = find_user_ceiling(cr3_);
+    ++n_.cr3_switches;
+    return Change::kAddressSpace;
+}
+
+void ShadowMmu::prefetch(const PagingState& p) {
+    auto it = working_sets_.find(p.control.cr3);
+    if (!enabled() || it == working_sets_.end()) return;
+    for (uint32_t page : it->second) {
+        const auto r = walk(tables_, p.control, page, Access{false, p.user, true});
+        const auto* t = std::get_if<Translation>(&r);
+        if (!t) continue;
+        const uint32_t frame = t->physical & ~(kPageSize - 1);
+        const FrameKind kind = host_.frame_kind(frame);
+        if (kind == FrameKind::kUnmappable) continue;
+        const bool writable =
+            kind == FrameKind::kRam && t->writable && t->dirty && !holds_code(frame);
+        const bool kernel_only = !p.user && (!t->user || (writable && !t->user_writable));
+        map_page(page, *t, writable, kernel_only);
+        ++n_.prefetched;
+    }
+}
+
+ShadowMmu::Fault ShadowMmu::fault(const PagingState& p, uint32_t linear, bool write,
+                                  bool code_store) {
+    const auto r = walk(tables_, p.control, linear, Access{write, p.user, false});
+    if (const auto* f = std::get_if<PageFault>(&r)) {
+        ++n_.true_faults;
+        return {Fault::kGuestPageFault, f->error_code};
+    }
+    const Translation& t = std::get<Translation>(r);
+    const uint32_t page = linear & ~(kPageSize - 1);
+    const uint32_t frame = t.physical & ~(kPageSize - 1);
+    const FrameKind kind = host_.frame_kind(frame);
+    // A store the host cannot let through (or any access to an unmappable frame): the
+    // virtual CPU does it (without this, the read-only mapping would fault again forever).
+    if (kind == FrameKind::kUnmappable || (kind == FrameKind::kReadOnly && write))
+        return {Fault::kVirtualCpu, 0};
+    const bool writable = kind == FrameKind::kRam && t.writable && (t.dirty || write) &&
+                          (code_store || !holds_code(frame));
+    const bool kernel_only = !p.user && (!t.user || (writable && !t.user_writable));
+    map_page(page, t, writable, kernel_only);
+    ++n_.hidden_faults;
+    return {Fault::kMapped, 0};
+}
+
+void ShadowMmu::map_page(uint32_t page, const Translation& t, bool writable, bool kernel_only) {
+    const uint32_t frame = t.physical & ~(kPageSize - 1);
+    if (mapped_.count(page)) unmap_page(page);
+    if (host_.over_budget()) {  // vm.max_map_count: the TLB starts again
+        clear();
+        ++n_.budget_flushes;
+    }
+    host_.map(page, frame, writable);
+    mapped_[page] = Mapping{frame, writable, t.page_size == kLargePageSize};
+    rmap_[frame].push_back(page);
+    if (kernel_only) {
+        kernel_only_.emplace_back(page, t.user);
+        lowest_kernel_only_ = std::min<uint64_t>(lowest_kernel_only_, page);
+    }
+}
+
+void ShadowMmu::unmap_page(uint32_t page) {
+    auto it = mapped_.find(page);
+    if (it == mapped_.end()) return;
+    auto r = rmap_.find(it->second.frame);
+    if (r != rmap_.end()) {
+        std::erase(r->second, page);
+        if (r->second.empty()) rmap_.erase(r);
+    }
+    mapped_.erase(it);
+    host_.unmap(page);
+}
+
+void ShadowMmu::clear() {
+    host_.unmap_all();
+    mapped_.clear();
+    rmap_.clear();
+    kernel_only_.clear();
+    lowest_kernel_only_ = ~0ull;
+    ++n_.flushes;
+}
+
+std::pair<uint32_t, uint32_t> ShadowMmu::invalidate(uint32_t linear) {
+    if (!enabled()) return {0, 0};
+    uint32_t first = linear & ~(kPageSize - 1), size = kPageSize;
+    auto it = mapped_.find(first);
+    if (it != mapped_.end() && it->second.large) {
+        first = linear & ~(kLargePageSize - 1);
+        size = kLargePageSize;
+    }
+    for (uint32_t p = first; p - first < size; p += kPageSize) unmap_page(p);
+    ++n_.invlpg_pages;
+    return {first, size};
+}
+
+void ShadowMmu::protect_frame(uint32_t frame) {
+    if (!enabled()) {  // the identity: its one page (beyond RAM the host maps it read-only)
+        if (host_.frame_kind(frame) == FrameKind::kRam) host_.protect(frame, false);
+        return;
+    }
+    auto it = rmap_.find(frame);
+    if (it == rmap_.end()) return;
+    for (uint32_t page : it->second) {
+        Mapping& m = mapped_.at(page);
+        if (!m.writable) continue;
+        host_.protect(page, false);
+        m.writable = false;
+    }
+}
+
+void ShadowMmu::release_frame(uint32_t frame) {
+    if (!enabled()) {
+        if (host_.frame_kind(frame) == FrameKind::kRam) host_.protect(frame, true);
+        return;
+    }
+    auto it = rmap_.find(frame);
+    if (it == rmap_.end()) return;
+    const std::vector<uint32_t> pages = it->second;  // (unmap_page edits the list)
+    for (uint32_t page : pages) unmap_page(page);
+}
+
+void ShadowMmu::take_back_kernel_mappings(uint64_t below) {
+    std::vector<std::pair<uint32_t, bool>> kept;
+    for (const auto& [page, user_may_read] : kernel_only_) {
+        auto it = mapped_.find(page);
+        if (it == mapped_.end()) continue;
+        if (page >= below) {
+            kept.emplace_back(page, user_may_read);
+            ++n_.kernel_only_kept;
+            continue;
+        }
+        if (!user_may_read) {
+            unmap_page(page);
+        } else if (it->second.writable) {
+            host_.protect(page, false);
+            it->second.writable = false;
+        }
+        ++n_.kernel_only_dropped;
+    }
+    kernel_only_ = std::move(kept);
+    lowest_kernel_only_ = ~0ull;
+    for (const auto& k : kernel_only_)
+        lowest_kernel_only_ = std::min<uint64_t>(lowest_kernel_only_, k.first);
+}
+
+std::optional<uint32_t> ShadowMmu::frame_of(uint32_t page) const {
+    if (!enabled()) return page & ~(kPageSize - 1);
+    auto it = mapped_.find(page & ~(kPageSize - 1));
+    if (it == mapped_.end()) return std::nullopt;
+    return it->second.frame;
+}
+
+std::optional<uint32_t> ShadowMmu::peek(const PagingState& p, uint32_t linear) {
+    const auto r = walk(tables_, p.control, linear, Access{false, false, true});
+    const auto* t = std::get_if<Translation>(&r);
+    if (!t) return std::nullopt;
+    return t->physical & ~(kPageSize - 1);
+}
+
+}  // namespace prevt::shadowmmu

@@ -1,0 +1,167 @@
+// The shadow MMU: a software TLB of host mappings that follows the guest's 32-bit paging
+// (VMware's "shadow page tables", kept as mappings of the host process rather than tables).
+// Filled on hidden faults from the guest's page tables (pagetable.hpp) and dropped when the
+// architecture says a TLB entry goes: a CR3 write or a paging-mode change (everything),
+// invlpg (that page, or its 4 MiB region). A guest PTE change therefore takes effect at the
+// next invlpg or CR3 write, as on hardware; not-present entries are never mapped, so making
+// one present takes effect at once.
+//
+// Invariants it keeps:
+// - A page is mapped writable only once its D bit is set (the first write is seen and sets
+//   it), and never while its frame holds translated code (the code side's question).
+// - Mappings made at CPL 0 that give more than CPL 3 may have are listed ("kernel-only") and
+//   taken back on the way to CPL 3 (below the user ceiling: split.hpp); every other mapping
+//   stays across the switch.
+// - A CR3 write keeps each address space's working set and maps it again on the next switch
+//   back, where the tables still allow it without setting an A or D bit (a peek walk).
+//
+// It knows nothing of engines or of the host: mappings go through `ShadowHost` (an engine
+// gives it mmap/mprotect of guest memory; the unit tests a fake), guest page tables through
+// `TableMemory`, and "does this frame hold code?" through `CodeFrames`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "shadowmmu/pagetable.hpp"
+
+namespace prevt::shadowmmu {
+
+// The guest's paging state the shadow follows (from CR0.PG/WP, CR3, CR4.PSE/PGE, the CPL).
+struct PagingState {
+    bool enabled = false;
+    PagingControl control;
+    bool user = false;  // CPL 3
+};
+
+// Guest-physical memory as the walker reads and writes it (A/D bits are stores).
+class TableMemory {
+public:
+    virtual ~TableMemory() = default;
+    virtual uint32_t read32(uint32_t phys) = 0;
+    virtual void write32(uint32_t phys, uint32_t value) = 0;
+};
+
+// What a guest frame can be mapped as on the host.
+enum class FrameKind : uint8_t {
+    kRam,         // as the guest's tables allow
+    kReadOnly,    // read-only whatever the tables say (ROM, unassigned all-ones): a store is
+                  // the virtual CPU's to do (dropped)
+    kUnmappable,  // never mapped (MMIO): every access goes through the virtual CPU
+};
+
+// The host side: mappings of guest-linear pages onto guest frames.
+class ShadowHost {
+public:
+    virtual ~ShadowHost() = default;
+    virtual FrameKind frame_kind(uint32_t frame) const = 0;
+    // Paging off: guest linear == guest physical, all of guest memory mapped (RAM read/write).
+    virtual void map_identity() = 0;
+    virtual void map(uint32_t page, uint32_t frame, bool writable) = 0;
+    virtual void unmap(uint32_t page) = 0;
+    // A page mapped by map() or map_identity(); with the identity, only RAM pages.
+    virtual void protect(uint32_t page, bool writable) = 0;
+    virtual void unmap_all() = 0;
+    // The host's mapping budget (vm.max_map_count) is reached: the shadow drops everything.
+    virtual bool over_budget() const = 0;
+};
+
+// The code side (bt's translations): a frame whose code was translated stays read-only.
+class CodeFrames {
+public:
+    virtual ~CodeFrames() = default;
+    virtual bool holds_code(uint32_t frame) const = 0;
+};
+
+class ShadowMmu {
+public:
+    // `top`: the highest guest-linear address the host can map, plus one (4 MiB aligned; also
+    // "no user ceiling"). `code` may be null (no translations: trap).
+    ShadowMmu(TableMemory& tables, ShadowHost& host, const CodeFrames* code, uint64_t top);
+
+    // ---- Following the guest's paging state, at every entry into guest code.
+    // Paging turned on or off, or WP/PSE changed: everything the code side derived under the
+    // old mode must go first (then sync()).
+    bool mode_changes(const PagingState& p) const { return mode_of(p) != mode_; }
+    enum class Change { kNone, kMode, kAddressSpace };
+    // kMode: the identity (paging off) or an empty shadow. kAddressSpace (a CR3 write, even of
+    // the same value): an empty shadow for the new CR3; the caller drops what no longer
+    // translates (peek()), then calls prefetch().
+    Change sync(const PagingState& p);
+    void note_cr3_write() { cr3_written_ = true; }
+    // Maps the pages this CR3 had mapped when the guest last switched away from it.
+    void prefetch(const PagingState& p);
+
+    // ---- A host fault on guest-linear `linear` with paging on.
+    struct Fault {
+        enum Kind { kMapped, kGuestPageFault, kVirtualCpu } kind;
+        uint32_t error_code = 0;  // kGuestPageFault: the #PF error code (CR2 = linear)
+    };
+    // kMapped: a hidden fault, the access can run again. kVirtualCpu: the tables allow it
+    // but the host cannot (a store to a read-only frame, an unmappable frame).
+    // `code_store`: a store into a frame with code, about to run once (mapped writable).
+    Fault fault(const PagingState& p, uint32_t linear, bool write, bool code_store = false);
+
+    // ---- TLB maintenance and the code side's frames.
+    // invlpg: the range dropped, [first, first + size) (a 4 MiB page's whole region).
+    std::pair<uint32_t, uint32_t> invalidate(uint32_t linear);
+    void protect_frame(uint32_t frame);  // every alias read-only
+    void release_frame(uint32_t frame);  // every alias dropped (identity: writable again)
+    // On the way to CPL 3: kernel-only mappings below `below` go (or become read-only where
+    // user mode may read); those above stay listed.
+    void take_back_kernel_mappings(uint64_t below);
+
+    // ---- Questions.
+    bool enabled() const { return mode_ != 0; }
+    uint64_t user_ceiling() const { return user_ceiling_; }  // top(): none
+    uint64_t top() const { return top_; }
+    uint64_t lowest_kernel_only() const { return lowest_kernel_only_; }
+    bool has_kernel_only() const { return !kernel_only_.empty(); }
+    // The frame the host maps at `page` (identity: the page itself), if any.
+    std::optional<uint32_t> frame_of(uint32_t page) const;
+    // The frame `linear`'s page translates to now, without setting A/D bits (nullopt: it
+    // would fault or set one).
+    std::optional<uint32_t> peek(const PagingState& p, uint32_t linear);
+
+    struct Counts {
+        uint64_t hidden_faults = 0, true_faults = 0, flushes = 0, invlpg_pages = 0,
+                 cr3_switches = 0, prefetched = 0, kernel_only_dropped = 0, kernel_only_kept = 0,
+                 budget_flushes = 0;
+    };
+    const Counts& counts() const { return n_; }
+
+private:
+    static uint64_t mode_of(const PagingState& p);
+    void map_page(uint32_t page, const Translation& t, bool writable, bool kernel_only);
+    void unmap_page(uint32_t page);
+    void clear();
+    bool holds_code(uint32_t frame) const { return code_ && code_->holds_code(frame); }
+    uint64_t find_user_ceiling(uint32_t cr3);
+
+    TableMemory& tables_;
+    ShadowHost& host_;
+    const CodeFrames* code_;
+    const uint64_t top_;
+    uint64_t mode_ = 0;  // paging on, WP, PSE of the current shadow (0: paging off)
+    uint32_t cr3_ = 0;   // the CR3 the mappings were made for
+    bool cr3_written_ = false;
+    uint64_t user_ceiling_;
+    struct Mapping {
+        uint32_t frame;
+        bool writable;
+        bool large;  // from a 4 MiB page: invlpg drops the whole region
+    };
+    std::unordered_map<uint32_t, Mapping> mapped_;              // by guest-linear page
+    std::unordered_map<uint32_t, std::vector<uint32_t>> rmap_;  // frame -> linear pages
+    std::vector<std::pair<uint32_t, bool>> kernel_only_;        // (page, user may read)
+    uint64_t lowest_kernel_only_ = ~0ull;
+    // Per CR3 (a few): the linear pages mapped when the guest last switched away from it.
+    static constexpr size_t kWorkingSetPages = 256, kWorkingSets = 16;
+    std::unordered_map<uint32_t, std::vector<uint32_t>> working_sets_;
+    Counts n_;
+};
+
+}  // namespace prevt::shadowmmu
