@@ -220,4 +220,16 @@ std::optional<uint32_t> ShadowMmu::peek(const PagingState& p, uint32_t linear) {
     return t->physical & ~(kPageSize - 1);
 }
 
+std::vector<std::pair<std::string, uint64_t>> ShadowMmu::counters() const {
+    return {{"shadow: hidden page faults (mapped)", n_.hidden_faults},
+            {"shadow: true page faults (to the guest)", n_.true_faults},
+            {"shadow: flushes (CR3, paging mode)", n_.flushes},
+            {"shadow: invlpg", n_.invlpg_pages},
+            {"shadow: CR3 writes", n_.cr3_switches},
+            {"shadow: pages prefetched on CR3 writes", n_.prefetched},
+            {"shadow: kernel-only mappings taken back at CPL 3", n_.kernel_only_dropped},
+            {"shadow: kernel-only mappings kept above the user ceiling (sum)", n_.kernel_only_kept},
+            {"shadow: flushes at the host mapping budget (vm.max_map_count)", n_.budget_flushes}};
+}
+
 }  // namespace prevt::shadowmmu

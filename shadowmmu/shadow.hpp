@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -132,6 +133,8 @@ public:
                  budget_flushes = 0;
     };
     const Counts& counts() const { return n_; }
+    // The counts with their names, for --stats (the one list every engine prints).
+    std::vector<std::pair<std::string, uint64_t>> counters() const;
 
 private:
     static uint64_t mode_of(const PagingState& p);

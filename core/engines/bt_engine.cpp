@@ -353,8 +353,7 @@ Exit BtEngine::run(VcpuState& s) {
 }
 
 std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
-    const shadowmmu::ShadowMmu::Counts& sh = shadow_.counts();
-    return {{"blocks translated", n_.translated},
+    std::vector<std::pair<std::string, uint64_t>> c = {{"blocks translated", n_.translated},
             {"guest instructions translated", n_.guest_instructions},
             {"host instructions emitted (incl. exit stubs)", n_.host_instructions},
             {"translation time (TSC ticks)", n_.translate_ticks},
@@ -368,20 +367,11 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"  of them by the virtual CPU's stores", n_.emulated_code_writes},
             {"stores retranslated as callouts (adaptive)", n_.adaptive},
             {"cache flushes", n_.flushes},
-            {"shadow: hidden page faults (mapped)", sh.hidden_faults},
-            {"shadow: true page faults (to the guest)", sh.true_faults},
-            {"shadow: flushes (CR3, paging mode)", sh.flushes},
-            {"shadow: invlpg", sh.invlpg_pages},
-            {"shadow: CR3 writes", sh.cr3_switches},
-            {"shadow: pages prefetched on CR3 writes", sh.prefetched},
             {"translations kept across CR3 writes (sum)", n_.blocks_kept_across_cr3},
-            {"shadow: kernel-only mappings taken back at CPL 3", sh.kernel_only_dropped},
-            {"shadow: kernel-only mappings kept above the user ceiling (sum)", sh.kernel_only_kept},
             {"lookup hits (indirect branches found inline)", area_.vcpu().lookup_hits},
             {"lookup table fills (misses)", n_.lookup_fills},
             {"timer signals stepped to an exact point", n_.stepped},
             {"alignment checks stepped over (#AC at CPL 0-2 or CR0.AM clear)", n_.ac_stepped},
-            {"shadow flushes at the host mapping budget (vm.max_map_count)", sh.budget_flushes},
             {"host mappings (guest pages; budget " +
                  std::to_string(native::AddressSpace::instance().budget()) + ")",
              native::AddressSpace::instance().mappings()},
@@ -389,6 +379,8 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
             {"sysenters run inline (direct transfers)", n_.inline_sysenters},
             {"sysexits run inline", n_.inline_sysexits},
             {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()}};
+    for (auto& entry : shadow_.counters()) c.push_back(std::move(entry));
+    return c;
 }
 
 }  // namespace prevt

@@ -28,7 +28,7 @@ std::string hex(uint64_t v) {
 // Guest linear == host linear: the hardware CS then has the guest's own base (0 for flat
 // guests), which native code needs to run at full speed (see layout.hpp).
 TrapEngine::TrapEngine(GuestMemory& ram) : ram_(ram), ldt_(0) {
-    native::AddressSpace::instance().map_flat(ram_, 0, true);
+    shadow_host_.map_identity();  // paging off (the shadow's starting mode)
     native::install_signal_handlers();
     dirty_.fill(true);
     // Where the host supports CPUID faulting, native cpuid raises #GP and the guest sees
@@ -86,8 +86,41 @@ uint32_t TrapEngine::guest_error_code(uint32_t host_error) const {
     return ldt_.guest_selector(host_error >> 3) | (host_error & 1);
 }
 
+// The shadow follows the guest's paging state at every entry. Guest CPL changes only through
+// exits here (the virtual CPU runs iret, sysexit and far transfers that change it), so an
+// entry at CPL 3 takes back every mapping made at CPL 0 beyond user rights: trap has no
+// truncated user segments to keep them above a ceiling.
+void TrapEngine::sync_address_space(const VcpuState& s) {
+    const shadowmmu::PagingState p = paging_state(s);
+    if (shadow_.sync(p) == shadowmmu::ShadowMmu::Change::kAddressSpace) shadow_.prefetch(p);
+    if (p.user && shadow_.has_kernel_only()) shadow_.take_back_kernel_mappings(~0ull);
+}
+
+// A host #PF with the guest's paging on: hidden (mapped: run on), the guest's own #PF, or an
+// access the host cannot make (a store to a read-only frame: dropped, as on a PC bus).
+Exit TrapEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error) {
+    Exit x;
+    const auto f = shadow_.fault(paging_state(s), linear, host_error & 2);
+    switch (f.kind) {
+        case shadowmmu::ShadowMmu::Fault::kMapped: x.reason = ExitReason::kHandled; break;
+        case shadowmmu::ShadowMmu::Fault::kGuestPageFault:
+            x.reason = ExitReason::kException;
+            x.vector = vec::PF;
+            x.has_error = true;
+            x.error_code = f.error_code;
+            break;
+        case shadowmmu::ShadowMmu::Fault::kVirtualCpu:
+            x.reason = (host_error & 2) ? ExitReason::kUnassignedWrite : ExitReason::kEmulate;
+            x.vector = vec::UD;
+            break;
+    }
+    x.address = linear;
+    return x;
+}
+
 Exit TrapEngine::run(VcpuState& s) {
     for (;;) {
+        sync_address_space(s);
         load_context(s);
         // iretq checks EIP against the host CS limit, in the monitor: guest code beyond it
         // (the monitor's area, address-space compression) runs on the virtual CPU, one
@@ -155,6 +188,11 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                     throw GuestError("the guest touched linear address " + hex(linear) +
                                      ", below vm.mmap_min_addr: the trap engine runs guest code "
                                      "at its own linear addresses and cannot map guest page 0");
+                if (shadow_.enabled()) {
+                    Exit f = page_fault(s, linear, ev.error_code);
+                    f.host_signal = ev.signal;
+                    return f;
+                }
                 // A write to unassigned memory (W decides: a page just mapped read-only has
                 // no page-table entry yet and faults with P = 0; mapping it again would loop).
                 if ((ev.error_code & 1) || ((ev.error_code & 2) && !ram_.contains(linear, 1))) {
@@ -194,8 +232,14 @@ Exit TrapEngine::translate_event(VcpuState& s) {
         case SIGILL: return fallback(ExitReason::kEmulate, vec::UD, false, 0);
         case SIGTRAP:
             if (ev.trapno == 3) {  // int3 (CC) or int $3 (CD 03): EIP is past it
-                uint8_t prev = 0;
-                ram_.read_bytes(s.sreg(SegReg::cs).base + s.eip - 1, &prev, 1);
+                uint8_t prev = 0;  // (it just ran: its page translates)
+                uint32_t at = s.sreg(SegReg::cs).base + s.eip - 1;
+                if (s.paging()) {
+                    const auto t = walk_guest_tables(ram_, s, at, false, false, true);
+                    if (const auto* tr = std::get_if<shadowmmu::Translation>(&t))
+                        at = tr->physical;
+                }
+                ram_.read_bytes(at, &prev, 1);
                 s.eip -= prev == 0xcc ? 1 : 2;
                 return fallback(ExitReason::kEmulate, vec::BP, false, 0);
             }
@@ -221,13 +265,15 @@ Exit TrapEngine::translate_event(VcpuState& s) {
 }
 
 std::vector<std::pair<std::string, uint64_t>> TrapEngine::counters() const {
-    return {{"guest entries (iretq)", entries_},
+    std::vector<std::pair<std::string, uint64_t>> c = {{"guest entries (iretq)", entries_},
             {"shadow descriptor lookups", ldt_.lookups()},
             {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()},
             {"unassigned pages mapped", unassigned_maps_},
             {"instructions beyond the host CS limit (emulated)", compressed_code_},
             {"host mappings", native::AddressSpace::instance().mappings()},
             {"cpuid faulting (1 = cpuid traps)", cpuid_faulting_ ? 1u : 0u}};
+    for (auto& entry : shadow_.counters()) c.push_back(std::move(entry));
+    return c;
 }
 
 }  // namespace prevt

@@ -4,6 +4,9 @@
 // them on the virtual CPU. The sensitive-but-unprivileged instructions (push %cs, sgdt,
 // pushf, popf, lar, ...) do NOT fault and give native answers: that is what this engine shows.
 //
+// Paging: the shadow MMU (shadowmmu/shadow.hpp) maps guest-linear pages at their own host
+// addresses, executable; guest #PFs that the guest's tables explain are hidden faults.
+//
 // NOT CONTAINED: native guest code can far-jump to the host's 64-bit code selector and run
 // 64-bit code. prevt stops such a guest when it notices (its next signal), but a hostile
 // guest can do damage first. Use the trap engine only with trusted guests.
@@ -11,11 +14,14 @@
 
 #include <array>
 
+#include "core/emulate/paged_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
 #include "core/native/layout.hpp"
 #include "core/native/native_context.hpp"
+#include "core/native/shadow_host.hpp"
 #include "core/native/shadow_ldt.hpp"
+#include "shadowmmu/shadow.hpp"
 
 namespace prevt {
 
@@ -30,14 +36,25 @@ public:
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
 
     void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }
+    bool supports_paging() const override { return true; }
+    void tlb_invalidate(uint32_t linear) override { shadow_.invalidate(linear); }
+    void control_register_written(int cr) override {
+        if (cr == 3) shadow_.note_cr3_write();
+    }
 
 private:
     void load_context(VcpuState& s);
     void save_context(VcpuState& s);
     Exit translate_event(VcpuState& s);
     uint32_t guest_error_code(uint32_t host_error) const;
+    void sync_address_space(const VcpuState& s);
+    Exit page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error);
 
     GuestMemory& ram_;
+    // Guest RAM at guest-linear == host-linear, executable: native code runs from it.
+    GuestTables tables_{ram_};
+    native::NativeShadowHost shadow_host_{ram_, 0, true};
+    shadowmmu::ShadowMmu shadow_{tables_, shadow_host_, nullptr, native::kMonitorBase};
     native::NativeContext ctx_{};
     native::ShadowLdt ldt_;
     std::array<uint16_t, kSegRegCount> host_sel_{};
