@@ -165,6 +165,7 @@ TEST_F(EmulateTest, IntFromRing3ToDpl0GateIsGp) {
     Descriptor d;
     d.lo = 0x0000ffff, d.hi = 0x00cffb00;
     s.sreg(SegReg::cs) = d.to_segment(0x23);
+    s.set_cpl(3);  // (as the far transfer that loaded it would)
     try {
         run({0xcd, 0x30});
         FAIL();
@@ -215,6 +216,7 @@ TEST_F(EmulateTest, PrivilegedInstructionsAtRing3AreGp) {
     Descriptor d;
     d.lo = 0x0000ffff, d.hi = 0x00cffb00;
     s.sreg(SegReg::cs) = d.to_segment(0x23);
+    s.set_cpl(3);  // (as the far transfer that loaded it would)
     for (auto bytes : std::vector<std::vector<uint8_t>>{
              {0xf4}, {0x0f, 0x22, 0xc0}, {0x0f, 0x30}, {0xfa}, {0xe4, 0x80}}) {
         s.eip = kCode;
