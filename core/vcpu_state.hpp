@@ -90,11 +90,25 @@ struct VcpuState {
     // The guest's x87/SSE state in FXSAVE format, swapped with the monitor's around guest runs.
     alignas(64) std::array<uint8_t, 512> fpu{};
 
+private:
+    uint8_t cpl_ = 0;
+
+public:
+
     Segment& sreg(SegReg s) { return seg[static_cast<int>(s)]; }
     const Segment& sreg(SegReg s) const { return seg[static_cast<int>(s)]; }
-    // Current privilege level: CS.RPL in protected mode (the hidden DPL of CS equals it for
-    // non-conforming code), 0 in real mode.
-    unsigned cpl() const { return protected_mode() ? (sreg(SegReg::cs).selector & 3) : 0; }
+    // Current privilege level, as the CPU keeps it: 0 in real mode, 3 in virtual-8086 mode,
+    // otherwise what the last CS load in protected mode set (set_cpl). Not CS.RPL: between
+    // setting CR0.PE and the far jump that reloads CS, CS holds a real-mode selector whose
+    // low bits mean nothing, and CPL is still 0.
+    unsigned cpl() const {
+        if (!protected_mode()) return 0;
+        return (eflags & eflags::VM) ? 3 : cpl_;
+    }
+    // The events that change CPL call this: a CS load in protected mode (far transfers, iret,
+    // interrupt and exception delivery, sysenter/sysexit; a native one under trap), the boot
+    // state, an engine reading the CPU back (kvm), CR0.PE cleared (real mode: 0).
+    void set_cpl(unsigned cpl) { cpl_ = static_cast<uint8_t>(cpl & 3); }
     bool protected_mode() const { return cr0 & cr0::PE; }
     bool paging() const { return cr0 & cr0::PG; }
     bool interrupts_enabled() const { return eflags & eflags::IF; }

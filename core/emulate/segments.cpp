@@ -103,6 +103,7 @@ void load_segment(Cpu& cpu, SegReg sr, uint16_t selector) {
 void load_code_segment(Cpu& cpu, uint16_t selector, const Descriptor& d, unsigned cpl) {
     cpu.set_accessed(selector, d);
     cpu.s.sreg(SegReg::cs) = d.to_segment(static_cast<uint16_t>((selector & ~3u) | cpl));
+    cpu.s.set_cpl(cpl);
     cpu.hooks.segment_loaded(SegReg::cs);
 }
 

@@ -158,12 +158,14 @@ void sysenter_segments(VcpuState& s) {
     s.eflags &= ~(eflags::VM | eflags::IF | eflags::RF);
     s.sreg(SegReg::cs) = flat_segment(cs, 0xb, 0);
     s.sreg(SegReg::ss) = flat_segment(static_cast<uint16_t>(cs + 8), 0x3, 0);
+    s.set_cpl(0);
 }
 
 void sysexit_segments(VcpuState& s) {
     const auto cs = static_cast<uint16_t>(s.msr.sysenter_cs & 0xfffc);
     s.sreg(SegReg::cs) = flat_segment(static_cast<uint16_t>((cs + 16) | 3), 0xb, 3);
     s.sreg(SegReg::ss) = flat_segment(static_cast<uint16_t>((cs + 24) | 3), 0x3, 3);
+    s.set_cpl(3);
 }
 
 Outcome execute_system(Cpu& cpu, const Decoded& d) {

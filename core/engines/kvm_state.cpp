@@ -74,6 +74,7 @@ void from_kvm(const kvm_regs& r, const kvm_sregs& sr, VcpuState& s) {
     s.eflags = static_cast<uint32_t>(r.rflags);
     const kvm_segment* segs[kSegRegCount] = {&sr.es, &sr.cs, &sr.ss, &sr.ds, &sr.fs, &sr.gs};
     for (int i = 0; i < kSegRegCount; ++i) s.seg[i] = from_kvm(*segs[i]);
+    s.set_cpl(sr.ss.dpl);  // (SS.DPL is CPL in protected mode, as KVM keeps it)
     s.ldtr = from_kvm(sr.ldt);
     s.tr = from_kvm(sr.tr);
     s.gdtr = {static_cast<uint32_t>(sr.gdt.base), sr.gdt.limit};

@@ -77,6 +77,7 @@ void TrapEngine::save_context(VcpuState& s) {
             throw GuestError("the guest loaded a host selector prevt does not know (" +
                              std::to_string(hw[i]) + ")");
         s.seg[i] = seg;
+        if (i == static_cast<int>(SegReg::cs)) s.set_cpl(seg.selector & 3);  // (non-conforming)
         host_sel_[i] = hw[i];
     }
 }
