@@ -94,7 +94,6 @@ private:
     uint8_t cpl_ = 0;
 
 public:
-
     Segment& sreg(SegReg s) { return seg[static_cast<int>(s)]; }
     const Segment& sreg(SegReg s) const { return seg[static_cast<int>(s)]; }
     // Current privilege level, as the CPU keeps it: 0 in real mode, 3 in virtual-8086 mode,

@@ -237,8 +237,7 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                 uint32_t at = s.sreg(SegReg::cs).base + s.eip - 1;
                 if (s.paging()) {
                     const auto t = walk_guest_tables(ram_, s, at, false, false, true);
-                    if (const auto* tr = std::get_if<shadowmmu::Translation>(&t))
-                        at = tr->physical;
+                    if (const auto* tr = std::get_if<shadowmmu::Translation>(&t)) at = tr->physical;
                 }
                 ram_.read_bytes(at, &prev, 1);
                 s.eip -= prev == 0xcc ? 1 : 2;
@@ -266,13 +265,14 @@ Exit TrapEngine::translate_event(VcpuState& s) {
 }
 
 std::vector<std::pair<std::string, uint64_t>> TrapEngine::counters() const {
-    std::vector<std::pair<std::string, uint64_t>> c = {{"guest entries (iretq)", entries_},
-            {"shadow descriptor lookups", ldt_.lookups()},
-            {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()},
-            {"unassigned pages mapped", unassigned_maps_},
-            {"instructions beyond the host CS limit (emulated)", compressed_code_},
-            {"host mappings", native::AddressSpace::instance().mappings()},
-            {"cpuid faulting (1 = cpuid traps)", cpuid_faulting_ ? 1u : 0u}};
+    std::vector<std::pair<std::string, uint64_t>> c = {
+        {"guest entries (iretq)", entries_},
+        {"shadow descriptor lookups", ldt_.lookups()},
+        {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()},
+        {"unassigned pages mapped", unassigned_maps_},
+        {"instructions beyond the host CS limit (emulated)", compressed_code_},
+        {"host mappings", native::AddressSpace::instance().mappings()},
+        {"cpuid faulting (1 = cpuid traps)", cpuid_faulting_ ? 1u : 0u}};
     for (auto& entry : shadow_.counters()) c.push_back(std::move(entry));
     return c;
 }

@@ -175,6 +175,26 @@ TEST_F(EmulateTest, IntFromRing3ToDpl0GateIsGp) {
     }
 }
 
+// CPL is what the last CS load set, not CS.RPL: right after CR0.PE is set, CS still holds a
+// real-mode selector (here one with low bits 3) and CPL is 0 until the far jump.
+TEST_F(EmulateTest, CplIsStateNotTheSelectorsLowBits) {
+    s.sreg(SegReg::cs).selector = 0x000b;
+    EXPECT_EQ(s.cpl(), 0u);
+    run({0x0f, 0x20, 0xc0});  // mov %cr0,%eax: privileged, allowed at CPL 0
+    EXPECT_EQ(s.gpr[eax], s.cr0);
+    s.eflags |= eflags::VM;  // virtual-8086 mode is CPL 3 whatever CS holds
+    EXPECT_EQ(s.cpl(), 3u);
+    s.eflags &= ~eflags::VM;
+    s.set_cpl(3);
+    s.cr0 &= ~cr0::PE;  // real mode is CPL 0
+    EXPECT_EQ(s.cpl(), 0u);
+    s.cr0 |= cr0::PE;
+    s.sreg(SegReg::cs).selector = 0x08;
+    s.set_cpl(0);
+    run({0x9a, 0x00, 0x00, 0x04, 0x00, 0x08, 0x00});  // lcall $0x08,$0x40000: CPL 0 again
+    EXPECT_EQ(s.cpl(), 0u);
+}
+
 TEST_F(EmulateTest, DoubleFaultTable) {
     EXPECT_TRUE(makes_double_fault(vec::GP, vec::NP));
     EXPECT_TRUE(makes_double_fault(vec::PF, vec::PF));
