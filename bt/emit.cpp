@@ -4,7 +4,7 @@
 #include <initializer_list>
 #include <utility>
 
-#include "bt/monitor_area.hpp"
+#include "bt/vcpu_area.hpp"
 
 namespace prevt::bt {
 

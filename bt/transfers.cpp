@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "bt/builder.hpp"
-#include "bt/monitor_area.hpp"
+#include "bt/vcpu_area.hpp"
 
 namespace prevt::bt {
 

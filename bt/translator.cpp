@@ -8,7 +8,7 @@
 
 #include "bt/builder.hpp"
 #include "bt/classify.hpp"
-#include "bt/monitor_area.hpp"
+#include "bt/vcpu_area.hpp"
 #include "core/emulate/decoded.hpp"
 #include "core/emulate/memory_operands.hpp"
 #include "core/errors.hpp"

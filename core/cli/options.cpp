@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "bt/monitor_area.hpp"
+#include "bt/vcpu_area.hpp"
 #include "core/errors.hpp"
 
 namespace prevt::cli {

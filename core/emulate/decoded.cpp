@@ -12,20 +12,6 @@ namespace prevt {
 
 // Zydis numbers the segment registers in the CPU's encoding order, which is SegReg's: one
 // order, checked here, never a default.
-static_assert(ZYDIS_REGISTER_CS == ZYDIS_REGISTER_ES + 1 &&
-              ZYDIS_REGISTER_SS == ZYDIS_REGISTER_ES + 2 &&
-              ZYDIS_REGISTER_DS == ZYDIS_REGISTER_ES + 3 &&
-              ZYDIS_REGISTER_FS == ZYDIS_REGISTER_ES + 4 &&
-              ZYDIS_REGISTER_GS == ZYDIS_REGISTER_ES + 5);
-static_assert(static_cast<int>(SegReg::gs) == 5 && static_cast<int>(SegReg::ds) == 3);
-
-SegReg to_segreg(ZydisRegister r) {
-    if (r < ZYDIS_REGISTER_ES || r > ZYDIS_REGISTER_GS)
-        throw HostError("internal error: " + std::string(ZydisRegisterGetString(r)) +
-                        " is not a segment register");
-    return static_cast<SegReg>(r - ZYDIS_REGISTER_ES);
-}
-
 namespace {
 
 ZyanStatus decode(const uint8_t* bytes, unsigned avail, bool code32, bool stack32, uint32_t eip,

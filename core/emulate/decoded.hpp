@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/emulate/cpu.hpp"
+#include "core/errors.hpp"
 
 namespace prevt {
 
@@ -40,7 +41,20 @@ Decoded decode_at(Cpu& cpu, uint32_t eip);
 bool decode_bytes(const uint8_t* bytes, unsigned avail, bool code32, bool stack32, uint32_t eip,
                   Decoded* out);
 
-SegReg to_segreg(ZydisRegister r);
+// The one mapping from Zydis's segment registers to SegReg (vcpu_state.hpp's order), shared
+// by the virtual CPU and the translator. Anything else is a bug in the caller.
+static_assert(ZYDIS_REGISTER_CS == ZYDIS_REGISTER_ES + 1 &&
+              ZYDIS_REGISTER_SS == ZYDIS_REGISTER_ES + 2 &&
+              ZYDIS_REGISTER_DS == ZYDIS_REGISTER_ES + 3 &&
+              ZYDIS_REGISTER_FS == ZYDIS_REGISTER_ES + 4 &&
+              ZYDIS_REGISTER_GS == ZYDIS_REGISTER_ES + 5);
+static_assert(static_cast<int>(SegReg::gs) == 5 && static_cast<int>(SegReg::ds) == 3);
+inline SegReg to_segreg(ZydisRegister r) {
+    if (r < ZYDIS_REGISTER_ES || r > ZYDIS_REGISTER_GS)
+        throw HostError("internal error: " + std::string(ZydisRegisterGetString(r)) +
+                        " is not a segment register");
+    return static_cast<SegReg>(r - ZYDIS_REGISTER_ES);
+}
 
 // Operand access on the virtual CPU (register, memory or immediate operands).
 uint32_t read_operand(Cpu& cpu, const Decoded& d, unsigned index);

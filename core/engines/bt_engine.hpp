@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "bt/block.hpp"
-#include "bt/monitor_area.hpp"
+#include "core/native/monitor_area.hpp"
 #include "bt/translator.hpp"
 #include "core/emulate/decoded.hpp"
 #include "core/emulate/paged_memory.hpp"
@@ -108,7 +108,7 @@ private:
                     bool code_store = false);
 
     GuestMemory& ram_;
-    bt::MonitorArea area_;
+    native::MonitorArea area_;
     bt::Listing listing_, out_asm_;
     native::NativeContext ctx_{};
     native::ShadowLdt ldt_;

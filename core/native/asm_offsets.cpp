@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdio>
 
-#include "bt/monitor_area.hpp"
+#include "bt/vcpu_area.hpp"
 #include "core/native/native_context.hpp"
 
 int main() {

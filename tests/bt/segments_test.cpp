@@ -8,7 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#include "bt/monitor_area.hpp"
+#include "bt/vcpu_area.hpp"
 #include "bt/translator.hpp"
 #include "tests/bt/guest_bytes.hpp"
 

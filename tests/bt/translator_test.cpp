@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bt/classify.hpp"
-#include "bt/monitor_area.hpp"
+#include "bt/vcpu_area.hpp"
 #include "bt/translator.hpp"
 #include "tests/bt/guest_bytes.hpp"
 

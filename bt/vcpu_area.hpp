@@ -1,5 +1,8 @@
-// The monitor's area at the top of the guest's 4 GiB (core/native/layout.hpp): what
-// translated code needs below 4 GiB and no guest segment can reach.
+// The layout of the monitor's area at the top of the guest's 4 GiB (core/native/layout.hpp):
+// what translated code needs below 4 GiB and no guest segment can reach. This is the
+// translator's contract: the code it emits reads and writes these addresses and offsets.
+// The area itself (the fixed mappings, the 64-bit callout stub) is substrate:
+// core/native/monitor_area.hpp.
 //
 //   kStubPage     4 KiB   64-bit code: the callout stub (translated code far-jumps here)
 //   kVcpuArea     128 KiB per-vCPU data, reached only through %gs from translated code
@@ -118,37 +121,5 @@ static_assert(kNtOfByte1 + 0x400 <= kIblTable);
 // guest's view, so every inline cli/sti/popf/iret store to it exits (at an exact point).
 inline constexpr uint32_t kVifPage = 0x1f000, kOffVif = kVifPage;
 static_assert(kReadOnlyEnd <= kVifPage && kVifPage + 0x1000 == kVcpuAreaSize);
-
-class MonitorArea {
-public:
-    MonitorArea();  // maps the area (once per process: it is a fixed address range)
-    ~MonitorArea();
-    MonitorArea(const MonitorArea&) = delete;
-    MonitorArea& operator=(const MonitorArea&) = delete;
-
-    // The monitor's writable view of a low address of the area.
-    uint8_t* writable(uint32_t low) const { return alias_ + (low - native::kMonitorBase); }
-    VcpuArea& vcpu() const { return *reinterpret_cast<VcpuArea*>(writable(kVcpuArea)); }
-    // Table `user` (0 or 1): kIblEntries (guest EIP, cache address) pairs.
-    uint32_t* ibl_table(int user) const {
-        return reinterpret_cast<uint32_t*>(writable(kVcpuArea + kIblTable)) +
-               2 * user * kIblEntries;
-    }
-    void clear_ibl(int user);
-    // Empty slots hold (kIblEmpty, `target`): a lookup of EIP 0xffffffff must not jump to 0.
-    void set_ibl_empty_target(uint32_t target) { ibl_empty_target_ = target; }
-    uint32_t& vif() const { return *reinterpret_cast<uint32_t*>(writable(kVcpuArea + kOffVif)); }
-    // The interrupt window: the vif page read-only (true) or writable in the guest's view.
-    void trap_vif_stores(bool on);
-    void clear_ibl() {
-        clear_ibl(0);
-        clear_ibl(1);
-    }
-
-private:
-    int fd_ = -1;
-    uint8_t* alias_ = nullptr;
-    uint32_t ibl_empty_target_ = 0;
-};
 
 }  // namespace prevt::bt

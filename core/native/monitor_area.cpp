@@ -1,4 +1,4 @@
-#include "bt/monitor_area.hpp"
+#include "core/native/monitor_area.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -10,14 +10,16 @@
 #include "core/errors.hpp"
 #include "core/native/native_context.hpp"
 
-namespace prevt::bt {
+namespace prevt::native {
+
+using namespace bt;  // the layout (bt/vcpu_area.hpp)
 
 namespace {
-constexpr uint64_t kSize = native::kFourGiB - native::kMonitorBase;
+constexpr uint64_t kSize = kFourGiB - kMonitorBase;
 
 void map_low(int fd, uint32_t low, uint32_t len, int prot) {
     void* p = mmap(reinterpret_cast<void*>(uint64_t(low)), len, prot, MAP_SHARED | MAP_FIXED, fd,
-                   low - native::kMonitorBase);
+                   low - kMonitorBase);
     if (p == MAP_FAILED)
         throw HostError(std::string("cannot map the monitor area: ") + strerror(errno));
 }
@@ -34,7 +36,7 @@ MonitorArea::MonitorArea() {
     alias_ = static_cast<uint8_t*>(p);
     map_low(fd_, kStubPage, 0x1000, PROT_READ | PROT_EXEC);
     // The per-vCPU area: writable where translated code writes, read-only where it reads what
-    // it jumps through and the lookup tables, nothing in between (monitor_area.hpp).
+    // it jumps through and the lookup tables, nothing in between (bt/vcpu_area.hpp).
     map_low(fd_, kVcpuArea + kWritablePage, 0x1000, PROT_READ | PROT_WRITE);
     map_low(fd_, kVcpuArea + kReadOnlyPage, kReadOnlyEnd - kReadOnlyPage, PROT_READ);
     map_low(fd_, kVcpuArea + kVifPage, 0x1000, PROT_READ | PROT_WRITE);
@@ -58,7 +60,7 @@ MonitorArea::MonitorArea() {
     VcpuArea& v = vcpu();
     memset(&v, 0, sizeof v);
     v.far_offset = kStubPage;
-    v.far_selector = native::kHostCs64;
+    v.far_selector = kHostCs64;
     auto* if_table = reinterpret_cast<uint32_t*>(writable(kVcpuArea + kIfOfByte1));
     auto* iopl_table = reinterpret_cast<uint32_t*>(writable(kVcpuArea + kIoplOfByte1));
     auto* nt_table = reinterpret_cast<uint32_t*>(writable(kVcpuArea + kNtOfByte1));
@@ -87,9 +89,9 @@ void MonitorArea::clear_ibl(int user) {
 
 MonitorArea::~MonitorArea() {
     munmap(alias_, kSize);
-    mmap(reinterpret_cast<void*>(native::kMonitorBase), kSize, PROT_NONE,
+    mmap(reinterpret_cast<void*>(kMonitorBase), kSize, PROT_NONE,
          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     close(fd_);
 }
 
-}  // namespace prevt::bt
+}  // namespace prevt::native
