@@ -26,8 +26,11 @@ static void on_timer(struct frame* f) {
 }
 
 static void on_user_done(struct frame* f) {
-    gprintf("ring 3 interrupted by %u ticks: frame CS %04x SS %04x, the handler at CPL %u\n",
-            user_ticks, f->cs & 0xffff, user_ss, READ_SEG(cs) & 3);
+    /* 5, or 6 when a tick lands between the user loop's last test and its int $0x81 (a
+     * loaded host makes that likely enough to see): the count itself is not the point. */
+    gprintf("ring 3 interrupted by %s ticks: frame CS %04x SS %04x, the handler at CPL %u\n",
+            user_ticks == 5 || user_ticks == 6 ? "5 (or 6)" : "an unexpected number of",
+            f->cs & 0xffff, user_ss, READ_SEG(cs) & 3);
     WRITE_CR(0, READ_CR(0) & ~CR0_PG);
     guest_exit(0);
 }
