@@ -39,45 +39,36 @@ uint16_t monitor_descriptor(unsigned slot, uint32_t base, uint32_t limit, bool c
     return static_cast<uint16_t>((slot << 3) | 4 | 3);
 }
 
+// The cache's end for --tc-size (0: all the monitor area offers).
+uint32_t cache_end_for(uint32_t cache_bytes) {
+    if (!cache_bytes) return bt::kCacheEnd;
+    if (cache_bytes < 16 * 1024 || cache_bytes > bt::kCacheEnd - bt::kCacheBase)
+        throw InputError("--tc-size: between 16 KiB and " +
+                         std::to_string((bt::kCacheEnd - bt::kCacheBase) >> 10) + " KiB");
+    return bt::kCacheBase + cache_bytes;
+}
+
 }  // namespace
 
 BtEngine::BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes, bt::Listing out_asm)
     : ram_(ram),
       listing_(std::move(listing)),
       out_asm_(std::move(out_asm)),
-      ldt_(native::kPageZeroOffset) {
-    if (cache_bytes) {
-        if (cache_bytes < 16 * 1024 || cache_bytes > bt::kCacheEnd - bt::kCacheBase)
-            throw InputError("--tc-size: between 16 KiB and " +
-                             std::to_string((bt::kCacheEnd - bt::kCacheBase) >> 10) + " KiB");
-        cache_end_ = bt::kCacheBase + cache_bytes;
-    }
+      ldt_(native::kPageZeroOffset),
+      cache_(*this, bt::kCacheBase, cache_end_for(cache_bytes),
+             static_cast<uint32_t>(ram.size() / kPageSize)) {
     shadow_host_.map_identity();  // paging off (the shadow's starting mode)
     native::install_signal_handlers();
     code_selector_ = monitor_descriptor(native::kMonitorLdtFirst, 0, 0xfffff, true, true);
     data_selector_ = monitor_descriptor(native::kMonitorLdtFirst + 1, bt::kVcpuArea,
                                         bt::kVcpuAreaSize - 1, false, false);
     dirty_.fill(true);
-    reset_cache();
-    code_frames_.assign(ram_.size() / kPageSize, 0);
+    forget_lookups();
     ram_.set_write_observer(this);
 }
 
 BtEngine::~BtEngine() {
     ram_.set_write_observer(nullptr);
-}
-
-// An empty cache holds only the indirect-branch lookup routine.
-void BtEngine::reset_cache() {
-    bt::CodeBuffer buf(bt::kCacheBase);
-    lookup_flags_saved_ = bt::emit_lookup_routine(buf);
-    area_.set_ibl_empty_target(bt::emit_lookup_miss_entry(buf));
-    sysenter_ = bt::emit_sysenter_routines(buf, bt::kCacheBase);
-    memcpy(area_.writable(bt::kCacheBase), buf.bytes().data(), buf.bytes().size());
-    lookup_routine_ = bt::kCacheBase;
-    lookup_end_ = buf.here();
-    cursor_ = (lookup_end_ + kBlockAlign - 1) & ~(kBlockAlign - 1);
-    area_.clear_ibl();
 }
 
 void BtEngine::set_single_step(bool on) {
@@ -184,7 +175,7 @@ void BtEngine::prepare_fast_transfers(const VcpuState& s) {
     if (std::equal(std::begin(key), std::end(key), std::begin(prepared_key_))) return;
     std::copy(std::begin(key), std::end(key), std::begin(prepared_key_));
     bt::VcpuArea& v = area_.vcpu();
-    v.sysenter_path = v.sysexit_path = sysenter_.callout_path;
+    v.sysenter_path = v.sysexit_path = cache_.sysenter().callout_path;
     if (!(s.msr.sysenter_cs & 0xfffc) || !s.protected_mode()) return;
     prepare_sysenter(s);
     prepare_sysexit(s);
@@ -205,8 +196,8 @@ void BtEngine::prepare_sysenter(const VcpuState& s) {
     v.sysenter_vcs = cs;
     v.sysenter_vss = cs + 8;
     v.sysenter_path = shadow_.enabled() && shadow_.user_ceiling() < native::kMonitorBase
-                          ? sysenter_.inline_path
-                          : sysenter_.inline_light_path;
+                          ? cache_.sysenter().inline_path
+                          : cache_.sysenter().inline_light_path;
 }
 
 // The inline sysexit, when nothing must happen on the way to CPL 3: the user segments all
@@ -225,8 +216,8 @@ void BtEngine::prepare_sysexit(const VcpuState& s) {
     v.sysexit_vcs = user.sreg(SegReg::cs).selector;
     v.sysexit_vss = user.sreg(SegReg::ss).selector;
     sysexit_ceiling_ = ceiling;
-    v.sysexit_path = ceiling < native::kMonitorBase ? sysenter_.sysexit_inline_path
-                                                    : sysenter_.sysexit_light_path;
+    v.sysexit_path = ceiling < native::kMonitorBase ? cache_.sysenter().sysexit_inline_path
+                                                    : cache_.sysenter().sysexit_light_path;
 }
 
 // After an inline transfer: the host selectors now in SS, DS, ES, FS and the ceiling they
@@ -321,7 +312,7 @@ Exit BtEngine::run(VcpuState& s) {
             ++n_.dispatches;
             bt::Block& target = block_for(s);
             if (v.exit_link) {
-                chain(v.exit_link, target);
+                cache_.chain(v.exit_link, target);
             } else {  // a lookup miss (same context: no callout since the last entry)
                 uint32_t* slot =
                     area_.ibl_table(s.cpl() == 3) + 2 * (s.eip & (bt::kIblEntries - 1));
@@ -353,32 +344,34 @@ Exit BtEngine::run(VcpuState& s) {
 }
 
 std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
-    std::vector<std::pair<std::string, uint64_t>> c = {{"blocks translated", n_.translated},
-            {"guest instructions translated", n_.guest_instructions},
-            {"host instructions emitted (incl. exit stubs)", n_.host_instructions},
-            {"translation time (TSC ticks)", n_.translate_ticks},
-            {"instructions rewritten", n_.rewritten},
-            {"translation cache bytes", n_.cache_bytes},
-            {"entries into the cache", n_.entries},
-            {"callouts to the virtual CPU", n_.callouts},
-            {"dispatches (unchained exits)", n_.dispatches},
-            {"exits chained", n_.chained},
-            {"self-modifying-code invalidations", n_.smc_invalidations},
-            {"  of them by the virtual CPU's stores", n_.emulated_code_writes},
-            {"stores retranslated as callouts (adaptive)", n_.adaptive},
-            {"cache flushes", n_.flushes},
-            {"translations kept across CR3 writes (sum)", n_.blocks_kept_across_cr3},
-            {"lookup hits (indirect branches found inline)", area_.vcpu().lookup_hits},
-            {"lookup table fills (misses)", n_.lookup_fills},
-            {"timer signals stepped to an exact point", n_.stepped},
-            {"alignment checks stepped over (#AC at CPL 0-2 or CR0.AM clear)", n_.ac_stepped},
-            {"host mappings (guest pages; budget " +
-                 std::to_string(native::AddressSpace::instance().budget()) + ")",
-             native::AddressSpace::instance().mappings()},
-            {"interrupt-window exits (IF stores while an interrupt waits)", n_.window_exits},
-            {"sysenters run inline (direct transfers)", n_.inline_sysenters},
-            {"sysexits run inline", n_.inline_sysexits},
-            {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()}};
+    const bt::CodeCache::Counts& k = cache_.counts();
+    std::vector<std::pair<std::string, uint64_t>> c = {
+        {"blocks translated", k.translated},
+        {"guest instructions translated", k.guest_instructions},
+        {"host instructions emitted (incl. exit stubs)", n_.host_instructions},
+        {"translation time (TSC ticks)", n_.translate_ticks},
+        {"instructions rewritten", k.rewritten},
+        {"translation cache bytes", k.cache_bytes},
+        {"entries into the cache", n_.entries},
+        {"callouts to the virtual CPU", n_.callouts},
+        {"dispatches (unchained exits)", n_.dispatches},
+        {"exits chained", k.chained},
+        {"self-modifying-code invalidations", k.smc_invalidations},
+        {"  of them by the virtual CPU's stores", n_.emulated_code_writes},
+        {"stores retranslated as callouts (adaptive)", n_.adaptive},
+        {"cache flushes", k.flushes},
+        {"translations kept across CR3 writes (sum)", n_.blocks_kept_across_cr3},
+        {"lookup hits (indirect branches found inline)", area_.vcpu().lookup_hits},
+        {"lookup table fills (misses)", n_.lookup_fills},
+        {"timer signals stepped to an exact point", n_.stepped},
+        {"alignment checks stepped over (#AC at CPL 0-2 or CR0.AM clear)", n_.ac_stepped},
+        {"host mappings (guest pages; budget " +
+             std::to_string(native::AddressSpace::instance().budget()) + ")",
+         native::AddressSpace::instance().mappings()},
+        {"interrupt-window exits (IF stores while an interrupt waits)", n_.window_exits},
+        {"sysenters run inline (direct transfers)", n_.inline_sysenters},
+        {"sysexits run inline", n_.inline_sysexits},
+        {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()}};
     for (auto& entry : shadow_.counters()) c.push_back(std::move(entry));
     return c;
 }

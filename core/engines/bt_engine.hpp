@@ -18,13 +18,14 @@
 #include <vector>
 
 #include "bt/block.hpp"
-#include "core/native/monitor_area.hpp"
+#include "bt/code_cache.hpp"
 #include "bt/translator.hpp"
 #include "core/emulate/decoded.hpp"
 #include "core/emulate/paged_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
 #include "core/native/layout.hpp"
+#include "core/native/monitor_area.hpp"
 #include "core/native/native_context.hpp"
 #include "core/native/shadow_host.hpp"
 #include "core/native/shadow_ldt.hpp"
@@ -35,7 +36,8 @@ namespace prevt {
 
 class BtEngine final : public Engine,
                        private GuestMemory::WriteObserver,
-                       private shadowmmu::CodeFrames {
+                       private shadowmmu::CodeFrames,
+                       private bt::CacheHost {
 public:
     // The flags live in hardware while translated code runs: the common set plus AC (a guest
     // popf sets it natively, pushf reads it back). The host checks alignment at ring 3 with
@@ -67,7 +69,7 @@ public:
     // offset in CS, as a CPU in protected mode stores it). An address no block maps any more
     // (flushed since) becomes 0: the cache's addresses never reach the guest.
     void guest_fpu_ip(uint32_t* fip) const override {
-        const bt::Block* b = block_at_cache(*fip);
+        const bt::Block* b = cache_.block_at(*fip);
         uint32_t eip = 0;
         *fip = b && b->guest_eip_at(*fip, &eip) && eip != bt::kInexact ? eip : 0;
     }
@@ -75,7 +77,21 @@ public:
 private:
     void guest_ram_written(uint64_t phys, uint64_t len) override;
     // The shadow's question: a frame with translations stays read-only.
-    bool holds_code(uint32_t frame) const override { return by_frame_.count(frame); }
+    bool holds_code(uint32_t frame) const override { return cache_.holds_code(frame); }
+    // The cache's host: the monitor area's writable view, its lookup tables, the shadow.
+    uint8_t* cache_bytes(uint32_t at) override { return area_.writable(at); }
+    void forget_lookups() override {
+        area_.set_ibl_empty_target(cache_.lookup_miss_entry());
+        area_.clear_ibl();
+    }
+    void protect_frame(uint32_t frame) override { shadow_.protect_frame(frame); }
+    void release_frame(uint32_t frame) override { shadow_.release_frame(frame); }
+    // The instruction being emulated may be one of the sites (a CR3 write flushes): they live
+    // until the next entry.
+    void flushed() override {
+        retired_sites_ = std::move(sites_);
+        sites_.clear();
+    }
     static shadowmmu::PagingState native_paging(const VcpuState& s) { return paging_state(s); }
     void note_smc_store(const VcpuState& s);
     bt::Block& block_for(const VcpuState& s);
@@ -83,11 +99,6 @@ private:
     bt::Block& translate(const VcpuState& s);
     static uint64_t key_of(const VcpuState& s);
     void list_translation(const bt::CodeBuffer& buf) const;
-    void chain(uint32_t jump_field, bt::Block& target);
-    bool invalidate_code(uint32_t phys, uint32_t len);
-    void drop_blocks(const std::vector<bt::Block*>& victims);
-    void flush();
-    bt::Block* block_at_cache(uint32_t cache) const;
     void load_context(VcpuState& s, uint32_t cache_eip);
     void save_context(VcpuState& s);
     void prepare_fast_transfers(const VcpuState& s);
@@ -96,7 +107,6 @@ private:
     void prepare_sysexit(const VcpuState& s);
     Exit signal_exit(VcpuState& s, bool* resume_stepping);
     int flags_memory_at(uint32_t cache) const;
-    void reset_cache();
     void sync_address_space(const VcpuState& s);
     void choose_ceiling(const VcpuState& s);
     uint64_t ceiling_for_user(const VcpuState& s) const;
@@ -118,13 +128,7 @@ private:
     uint64_t ldt_writes_at_exit_ = 0;
     // Callout sites' instructions, decoded at translation (site n at [n - 1]); until a flush.
     std::deque<Decoded> sites_, retired_sites_;
-    static constexpr uint32_t kBlockAlign = 32;  // where blocks start in the cache (bt_cache.cpp)
-    uint32_t cursor_ = bt::kCacheBase;
-    uint32_t cache_end_ = bt::kCacheEnd;
-    uint32_t lookup_routine_ = bt::kCacheBase, lookup_end_ = bt::kCacheBase;
-    uint32_t lookup_flags_saved_ = 0;  // the lookup routine's second entry
-    bt::SysenterRoutines sysenter_{};  // the shared sysenter routines (after the lookup routine)
-    uint64_t ibl_context_[2] = {};     // the CS base and CPL each lookup table's entries belong to
+    uint64_t ibl_context_[2] = {};  // the CS base and CPL each lookup table's entries belong to
     // Why the engine runs the guest with its own TF (one reason at a time; the guest's own TF
     // is guest_tf_):
     enum class HostStep : uint8_t {
@@ -146,6 +150,7 @@ private:
     GuestTables tables_{ram_};
     native::NativeShadowHost shadow_host_{ram_, native::kPageZeroOffset, false};
     shadowmmu::ShadowMmu shadow_{tables_, shadow_host_, this, native::kMonitorBase};
+    bt::CodeCache cache_;                              // (after area_ and shadow_, which it calls)
     uint64_t ceiling_ = native::kMonitorBase;          // in use for this entry (guest linear)
     uint64_t loaded_ceiling_ = native::kMonitorBase;   // the one host_sel_ were made for
     uint64_t sysexit_ceiling_ = native::kMonitorBase;  // the one the inline sysexit prepared
@@ -153,34 +158,16 @@ private:
     uint64_t prepared_key_[8] = {~0ull};  // what the sysenter/sysexit paths were made from
     uint64_t ldt_generation_ = 0;         // of the shadow slots host_sel_ were made in
     uint64_t fs_swap_key_[11] = {~0ull};  // what the fs-swap selectors were made from
-    // Blocks by guest linear address and translation context (key_of).
-    std::unordered_map<uint64_t, std::unique_ptr<bt::Block>> blocks_;
-    // The last blocks looked up after an exit, direct-mapped (a hash lookup showed in the
-    // profile of a callout); emptied whenever blocks are dropped.
-    struct RecentBlock {
-        uint64_t key = ~0ull;
-        bt::Block* block = nullptr;
-    };
-    std::array<RecentBlock, 256> recent_{};
-    std::map<uint32_t, bt::Block*> by_cache_;            // by cache start, invalidated blocks too
-    std::vector<std::unique_ptr<bt::Block>> graveyard_;  // invalidated: kept until a flush
-    static constexpr size_t kGraveyardLimit = 4096;      // ... which comes at this many
-    // Blocks by the guest-physical pages their code came from (write-protected: self-modifying
-    // code, through any alias), and with paging by guest-linear page (invlpg drops them).
-    std::unordered_map<uint32_t, std::vector<bt::Block*>> by_frame_, by_linear_;
-    std::vector<uint8_t> code_frames_;  // by RAM frame number: 1 if by_frame_ has it (fast)
     // Adaptive translation: stores that keep hitting pages with code (guest linear address
     // -> count), and those now translated as callouts to the virtual CPU.
     static constexpr unsigned kAdaptiveThreshold = 4;
     std::unordered_map<uint32_t, unsigned> smc_stores_;
     std::unordered_set<uint32_t> callout_eips_;
     struct Counts {
-        uint64_t translated = 0, guest_instructions = 0, rewritten = 0, cache_bytes = 0,
-                 callouts = 0, dispatches = 0, chained = 0, smc_invalidations = 0, flushes = 0,
-                 entries = 0, lookup_fills = 0, stepped = 0, host_instructions = 0,
-                 translate_ticks = 0, window_exits = 0, blocks_kept_across_cr3 = 0, adaptive = 0,
-                 emulated_code_writes = 0, inline_sysenters = 0, inline_sysexits = 0,
-                 ac_stepped = 0;
+        uint64_t callouts = 0, dispatches = 0, entries = 0, lookup_fills = 0, stepped = 0,
+                 host_instructions = 0, translate_ticks = 0, window_exits = 0,
+                 blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
+                 inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0;
     } n_;
 };
 

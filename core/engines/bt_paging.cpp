@@ -52,7 +52,7 @@ Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_err
     }
     // The inline sysexit prepared for this entry would leave a new kernel-only page reachable.
     if (shadow_.lowest_kernel_only() < sysexit_ceiling_)
-        area_.vcpu().sysexit_path = sysenter_.callout_path;
+        area_.vcpu().sysexit_path = cache_.sysenter().callout_path;
     *resume = true;  // re-run the faulting instruction from the cache, as it was
     return x;
 }
@@ -63,10 +63,10 @@ Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_err
 // then the shadow maps again the pages the new CR3 had mapped last time.
 void BtEngine::sync_address_space(const VcpuState& s) {
     const shadowmmu::PagingState p = native_paging(s);
-    if (shadow_.mode_changes(p)) flush();
+    if (shadow_.mode_changes(p)) cache_.flush();
     if (shadow_.sync(p) != shadowmmu::ShadowMmu::Change::kAddressSpace) return;
     std::vector<bt::Block*> stale;
-    for (const auto& [page, blocks] : by_linear_) {
+    for (const auto& [page, blocks] : cache_.by_linear()) {
         const std::optional<uint32_t> frame = shadow_.peek(p, page);
         for (bt::Block* b : blocks)
             for (const bt::Block::Page& bp : b->pages)
@@ -74,8 +74,8 @@ void BtEngine::sync_address_space(const VcpuState& s) {
     }
     std::sort(stale.begin(), stale.end());
     stale.erase(std::unique(stale.begin(), stale.end()), stale.end());
-    if (!stale.empty()) drop_blocks(stale);
-    n_.blocks_kept_across_cr3 += blocks_.size();
+    if (!stale.empty()) cache_.drop(stale);
+    n_.blocks_kept_across_cr3 += cache_.size();
     shadow_.prefetch(p);  // (for the current CPL: nothing to take back)
 }
 
@@ -105,10 +105,7 @@ uint64_t BtEngine::ceiling_for_user(const VcpuState& s) const {
 // translations made through it.
 void BtEngine::tlb_invalidate(uint32_t linear) {
     const auto [first, size] = shadow_.invalidate(linear);
-    for (uint32_t p = first; p - first < size; p += kPageSize) {
-        auto b = by_linear_.find(p);
-        if (b != by_linear_.end()) drop_blocks(std::vector<bt::Block*>(b->second));
-    }
+    for (uint32_t p = first; p - first < size; p += kPageSize) cache_.drop_linear(p);
 }
 
 }  // namespace prevt

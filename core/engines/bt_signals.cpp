@@ -22,12 +22,12 @@ namespace {}  // namespace
 // The virtual CPU (or the walker) wrote guest RAM: translations from those frames are stale.
 void BtEngine::guest_ram_written(uint64_t phys, uint64_t len) {
     for (uint64_t f = phys & ~uint64_t(kPageSize - 1); f < phys + len; f += kPageSize) {
-        if (f / kPageSize >= code_frames_.size() || !code_frames_[f / kPageSize]) continue;
+        if (!cache_.ram_frame_holds_code(f / kPageSize)) continue;
         const uint64_t lo = std::max<uint64_t>(phys, f),
                        hi = std::min<uint64_t>(phys + len, f + kPageSize);
-        const auto before = n_.smc_invalidations;
-        invalidate_code(static_cast<uint32_t>(lo), static_cast<uint32_t>(hi - lo));
-        if (n_.smc_invalidations != before) ++n_.emulated_code_writes;
+        const auto before = cache_.counts().smc_invalidations;
+        cache_.invalidate(static_cast<uint32_t>(lo), static_cast<uint32_t>(hi - lo));
+        if (cache_.counts().smc_invalidations != before) ++n_.emulated_code_writes;
     }
 }
 
@@ -48,7 +48,7 @@ void BtEngine::note_smc_store(const VcpuState& s) {
     // The block holding it is translated again, with the callout.
     uint32_t phys = linear;
     if (s.paging()) phys = walk_guest(s, linear, false)->physical;  // (read above)
-    invalidate_code(phys, 1);
+    cache_.invalidate(phys, 1);
 }
 
 // What the host instruction at cache address `cache` does with EFLAGS in memory: 1 loads
@@ -78,10 +78,10 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     const native::HostEvent& ev = ctx_.event;
     Exit x;
     x.host_signal = ev.signal;
-    bt::Block* b = block_at_cache(ctx_.eip);
+    bt::Block* b = cache_.block_at(ctx_.eip);
     uint32_t eip = bt::kInexact;
     if (b) b->guest_eip_at(ctx_.eip, &eip);
-    const bool in_lookup = ctx_.eip >= lookup_routine_ && ctx_.eip < lookup_end_;
+    const bool in_lookup = cache_.in_shared_routines(ctx_.eip);
     if (ev.escaped || ev.lost_in_host_syscall || (!b && !in_lookup))
         throw GuestError("signal " + std::to_string(ev.signal) + " at cache address " +
                          std::to_string(ctx_.eip) + " outside any translated block (a bt bug)");
@@ -163,7 +163,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
         }
     if (host_step_ == HostStep::kSmcStore && ev.signal == SIGTRAP) {  // the store ran
         host_step_ = HostStep::kNone;                                 // continue from a new block
-        if (by_frame_.count(smc_frame_)) shadow_.protect_frame(smc_frame_);  // code stays on it
+        if (cache_.holds_code(smc_frame_)) shadow_.protect_frame(smc_frame_);  // code stays on it
         s.eflags &= ~eflags::TF;
         x.reason = ExitReason::kHandled;
         return x;
@@ -200,13 +200,13 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                 // blocks, then let the store run: one step with TF from where it faulted
                 // (its block lives on until the next flush).
                 const uint32_t frame = shadow_.frame_of(page).value_or(~0u);
-                if ((ev.error_code & 2) && by_frame_.count(frame)) {
+                if ((ev.error_code & 2) && cache_.holds_code(frame)) {
                     note_smc_store(s);
                     // The store's length is not known here: 16 bytes covers all but string
                     // instructions, whose next faults come back here.
                     const uint32_t phys = frame | (linear & (kPageSize - 1));
-                    invalidate_code(phys,
-                                    std::min<uint32_t>(16, kPageSize - (phys & (kPageSize - 1))));
+                    cache_.invalidate(phys,
+                                      std::min<uint32_t>(16, kPageSize - (phys & (kPageSize - 1))));
                     shadow_.release_frame(frame);  // writable for the one step, protected after it
                     smc_frame_ = frame;
                     if (shadow_
