@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/emulate/decoded.hpp"
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
@@ -144,6 +145,59 @@ Exit TrapEngine::run(VcpuState& s) {
     }
 }
 
+// A native `sysenter` (Intel) or `syscall` (AMD) went through the host kernel's 32-bit
+// fast-syscall path (signals.cpp), or the guest ran in the host's 32-bit code segment some
+// other way. sysenter loads ESP and EIP from its MSRs: stopped by seccomp with every other
+// register intact, the virtual CPU runs it (the old EIP is unknown: s.eip is still the last
+// entry's, and the trap trace shows that). What it cannot do: raise the #GP(0) sysenter
+// raises with SYSENTER_CS = 0 (at the instruction, on the old stack), nor run on when the
+// kernel has overwritten EAX or the guest's syscall lost ECX: then the guest stops (status 3).
+Exit TrapEngine::fast_syscall(VcpuState& s) {
+    Exit x;
+    x.reason = ExitReason::kHostLimit;
+    switch (ctx_.event.fast_syscall) {
+        case native::FastSyscall::kSysenter:
+            if (s.protected_mode() && (s.msr.sysenter_cs & 0xfffc) != 0) {
+                static thread_local Decoded sysenter;
+                static const uint8_t kSysenter[2] = {0x0f, 0x34};
+                if (!decode_bytes(kSysenter, 2, true, true, s.eip, &sysenter))
+                    throw GuestError("internal error: Zydis does not decode sysenter");
+                ++native_sysenters_;
+                x.reason = ExitReason::kEmulate;
+                x.vector = vec::UD;
+                x.decoded = &sysenter;
+                return x;
+            }
+            x.detail =
+                "the guest executed `sysenter` natively with SYSENTER_CS = 0: it raises #GP(0) "
+                "at the instruction, whose address (and the guest's ESP) the host kernel's "
+                "SYSENTER path discards (no host system call ran; EIP and ESP below are where the "
+                "guest last resumed). The trap engine cannot recover; --engine bt can";
+            return x;
+        case native::FastSyscall::kFaulted:
+            x.detail =
+                "the guest executed `sysenter` (or `syscall`) natively with EBP (ESP) not "
+                "pointing at readable memory: the host kernel's fast-syscall path could not "
+                "read it, replaced EAX with -EFAULT and returned to its vDSO (no host system "
+                "call ran); the guest's EAX and EIP are lost. The trap engine cannot recover; "
+                "--engine bt can";
+            return x;
+        case native::FastSyscall::kSyscall:
+        case native::FastSyscall::kNone:
+            break;
+    }
+    x.reason = ExitReason::kEscape;
+    x.detail =
+        ctx_.event.fast_syscall == native::FastSyscall::kSyscall
+            ? "the guest executed `syscall` natively: on this host it entered the host "
+              "kernel's 32-bit fast-syscall path, which discards the guest's EIP and ECX (no "
+              "host system call ran). The trap engine cannot recover; --engine bt can"
+            : "the guest ran in the host's 32-bit code segment (0x23): a native `sysenter` or "
+              "`syscall` through the host kernel's fast-syscall path (no host system call "
+              "ran), or a far transfer there. The trap engine cannot recover; --engine bt can";
+    return x;
+}
+
 // Maps the host signal behind this exit onto the exit vocabulary. Software interrupts,
 // int3 and guest system calls are backed up onto their instruction and handed to the
 // emulator (kEmulate), so that one path applies the guest IDT's privilege checks.
@@ -158,13 +212,11 @@ Exit TrapEngine::translate_event(VcpuState& s) {
             "engine does not contain a hostile guest";
         return x;
     }
-    if (ev.lost_in_host_syscall) {
-        x.reason = ExitReason::kEscape;
-        x.detail =
-            "the guest executed `syscall` natively: on this host it entered the host "
-            "kernel's 32-bit fast-syscall path, which discards the guest's EIP (no host "
-            "system call ran). The trap engine cannot recover; --engine bt can";
-        return x;
+    if (ev.lost_in_host_syscall || ev.fast_syscall != native::FastSyscall::kNone) {
+        if (Exit f = fast_syscall(s); f.reason != ExitReason::kHandled) {
+            f.host_signal = ev.signal;
+            return f;
+        }
     }
     auto fallback = [&](ExitReason r, uint8_t vector, bool has_error, uint32_t error) {
         x.reason = r;
@@ -254,7 +306,7 @@ Exit TrapEngine::translate_event(VcpuState& s) {
             }
             s.dr6 |= 0x4000;  // BS
             return fallback(ExitReason::kException, vec::DB, false, 0);
-        case SIGSYS:  // int $0x80, syscall or sysenter: all two bytes long
+        case SIGSYS:  // int $0x80 (and syscall or sysenter from 64-bit code): two bytes long
             s.eip -= 2;
             return fallback(ExitReason::kEmulate, vec::UD, false, 0);
         case SIGALRM: x.reason = ExitReason::kTimer; return x;
@@ -272,7 +324,8 @@ std::vector<std::pair<std::string, uint64_t>> TrapEngine::counters() const {
         {"unassigned pages mapped", unassigned_maps_},
         {"instructions beyond the host CS limit (emulated)", compressed_code_},
         {"host mappings", native::AddressSpace::instance().mappings()},
-        {"cpuid faulting (1 = cpuid traps)", cpuid_faulting_ ? 1u : 0u}};
+        {"cpuid faulting (1 = cpuid traps)", cpuid_faulting_ ? 1u : 0u},
+        {"native sysenters (through the host kernel, emulated)", native_sysenters_}};
     for (auto& entry : shadow_.counters()) c.push_back(std::move(entry));
     return c;
 }

@@ -46,6 +46,7 @@ private:
     void load_context(VcpuState& s);
     void save_context(VcpuState& s);
     Exit translate_event(VcpuState& s);
+    Exit fast_syscall(VcpuState& s);  // a native sysenter/syscall through the host kernel
     uint32_t guest_error_code(uint32_t host_error) const;
     void sync_address_space(const VcpuState& s);
     Exit page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error);
@@ -62,7 +63,7 @@ private:
     bool single_step_ = false;
     bool step_once_ = false;  // one instruction for the run loop (the sti shadow), then exit
     bool cpuid_faulting_ = false;
-    uint64_t entries_ = 0, unassigned_maps_ = 0;
+    uint64_t entries_ = 0, unassigned_maps_ = 0, native_sysenters_ = 0;
     uint64_t generation_ = 0;       // of the shadow slots host_sel_ were made in
     uint64_t compressed_code_ = 0;  // instructions run on the virtual CPU: EIP beyond CS
 };

@@ -9,6 +9,18 @@
 
 namespace prevt::native {
 
+// What the host kernel's 32-bit fast-system-call path left of a guest that executed
+// `sysenter` (Intel) or `syscall` (AMD) natively in compatibility mode (signals.cpp; the
+// probe tests/hostile/probes/sysenter_probe.c).
+enum class FastSyscall : uint8_t {
+    kNone,
+    kSysenter,  // stopped by seccomp: every register but ESP and EIP is the guest's (sysenter
+                // loads both from its MSRs: the virtual CPU can run it, unless it faults)
+    kSyscall,   // stopped by seccomp, on AMD: the guest's EIP and ECX are gone
+    kFaulted,   // the kernel could not read the dword at EBP (sysenter) or ESP (syscall):
+                // EAX = -EFAULT, and it returned to its landing pad: EAX and EIP are gone
+};
+
 // Why a run of guest code ended, as the signal handler saw it.
 struct HostEvent {
     int signal = 0;
@@ -18,7 +30,10 @@ struct HostEvent {
     uint64_t fault_address = 0;
     int syscall_nr = -1;
     bool escaped = false;               // the guest was found running in 64-bit mode
-    bool lost_in_host_syscall = false;  // a native `syscall` went through the host's compat path
+    bool lost_in_host_syscall = false;  // the guest ran in the host's 32-bit code segment (0x23):
+                                        // it went through the host's fast-syscall path (or
+                                        // far-jumped there); its state is not recoverable
+    FastSyscall fast_syscall = FastSyscall::kNone;  // what that path was, if known
 };
 
 struct NativeContext {

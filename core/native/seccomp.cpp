@@ -1,12 +1,15 @@
 #include "core/native/seccomp.hpp"
 
+#include <elf.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -38,6 +41,7 @@ constexpr int kAllowed[] = {
 
 constexpr unsigned kNr = offsetof(seccomp_data, nr);
 constexpr unsigned kArch = offsetof(seccomp_data, arch);
+constexpr unsigned kIpLow = offsetof(seccomp_data, instruction_pointer);
 constexpr unsigned kIpHigh = offsetof(seccomp_data, instruction_pointer) + 4;
 constexpr unsigned kArg1 = offsetof(seccomp_data, args) + 8;   // low half of args[1]
 constexpr unsigned kArg2 = offsetof(seccomp_data, args) + 16;  // low half of args[2]
@@ -61,9 +65,22 @@ std::vector<sock_filter> build_filter(bool executable_maps) {
     f.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, kIpHigh));
     f.push_back(jeq(0, 0, 1));
     f.push_back(stmt(BPF_RET | BPF_K, kTrap));
-    // The monitor: the x86-64 ABI only.
+    // The monitor: the x86-64 ABI only, but for a guest's fast system call, which the kernel
+    // reports at its landing pad in the vDSO (seccomp.hpp): SIGSYS, as for the rest of guest
+    // code (the signal handler checks that it came from compatibility mode).
+    const VdsoRange vdso = host_vdso();
+    const bool vdso_block = vdso.end > vdso.begin && (vdso.begin >> 32) == ((vdso.end - 1) >> 32);
     f.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, kArch));
-    f.push_back(jeq(AUDIT_ARCH_X86_64, 1, 0));
+    f.push_back(jeq(AUDIT_ARCH_X86_64, vdso_block ? 7 : 1, 0));
+    if (vdso_block) {
+        f.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, kIpHigh));
+        f.push_back(jeq(static_cast<uint32_t>(vdso.begin >> 32), 0, 4));
+        f.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, kIpLow));
+        f.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(vdso.begin), 0, 2));
+        f.push_back(
+            BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(vdso.end - 1), 1, 0));
+        f.push_back(stmt(BPF_RET | BPF_K, kTrap));
+    }
     f.push_back(stmt(BPF_RET | BPF_K, kKill));
     f.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, kNr));
     f.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));  // x32
@@ -106,6 +123,24 @@ std::vector<sock_filter> build_filter(bool executable_maps) {
 
 std::span<const int> monitor_syscall_allowlist() {
     return kAllowed;
+}
+
+VdsoRange host_vdso() {
+    VdsoRange r;
+    const auto base = static_cast<uint64_t>(getauxval(AT_SYSINFO_EHDR));
+    if (base == 0) return r;
+    const auto* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
+    const auto* ph = reinterpret_cast<const Elf64_Phdr*>(base + eh->e_phoff);
+    uint64_t lo = ~0ull, hi = 0;
+    for (unsigned i = 0; i < eh->e_phnum; ++i) {
+        if (ph[i].p_type != PT_LOAD) continue;
+        lo = std::min(lo, ph[i].p_vaddr);
+        hi = std::max(hi, ph[i].p_vaddr + ph[i].p_memsz);
+    }
+    if (hi <= lo) return r;
+    r.begin = base;
+    r.end = base + ((hi - lo + 4095) & ~4095ull);
+    return r;
 }
 
 namespace {

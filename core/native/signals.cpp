@@ -1,5 +1,6 @@
 #include "core/native/signals.hpp"
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -17,6 +18,7 @@
 #include "core/errors.hpp"
 #include "core/native/layout.hpp"
 #include "core/native/native_context.hpp"
+#include "core/native/seccomp.hpp"
 
 extern "C" {
 prevt::native::NativeContext* prevt_active_ctx = nullptr;
@@ -33,6 +35,19 @@ namespace {
 
 constexpr int kGuestSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGALRM};
 constexpr size_t kAltStackSize = 256 * 1024;
+
+// The host kernel's 32-bit fast-syscall path (sysenter on Intel, syscall on AMD: the other
+// one is #UD in compatibility mode) reports the call at its landing pad in the vDSO.
+VdsoRange g_vdso;
+constexpr int kSysSeccomp = 1;  // si_code of a SIGSYS from seccomp (asm-generic/siginfo.h)
+bool g_fast_path_is_syscall = false;
+
+bool amd_host() {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) return false;
+    return (b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163) ||  // AuthenticAMD
+           (b == 0x6f677948 && d == 0x6e65476e && c == 0x656e6975);    // HygonGenuine
+}
 
 void write_str(const char* s) {
     (void)!write(STDERR_FILENO, s, strlen(s));
@@ -94,6 +109,8 @@ void install_signal_handlers() {
     ss.ss_size = kAltStackSize;
     if (sigaltstack(&ss, nullptr) != 0)
         throw HostError(std::string("sigaltstack failed: ") + strerror(errno));
+    g_vdso = host_vdso();
+    g_fast_path_is_syscall = amd_host();
     prevt_host_fsbase = _readfsbase_u64();
     prevt_host_gsbase = _readgsbase_u64();
     struct sigaction sa {};
@@ -163,12 +180,19 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
         return 0;
     }
     const bool guest_long = cs == kHostCs64 && rip < kMonitorBase && ctx;
-    // A guest `syscall` in compatibility mode (AMD hosts) enters the host kernel's 32-bit
-    // fast-syscall path, which replaces the return address with the vDSO's landing pad and the
-    // selectors with the host's 32-bit user ones (CS 0x23): the guest's EIP is gone. No host
-    // system call runs (seccomp), but the guest cannot be resumed.
+    // A guest `sysenter` (Intel) or `syscall` (AMD) in compatibility mode enters the host
+    // kernel's 32-bit fast-syscall path (tests/hostile/probes/sysenter_probe.c). It replaces the
+    // return address with its landing pad, computed from the vDSO's base (the 64-bit one here,
+    // above 4 GiB), CS/SS with the host's 32-bit user selectors (0x23/0x2b), RSP with the
+    // guest's EBP (sysenter: EBP holds the user's ESP by the vDSO's convention) or ESP
+    // (syscall), then reads the dword at that address into RBP. If it can, seccomp stops the
+    // call (seccomp.hpp): SIGSYS at the landing pad, the other registers the guest's. If it
+    // cannot, EAX becomes -EFAULT and the kernel irets to the landing pad, which compatibility
+    // mode truncates to 32 bits: a fault there (or in guest code mapped there) at CS 0x23.
+    const bool fast_syscall = sig == SIGSYS && info->si_code == kSysSeccomp && cs == kHostCs32 &&
+                              g_vdso.contains(rip) && ctx;
     const bool guest_syscall32 = cs == kHostCs32 && rip < kFourGiB && ctx;
-    if (!guest_compat && !guest_long && !guest_syscall32) {
+    if (!guest_compat && !guest_long && !guest_syscall32 && !fast_syscall) {
         if (sig == SIGALRM) {
             g_timer_pending.store(true, std::memory_order_relaxed);
             return 0;
@@ -185,15 +209,31 @@ extern "C" int prevt_handle_signal(int sig, siginfo_t* info, void* ucv) {
     ev.fault_address = reinterpret_cast<uint64_t>(info->si_addr);
     ev.syscall_nr = sig == SIGSYS ? info->si_syscall : -1;
     ev.escaped = guest_long;
-    ev.lost_in_host_syscall = guest_syscall32;
+    ev.fast_syscall = FastSyscall::kNone;
+    if (fast_syscall)
+        ev.fast_syscall = g_fast_path_is_syscall ? FastSyscall::kSyscall : FastSyscall::kSysenter;
+    else if (guest_syscall32 &&
+             static_cast<uint32_t>(rip - g_vdso.begin) < g_vdso.end - g_vdso.begin &&
+             static_cast<uint32_t>(g[REG_RAX]) == static_cast<uint32_t>(-EFAULT))
+        ev.fast_syscall = FastSyscall::kFaulted;
+    const bool recoverable = ev.fast_syscall == FastSyscall::kSysenter;
+    ev.lost_in_host_syscall = (guest_syscall32 || fast_syscall) && !recoverable;
     if (sig == SIGALRM) g_timer_pending.store(true, std::memory_order_relaxed);
     static constexpr int kRegs[8] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX,
                                      REG_RSP, REG_RBP, REG_RSI, REG_RDI};
-    for (int i = 0; i < 8; ++i) ctx->gpr[i] = static_cast<uint32_t>(g[kRegs[i]]);
-    ctx->eip = static_cast<uint32_t>(rip);
+    if (recoverable) {
+        // The guest's ESP and EIP are not in the frame (sysenter replaces both): they keep
+        // the values of the last entry; its EBP is in RSP.
+        for (int i = 0; i < 8; ++i)
+            if (i != 4) ctx->gpr[i] = static_cast<uint32_t>(g[kRegs[i]]);
+        ctx->gpr[5] = static_cast<uint32_t>(g[REG_RSP]);
+    } else {
+        for (int i = 0; i < 8; ++i) ctx->gpr[i] = static_cast<uint32_t>(g[kRegs[i]]);
+        ctx->eip = static_cast<uint32_t>(rip);
+    }
     ctx->eflags = static_cast<uint32_t>(g[REG_EFL]);
     const uint64_t csgsfs = g[REG_CSGSFS];
-    if (!guest_syscall32) {
+    if (!guest_syscall32 && !fast_syscall) {  // else CS/SS are the host's 0x23/0x2b
         ctx->cs = cs;
         ctx->ss = (csgsfs >> 48) & 0xffff;
     }

@@ -9,7 +9,9 @@
 #   run_hostile.sh ENGINE GUEST_ELF GOLDEN_DIR NAME PREVT_BINARY
 #
 # ENGINE qemu runs QEMU TCG exactly as run_guest.sh does; NAME.ENGINE.skip (a reason on its
-# first line) skips an engine. NAME.ENGINE.args adds prevt options. Exit: 0 pass, 1 fail,
+# first line) skips an engine. NAME.ENGINE.args adds prevt options. NAME.ENGINE.requires lists
+# host facts (as `prevt host` prints them; "!amd" = "amd: no") that NAME.ENGINE.expected
+# records: on a host without them the engine must give NAME.expected, the architectural answer. Exit: 0 pass, 1 fail,
 # 77 skip. HOSTILE_SHOW=1 prints the output, status and time even on a pass.
 set -u
 if [ $# -ne 5 ]; then
@@ -23,6 +25,16 @@ if [ -f "$dir/$name.$engine.skip" ]; then
     exit 77
 fi
 golden=$dir/$name.$engine.expected
+requires=$dir/$name.$engine.requires
+if [ "$engine" != qemu ] && [ -f "$golden" ] && [ -f "$requires" ]; then
+    facts=$("$prevt" host)
+    while read -r fact why; do
+        [ -n "$fact" ] || continue
+        want=yes
+        if [ "${fact#!}" != "$fact" ]; then fact=${fact#!}; want=no; fi
+        grep -q "^$fact: $want" <<<"$facts" || golden=$dir/$name.expected
+    done <"$requires"
+fi
 [ -f "$golden" ] || golden=$dir/$name.expected
 [ -f "$golden" ] || { echo "FAIL: no golden file $dir/$name.expected"; exit 1; }
 [ -f "$elf" ] || { echo "FAIL: no guest $elf"; exit 1; }
