@@ -103,6 +103,13 @@ Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_err
     }
     const uint32_t page = linear & ~(kPageSize - 1);
     const uint32_t frame = t->physical & ~(kPageSize - 1);
+    if (!native::AddressSpace::serves(ram_, frame, write)) {
+        // MMIO, or a store into ROM or unassigned memory: no mapping serves it (mapping the
+        // page again would fault again, forever); the virtual CPU runs the instruction.
+        x.reason = ExitReason::kMemoryMap;
+        x.address = linear;
+        return x;
+    }
     const bool writable =
         t->writable && (t->dirty || write) && (code_store || !by_frame_.count(frame));
     const bool kernel_only = s.cpl() != 3 && (!t->user || (writable && !t->user_writable));

@@ -155,16 +155,15 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                     throw GuestError("the guest touched linear address " + hex(linear) +
                                      ", below vm.mmap_min_addr: the trap engine runs guest code "
                                      "at its own linear addresses and cannot map guest page 0");
-                // A write to unassigned memory (W decides: a page just mapped read-only has
-                // no page-table entry yet and faults with P = 0; mapping it again would loop).
-                if ((ev.error_code & 1) || ((ev.error_code & 2) && !ram_.contains(linear, 1))) {
-                    x.reason = ExitReason::kUnassignedWrite;
+                // Beyond the flat RAM and ROM: a read of unassigned memory maps the all-ones
+                // page; MMIO and stores into ROM or unassigned memory run on the virtual CPU
+                // (the memory map routes them). P = 1 is a store into a read-only page.
+                if ((ev.error_code & 1) || !native::AddressSpace::instance().map_flat_fault(
+                                               linear, ev.error_code & 2, ram_)) {
+                    x.reason = ExitReason::kMemoryMap;
                     x.address = linear;
                     return x;
                 }
-                auto& unassigned = native::AddressSpace::instance();
-                if (unassigned.over_budget()) unassigned.clear_unassigned(ram_);
-                unassigned.map_unassigned(linear);
                 ++unassigned_maps_;
                 x.reason = ExitReason::kHandled;
                 return x;
