@@ -81,8 +81,7 @@ uint8_t* GuestMemory::view(const MemoryMap::Region& r, uint64_t phys) const {
 
 bool GuestMemory::all_of(uint64_t phys, uint64_t len, bool rom) const {
     if (len > MemoryMap::kPhysicalLimit || phys > MemoryMap::kPhysicalLimit - len) return false;
-    // One region, or adjacent ones of the same kind (whose views need not be adjacent: the
-    // callers of host() get a pointer only for one region).
+    // One region, or adjacent ones (RAM's are adjacent in its view too; ROM's need not be).
     while (len) {
         const MemoryMap::Region r = map_.find(phys);
         if (r.kind != Kind::kRam && !(rom && r.kind == Kind::kRom)) return false;
@@ -92,17 +91,16 @@ bool GuestMemory::all_of(uint64_t phys, uint64_t len, bool rom) const {
     return true;
 }
 
+// RAM lies in its memfd by physical address: any all-RAM range is one piece of the view, even
+// across adjacent RAM ranges. A ROM range is one piece of its own view.
 uint8_t* GuestMemory::host(uint64_t phys, uint64_t len) const {
-    if (len <= fast_end_ && phys <= fast_end_ - len) return view_ + phys;
-    const MemoryMap::Region r = map_.find(phys);
-    return r.kind == Kind::kRam && len <= r.end() - phys ? view(r, phys) : nullptr;
+    return contains(phys, len) ? view_ + phys : nullptr;
 }
 
 const uint8_t* GuestMemory::host_read(uint64_t phys, uint64_t len) const {
-    if (len <= fast_end_ && phys <= fast_end_ - len) return view_ + phys;
+    if (contains(phys, len)) return view_ + phys;
     const MemoryMap::Region r = map_.find(phys);
-    const bool bytes = r.kind == Kind::kRam || r.kind == Kind::kRom;
-    return bytes && len <= r.end() - phys ? view(r, phys) : nullptr;
+    return r.kind == Kind::kRom && len <= r.end() - phys ? view(r, phys) : nullptr;
 }
 
 // MMIO: pieces of at most 4 bytes (the bus's widest access), never past the region, so the

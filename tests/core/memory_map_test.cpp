@@ -197,6 +197,19 @@ TEST_F(MappedMemory, MonitorPointersOnlyForRamAndReadOnlyForRom) {
     EXPECT_EQ(mem.host_read(0xa2000, 1), nullptr);  // unassigned
 }
 
+TEST(GuestMemory, AdjacentRamRangesAreOneForTheMonitor) {
+    MemoryMap m;
+    m.add_ram(0, 0x100000);
+    m.add_ram(0x100000, 0x100000);
+    GuestMemory mem(m, nullptr);
+    uint8_t* p = mem.host(0xff000, 0x2000);  // (the loader's view of a segment)
+    ASSERT_NE(p, nullptr);
+    p[0x1000] = 0x5a;
+    EXPECT_EQ(mem.read(0x100000, 1), 0x5au);
+    EXPECT_TRUE(mem.contains(0, 0x200000));
+    EXPECT_EQ(mem.host(0x1ff000, 0x1001), nullptr);
+}
+
 TEST(GuestMemory, MmioNeedsABus) {
     MemoryMap m = MemoryMap::ram_only(1 << 20);
     m.add_mmio(0xfee00000, 0x1000);
