@@ -105,18 +105,28 @@ const uint8_t* GuestMemory::host_read(uint64_t phys, uint64_t len) const {
 
 // MMIO: pieces of at most 4 bytes (the bus's widest access), never past the region, so the
 // bus sees only addresses the map gave it and sizes it serves.
-void GuestMemory::mmio_access(uint64_t phys, uint8_t* data, uint64_t len, bool write) const {
+namespace {
+unsigned mmio_piece(uint64_t len) {
+    return len >= 4 ? 4 : len >= 2 ? 2 : 1;
+}
+}  // namespace
+
+void GuestMemory::mmio_read(uint64_t phys, uint8_t* out, uint64_t len) const {
     while (len) {
-        const unsigned n = len >= 4 ? 4 : len >= 2 ? 2 : 1;
+        const unsigned n = mmio_piece(len);
+        const uint32_t v = mmio_->read(phys, n);
+        std::memcpy(out, &v, n);
+        phys += n, out += n, len -= n;
+    }
+}
+
+void GuestMemory::mmio_write(uint64_t phys, const uint8_t* in, uint64_t len) const {
+    while (len) {
+        const unsigned n = mmio_piece(len);
         uint32_t v = 0;
-        if (write) {
-            std::memcpy(&v, data, n);
-            mmio_->write(phys, n, v);
-        } else {
-            v = mmio_->read(phys, n);
-            std::memcpy(data, &v, n);
-        }
-        phys += n, data += n, len -= n;
+        std::memcpy(&v, in, n);
+        mmio_->write(phys, n, v);
+        phys += n, in += n, len -= n;
     }
 }
 
@@ -129,7 +139,7 @@ void GuestMemory::load(uint64_t phys, void* out, uint64_t len) const {
         switch (r.kind) {
             case Kind::kRam:
             case Kind::kRom: copy(dst, view(r, phys), n); break;
-            case Kind::kMmio: mmio_access(phys, dst, n, false); break;
+            case Kind::kMmio: mmio_read(phys, dst, n); break;
             case Kind::kUnassigned: std::memset(dst, 0xff, n); break;
         }
         phys += n, dst += n, len -= n;
@@ -150,8 +160,8 @@ void GuestMemory::store(uint64_t phys, const void* in, uint64_t len) {
             copy(view(r, phys), src, n);
             if (observer_) observer_->guest_ram_written(phys, n);
         } else if (r.kind == Kind::kMmio) {
-            mmio_access(phys, const_cast<uint8_t*>(src), n, true);  // (only read from)
-        }                                                           // ROM and unassigned: dropped
+            mmio_write(phys, src, n);
+        }  // ROM and unassigned: dropped
         phys += n, src += n, len -= n;
     }
 }

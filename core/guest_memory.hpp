@@ -79,7 +79,8 @@ private:
     bool all_of(uint64_t phys, uint64_t len, bool rom) const;
     uint8_t* view(const MemoryMap::Region& r, uint64_t phys) const;
     void release();  // the views and memfds (the destructor, a failed constructor)
-    void mmio_access(uint64_t phys, uint8_t* data, uint64_t len, bool write) const;
+    void mmio_read(uint64_t phys, uint8_t* out, uint64_t len) const;
+    void mmio_write(uint64_t phys, const uint8_t* in, uint64_t len) const;
 
     MemoryMap map_;
     devices::Bus* mmio_ = nullptr;
