@@ -10,40 +10,41 @@ namespace prevt {
 struct Decoded;
 
 enum class ExitReason : uint8_t {
-    kEmulate,          // an instruction the virtual CPU must execute (privileged, I/O, segment...)
-    kException,        // a guest exception raised by guest code (vector, error code, CR2)
-    kSoftwareInt,      // int n / int $0x80 reaching the monitor: deliver through the guest IDT
-    kIo,               // port I/O decoded by the engine (kvm): port, size, direction, data
-    kMmio,             // MMIO access decoded by the engine (kvm)
-    kHalt,             // hlt executed by the engine itself (kvm)
-    kTimer,            // the host timer signal interrupted the guest
-    kUnassignedWrite,  // a guest store into unassigned physical memory (dropped)
-    kShutdown,         // the engine saw a triple fault (kvm)
-    kEscape,           // the guest left its sandbox (trap engine: reached 64-bit mode)
-    kHostLimit,        // the host cannot run this guest state (kvm-pvm, emulation failure)
-    kDebugStop,        // the engine stopped after one instruction for the monitor (the exec
-                       // trace's single-step; a debugger's step or breakpoint)
-    kHandled,          // inside an engine only: the event was dealt with there, run on. The
-                       // run loop never sees it (if it did, that is a bug: an internal error)
-    kCount             // not a reason: the number of them. Anything else is unknown: an error
+    kEmulate,      // an instruction the virtual CPU must execute (privileged, I/O, segment...)
+    kException,    // a guest exception raised by guest code (vector, error code, CR2)
+    kSoftwareInt,  // int n / int $0x80 reaching the monitor: deliver through the guest IDT
+    kIo,           // port I/O decoded by the engine (kvm): port, size, direction, data
+    kMmio,         // MMIO access decoded by the engine (kvm)
+    kHalt,         // hlt executed by the engine itself (kvm)
+    kTimer,        // the host timer signal interrupted the guest
+    kMemoryMap,    // an access no host mapping serves (MMIO, a store into ROM or unassigned
+                   // memory): the virtual CPU runs the instruction through the memory map
+    kShutdown,     // the engine saw a triple fault (kvm)
+    kEscape,       // the guest left its sandbox (trap engine: reached 64-bit mode)
+    kHostLimit,    // the host cannot run this guest state (kvm-pvm, emulation failure)
+    kDebugStop,    // the engine stopped after one instruction for the monitor (the exec
+                   // trace's single-step; a debugger's step or breakpoint)
+    kHandled,      // inside an engine only: the event was dealt with there, run on. The
+                   // run loop never sees it (if it did, that is a bug: an internal error)
+    kCount         // not a reason: the number of them. Anything else is unknown: an error
 };
 
 const char* exit_reason_name(ExitReason r);
 
 struct Exit {
     ExitReason reason = ExitReason::kEmulate;
-    uint8_t vector = 0;       // kException / kSoftwareInt
-    bool has_error = false;   // kException
-    uint32_t error_code = 0;  // kException
-    uint32_t address = 0;     // kException #PF: CR2; kUnassignedWrite; kMmio: guest physical
-    uint32_t next_eip = 0;    // kSoftwareInt: the return address to push
-    uint16_t port = 0;        // kIo
-    uint8_t size = 0;         // kIo / kMmio access width in bytes
-    bool write = false;       // kIo / kMmio
-    uint32_t count = 1;       // kIo string repetitions
-    uint8_t* data = nullptr;  // kIo / kMmio data buffer owned by the engine
-    int host_signal = 0;      // the host signal behind this exit, 0 if none (for --stats)
-    const char* detail = "";  // kEscape / kHostLimit: one line for the user
+    uint8_t vector = 0;                // kException / kSoftwareInt
+    bool has_error = false;            // kException
+    uint32_t error_code = 0;           // kException
+    uint32_t address = 0;              // kException #PF: CR2; kMemoryMap: linear; kMmio: physical
+    uint32_t next_eip = 0;             // kSoftwareInt: the return address to push
+    uint16_t port = 0;                 // kIo
+    uint8_t size = 0;                  // kIo / kMmio access width in bytes
+    bool write = false;                // kIo / kMmio
+    uint32_t count = 1;                // kIo string repetitions
+    uint8_t* data = nullptr;           // kIo / kMmio data buffer owned by the engine
+    int host_signal = 0;               // the host signal behind this exit, 0 if none (for --stats)
+    const char* detail = "";           // kEscape / kHostLimit: one line for the user
     const Decoded* decoded = nullptr;  // kEmulate: the instruction at EIP, if the engine has it
 };
 

@@ -40,7 +40,10 @@ int open_output_file(const std::string& option, const std::string& path) {
 
 }  // namespace
 
-Machine::Machine(const MachineConfig& config) : config_(config), ram_(config.mem_mib << 20) {
+// The physical memory map: RAM from -m at 0 (below 3 GiB). No ROM or MMIO ranges yet (the
+// BIOS, VGA memory and the LAPIC come with the issues that need them).
+Machine::Machine(const MachineConfig& config)
+    : config_(config), ram_(MemoryMap::ram_only(config.mem_mib << 20), &mmio_) {
     trace_ = Trace::parse(config.trace);
     if (trace_.any() || !config.trace_file.empty()) {
         // --trace goes through a HostOutput too: a blocked or failing reader of the trace

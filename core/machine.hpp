@@ -67,12 +67,12 @@ private:
     void poll_serial_input();
 
     MachineConfig config_;
+    devices::Bus mmio_{"mmio"};  // before ram_, which routes MMIO to it
     GuestMemory ram_;
     // Where COM1, the debug console and --trace write (core/host_output.hpp). Declared before
     // the devices holding pointers to them: destroyed after them.
     std::unique_ptr<HostOutput> com1_output_, console_output_, trace_output_;
     devices::Bus ports_{"port"};
-    devices::Bus mmio_{"mmio"};
     devices::HostClock clock_;
     devices::DeadlineQueue timers_;        // every device that counts time (the run loop serves it)
     devices::PicPair pic_;                 // 0x20, 0xa0

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -69,6 +70,14 @@ void RunLoop::emulate(const Exit& x) {
         if (!x.host_signal && accesses_through(d.in, d.ops, ZYDIS_REGISTER_CS))
             throw GuestError("not emulated: " + d.text() +
                              " (a cs: data access the virtual CPU has no form for)");
+        // An access no host mapping serves, by an instruction the virtual CPU cannot run:
+        // stop the guest rather than drop or invent its effects.
+        if (x.reason == ExitReason::kMemoryMap) {
+            char at[16];
+            snprintf(at, sizeof at, "%08x", x.address);
+            throw GuestError("not emulated: " + d.text() + " (its access at linear address " + at +
+                             " is MMIO, ROM or unassigned memory)");
+        }
         // After a native fault: the fault was the guest's own.
         return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
     }
@@ -120,9 +129,7 @@ void RunLoop::serve(const Exit& x) {
         case ExitReason::kSoftwareInt:
             raise(Event{x.vector, EventSource::kSoftware, false, 0, x.next_eip});
             break;
-        case ExitReason::kUnassignedWrite:  // the store is dropped, as on a PC bus
-            s_.eip = decode_at(cpu_, s_.eip).next_eip();
-            break;
+        case ExitReason::kMemoryMap: emulate(x); break;          // MMIO, stores into ROM/unassigned
         case ExitReason::kTimer: m_.poll_serial_input(); break;  // deadline: see run()
         case ExitReason::kHalt:
             if (!(s_.eflags & eflags::IF))
@@ -146,17 +153,17 @@ void RunLoop::serve(const Exit& x) {
                 }
             }
             break;
-        case ExitReason::kMmio: {
-            uint32_t v = 0;
-            if (x.write) {
-                memcpy(&v, x.data, x.size);
-                m_.mmio_.write(x.address, x.size, v);
-            } else {
-                v = m_.mmio_.read(x.address, x.size);
-                memcpy(x.data, &v, x.size);
-            }
+        case ExitReason::kMmio:  // (kvm) no slot, or a store into a read-only one (ROM)
+            // Through the memory map: MMIO to the bus, unassigned all-ones, ROM stores dropped.
+            // KVM's buffer holds 8 bytes; a larger size would be a KVM bug, never trusted.
+            if (x.size == 0 || x.size > 8)
+                throw HostError("KVM reported an MMIO access of " + std::to_string(x.size) +
+                                " bytes");
+            if (x.write)
+                m_.ram_.store(x.address, x.data, x.size);
+            else
+                m_.ram_.load(x.address, x.data, x.size);
             break;
-        }
         case ExitReason::kDebugStop:  // the exec trace's single-step
             fprintf(m_.trace_.out, "exec: %04x:%08x\n", s_.sreg(SegReg::cs).selector, s_.eip);
             break;

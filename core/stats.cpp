@@ -12,9 +12,8 @@ namespace prevt {
 
 const char* exit_reason_name(ExitReason r) {
     static const char* const kNames[] = {
-        "emulate",    "exception",  "software-int",     "io",       "mmio",
-        "halt",       "timer",      "unassigned-write", "shutdown", "escape",
-        "host-limit", "debug-stop", "handled"};
+        "emulate",    "exception", "software-int", "io",         "mmio",       "halt",   "timer",
+        "memory-map", "shutdown",  "escape",       "host-limit", "debug-stop", "handled"};
     static_assert(sizeof kNames / sizeof kNames[0] == static_cast<int>(ExitReason::kCount));
     return kNames[static_cast<int>(r)];
 }

@@ -1,20 +1,22 @@
 #include "core/emulate/linear_memory.hpp"
 
-#include <cstring>
+#include <algorithm>
+#include <cstdint>
 
 namespace prevt {
 
+// Linear addresses wrap at 4 GiB; each part goes through the memory map whole, so a 4-byte
+// access to an MMIO register is one access of the device, not four.
 void FlatPhysicalMemory::read(uint32_t linear, void* out, unsigned len, bool) {
-    if (ram_.read_bytes(linear, out, len)) return;
-    auto* dst = static_cast<uint8_t*>(out);
-    for (unsigned i = 0; i < len; ++i)  // byte-wise: an access may straddle the end of RAM
-        dst[i] = static_cast<uint8_t>(ram_.read(uint32_t(linear + i), 1));
+    const uint64_t first = std::min<uint64_t>(len, (1ull << 32) - linear);
+    ram_.load(linear, out, first);
+    if (len > first) ram_.load(0, static_cast<uint8_t*>(out) + first, len - first);
 }
 
 void FlatPhysicalMemory::write(uint32_t linear, const void* in, unsigned len, bool) {
-    if (ram_.write_bytes(linear, in, len)) return;
-    auto* src = static_cast<const uint8_t*>(in);
-    for (unsigned i = 0; i < len; ++i) ram_.write(uint32_t(linear + i), 1, src[i]);
+    const uint64_t first = std::min<uint64_t>(len, (1ull << 32) - linear);
+    ram_.store(linear, in, first);
+    if (len > first) ram_.store(0, static_cast<const uint8_t*>(in) + first, len - first);
 }
 
 }  // namespace prevt

@@ -1,6 +1,7 @@
 // Guest linear memory as the virtual CPU's emulation code sees it. With paging off, linear is
-// physical; the shadow MMU provides the paged implementation. Accesses outside RAM behave as
-// unassigned physical memory (reads all-ones, writes dropped).
+// physical; the shadow MMU provides the paged implementation. Physical accesses go through the
+// memory map (GuestMemory::load/store): RAM, ROM (stores dropped), MMIO (the bus), unassigned
+// memory (reads all-ones, writes dropped).
 #pragma once
 
 #include <cstdint>

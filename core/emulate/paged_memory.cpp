@@ -27,7 +27,7 @@ void PagedMemory::read(uint32_t linear, void* out, unsigned len, bool user) {
     while (len) {
         const unsigned chunk = std::min<unsigned>(len, 4096 - (linear & 0xfff));
         const uint32_t phys = translate(linear, false, user);
-        for (unsigned i = 0; i < chunk; ++i) dst[i] = static_cast<uint8_t>(ram_.read(phys + i, 1));
+        ram_.load(phys, dst, chunk);  // through the memory map (one page: one range)
         dst += chunk, linear += chunk, len -= chunk;
     }
 }
@@ -37,8 +37,8 @@ void PagedMemory::write(uint32_t linear, const void* in, unsigned len, bool user
     const uint32_t phys0 = translate(linear, true, user);
     const uint32_t phys1 = len > first ? translate(linear + first, true, user) : 0;
     const auto* src = static_cast<const uint8_t*>(in);
-    for (unsigned i = 0; i < len; ++i)
-        ram_.write(i < first ? phys0 + i : phys1 + (i - first), 1, src[i]);
+    ram_.store(phys0, src, first);
+    if (len > first) ram_.store(phys1, src + first, len - first);
 }
 
 }  // namespace prevt

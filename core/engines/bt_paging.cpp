@@ -27,8 +27,8 @@ std::optional<shadowmmu::Translation> BtEngine::walk_guest(const VcpuState& s, u
 }
 
 // A host fault on a guest-linear page with paging on: a hidden fault (mapped: resume exactly
-// where the fault was), a true #PF, or an access only the virtual CPU can make (a store to a
-// read-only frame: dropped). `code_store`: see ShadowMmu::fault.
+// where the fault was), a true #PF, or an access only the virtual CPU can make through the
+// memory map (MMIO, a store into ROM or unassigned memory). `code_store`: see ShadowMmu::fault.
 Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume,
                           bool code_store) {
     Exit x;
@@ -42,10 +42,8 @@ Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_err
             x.address = linear;
             return x;
         case shadowmmu::ShadowMmu::Fault::kVirtualCpu:
-            // (A read: an unmappable frame, MMIO. An instruction the virtual CPU does not
-            // know gets #UD there, as at any callout.)
-            x.reason = (host_error & 2) ? ExitReason::kUnassignedWrite : ExitReason::kEmulate;
-            x.vector = vec::UD;
+            // MMIO, or a store into ROM or unassigned memory: the memory map routes it.
+            x.reason = ExitReason::kMemoryMap;
             x.address = linear;
             return x;
         case shadowmmu::ShadowMmu::Fault::kMapped: break;

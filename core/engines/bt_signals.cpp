@@ -200,7 +200,8 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                 // blocks, then let the store run: one step with TF from where it faulted
                 // (its block lives on until the next flush).
                 const uint32_t frame = shadow_.frame_of(page).value_or(~0u);
-                if ((ev.error_code & 2) && cache_.holds_code(frame)) {
+                if ((ev.error_code & 2) && cache_.holds_code(frame) &&
+                    ram_.contains(frame, kPageSize)) {
                     note_smc_store(s);
                     // The store's length is not known here: 16 bytes covers all but string
                     // instructions, whose next faults come back here.
@@ -220,16 +221,15 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                     return x;
                 }
                 if (shadow_.enabled()) return page_fault(s, linear, ev.error_code, resume_stepping);
-                // A store beyond RAM is dropped. W decides, not P: a page just mapped
-                // read-only has no page-table entry until first touched, so a store there
-                // faults with P = 0 again, and mapping it again would loop forever.
-                if ((ev.error_code & 1) || ((ev.error_code & 2) && !ram_.contains(linear, 1))) {
-                    x.reason = ExitReason::kUnassignedWrite;
+                // Beyond the flat RAM and ROM: a read of unassigned memory maps the all-ones
+                // page; MMIO and stores into ROM or unassigned memory run on the virtual CPU
+                // (the memory map routes them). P = 1 is a store into a read-only page.
+                if ((ev.error_code & 1) || !native::AddressSpace::instance().map_flat_fault(
+                                               linear, ev.error_code & 2, ram_)) {
+                    x.reason = ExitReason::kMemoryMap;
+                    x.address = linear;
                     return x;
                 }
-                auto& space = native::AddressSpace::instance();
-                if (space.over_budget()) space.clear_unassigned(ram_);  // vm.max_map_count
-                space.map_unassigned(linear);
                 x.reason = ExitReason::kHandled;
                 return x;
             }

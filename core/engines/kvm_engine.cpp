@@ -75,14 +75,7 @@ void KvmEngine::open_vcpu() {
         throw InputError("--engine kvm: /dev/kvm: unexpected KVM API version");
     vm_ = ioctl(kvm_, KVM_CREATE_VM, 0);
     if (vm_ < 0) throw InputError(std::string("--engine kvm: KVM_CREATE_VM: ") + strerror(errno));
-    kvm_userspace_memory_region slot{};
-    slot.slot = 0;
-    slot.guest_phys_addr = 0;
-    slot.memory_size = ram_.size();
-    slot.userspace_addr = reinterpret_cast<uint64_t>(ram_.host(0, ram_.size()));
-    if (ioctl(vm_, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-        throw InputError(std::string("--engine kvm: KVM_SET_USER_MEMORY_REGION: ") +
-                         strerror(errno));
+    set_memory_slots();
     vcpu_ = ioctl(vm_, KVM_CREATE_VCPU, 0);
     if (vcpu_ < 0)
         throw InputError(std::string("--engine kvm: KVM_CREATE_VCPU: ") + strerror(errno));
@@ -103,6 +96,31 @@ void KvmEngine::open_vcpu() {
     // KVM's reset state is the base that to_kvm() completes (APIC base, CR8, ...).
     if (ioctl(vcpu_, KVM_GET_REGS, regs_) < 0 || ioctl(vcpu_, KVM_GET_SREGS, sregs_) < 0)
         throw InputError(std::string("--engine kvm: KVM_GET_SREGS: ") + strerror(errno));
+}
+
+// The memory map as KVM slots: RAM read/write, ROM read-only (a guest store comes back as a
+// KVM_EXIT_MMIO write, which the run loop drops through the map). MMIO and unassigned memory
+// get no slot: every access is a KVM_EXIT_MMIO the run loop routes through the map.
+void KvmEngine::set_memory_slots() {
+    uint32_t n = 0;
+    for (const MemoryMap::Region& r : ram_.map().regions()) {
+        if (r.kind != MemoryMap::Kind::kRam && r.kind != MemoryMap::Kind::kRom) continue;
+        const bool rom = r.kind == MemoryMap::Kind::kRom;
+        if (rom && ioctl(kvm_, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0)
+            throw InputError(
+                "--engine kvm: this host's KVM cannot map ROM read-only "
+                "(no KVM_CAP_READONLY_MEM)");
+        kvm_userspace_memory_region slot{};
+        slot.slot = n++;
+        slot.flags = rom ? KVM_MEM_READONLY : 0;
+        slot.guest_phys_addr = r.base;
+        slot.memory_size = r.length;
+        // (KVM writes only through slots without KVM_MEM_READONLY: RAM.)
+        slot.userspace_addr = reinterpret_cast<uint64_t>(ram_.host_read(r.base, r.length));
+        if (ioctl(vm_, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+            throw InputError(std::string("--engine kvm: KVM_SET_USER_MEMORY_REGION: ") +
+                             strerror(errno));
+    }
 }
 
 // The guest sees prevt's CPU profile on every engine (core/emulate/system.cpp). Leaves 0 and

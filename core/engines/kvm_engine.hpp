@@ -56,6 +56,7 @@ public:
 
 private:
     void open_vcpu();
+    void set_memory_slots();
     void release();
     void put_state(const VcpuState& s);
     void get_state(VcpuState& s);

@@ -99,7 +99,8 @@ void TrapEngine::sync_address_space(const VcpuState& s) {
 }
 
 // A host #PF with the guest's paging on: hidden (mapped: run on), the guest's own #PF, or an
-// access the host cannot make (a store to a read-only frame: dropped, as on a PC bus).
+// access only the virtual CPU can make through the memory map (MMIO, a store into ROM or
+// unassigned memory).
 Exit TrapEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error) {
     Exit x;
     const auto f = shadow_.fault(paging_state(s), linear, host_error & 2);
@@ -111,9 +112,8 @@ Exit TrapEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_e
             x.has_error = true;
             x.error_code = f.error_code;
             break;
-        case shadowmmu::ShadowMmu::Fault::kVirtualCpu:
-            x.reason = (host_error & 2) ? ExitReason::kUnassignedWrite : ExitReason::kEmulate;
-            x.vector = vec::UD;
+        case shadowmmu::ShadowMmu::Fault::kVirtualCpu:  // the memory map routes it
+            x.reason = ExitReason::kMemoryMap;
             break;
     }
     x.address = linear;
@@ -183,8 +183,7 @@ Exit TrapEngine::fast_syscall(VcpuState& s) {
                 "--engine bt can";
             return x;
         case native::FastSyscall::kSyscall:
-        case native::FastSyscall::kNone:
-            break;
+        case native::FastSyscall::kNone: break;
     }
     x.reason = ExitReason::kEscape;
     x.detail =
@@ -246,16 +245,15 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                     f.host_signal = ev.signal;
                     return f;
                 }
-                // A write to unassigned memory (W decides: a page just mapped read-only has
-                // no page-table entry yet and faults with P = 0; mapping it again would loop).
-                if ((ev.error_code & 1) || ((ev.error_code & 2) && !ram_.contains(linear, 1))) {
-                    x.reason = ExitReason::kUnassignedWrite;
+                // Beyond the flat RAM and ROM: a read of unassigned memory maps the all-ones
+                // page; MMIO and stores into ROM or unassigned memory run on the virtual CPU
+                // (the memory map routes them). P = 1 is a store into a read-only page.
+                if ((ev.error_code & 1) || !native::AddressSpace::instance().map_flat_fault(
+                                               linear, ev.error_code & 2, ram_)) {
+                    x.reason = ExitReason::kMemoryMap;
                     x.address = linear;
                     return x;
                 }
-                auto& unassigned = native::AddressSpace::instance();
-                if (unassigned.over_budget()) unassigned.clear_unassigned(ram_);
-                unassigned.map_unassigned(linear);
                 ++unassigned_maps_;
                 x.reason = ExitReason::kHandled;
                 return x;

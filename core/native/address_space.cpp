@@ -83,29 +83,67 @@ void AddressSpace::clear_guest() {
     mappings_ = 0;
 }
 
-void AddressSpace::map_flat(const GuestMemory& ram, uint64_t offset, bool executable) {
+void AddressSpace::map_flat(const GuestMemory& mem, uint64_t offset, bool executable) {
     clear_guest();
     offset_ = offset;
     exec_ = executable ? PROT_EXEC : 0;
-    const uint64_t skip = offset < low_ ? low_ - offset : 0;  // guest pages in the host's hole
-    uint64_t len = ram.size();
-    if (len > uint64_t(linear_limit()) + 1) len = uint64_t(linear_limit()) + 1;
-    if (len > skip)
-        fixed_map(offset + skip, len - skip, PROT_READ | PROT_WRITE | exec_, MAP_SHARED, ram.fd(),
-                  static_cast<off_t>(skip));
-    mappings_ = 1;
+    for (const MemoryMap::Region& r : mem.map().regions())
+        if (r.kind == MemoryMap::Kind::kRam || r.kind == MemoryMap::Kind::kRom) map_region(mem, r);
 }
 
-void AddressSpace::map_page(uint32_t linear, uint32_t phys, bool writable, const GuestMemory& ram) {
-    const uint64_t host = (uint64_t(linear) + offset_) & ~(kPageSize - 1);
-    if (linear > linear_limit() || host < low_) return;
-    phys &= ~(kPageSize - 1);
-    if (ram.contains(phys, kPageSize))
-        fixed_map(host, kPageSize, PROT_READ | (writable ? PROT_WRITE : 0) | exec_, MAP_SHARED,
-                  ram.fd(), static_cast<off_t>(phys));
-    else
-        fixed_map(host, kPageSize, PROT_READ | exec_, MAP_SHARED, ones_fd_, 0);
+void AddressSpace::map_region(const GuestMemory& mem, const MemoryMap::Region& r) {
+    const bool ram = r.kind == MemoryMap::Kind::kRam;
+    uint64_t from = offset_ + r.base, to = offset_ + r.end();
+    const uint64_t reach = offset_ + uint64_t(linear_limit()) + 1;  // the monitor's area
+    from = std::max(from, low_);  // guest pages in the host's hole stay unmapped
+    to = std::min(to, reach);
+    if (from >= to) return;
+    fixed_map(from, to - from, PROT_READ | (ram ? PROT_WRITE : 0) | exec_, MAP_SHARED,
+              ram ? mem.fd() : mem.rom_fd(),
+              static_cast<off_t>(r.offset + (from - offset_ - r.base)));
     ++mappings_;
+}
+
+bool AddressSpace::serves(const GuestMemory& mem, uint32_t phys, bool write) {
+    switch (mem.map().find(phys).kind) {
+        case MemoryMap::Kind::kRam: return true;
+        case MemoryMap::Kind::kRom:
+        case MemoryMap::Kind::kUnassigned: return !write;
+        case MemoryMap::Kind::kMmio: break;
+    }
+    return false;
+}
+
+bool AddressSpace::map_flat_fault(uint32_t linear, bool write, const GuestMemory& mem) {
+    if (write || mem.map().find(linear).kind != MemoryMap::Kind::kUnassigned) return false;
+    if (over_budget()) clear_unassigned(mem);  // vm.max_map_count
+    return map_unassigned(linear);
+}
+
+bool AddressSpace::map_page(uint32_t linear, uint32_t phys, bool writable, const GuestMemory& mem) {
+    const uint64_t host = (uint64_t(linear) + offset_) & ~(kPageSize - 1);
+    if (linear > linear_limit() || host < low_) return false;
+    const MemoryMap::Region r = mem.map().find(phys & ~(kPageSize - 1));
+    const uint64_t at = (phys & ~(kPageSize - 1)) - r.base;  // the page's offset in its range
+    switch (r.kind) {
+        case MemoryMap::Kind::kRam:
+            fixed_map(host, kPageSize, PROT_READ | (writable ? PROT_WRITE : 0) | exec_, MAP_SHARED,
+                      mem.fd(), static_cast<off_t>(r.offset + at));
+            break;
+        case MemoryMap::Kind::kRom:
+            fixed_map(host, kPageSize, PROT_READ | exec_, MAP_SHARED, mem.rom_fd(),
+                      static_cast<off_t>(r.offset + at));
+            break;
+        case MemoryMap::Kind::kUnassigned:
+            fixed_map(host, kPageSize, PROT_READ | exec_, MAP_SHARED, ones_fd_, 0);
+            break;
+        case MemoryMap::Kind::kMmio:  // never mapped: every access faults to the virtual CPU
+            fixed_map(host, kPageSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                      0);
+            return false;
+    }
+    ++mappings_;
+    return true;
 }
 
 void AddressSpace::unmap(uint32_t linear, uint32_t len) {
@@ -128,12 +166,24 @@ void AddressSpace::protect(uint32_t linear, bool writable) {
         throw HostError(std::string("mprotect of a guest page failed: ") + strerror(errno));
 }
 
-void AddressSpace::clear_unassigned(const GuestMemory& ram) {
-    const uint64_t from = offset_ + std::min<uint64_t>(ram.size(), uint64_t(linear_limit()) + 1);
-    if (from < kMonitorBase)
-        fixed_map(std::max(from, low_), kMonitorBase - std::max(from, low_), PROT_NONE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    mappings_ = 1;  // RAM, mapped flat
+void AddressSpace::clear_unassigned(const GuestMemory& mem) {
+    // Every gap between the RAM and ROM ranges, up to the monitor's area, back to PROT_NONE.
+    uint64_t gap = offset_;
+    mappings_ = 0;
+    auto drop = [&](uint64_t from, uint64_t to) {
+        from = std::max(from, low_);
+        to = std::min<uint64_t>(to, kMonitorBase);
+        if (from < to)
+            fixed_map(from, to - from, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                      0);
+    };
+    for (const MemoryMap::Region& r : mem.map().regions()) {
+        if (r.kind != MemoryMap::Kind::kRam && r.kind != MemoryMap::Kind::kRom) continue;
+        drop(gap, offset_ + r.base);
+        gap = offset_ + r.end();
+        ++mappings_;  // mapped flat
+    }
+    drop(gap, kMonitorBase);
 }
 
 bool AddressSpace::guest_linear(uint64_t host, uint32_t* linear) const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/guest_memory.hpp"
+#include "core/memory_map.hpp"
 #include "core/native/address_space.hpp"
 #include "shadowmmu/shadow.hpp"
 
@@ -16,10 +17,16 @@ public:
     // these pages (trap).
     NativeShadowHost(const GuestMemory& ram, uint64_t offset, bool executable)
         : ram_(ram), offset_(offset), executable_(executable) {}
-    // RAM, or the read-only all-ones page of unassigned memory.
+    // By the memory map: RAM as the guest allows, ROM and unassigned memory (the all-ones
+    // page) read-only, MMIO never mapped.
     shadowmmu::FrameKind frame_kind(uint32_t frame) const override {
-        return ram_.contains(frame, shadowmmu::kPageSize) ? shadowmmu::FrameKind::kRam
-                                                          : shadowmmu::FrameKind::kReadOnly;
+        switch (ram_.map().find(frame).kind) {
+            case MemoryMap::Kind::kRam: return shadowmmu::FrameKind::kRam;
+            case MemoryMap::Kind::kMmio: return shadowmmu::FrameKind::kUnmappable;
+            case MemoryMap::Kind::kRom:
+            case MemoryMap::Kind::kUnassigned: break;
+        }
+        return shadowmmu::FrameKind::kReadOnly;
     }
     void map_identity() override { space().map_flat(ram_, offset_, executable_); }
     void map(uint32_t page, uint32_t frame, bool writable) override {

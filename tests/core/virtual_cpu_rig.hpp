@@ -15,6 +15,9 @@ namespace prevt {
 struct VirtualCpuRig {
     explicit VirtualCpuRig(size_t ram_bytes)
         : ram(ram_bytes), mem(ram), ports("port"), cpu{s, mem, ports, hooks} {}
+    // Physical memory laid out by `map`, its MMIO ranges routed to `mmio`.
+    VirtualCpuRig(const MemoryMap& map, devices::Bus* mmio)
+        : ram(map, mmio), mem(ram), ports("port"), cpu{s, mem, ports, hooks} {}
 
     GuestMemory ram;
     FlatPhysicalMemory mem;
