@@ -295,8 +295,12 @@ Exit BtEngine::run(VcpuState& s) {
         ldt_writes_at_exit_ = ldt_.ldt_writes();
         save_context(s);
         if (ctx_.event.signal != 0) {
-            Exit x = signal_exit(s, &resume_stepping);
-            if (resume_stepping) continue;
+            std::optional<Exit> exit = signal_exit(s);
+            if (!exit) {  // on from where it stopped
+                resume_stepping = true;
+                continue;
+            }
+            Exit x = *exit;
             if (x.reason != ExitReason::kHandled) return x;
             if (native::g_timer_pending.load(std::memory_order_relaxed)) {  // --timeout
                 x.reason = ExitReason::kTimer;  // s.eip is exact after a handled exit

@@ -105,7 +105,7 @@ private:
     void prepare_fs_swap(const VcpuState& s);
     void prepare_sysenter(const VcpuState& s);
     void prepare_sysexit(const VcpuState& s);
-    Exit signal_exit(VcpuState& s, bool* resume_stepping);
+    std::optional<Exit> signal_exit(VcpuState& s);
     int flags_memory_at(uint32_t cache) const;
     void sync_address_space(const VcpuState& s);
     void choose_ceiling(const VcpuState& s);
@@ -114,8 +114,8 @@ private:
     unsigned read_code(const VcpuState& s, uint32_t linear, uint8_t* out, unsigned max);
     std::optional<shadowmmu::Translation> walk_guest(const VcpuState& s, uint32_t linear,
                                                      bool write, uint32_t* error = nullptr);
-    Exit page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume,
-                    bool code_store = false);
+    std::optional<Exit> page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error,
+                                   bool code_store = false);
 
     GuestMemory& ram_;
     native::MonitorArea area_;

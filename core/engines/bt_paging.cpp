@@ -29,8 +29,8 @@ std::optional<shadowmmu::Translation> BtEngine::walk_guest(const VcpuState& s, u
 // A host fault on a guest-linear page with paging on: a hidden fault (mapped: resume exactly
 // where the fault was), a true #PF, or an access only the virtual CPU can make through the
 // memory map (MMIO, a store into ROM or unassigned memory). `code_store`: see ShadowMmu::fault.
-Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error, bool* resume,
-                          bool code_store) {
+std::optional<Exit> BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error,
+                                         bool code_store) {
     Exit x;
     const auto f = shadow_.fault(native_paging(s), linear, host_error & 2, code_store);
     switch (f.kind) {
@@ -51,8 +51,7 @@ Exit BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_err
     // The inline sysexit prepared for this entry would leave a new kernel-only page reachable.
     if (shadow_.lowest_kernel_only() < sysexit_ceiling_)
         area_.vcpu().sysexit_path = cache_.sysenter().callout_path;
-    *resume = true;  // re-run the faulting instruction from the cache, as it was
-    return x;
+    return std::nullopt;  // re-run the faulting instruction from the cache, as it was
 }
 
 // The shadow follows the guest's paging state. A new mode drops every translation first (they

@@ -73,8 +73,10 @@ int BtEngine::flags_memory_at(uint32_t cache) const {
     }
 }
 
-// A signal while translated code ran: back to the exact guest EIP, then the exit.
-Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
+// A signal while translated code ran: back to the exact guest EIP, then the exit; or nullopt:
+// the guest resumes where it stopped, with ctx_ as it is now (a hidden fault mapped, a step
+// of the engine's own under way).
+std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
     const native::HostEvent& ev = ctx_.event;
     Exit x;
     x.host_signal = ev.signal;
@@ -90,20 +92,19 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
     // a translation, the lookup's inexact part included), then AC is back.
     if (ev.signal == SIGBUS && ev.trapno == vec::AC && !(s.cpl() == 3 && (s.cr0 & cr0::AM))) {
         ++n_.ac_stepped;
-        *resume_stepping = true;
         // An instruction that loads EFLAGS (popf, iret in the cache) sets AC itself: it runs
         // with AC clear and no step (a step's end would put back an AC it has just changed).
         const int flags = flags_memory_at(ctx_.eip);
         if (flags == 1) {
             ctx_.eflags &= ~eflags::AC;
-            return x;
+            return std::nullopt;
         }
         // A pushf stepped this way pushes the step's TF and no AC: its image is mended after.
         ac_step_pushed_ = flags == 2;
         ac_step_tf_ = ctx_.eflags & eflags::TF;
         ctx_.eflags = (ctx_.eflags & ~eflags::AC) | eflags::TF;
         host_step_ = HostStep::kAlignment;
-        return x;
+        return std::nullopt;
     }
     if (host_step_ == HostStep::kAlignment && ev.signal == SIGTRAP) {
         host_step_ = HostStep::kNone;
@@ -114,8 +115,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
             auto* image = reinterpret_cast<volatile uint32_t*>(host);
             *image = (*image & ~eflags::TF) | ac_step_tf_ | eflags::AC;
         }
-        *resume_stepping = true;
-        return x;
+        return std::nullopt;
     }
     if (ev.signal == SIGTRAP && guest_tf_ && host_step_ == HostStep::kNone) {
         // The guest single-steps: a trap after every host instruction; its #DB only where a
@@ -126,8 +126,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                 if (ctx_.eip >= dv.from && ctx_.eip < dv.to) {
                     ctx_.eip = dv.to_slow;
                     ctx_.eflags |= eflags::TF;
-                    *resume_stepping = true;
-                    return x;
+                    return std::nullopt;
                 }
         uint32_t boundary = 0;
         if (b && b->boundary_at(ctx_.eip, &boundary)) {
@@ -138,8 +137,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
             return x;
         }
         ++n_.stepped;
-        *resume_stepping = true;  // inside a rewritten sequence or the lookup routine
-        return x;
+        return std::nullopt;  // inside a rewritten sequence or the lookup routine
     }
     if (eip == bt::kInexact) {
         // An indirect branch is under way: the guest state has no EIP yet. A timer signal
@@ -152,8 +150,7 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
         ctx_.eflags |= eflags::TF;
         if (host_step_ == HostStep::kNone) host_step_ = HostStep::kToExactPoint;
         ++n_.stepped;
-        *resume_stepping = true;
-        return x;
+        return std::nullopt;
     }
     s.eip = eip;
     for (const bt::ParkedRange& p : b->parked)  // inside a rewrite: the registers it parked
@@ -210,17 +207,14 @@ Exit BtEngine::signal_exit(VcpuState& s, bool* resume_stepping) {
                                       std::min<uint32_t>(16, kPageSize - (phys & (kPageSize - 1))));
                     shadow_.release_frame(frame);  // writable for the one step, protected after it
                     smc_frame_ = frame;
-                    if (shadow_
-                            .enabled()) {  // the page is unmapped now: map it as the guest allows
-                        const Exit f = page_fault(s, linear, ev.error_code, resume_stepping, true);
-                        if (!*resume_stepping) return f;  // a true #PF after all
-                    }
+                    // The page is unmapped now: map it as the guest allows (or its true #PF).
+                    if (shadow_.enabled())
+                        if (auto f = page_fault(s, linear, ev.error_code, true)) return f;
                     ctx_.eflags |= eflags::TF;
                     host_step_ = HostStep::kSmcStore;
-                    *resume_stepping = true;
-                    return x;
+                    return std::nullopt;
                 }
-                if (shadow_.enabled()) return page_fault(s, linear, ev.error_code, resume_stepping);
+                if (shadow_.enabled()) return page_fault(s, linear, ev.error_code);
                 // Beyond the flat RAM and ROM: a read of unassigned memory maps the all-ones
                 // page; MMIO and stores into ROM or unassigned memory run on the virtual CPU
                 // (the memory map routes them). P = 1 is a store into a read-only page.
