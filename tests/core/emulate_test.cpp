@@ -32,17 +32,8 @@ protected:
                                 0x0000ffff, 0x00cf1300,                          // 0x18 not present
                                 0x0000ffff, 0x00cffb00,                          // 0x20 code DPL3
                                 0x0000ffff, 0x00cff300};                         // 0x28 data DPL3
-        ram.write_bytes(kGdt, gdt, sizeof gdt);
-        s.cr0 = cr0::PE | cr0::ET;
-        s.gdtr = {kGdt, sizeof gdt - 1};
+        enter_flat_protected_mode(kGdt, gdt, sizeof gdt, kStack);
         s.idtr = {kIdt, 0x7ff};
-        Descriptor code, data;
-        code.lo = gdt[2], code.hi = gdt[3];
-        data.lo = gdt[4], data.hi = gdt[5];
-        s.sreg(SegReg::cs) = code.to_segment(0x08);
-        for (SegReg r : {SegReg::ds, SegReg::es, SegReg::ss, SegReg::fs, SegReg::gs})
-            s.sreg(r) = data.to_segment(0x10);
-        s.gpr[esp] = kStack;
         s.eip = kCode;
     }
     void set_gate(uint8_t v, uint32_t offset, uint8_t type, unsigned dpl = 0, bool p = true) {

@@ -21,16 +21,7 @@ class OrdinaryTest : public ::testing::Test, protected VirtualCpuRig {
 protected:
     OrdinaryTest() : VirtualCpuRig(1 << 20) {
         const uint32_t gdt[] = {0, 0, 0x0000ffff, 0x00cf9b00, 0x0000ffff, 0x00cf9300};
-        ram.write_bytes(kGdt, gdt, sizeof gdt);
-        s.cr0 = cr0::PE | cr0::ET;
-        s.gdtr = {kGdt, sizeof gdt - 1};
-        Descriptor code, data;
-        code.lo = gdt[2], code.hi = gdt[3];
-        data.lo = gdt[4], data.hi = gdt[5];
-        s.sreg(SegReg::cs) = code.to_segment(0x08);
-        for (SegReg r : {SegReg::ds, SegReg::es, SegReg::ss, SegReg::fs, SegReg::gs})
-            s.sreg(r) = data.to_segment(0x10);
-        s.gpr[esp] = 0x9000;
+        enter_flat_protected_mode(kGdt, gdt, sizeof gdt, 0x9000);
         s.eflags = eflags::kFixed1;
     }
     // Runs the bytes at kCode with `flags` as the arithmetic flags; returns them afterwards.

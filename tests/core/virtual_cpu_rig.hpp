@@ -19,6 +19,24 @@ struct VirtualCpuRig {
     VirtualCpuRig(const MemoryMap& map, devices::Bus* mmio)
         : ram(map, mmio), mem(ram), ports("port"), cpu{s, mem, ports, hooks} {}
 
+    // Protected mode as a flat guest sets it up: the GDT `gdt` (`bytes` long) written at
+    // `gdt_at`, CS = 0x08 and every data segment register = 0x10 loaded from its entries 1
+    // and 2, ESP = `stack`, CPL 0.
+    void enter_flat_protected_mode(uint32_t gdt_at, const uint32_t* gdt, size_t bytes,
+                                   uint32_t stack) {
+        ram.write_bytes(gdt_at, gdt, bytes);
+        s.cr0 = cr0::PE | cr0::ET;
+        s.gdtr = {gdt_at, static_cast<uint16_t>(bytes - 1)};
+        Descriptor code, data;
+        code.lo = gdt[2], code.hi = gdt[3];
+        data.lo = gdt[4], data.hi = gdt[5];
+        s.sreg(SegReg::cs) = code.to_segment(0x08);
+        for (SegReg r : {SegReg::ds, SegReg::es, SegReg::ss, SegReg::fs, SegReg::gs})
+            s.sreg(r) = data.to_segment(0x10);
+        s.set_cpl(0);
+        s.gpr[prevt::esp] = stack;
+    }
+
     GuestMemory ram;
     FlatPhysicalMemory mem;
     devices::Bus ports;

@@ -8,33 +8,7 @@
 #define HOLE 0x20000000u    /* 512 MiB: beyond RAM, below every device */
 #define RAM_END 0x08000000u /* 128 MiB */
 
-/* Each returns what it left behind, so that a skipped instruction shows. */
-static uint32_t rep_stos(uint32_t at, uint32_t* edi_after) {
-    uint32_t ecx = 4, edi = at;
-    __asm__ volatile("cld; rep stosl" : "+c"(ecx), "+D"(edi) : "a"(0) : "memory");
-    *edi_after = edi;
-    return ecx;
-}
-
-static uint32_t add_flags(uint32_t at) {
-    uint32_t flags;
-    __asm__ volatile("mov $1, %%eax\n\t"
-                     "add %%eax, %%eax\n\t" /* ZF = 0, CF = 0 before */
-                     "mov $1, %%eax\n\t"
-                     "add %%eax, (%1)\n\t" /* all-ones + 1: ZF = 1, CF = 1 */
-                     "pushf\n\t"
-                     "pop %0"
-                     : "=r"(flags)
-                     : "r"(at)
-                     : "eax", "memory", "cc");
-    return flags & (EFLAGS_CF | EFLAGS_ZF);
-}
-
-static uint32_t xchg(uint32_t at) {
-    uint32_t v = 0x55;
-    __asm__ volatile("xchg %0, (%1)" : "+r"(v) : "r"(at) : "memory");
-    return v;
-}
+#include "unassigned_probes.h"
 
 int main(void) {
     volatile uint32_t* hole = (volatile uint32_t*)HOLE;

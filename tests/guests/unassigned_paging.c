@@ -4,6 +4,7 @@
  * work (rep stos, add's flags, xchg's load); the PTE's accessed and dirty bits are set as for
  * any page; a dword across a page boundary keeps its RAM half. */
 #include "lib/guest.h"
+#include "unassigned_probes.h"
 
 #define P 1u
 #define W 2u
@@ -17,41 +18,14 @@ static uint32_t low[2][1024] __attribute__((aligned(4096)));
 static uint32_t window[1024] __attribute__((aligned(4096)));
 static volatile uint32_t ram_page[1024] __attribute__((aligned(4096)));
 
-static uint32_t rep_stos(uint32_t at, uint32_t* edi_after) {
-    uint32_t ecx = 4, edi = at;
-    __asm__ volatile("cld; rep stosl" : "+c"(ecx), "+D"(edi) : "a"(0) : "memory");
-    *edi_after = edi;
-    return ecx;
-}
-
-static uint32_t add_flags(uint32_t at) {
-    uint32_t flags;
-    __asm__ volatile("mov $1, %%eax\n\t"
-                     "add %%eax, %%eax\n\t" /* ZF = 0, CF = 0 before */
-                     "mov $1, %%eax\n\t"
-                     "add %%eax, (%1)\n\t" /* all-ones + 1: ZF = 1, CF = 1 */
-                     "pushf\n\t"
-                     "pop %0"
-                     : "=r"(flags)
-                     : "r"(at)
-                     : "eax", "memory", "cc");
-    return flags & (EFLAGS_CF | EFLAGS_ZF);
-}
-
-static uint32_t xchg(uint32_t at) {
-    uint32_t v = 0x55;
-    __asm__ volatile("xchg %0, (%1)" : "+r"(v) : "r"(at) : "memory");
-    return v;
-}
-
 int main(void) {
     print("unassigned memory, paging on\n");
     for (uint32_t i = 0; i < 2048; ++i) low[i / 1024][i % 1024] = (i << 12) | P | W;
     dir[0] = (uint32_t)low[0] | P | W; /* 0-8 MiB identity */
     dir[1] = (uint32_t)low[1] | P | W;
     dir[WINDOW >> 22] = (uint32_t)window | P | W;
-    window[0] = FRAME | P | W;             /* WINDOW -> an unassigned frame, read once */
-    window[1] = (FRAME + 0x1000) | P | W;  /* WINDOW+4K -> another, stored to first */
+    window[0] = FRAME | P | W;              /* WINDOW -> an unassigned frame, read once */
+    window[1] = (FRAME + 0x1000) | P | W;   /* WINDOW+4K -> another, stored to first */
     window[2] = (uint32_t)ram_page | P | W; /* WINDOW+8K -> RAM, after an unassigned frame */
     window[3] = (FRAME + 0x3000) | P | W;
     ram_page[0] = 0xaaaaaaaa;
@@ -61,8 +35,8 @@ int main(void) {
     volatile uint32_t* w = (volatile uint32_t*)WINDOW;
     gprintf("dword %08x word %04x byte %02x\n", w[0], *(volatile uint16_t*)(WINDOW + 6),
             *(volatile uint8_t*)(WINDOW + 9));
-    w[1] = 0x12345678;                   /* a page read before */
-    w[0x1000 / 4] = 0x9abcdef0;          /* a page never read */
+    w[1] = 0x12345678;          /* a page read before */
+    w[0x1000 / 4] = 0x9abcdef0; /* a page never read */
     gprintf("after stores: %08x %08x\n", w[1], w[0x1000 / 4]);
     gprintf("PTEs: accessed %u %u dirty %u %u\n", !!(window[0] & A), !!(window[1] & A),
             !!(window[0] & D), !!(window[1] & D));
