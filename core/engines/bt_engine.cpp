@@ -35,7 +35,8 @@ uint16_t monitor_descriptor(unsigned slot, uint32_t base, uint32_t limit, bool c
     d.contents = code ? MODIFY_LDT_CONTENTS_CODE : MODIFY_LDT_CONTENTS_DATA;
     d.limit_in_pages = pages;
     if (syscall(SYS_modify_ldt, 0x11, &d, sizeof d) != 0)
-        throw GuestError("modify_ldt refused the monitor's descriptors");
+        throw HostError(std::string("modify_ldt refused the monitor's descriptors: ") +
+                        strerror(errno));
     return static_cast<uint16_t>((slot << 3) | 4 | 3);
 }
 

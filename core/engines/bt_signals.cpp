@@ -85,8 +85,9 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
     if (b) b->guest_eip_at(ctx_.eip, &eip);
     const bool in_lookup = cache_.in_shared_routines(ctx_.eip);
     if (ev.escaped || ev.lost_in_host_syscall || (!b && !in_lookup))
-        throw GuestError("signal " + std::to_string(ev.signal) + " at cache address " +
-                         std::to_string(ctx_.eip) + " outside any translated block (a bt bug)");
+        throw HostError("internal error: signal " + std::to_string(ev.signal) +
+                        " at cache address " + std::to_string(ctx_.eip) +
+                        " outside any translated block (a bt bug)");
     // #AC only at CPL 3 with CR0.AM (SDM 6.15), but the host checks alignment at ring 3 with
     // AC set, whatever the guest's CPL: such an access runs once with AC clear (any point of
     // a translation, the lookup's inexact part included), then AC is back.
@@ -143,10 +144,10 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
         // An indirect branch is under way: the guest state has no EIP yet. A timer signal
         // waits: step with TF to the next exact point (the lookup hit, or its callout).
         if (ev.signal != SIGALRM && !(ev.signal == SIGTRAP && host_step_ != HostStep::kNone))
-            throw GuestError("signal " + std::to_string(ev.signal) + " (trap " +
-                             std::to_string(ev.trapno) + ", address " +
-                             std::to_string(ev.fault_address) + ") at cache address " +
-                             std::to_string(ctx_.eip) + " inside an indirect-branch lookup");
+            throw HostError("internal error: signal " + std::to_string(ev.signal) + " (trap " +
+                            std::to_string(ev.trapno) + ", address " +
+                            std::to_string(ev.fault_address) + ") at cache address " +
+                            std::to_string(ctx_.eip) + " inside an indirect-branch lookup");
         ctx_.eflags |= eflags::TF;
         if (host_step_ == HostStep::kNone) host_step_ = HostStep::kToExactPoint;
         ++n_.stepped;
@@ -236,8 +237,8 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
         case SIGTRAP: return exception(vec::DB, 0);
         case SIGALRM: x.reason = ExitReason::kTimer; return x;
         default:
-            throw GuestError("unexpected host signal " + std::to_string(ev.signal) +
-                             " in translated code");
+            throw HostError("internal error: unexpected host signal " + std::to_string(ev.signal) +
+                            " in translated code");
     }
 }
 

@@ -102,7 +102,7 @@ Exit KvmEngine::run(VcpuState& s) {
     Exit x;
     if (rc < 0) {
         if (err != EINTR && err != EAGAIN)
-            throw GuestError(std::string("KVM_RUN: ") + strerror(err));
+            throw HostError(std::string("KVM_RUN failed: ") + strerror(err));
         refresh_msrs(s);
         x.reason = ExitReason::kTimer;  // the host timer signal interrupted KVM_RUN
         return x;
@@ -163,7 +163,7 @@ Exit KvmEngine::run(VcpuState& s) {
                                           "reason ") +
                               reason_hex + ") at " + instruction_at(s));
         }
-        default: throw GuestError("unknown KVM exit " + std::to_string(reason));
+        default: throw HostError("internal error: unknown KVM exit " + std::to_string(reason));
     }
 }
 

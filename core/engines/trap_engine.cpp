@@ -161,7 +161,7 @@ Exit TrapEngine::fast_syscall(VcpuState& s) {
                 static thread_local Decoded sysenter;
                 static const uint8_t kSysenter[2] = {0x0f, 0x34};
                 if (!decode_bytes(kSysenter, 2, true, true, s.eip, &sysenter))
-                    throw GuestError("internal error: Zydis does not decode sysenter");
+                    throw HostError("internal error: Zydis does not decode sysenter");
                 ++native_sysenters_;
                 x.reason = ExitReason::kEmulate;
                 x.vector = vec::UD;
@@ -309,8 +309,8 @@ Exit TrapEngine::translate_event(VcpuState& s) {
             return fallback(ExitReason::kEmulate, vec::UD, false, 0);
         case SIGALRM: x.reason = ExitReason::kTimer; return x;
         default:
-            throw GuestError("unexpected host signal " + std::to_string(ev.signal) +
-                             " while the guest ran");
+            throw HostError("internal error: unexpected host signal " + std::to_string(ev.signal) +
+                            " while the guest ran");
     }
 }
 
