@@ -33,9 +33,13 @@ const char* exit_reason_name(ExitReason r);
 
 struct Exit {
     ExitReason reason = ExitReason::kEmulate;
-    uint8_t vector = 0;                // kException / kSoftwareInt
-    bool has_error = false;            // kException
-    uint32_t error_code = 0;           // kException
+    // kException: the guest's exception; kSoftwareInt: the vector (no error code); kEmulate:
+    // the fault the guest gets if the virtual CPU has no form for the instruction (the native
+    // fault behind the exit; #UD at a callout). (kMemoryMap has none: such an instruction
+    // stops the guest.)
+    uint8_t vector = 0;
+    bool has_error = false;
+    uint32_t error_code = 0;
     uint32_t address = 0;              // kException #PF: CR2; kMemoryMap: linear; kMmio: physical
     uint32_t next_eip = 0;             // kSoftwareInt: the return address to push
     uint16_t port = 0;                 // kIo
