@@ -104,6 +104,9 @@ void deliver_event(Cpu& cpu, const Event& event) {
             const uint32_t old_sp = cpu.s.gpr[esp];
             cpu.s.sreg(SegReg::ss) = ssd.to_segment(ss_sel);
             cpu.s.gpr[esp] = new_sp;
+            // The new stack is written with the new privilege (SDM 6.12.1): a kernel's stack
+            // is in supervisor pages, which the interrupted CPL 3 could not write.
+            cpu.s.set_cpl(new_cpl);
             cpu.push(old_ss, size);
             cpu.push(old_sp, size);
         }
@@ -114,6 +117,7 @@ void deliver_event(Cpu& cpu, const Event& event) {
     } catch (const GuestFault&) {
         cpu.s.sreg(SegReg::ss) = saved_ss;
         cpu.s.gpr[esp] = saved_esp;
+        cpu.s.set_cpl(cpl);
         throw;
     }
     if (new_cpl < cpl) cpu.hooks.segment_loaded(SegReg::ss);
