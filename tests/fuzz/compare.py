@@ -16,14 +16,16 @@ its optional `when` condition over the two digests holds -- or several entries, 
 with its condition holding, cover the differing fields between them (`bt.vector == '0d'`; `insn(bt.offset)`
 is the text of the instruction at a digest's fault offset, `re` the regex module, `notes` the
 generator's notes on the sequence, e.g. "x87-stack", `text` its disassembly, `fields` the
-digest fields that differ).
+digest fields that differ, `at` the {offset: text} of its instructions; `bt.images` and
+`qemu.images` the x87 images' pointer fields, `bt.start` the sequence's address, `bt.fip0`
+the FIP a sequence without x87 instructions starts from).
 """
 import json
 import re
 import sys
 
 FIELDS = ("eax ecx edx ebx esp ebp esi edi eflags vector error offset cr2 sel cr0 mem "
-          "fcw fsw ftw mxcsr st xmm fdp fop").split()
+          "fcw fsw ftw mxcsr st xmm fdp fop img").split()
 
 
 def read_list(path):
@@ -90,10 +92,41 @@ def read_known(path):
     return [e for e in entries if e["match"] is not None]
 
 
+class Image:
+    """One x87 image's pointer fields from a digest's `img` (fuzz_guest.c): kind 'e' fnstenv,
+    's' fnsave, 'x' fxsave; fip fcs fop fdp fds as numbers; res the reserved bits stored next
+    to them (FOP's upper 5 bits, the upper halves of the FCS and FDS dwords); hi (fnstenv and
+    fnsave) the reserved upper halves of the FCW, FSW and FTW dwords; pad and high (fxsave) the
+    register slots' reserved bytes 10-15 and bytes 288-511: 'u' as the guest filled them
+    before the sequence, 'z' zeros, else a hash."""
+
+    def __init__(self, text):
+        self.kind = text[0]
+        parts = text[1:].split(".")
+        if self.kind == "x":  # PAD and HIGH: 'u' untouched, 'z' zeros, else a hash
+            self.pad, self.high = parts[5:7]
+            fop, self.fip, cs, self.fdp, ds = (int(x, 16) for x in parts[:5])
+            self.fop, self.fcs, self.fds = fop & 0x7ff, cs & 0xffff, ds & 0xffff
+            self.res = (fop >> 11, cs >> 16, ds >> 16)
+            self.hi = ()
+        else:
+            self.pad = self.high = None
+            hi, self.fip, csop, self.fdp, ds = (int(x, 16) for x in parts)
+            self.fcs, self.fop, self.fds = csop & 0xffff, (csop >> 16) & 0x7ff, ds & 0xffff
+            self.res = (csop >> 27, 0, ds >> 16)
+            self.hi = (hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff)  # FCW/FSW/FTW's upper halves
+
+
 class Digest:
     def __init__(self, line):
         for name, value in zip(FIELDS, line.split()):
             setattr(self, name, value)
+        # img: START:FIP0/IMAGE/... -> start, fip0 (numbers), images (Image list; [] for '-').
+        self.images, self.start, self.fip0 = [], 0, 0
+        if getattr(self, "img", "-") != "-":
+            head, *imgs = self.img.split("/")
+            self.start, self.fip0 = (int(x, 16) for x in head.split(":"))
+            self.images = [Image(t) for t in imgs]
 
 
 def instructions(rec):
@@ -116,10 +149,11 @@ def classify(rec, known):
             continue
         if "when" in e:
             try:
-                if not eval(e["when"], {"__builtins__": {"int": int, "any": any}},
+                if not eval(e["when"], {"__builtins__": {"int": int, "any": any, "all": all,
+                                                         "len": len, "zip": zip}},
                             {"bt": Digest(rec["bt"]), "qemu": Digest(rec["qemu"]), "insn": insn,
-                             "re": re, "notes": rec.get("notes", ""), "text": rec["text"],
-                             "fields": rec["fields"]}):
+                             "at": at, "re": re, "notes": rec.get("notes", ""),
+                             "text": rec["text"], "fields": rec["fields"]}):
                     continue
             except AttributeError:  # a stopped run has no digest
                 continue

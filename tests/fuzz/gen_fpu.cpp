@@ -134,7 +134,7 @@ bool Gen::x87_transc() {
     return true;
 }
 
-bool Gen::x87_env() {  // FIP/FCS/FDP/FDS in memory: what the end-of-sequence digest leaves out
+bool Gen::x87_env() {  // FIP/FCS/FOP/FDP/FDS in memory: reported apart from the memory hash
     static constexpr ZydisMnemonic ops[] = {ZYDIS_MNEMONIC_FNSTENV, ZYDIS_MNEMONIC_FLDENV,
                                             ZYDIS_MNEMONIC_FNSAVE,  ZYDIS_MNEMONIC_FRSTOR,
                                             ZYDIS_MNEMONIC_FXSAVE,  ZYDIS_MNEMONIC_FXRSTOR};
@@ -143,7 +143,20 @@ bool Gen::x87_env() {  // FIP/FCS/FDP/FDS in memory: what the end-of-sequence di
     ZydisEncoderOperand m = mem(i < 2 ? 28 : i < 4 ? 108 : 512, 16);
     m.mem.base = ZYDIS_REGISTER_EBX, m.mem.index = ZYDIS_REGISTER_NONE;
     m.mem.displacement = (int64_t(r(0x800)) - 0x800) & ~int64_t(i >= 4 && pct(90) ? 15 : 0);
-    return put(q.mem(m), 0, 0, true);
+    // The image's linear address must be known: through ES/FS/GS only while the sequence has
+    // not reloaded them (flat ES/GS; FS's limit makes EBX-relative stores #GP, QEMU's missing
+    // check puts them above the mapped 8 MiB: nothing lands in hashed memory).
+    const uint32_t sreg = seg_ == ZYDIS_ATTRIB_HAS_SEGMENT_ES   ? 1
+                          : seg_ == ZYDIS_ATTRIB_HAS_SEGMENT_FS ? 2
+                          : seg_ == ZYDIS_ATTRIB_HAS_SEGMENT_GS ? 4
+                                                                : 0;
+    if (sreg & sregs_loaded_) seg_ = 0;
+    const bool via_fs = seg_ == ZYDIS_ATTRIB_HAS_SEGMENT_FS;
+    if (!put(q.mem(m), 0, 0, true)) return false;
+    if (i % 2 == 0 && !via_fs)
+        env_stores.push_back({static_cast<uint32_t>(FUZZ_EBX + m.mem.displacement),
+                              i == 0 ? 'e' : i == 2 ? 's' : 'x'});
+    return true;
 }
 
 struct SseOp {
