@@ -67,6 +67,8 @@ def batch(list_path, bt_path, qemu_path, results_path):
                 return
             if a != b:
                 diff = [FIELDS[i] for i in range(min(len(a), len(b))) if a[i] != b[i]]
+                if "img" in diff:
+                    diff[diff.index("img"):diff.index("img") + 1] = image_fields(a, b)
                 res.write(json.dumps(dict(seqs[idx], index=idx, fields=diff, bt=" ".join(a),
                                           qemu=" ".join(b))) + "\n")
     print("done")
@@ -93,10 +95,12 @@ def read_known(path):
 
 
 class Image:
-    """One x87 image's pointer fields from a digest's `img` (fuzz_guest.c): kind 'e' fnstenv,
-    's' fnsave, 'x' fxsave; fip fcs fop fdp fds as numbers; res the reserved bits stored next
-    to them (FOP's upper 5 bits, the upper halves of the FCS and FDS dwords); hi (fnstenv and
-    fnsave) the reserved upper halves of the FCW, FSW and FTW dwords; pad and high (fxsave) the
+    """One x87 image's header from a digest's `img` (fuzz_guest.c): kind 'e' fnstenv, 's'
+    fnsave, 'x' fxsave; fcw fsw (C0/C2/C3 masked as in the digest) ftw fip fcs fop fdp fds as
+    numbers (ftw: fxsave's abridged byte, else the 16-bit tag word); res the reserved bits
+    stored next to the pointers (FOP's upper 5 bits, the upper halves of the FCS and FDS
+    dwords); hi the upper halves of the FCW, FSW and FTW dwords (fnstenv, fnsave) or the
+    reserved byte after fxsave's FTW; pad and high (fxsave) the
     register slots' reserved bytes 10-15 and bytes 288-511: 'u' as the guest filled them
     before the sequence, 'z' zeros, else a hash."""
 
@@ -104,17 +108,37 @@ class Image:
         self.kind = text[0]
         parts = text[1:].split(".")
         if self.kind == "x":  # PAD and HIGH: 'u' untouched, 'z' zeros, else a hash
-            self.pad, self.high = parts[5:7]
-            fop, self.fip, cs, self.fdp, ds = (int(x, 16) for x in parts[:5])
-            self.fop, self.fcs, self.fds = fop & 0x7ff, cs & 0xffff, ds & 0xffff
-            self.res = (fop >> 11, cs >> 16, ds >> 16)
-            self.hi = ()
+            self.pad, self.high = parts[6:8]
+            d0, d4, self.fip, cs, self.fdp, ds = (int(x, 16) for x in parts[:6])
+            self.fcw, self.fsw, self.ftw = d0 & 0xffff, d0 >> 16, d4 & 0xff
+            self.fop, self.fcs, self.fds = (d4 >> 16) & 0x7ff, cs & 0xffff, ds & 0xffff
+            self.res = (d4 >> 27, cs >> 16, ds >> 16)
+            self.hi = ((d4 >> 8) & 0xff,)  # the reserved byte after the abridged FTW
         else:
             self.pad = self.high = None
-            hi, self.fip, csop, self.fdp, ds = (int(x, 16) for x in parts)
+            d0, d4, d8, self.fip, csop, self.fdp, ds = (int(x, 16) for x in parts)
+            self.fcw, self.fsw, self.ftw = d0 & 0xffff, d4 & 0xffff, d8 & 0xffff
             self.fcs, self.fop, self.fds = csop & 0xffff, (csop >> 16) & 0x7ff, ds & 0xffff
             self.res = (csop >> 27, 0, ds >> 16)
-            self.hi = (hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff)  # FCW/FSW/FTW's upper halves
+            self.hi = (d0 >> 16, d4 >> 16, d8 >> 16)  # FCW/FSW/FTW's upper halves
+
+
+IMAGE_ATTRS = "fcw fsw ftw fip fcs fop fdp fds res hi pad high".split()
+
+
+def image_fields(a, b):
+    """The x87 image fields that differ between two digests (word lists), as env.ATTR
+    (fnstenv/fnsave) and fx.ATTR (fxsave) in IMAGE_ATTRS order; `img` if the layout differs."""
+    da, db = Digest(" ".join(a)), Digest(" ".join(b))
+    if (da.start, da.fip0, [i.kind for i in da.images]) != (db.start, db.fip0, [i.kind for i in db.images]):
+        return ["img"]
+    out = []
+    for kind in ("env", "fx"):
+        for attr in IMAGE_ATTRS:
+            if any(getattr(x, attr) != getattr(y, attr) for x, y in zip(da.images, db.images)
+                   if (x.kind == "x") == (kind == "fx")):
+                out.append(f"{kind}.{attr}")
+    return out or ["img"]
 
 
 class Digest:
@@ -149,11 +173,13 @@ def classify(rec, known):
             continue
         if "when" in e:
             try:
+                # One namespace (globals): generator expressions in a condition see the names.
                 if not eval(e["when"], {"__builtins__": {"int": int, "any": any, "all": all,
-                                                         "len": len, "zip": zip}},
-                            {"bt": Digest(rec["bt"]), "qemu": Digest(rec["qemu"]), "insn": insn,
-                             "at": at, "re": re, "notes": rec.get("notes", ""),
-                             "text": rec["text"], "fields": rec["fields"]}):
+                                                         "len": len, "zip": zip},
+                                        "bt": Digest(rec["bt"]), "qemu": Digest(rec["qemu"]),
+                                        "insn": insn, "at": at, "re": re,
+                                        "notes": rec.get("notes", ""), "text": rec["text"],
+                                        "fields": rec["fields"]}):
                     continue
             except AttributeError:  # a stopped run has no digest
                 continue

@@ -14,11 +14,12 @@
  *
  *   img = -                                  no image
  *       | START:FIP0/IMAGE/IMAGE...          the sequence's address, fuzz_fip0's; per image
- *   IMAGE = e|s RES.FIP.CSOP.FDP.FDS         fnstenv/fnsave: the reserved words at 2, 6, 10
- *                                            (12 hex digits), the dwords at 12, 16, 20, 24
- *         | x FOP.FIP.FCS.FDP.FDS.PAD.HIGH   fxsave: the word at 6, the dwords at 8-20, the
- *                                            register slots' bytes 10-15 and bytes 288-511:
- *                                            u (as refilled), z (zeros) or their FNV hash
+ *   IMAGE = e|s D0.D4.D8.D12.D16.D20.D24     fnstenv/fnsave: the header's seven dwords
+ *                                            (FCW, FSW, FTW, FIP, FCS|FOP, FDP, FDS)
+ *         | x D0.D4.D8.D12.D16.D20.PAD.HIGH  fxsave: bytes 0-23 as dwords (FCW|FSW, FTW|FOP,
+ *                                            FIP, FCS, FDP, FDS), the register slots' bytes
+ *                                            10-15 and bytes 288-511: u (as refilled), z
+ *                                            (zeros) or their FNV hash
  */
 #include "lib/guest.h"
 #include "fuzz.h"
@@ -123,35 +124,36 @@ static void run_one(const struct fuzz_seq* q) {
     /* The CPU's exception frame: its EFLAGS image gets the same mask. */
     if (vec != 0xff && esp - 4 >= FUZZ_SCRATCH && esp < FUZZ_SCRATCH + FUZZ_SCRATCH_SIZE)
         *(uint32_t*)(esp - 4) &= ~undef;
-    /* The x87 images' pointer fields: read them all, then zero them for the hash. */
+    /* The x87 images' control words and pointer fields: read them all (FSW's C0/C2/C3
+     * masked as in the digest's fsw, the generator's mask), then zero them for the hash. */
     enum { MAX_IMAGES = 8 };
-    uint32_t img[MAX_IMAGES][6];
+    uint32_t img[MAX_IMAGES][7];
     char kind[MAX_IMAGES], pad[MAX_IMAGES][9], high[MAX_IMAGES][9];
     uint32_t n_img = 0;
     for (const uint32_t* e = q->env; e && e[0] && n_img < MAX_IMAGES; e += 2, ++n_img) {
         const uint8_t* p = (const uint8_t*)e[0];
+        const uint32_t fsw_mask = e[1] == 'x' ? q->undef_fsw << 16 : 0;
         kind[n_img] = (char)e[1];
         if (e[1] == 'x') {
             region(pad[n_img], p + 32 + 10, 128, 16, 6); /* bytes 10-15 of each ST slot */
             region(high[n_img], p + 288, 224, 224, 224); /* the reserved and available end */
-            img[n_img][0] = *(const uint16_t*)(p + 6);
-            for (int k = 0; k < 4; ++k) img[n_img][1 + k] = *(const uint32_t*)(p + 8 + 4 * k);
+            img[n_img][0] = *(const uint32_t*)p & ~fsw_mask;
+            img[n_img][1] = *(const uint32_t*)(p + 4);
+            for (int k = 0; k < 4; ++k) img[n_img][2 + k] = *(const uint32_t*)(p + 8 + 4 * k);
         } else {
-            img[n_img][0] = *(const uint16_t*)(p + 2); /* the reserved upper halves */
-            img[n_img][1] = *(const uint16_t*)(p + 6) << 16 | *(const uint16_t*)(p + 10);
-            for (int k = 0; k < 4; ++k) img[n_img][2 + k] = *(const uint32_t*)(p + 12 + 4 * k);
+            for (int k = 0; k < 7; ++k) img[n_img][k] = *(const uint32_t*)(p + 4 * k);
+            img[n_img][1] &= ~q->undef_fsw;
         }
     }
     for (const uint32_t* e = q->env; e && e[0]; e += 2) {
         uint8_t* p = (uint8_t*)e[0];
         if (e[1] == 'x') {
-            for (uint32_t k = 6; k < 24; ++k) p[k] = 0;
+            for (uint32_t k = 0; k < 24; ++k) p[k] = 0;
             for (uint32_t k = 32; k < 160; k += 16)
                 for (uint32_t j = 10; j < 16; ++j) p[k + j] = 0;
             for (uint32_t k = 288; k < 512; ++k) p[k] = 0;
         } else {
-            for (uint32_t k = 2; k < 12; k += 4) p[k] = p[k + 1] = 0;
-            for (uint32_t k = 12; k < 28; ++k) p[k] = 0;
+            for (uint32_t k = 0; k < 28; ++k) p[k] = 0;
         }
     }
     uint32_t mem = fnv(2166136261u, (const uint8_t*)FUZZ_SCRATCH, FUZZ_SCRATCH_SIZE);
@@ -182,12 +184,13 @@ static void run_one(const struct fuzz_seq* q) {
     }
     gprintf("%08x:%08x", q->start, (uint32_t)fuzz_fip0);
     for (uint32_t i = 0; i < n_img; ++i) {
+        const uint32_t* v = img[i];
         if (kind[i] == 'x')
-            gprintf("/x%04x.%08x.%08x.%08x.%08x.%s.%s", img[i][0], img[i][1], img[i][2],
-                    img[i][3], img[i][4], pad[i], high[i]);
+            gprintf("/x%08x.%08x.%08x.%08x.%08x.%08x.%s.%s", v[0], v[1], v[2], v[3], v[4], v[5],
+                    pad[i], high[i]);
         else
-            gprintf("/%c%04x%08x.%08x.%08x.%08x.%08x", kind[i], img[i][0], img[i][1], img[i][2],
-                    img[i][3], img[i][4], img[i][5]);
+            gprintf("/%c%08x.%08x.%08x.%08x.%08x.%08x.%08x", kind[i], v[0], v[1], v[2], v[3], v[4],
+                    v[5], v[6]);
     }
     print("\n");
 }
