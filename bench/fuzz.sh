@@ -79,7 +79,7 @@ while [ "$first" -lt "$n" ]; do
         wait "$bt_pid" 2>/dev/null || true
         next=$(python3 "$fuzz/compare.py" batch "$b.list" "$b.bt" "$b.qemu" "$results")
         if [ "$next" != done ]; then
-            echo "fuzz: a run stopped at sequence $((next - 1)) (bt: $(tail -c 200 "$b.bt.err" | tr '\n' ' ')| qemu: $(tail -c 200 "$b.qemu.err" | tr '\n' ' ')); resuming at $next" >&2
+            echo "fuzz: the batch resumes at sequence $next (a run stopped, or QEMU's EFLAGS went bad: bt: $(tail -c 200 "$b.bt.err" | tr '\n' ' ')| qemu: $(tail -c 200 "$b.qemu.err" | tr '\n' ' ')$(grep -h 'reserved bits set' "$b.qemu" || true))" >&2
             start=$next
         else
             start=$end

@@ -5,7 +5,11 @@
                                                   divergence to RESULTS, prints the index of the
                                                   first sequence either run did not reach (or
                                                   "done"); a run that stopped early is one
-                                                  divergence ("stopped") at that sequence
+                                                  divergence ("stopped") at that sequence, and
+                                                  the batch resumes after it; a QEMU guest that
+                                                  found reserved EFLAGS bits before a sequence
+                                                  is one "restart" record (QEMU-7r) and the
+                                                  batch resumes at that sequence
   compare.py report RESULTS KNOWN.md TOTAL        prints the summary: sequences, divergences, per
                                                   million, known (KNOWN.md) and unknown ones grouped;
                                                   exit status 1 if any divergence is not known
@@ -52,12 +56,35 @@ def read_out(path):
     return lines
 
 
+RESERVED_EFLAGS = re.compile(r"fuzz: EFLAGS (\w+) before sequence (\d+): reserved bits set")
+
+
+def restart_at(path):
+    """The sequence a guest stopped before because its EFLAGS had reserved bits set (QEMU-7r:
+    QEMU's state, left by an earlier sequence), else None."""
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = RESERVED_EFLAGS.match(line)
+            if m:
+                return int(m.group(2)), m.group(1)
+    return None
+
+
 def batch(list_path, bt_path, qemu_path, results_path):
     seqs = read_list(list_path)
     bt, qemu = read_out(bt_path), read_out(qemu_path)
+    restart = restart_at(qemu_path)
     with open(results_path, "a") as res:
         for idx in sorted(seqs):
             a, b = bt.get(idx), qemu.get(idx)
+            if b is None and restart and restart[0] == idx and idx > min(seqs):
+                # Not this sequence's divergence: one record of the restart, then this
+                # sequence again in a fresh QEMU.
+                res.write(json.dumps(dict(seqs[idx], index=idx, fields=["restart"],
+                                          bt=" ".join(a) if a else "(no line)",
+                                          qemu=f"(EFLAGS {restart[1]} before this sequence)")) + "\n")
+                print(idx)
+                return
             if a is None or b is None:
                 rec = dict(seqs[idx], index=idx, fields=["stopped"],
                            bt=" ".join(a) if a else "(no line: bt stopped)",
