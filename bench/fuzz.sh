@@ -9,7 +9,9 @@
 # Environment: PREVT_BUILD (build dir, default build/), PREVT (the prevt binary), FUZZ_GEN
 # (the generator), QEMU_I386, FUZZ_QEMU_CPU (QEMU's -cpu, default qemu32,-pni), FUZZ_BATCH (sequences per guest, default 5000), FUZZ_EXCLUDE
 # (menu classes/features to leave out, comma-separated; empty = the full menu), FUZZ_KEEP
-# (a directory to keep the batches, outputs and results in). Exit status: 0 when every
+# (a directory to keep the batches, outputs and results in), FUZZ_FIRST (the index of the
+# first sequence, default 0: `FUZZ_FIRST=180000 bench/fuzz.sh 5000 2027` reruns one batch of
+# a longer run). Exit status: 0 when every
 # divergence is a known one, 1 otherwise, 77 when qemu-system-i386 is missing.
 set -euo pipefail
 
@@ -59,9 +61,10 @@ done
 results=$work/results.jsonl
 : >"$results"
 t0=$(date +%s)
-first=0
-while [ "$first" -lt "$n" ]; do
-    end=$((first + batch < n ? first + batch : n))
+first=${FUZZ_FIRST:-0}
+last=$((first + n))
+while [ "$first" -lt "$last" ]; do
+    end=$((first + batch < last ? first + batch : last))
     start=$first
     while [ "$start" -lt "$end" ]; do
         b=$work/b$start

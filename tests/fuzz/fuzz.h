@@ -18,6 +18,11 @@
 #define FUZZ_ALIAS 0x004ff000
 #define FUZZ_ALIAS_SIZE 0x6000
 
+/* The guest kit's system tables (multiboot header, GDT, LDT, TSS, IDT: lib/guest.ld), which
+ * the same segment reaches with offsets below 0x3000: restored before each sequence. */
+#define FUZZ_TABLES 0x00100000
+#define FUZZ_TABLES_SIZE 0x3000
+
 #define FUZZ_SEL_FS 0x98             /* FS: data, base FUZZ_SCRATCH, limit 0x1fff (bytes) */
 #define FUZZ_FS_LIMIT 0x1fff
 

@@ -58,6 +58,19 @@ void fuzz_unexpected(void) {
     guest_exit(0x7e);
 }
 
+/* The kit's system tables (GDT, LDT, TSS, IDT: fuzz.h FUZZ_TABLES) as setup() left them. A
+ * segment based at 1 MiB (selector 0x18) with a small offset reaches them; QEMU lets such a
+ * store through (QEMU-9), and a changed IDT would make every later sequence differ (once,
+ * `mov $0x18,%eax; mov %ax,%fs; inc %fs:0x186f` moved the #GP handler 16 MiB up). So the guest
+ * puts back any word that changed before each sequence. */
+static uint32_t tables_copy[FUZZ_TABLES_SIZE / 4];
+
+static void restore_tables(void) {
+    uint32_t* t = (uint32_t*)FUZZ_TABLES;
+    for (uint32_t i = 0; i < FUZZ_TABLES_SIZE / 4; ++i)
+        if (t[i] != tables_copy[i]) t[i] = tables_copy[i];
+}
+
 static void setup(void) {
     gdt[FUZZ_SEL_FS / 8] = make_descriptor(FUZZ_SCRATCH, FUZZ_FS_LIMIT, 0x93, 0x4);
     for (unsigned v = 0; v < 256; ++v)
@@ -78,6 +91,8 @@ static void setup(void) {
     WRITE_CR(4, (1u << 9) | (1u << 10)); /* OSFXSR | OSXMMEXCPT */
     fuzz_cr0_init = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
     WRITE_CR(0, fuzz_cr0_init);
+    for (uint32_t i = 0; i < FUZZ_TABLES_SIZE / 4; ++i)
+        tables_copy[i] = ((const uint32_t*)FUZZ_TABLES)[i];
 }
 
 /* The scratch area as refilled before the sequence (an fxsave image's untouched bytes). */
@@ -111,6 +126,7 @@ static void run_one(const struct fuzz_seq* q) {
     struct fuzz_in in = {q->start, xorshift(&s), xorshift(&s), xorshift(&s), 0};
     in.eflags = 0x2 | (xorshift(&s) & 0x8d5) | (xorshift(&s) % 8 == 0 ? 0x400 : 0);
     if (xorshift(&s) % 4 == 0) in.ecx &= 0x1f; /* some shift counts below 32 */
+    restore_tables();
     outb(FUZZ_IO_PORT2, 0);
     WRITE_CR(2, 0); /* no #PF address left from the previous sequence */
     /* Low memory (a flat FS/ES/GS plus a small offset reaches it): zeros, not the BIOS's. */
