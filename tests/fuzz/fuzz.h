@@ -6,6 +6,9 @@
 
 #define FUZZ_SCRATCH 0x00400000      /* 8 KiB of random data, checksummed after each sequence */
 #define FUZZ_SCRATCH_SIZE 0x2000
+#define FUZZ_ENV 0x00401be0          /* its end: two slots of 0x210 bytes for the x87 images */
+#define FUZZ_ENV_SIZE 0x420          /* (x87_env's stores, 512 bytes + 15 of misalignment; */
+#define FUZZ_ENV_SLOT 0x210          /* no other operand reads or writes there) */
 #define FUZZ_HOLE 0x00402000         /* one page not present: #PF */
 #define FUZZ_RO 0x00403000           /* one read-only page: reads work, writes #PF (WP = 1) */
 #define FUZZ_LOW_SIZE 0x2400        /* [0, 9 KiB): zeroed before, hashed after each sequence */

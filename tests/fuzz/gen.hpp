@@ -56,6 +56,8 @@ private:
     std::string cls_;
     bool force_mem_ = false;  // the next alu/unary instruction has a memory destination
     uint32_t sregs_loaded_ = 0;  // ES/FS/GS (bits 0-2) reloaded by segload in this sequence
+    bool env_loaded_ = false;    // an fldenv/frstor/fxrstor is in this sequence (env_reload)
+    uint32_t env_stores_ = 0;    // x87 images stored so far (their slots at FUZZ_ENV)
 
     uint32_t r(uint32_t n) { return static_cast<uint32_t>(rng_() % n); }
     bool pct(uint32_t p) { return r(100) < p; }

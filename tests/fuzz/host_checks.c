@@ -10,7 +10,7 @@
  * lines print the error code the kernel reports (bit 1: W) for an access to a PROT_NONE page.
  * The x87 lines print the pointer fields of fnstenv/fxsave images (without REX.W both use the
  * 32-bit format's offsets) after `fldl m` with every exception masked and after an
- * unmasked #Z left pending by `fdivl m`, next to CPUID.(EAX=7,ECX=0):EBX bits 6
+ * unmasked #Z left pending by `fdivl m` and after an fldenv of chosen pointers, next to CPUID.(EAX=7,ECX=0):EBX bits 6
  * (FDP_EXCPTN_ONLY) and 13 (FCS/FDS deprecated): known_deviations.md CPU-1 and CPU-2. */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -90,6 +90,16 @@ static void x87_images(void) {
                      : "m"(cw_z), "m"(zero));
     print_env("fdivl m (unmasked #Z pending)", env);
     print_fx("fdivl m (unmasked #Z pending)", fx);
+    /* fldenv of pointers (seed 7, sequence 1660's frstor image, FCW made all-masked): what
+     * the CPU keeps of a loaded FIP, FCS, FOP, FDP and FDS. */
+    static const uint32_t loaded[7] = {0x037f, 0, 0xffff, 0x65562c66, 0xbb8d3d6b, 0x982a3c1b,
+                                       0x2a8f4a2f};
+    memset(env, 0xaa, sizeof env), memset(fx, 0xaa, sizeof fx);
+    __asm__ volatile("fninit; fldenv %2; fnstenv %0; fldenv %0; fxsave %1; fninit"
+                     : "=m"(env), "=m"(fx)
+                     : "m"(loaded));
+    print_env("fldenv (FIP 65562c66 FCS 3d6b)", env);
+    print_fx("fldenv (FIP 65562c66 FCS 3d6b)", fx);
 }
 
 int main(void) {
