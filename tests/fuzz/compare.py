@@ -14,7 +14,8 @@
                                                   million, known (KNOWN.md) and unknown ones grouped;
                                                   exit status 1 if any divergence is not known
 
-A divergence is known only if an entry of KNOWN.md matches it: its `match` regex finds the
+A differing `img` field (the x87 images, README.md) becomes the env.ATTR / fx.ATTR fields that
+differ (image_fields). A divergence is known only if an entry of KNOWN.md matches it: its `match` regex finds the
 sequence's disassembly, every digest field that differs is in its `fields` (or `any`), and
 its optional `when` condition over the two digests holds -- or several entries, each matching
 with its condition holding, cover the differing fields between them (`bt.vector == '0d'`; `insn(bt.offset)`
@@ -249,7 +250,7 @@ def report(results_path, known_path, total):
     per_m = lambda n: n * 1e6 / total if total else 0.0
     print(f"fuzz: {total} sequences, {len(recs)} divergences ({per_m(len(recs)):.0f} per million): "
           f"{n_unknown} unknown ({per_m(n_unknown):.0f} per million), "
-          f"{len(recs) - n_unknown} known QEMU deviations")
+          f"{len(recs) - n_unknown} known (QEMU deviations and CPU-model differences)")
     for key, rs in sorted(by_known.items()):
         title = " + ".join(next(e["title"] for e in known if e["id"] == k) for k in key.split("+"))
         print(f"known {key} ({title}): {len(rs)} ({per_m(len(rs)):.0f} per million), e.g.")
