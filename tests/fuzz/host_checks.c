@@ -90,7 +90,7 @@ static void x87_images(void) {
                      : "m"(cw_z), "m"(zero));
     print_env("fdivl m (unmasked #Z pending)", env);
     print_fx("fdivl m (unmasked #Z pending)", fx);
-    /* fldenv of pointers (seed 7, sequence 1660's frstor image, FCW made all-masked): what
+    /* fldenv of chosen pointers (random words, as a fuzzed frstor image has): what
      * the CPU keeps of a loaded FIP, FCS, FOP, FDP and FDS. */
     static const uint32_t loaded[7] = {0x037f, 0, 0xffff, 0x65562c66, 0xbb8d3d6b, 0x982a3c1b,
                                        0x2a8f4a2f};
