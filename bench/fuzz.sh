@@ -9,7 +9,9 @@
 # Environment: PREVT_BUILD (build dir, default build/), PREVT (the prevt binary), FUZZ_GEN
 # (the generator), QEMU_I386, FUZZ_QEMU_CPU (QEMU's -cpu, default qemu32,-pni), FUZZ_BATCH (sequences per guest, default 5000), FUZZ_EXCLUDE
 # (menu classes/features to leave out, comma-separated; empty = the full menu), FUZZ_KEEP
-# (a directory to keep the batches, outputs and results in). Exit status: 0 when every
+# (a directory to keep the batches, outputs and results in), FUZZ_FIRST (the index of the
+# first sequence, default 0: `FUZZ_FIRST=180000 bench/fuzz.sh 5000 2027` reruns one batch of
+# a longer run). Exit status: 0 when every
 # divergence is a known one, 1 otherwise, 77 when qemu-system-i386 is missing.
 set -euo pipefail
 
@@ -59,9 +61,10 @@ done
 results=$work/results.jsonl
 : >"$results"
 t0=$(date +%s)
-first=0
-while [ "$first" -lt "$n" ]; do
-    end=$((first + batch < n ? first + batch : n))
+first=${FUZZ_FIRST:-0}
+last=$((first + n))
+while [ "$first" -lt "$last" ]; do
+    end=$((first + batch < last ? first + batch : last))
     start=$first
     while [ "$start" -lt "$end" ]; do
         b=$work/b$start
@@ -79,7 +82,7 @@ while [ "$first" -lt "$n" ]; do
         wait "$bt_pid" 2>/dev/null || true
         next=$(python3 "$fuzz/compare.py" batch "$b.list" "$b.bt" "$b.qemu" "$results")
         if [ "$next" != done ]; then
-            echo "fuzz: a run stopped at sequence $((next - 1)) (bt: $(tail -c 200 "$b.bt.err" | tr '\n' ' ')| qemu: $(tail -c 200 "$b.qemu.err" | tr '\n' ' ')); resuming at $next" >&2
+            echo "fuzz: the batch resumes at sequence $next (a run stopped, or QEMU's EFLAGS went bad: bt: $(tail -c 200 "$b.bt.err" | tr '\n' ' ')| qemu: $(tail -c 200 "$b.qemu.err" | tr '\n' ' ')$(grep -h 'reserved bits set' "$b.qemu" || true))" >&2
             start=$next
         else
             start=$end

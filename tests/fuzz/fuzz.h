@@ -6,6 +6,9 @@
 
 #define FUZZ_SCRATCH 0x00400000      /* 8 KiB of random data, checksummed after each sequence */
 #define FUZZ_SCRATCH_SIZE 0x2000
+#define FUZZ_ENV 0x00401be0          /* its end: two slots of 0x210 bytes for the x87 images */
+#define FUZZ_ENV_SIZE 0x420          /* (x87_env's stores, 512 bytes + 15 of misalignment; */
+#define FUZZ_ENV_SLOT 0x210          /* no other operand reads or writes there) */
 #define FUZZ_HOLE 0x00402000         /* one page not present: #PF */
 #define FUZZ_RO 0x00403000           /* one read-only page: reads work, writes #PF (WP = 1) */
 #define FUZZ_LOW_SIZE 0x2400        /* [0, 9 KiB): zeroed before, hashed after each sequence */
@@ -17,6 +20,11 @@
  * store QEMU lets through a code segment, QEMU-9, would otherwise surface sequences later). */
 #define FUZZ_ALIAS 0x004ff000
 #define FUZZ_ALIAS_SIZE 0x6000
+
+/* The guest kit's system tables (multiboot header, GDT, LDT, TSS, IDT: lib/guest.ld), which
+ * the same segment reaches with offsets below 0x3000: restored before each sequence. */
+#define FUZZ_TABLES 0x00100000
+#define FUZZ_TABLES_SIZE 0x3000
 
 #define FUZZ_SEL_FS 0x98             /* FS: data, base FUZZ_SCRATCH, limit 0x1fff (bytes) */
 #define FUZZ_FS_LIMIT 0x1fff

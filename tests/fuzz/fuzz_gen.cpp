@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
             static_cast<unsigned long long>(seed), first, count);
     fprintf(as, "    .section .text.fuzzseq, \"ax\"\n");
     std::vector<uint32_t> state_seeds, fl, fsw;
+    std::vector<std::vector<fuzz::EnvStore>> envs;
     for (uint32_t i = 0; i < count; ++i) {
         const uint32_t index = first + i;
         fuzz::Gen g(seed * 0x9e3779b97f4a7c15ull + index, excluded);
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
         state_seeds.push_back(state);
         fl.push_back(g.undef_fl);
         fsw.push_back(g.undef_fsw);
+        envs.push_back(g.env_stores);
         Bytes all;
         std::string classes, text;
         std::vector<uint32_t> starts;
@@ -126,10 +128,22 @@ int main(int argc, char** argv) {
                 fuzz::x87_stack_fault(all) ? "x87-stack" : "-");
     }
     fprintf(as, "    .section .rodata\n    .balign 4\n    .globl fuzz_seq_table, fuzz_seq_count\n");
+    // Each sequence's x87 images (fuzz_guest.c): {linear address, format} pairs, 0-ended.
+    for (uint32_t i = 0; i < count; ++i) {
+        if (envs[i].empty()) continue;
+        fprintf(as, "fuzz_env%u:", first + i);
+        for (const fuzz::EnvStore& e : envs[i]) fprintf(as, " .long 0x%08x, '%c';", e.addr, e.kind);
+        fprintf(as, " .long 0\n");
+    }
     fprintf(as, "fuzz_seq_count: .long %u\nfuzz_seq_table:\n", count);
-    for (uint32_t i = 0; i < count; ++i)
-        fprintf(as, "    .long fuzz_s%u, %u, 0x%08x, 0x%08x, 0x%08x\n", first + i, first + i,
+    for (uint32_t i = 0; i < count; ++i) {
+        fprintf(as, "    .long fuzz_s%u, %u, 0x%08x, 0x%08x, 0x%08x, ", first + i, first + i,
                 state_seeds[i], fl[i], fsw[i]);
+        if (envs[i].empty())
+            fprintf(as, "0\n");
+        else
+            fprintf(as, "fuzz_env%u\n", first + i);
+    }
     fclose(as);
     fclose(ls);
     return 0;

@@ -18,7 +18,7 @@
 #define OUT_SEL 56 /* es fs gs ds ss: five words */
 
     .text
-    .globl fuzz_run, fuzz_capture, fuzz_vectors
+    .globl fuzz_run, fuzz_capture, fuzz_vectors, fuzz_fip0
 /* void fuzz_run(const struct fuzz_in* in): in = {target, eax, ecx, edx, eflags} */
 fuzz_run:
     push %ebx
@@ -41,6 +41,7 @@ fuzz_run:
     fninit
     fldl fuzz_fconst + 8 * 3
     fldl fuzz_fconst + 8 * 5
+fuzz_fip0:                        /* FIP of a sequence that runs no x87 instruction before it stores an image */
     fldl fuzz_fconst + 8 * 6
     ldmxcsr fuzz_mxcsr_init
     .irp i, 0, 1, 2, 3, 4, 5, 6, 7

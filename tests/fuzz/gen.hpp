@@ -31,6 +31,14 @@ struct Chunk {
     std::string cls;
 };
 
+// An x87 environment image the sequence stores (fnstenv/fnsave/fxsave): where it goes (linear
+// address) and its format, so that the guest reports its pointer fields (FIP, FCS, FOP, FDP,
+// FDS) apart from the memory hash (fuzz_guest.c).
+struct EnvStore {
+    uint32_t addr;
+    char kind;  // 'e' fnstenv, 's' fnsave (the same 28-byte header), 'x' fxsave
+};
+
 class Gen {
 public:
     Gen(uint64_t seed, const std::set<std::string>& excluded) : rng_(seed), excluded_(excluded) {}
@@ -38,6 +46,7 @@ public:
     std::vector<Chunk> chunks;
     uint32_t undef_fl = 0, undef_fsw = 0;  // flags/FSW bits some instruction leaves undefined
     bool pad = false;                      // an encoding whose length may differ: nops after
+    std::vector<EnvStore> env_stores;      // the x87 images the sequence stores, in order
 
 private:
     std::mt19937_64 rng_;
@@ -46,6 +55,9 @@ private:
     bool fsw_undef_now_ = false;  // C0/C2/C3 undefined right now (fnstsw would store them)
     std::string cls_;
     bool force_mem_ = false;  // the next alu/unary instruction has a memory destination
+    uint32_t sregs_loaded_ = 0;  // ES/FS/GS (bits 0-2) reloaded by segload in this sequence
+    bool env_loaded_ = false;    // an fldenv/frstor/fxrstor is in this sequence (env_reload)
+    uint32_t env_stores_ = 0;    // x87 images stored so far (their slots at FUZZ_ENV)
 
     uint32_t r(uint32_t n) { return static_cast<uint32_t>(rng_() % n); }
     bool pct(uint32_t p) { return r(100) < p; }

@@ -134,16 +134,39 @@ bool Gen::x87_transc() {
     return true;
 }
 
-bool Gen::x87_env() {  // FIP/FCS/FDP/FDS in memory: what the end-of-sequence digest leaves out
+bool Gen::x87_env() {  // FIP/FCS/FOP/FDP/FDS in memory: reported apart from the memory hash
     static constexpr ZydisMnemonic ops[] = {ZYDIS_MNEMONIC_FNSTENV, ZYDIS_MNEMONIC_FLDENV,
                                             ZYDIS_MNEMONIC_FNSAVE,  ZYDIS_MNEMONIC_FRSTOR,
                                             ZYDIS_MNEMONIC_FXSAVE,  ZYDIS_MNEMONIC_FXRSTOR};
     const uint32_t i = r(6);
+    if (i == 4 && !on("fxsave")) return false;  // feature fxsave (README.md: out of CI)
+    if (i % 2 == 0 && env_loaded_ && !on("env_reload")) return false;  // likewise
+    const bool store = i % 2 == 0;
+    if (store && env_stores_ >= 2) return false;  // two slots (FUZZ_ENV)
     Req q(ops[i]);
     ZydisEncoderOperand m = mem(i < 2 ? 28 : i < 4 ? 108 : 512, 16);
     m.mem.base = ZYDIS_REGISTER_EBX, m.mem.index = ZYDIS_REGISTER_NONE;
-    m.mem.displacement = (int64_t(r(0x800)) - 0x800) & ~int64_t(i >= 4 && pct(90) ? 15 : 0);
-    return put(q.mem(m), 0, 0, true);
+    const int64_t misalign = i >= 4 && pct(90) ? 0 : r(16);
+    if (store)  // a slot of its own: no other operand reads or writes there
+        m.mem.displacement = int64_t(FUZZ_ENV) + FUZZ_ENV_SLOT * env_stores_ - FUZZ_EBX + misalign;
+    else  // a load: from random scratch data
+        m.mem.displacement = (int64_t(r(0x800)) - 0x800) & ~int64_t(i >= 4 && !misalign ? 15 : 0);
+    // The image's linear address must be known: through ES/FS/GS only while the sequence has
+    // not reloaded them (flat ES/GS; FS's limit makes EBX-relative stores #GP, QEMU's missing
+    // check puts them above the mapped 8 MiB: nothing lands in hashed memory).
+    const uint32_t sreg = seg_ == ZYDIS_ATTRIB_HAS_SEGMENT_ES   ? 1
+                          : seg_ == ZYDIS_ATTRIB_HAS_SEGMENT_FS ? 2
+                          : seg_ == ZYDIS_ATTRIB_HAS_SEGMENT_GS ? 4
+                                                                : 0;
+    if (sreg & sregs_loaded_) seg_ = 0;
+    const bool via_fs = seg_ == ZYDIS_ATTRIB_HAS_SEGMENT_FS;
+    if (!put(q.mem(m), 0, 0, true)) return false;
+    if (!store) env_loaded_ = true;
+    if (store) ++env_stores_;
+    if (i % 2 == 0 && !via_fs)
+        env_stores.push_back({static_cast<uint32_t>(FUZZ_EBX + m.mem.displacement),
+                              i == 0 ? 'e' : i == 2 ? 's' : 'x'});
+    return true;
 }
 
 struct SseOp {

@@ -25,6 +25,14 @@ ZydisRegister Gen::rreg(int size) {
     return size == 1 ? r8[r(2)] : size == 2 ? r16[r(5)] : r32[r(5)];
 }
 
+// The x87 images' slots (FUZZ_ENV, x87_env) stay apart from every other operand: an operand
+// that would touch them moves FUZZ_ENV_SIZE down (so that a later store or load of the sequence
+// cannot change or copy an image's fields, which the digest reports by their place).
+static int64_t out_of_env(int64_t linear, int size) {
+    return linear + size > FUZZ_ENV && linear < FUZZ_ENV + FUZZ_ENV_SIZE ? linear - FUZZ_ENV_SIZE
+                                                                         : linear;
+}
+
 // A memory operand the generator knows the address of: mostly inside the scratch area, some
 // in the not-present page, the read-only page, above the mapped 8 MiB, or beyond FS's limit.
 ZydisEncoderOperand Gen::mem(int size, int align) {
@@ -49,14 +57,16 @@ ZydisEncoderOperand Gen::mem(int size, int align) {
         m.mem.scale = static_cast<ZyanU8>(1u << r(4));
         m.mem.displacement = int64_t(r(64));
     } else if (k < 74) {
-        m.mem.displacement = aligned(FUZZ_SCRATCH + r(FUZZ_SCRATCH_SIZE - 16));
+        m.mem.displacement = out_of_env(aligned(FUZZ_SCRATCH + r(FUZZ_SCRATCH_SIZE - 16)), size);
     } else if (k < 79 && on("pagefault")) {  // the hole, and operands straddling into it
         m.mem.displacement = pct(30) ? FUZZ_HOLE - 1 - r(size) : FUZZ_HOLE + r(0x1000 - 16);
     } else if (k < 84 && on("pagefault")) {
         m.mem.displacement = aligned(FUZZ_RO + r(0x1000 - 16));
     } else if (on("fs_limit")) {  // FS: base = scratch, limit 0x1fff; some beyond it
         fs = true;
-        m.mem.displacement = pct(85) ? aligned(r(FUZZ_FS_LIMIT + 1 - 16)) : 0x1ff8 + r(0x100);
+        m.mem.displacement = pct(85) ? out_of_env(FUZZ_SCRATCH + aligned(r(FUZZ_FS_LIMIT + 1 - 16)),
+                                                  size) - FUZZ_SCRATCH
+                                     : 0x1ff8 + r(0x100);
         addr16_ = on("addr16") && pct(25);
     } else {
         m.mem.base = ZYDIS_REGISTER_EBX;

@@ -104,6 +104,7 @@ bool Gen::segload() {  // ES, FS, GS only: the capture code relies on DS and SS
              {ZYDIS_REGISTER_GS, "seg_gs"}};
     const auto& d = s[r(3)];
     if (!on(d.name)) return false;
+    sregs_loaded_ |= 1u << (&d - s);  // x87_env: an image through it has an unknown address
     const uint16_t sel = kSelectors[r(sizeof kSelectors / 2)];
     if (pct(70)) {
         mov_imm(ZYDIS_REGISTER_EAX, sel);
