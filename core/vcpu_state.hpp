@@ -89,6 +89,15 @@ struct VcpuState {
     bool interrupt_shadow = false;
     // The guest's x87/SSE state in FXSAVE format, swapped with the monitor's around guest runs.
     alignas(64) std::array<uint8_t, 512> fpu{};
+    // The x87 instruction pointer and its selector as the guest last loaded them (fldenv,
+    // frstor, fxrstor): an environment store keeps them while the hardware's FIP still holds
+    // that value (no x87 instruction since), instead of mapping it back as the address of an
+    // instruction (bt: a translation-cache address).
+    struct LoadedFpuIp {
+        uint32_t fip = 0;
+        uint16_t fcs = 0;
+        bool valid = false;
+    } fpu_loaded_ip;
 
 private:
     uint8_t cpl_ = 0;

@@ -69,6 +69,9 @@ public:
     // The x87 FIP a native environment store saw (bt: a translation-cache address) as the
     // guest's EIP; left as it is by engines whose guest code runs where the guest put it.
     virtual void guest_fpu_ip(uint32_t* /*fip*/) const {}
+    // Whether the guest's x87 registers are in the hardware now (bt, after a callout: the
+    // monitor runs no x87 code) rather than only in VcpuState::fpu (after a signal exit).
+    virtual bool fpu_in_hardware() const { return false; }
 };
 
 struct Cpu {

@@ -184,6 +184,9 @@ Outcome dispatch(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_FNSTENV:
         case ZYDIS_MNEMONIC_FNSAVE:
         case ZYDIS_MNEMONIC_FXSAVE: return execute_fpu_store(cpu, d);
+        case ZYDIS_MNEMONIC_FLDENV:
+        case ZYDIS_MNEMONIC_FRSTOR:
+        case ZYDIS_MNEMONIC_FXRSTOR: return execute_fpu_load(cpu, d);
         default: {
             if (is_ordinary(d)) return execute_ordinary(cpu, d);
             if (d.in.meta.category == ZYDIS_CATEGORY_COND_BR) return execute_branch(cpu, d);

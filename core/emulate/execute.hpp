@@ -32,6 +32,7 @@ Outcome execute_ordinary(Cpu& cpu, const Decoded& d);
 Outcome execute_data_move(Cpu& cpu, const Decoded& d);
 // fnstenv, fnsave, fxsave with the guest's FIP and selectors (fpu_env.cpp).
 Outcome execute_fpu_store(Cpu& cpu, const Decoded& d);
+Outcome execute_fpu_load(Cpu& cpu, const Decoded& d);  // fldenv, frstor, fxrstor (fpu_env.cpp)
 // jcc, loop, jcxz with CS's limit checked (branches.cpp).
 Outcome execute_branch(Cpu& cpu, const Decoded& d);
 // The flags of `cmp a, b` at `bytes` width, computed on the host (ordinary.cpp).

@@ -68,6 +68,7 @@ public:
     // A native x87 environment store saw a translation-cache address: the guest's EIP (the
     // offset in CS, as a CPU in protected mode stores it). An address no block maps any more
     // (flushed since) becomes 0: the cache's addresses never reach the guest.
+    bool fpu_in_hardware() const override { return ctx_.callout_exit & 1; }
     void guest_fpu_ip(uint32_t* fip) const override {
         const bt::Block* b = cache_.block_at(*fip);
         uint32_t eip = 0;

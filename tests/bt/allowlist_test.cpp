@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "bt/classify.hpp"
-#include "bt/vcpu_area.hpp"
 #include "bt/translator.hpp"
+#include "bt/vcpu_area.hpp"
 #include "tests/bt/guest_bytes.hpp"
 
 namespace prevt::bt {
@@ -94,7 +94,7 @@ TEST(Allowlist, OfferedInstructionsAreCopied) {
         {0x0f, 0x6f, 0xc1},        // movq mm0, mm1
         {0x0f, 0x58, 0xc1},        // addps
         {0x66, 0x0f, 0x58, 0xc1},  // addpd
-        {0x0f, 0xae, 0x08},        // fxrstor [eax] (fxsave stores the guest's FIP: a callout)
+        {0x0f, 0xae, 0x18},        // stmxcsr [eax] (fxsave/fxrstor: callouts, the guest's FIP)
         {0x0f, 0xae, 0xf8},        // sfence
         {0x0f, 0xae, 0xe8},        // lfence
         {0x0f, 0x18, 0x00},        // prefetchnta
@@ -135,7 +135,7 @@ TEST(Allowlist, GsThroughHiddenOperandsIsNeverCopiedAsItIs) {
         {0x65, 0xd7},                    // xlat gs:[ebx]
         {0x65, 0x0f, 0xf7, 0xc1},        // maskmovq mm0, mm1 (gs:[edi])
         {0x65, 0x66, 0x0f, 0xf7, 0xc1},  // maskmovdqu
-        {0x65, 0x0f, 0xae, 0x08},        // fxrstor gs:[eax]
+        {0x65, 0x0f, 0xae, 0x18},        // stmxcsr gs:[eax]
         {0x65, 0xff, 0x30},              // push gs:[eax]
     };
     for (const auto& c : swapped) {
@@ -176,7 +176,7 @@ TEST(Allowlist, FpuControlMakesFaultingInstructionsCallOuts) {
     EXPECT_TRUE(is_callout(translate({0x0f, 0x58, 0xc1}, nofx)));                  // addps: #UD
     EXPECT_TRUE(is_callout(translate({0x0f, 0xae, 0x10}, nofx)));                  // ldmxcsr: #UD
     EXPECT_TRUE(copied({0x0f, 0x6f, 0xc1}, translate({0x0f, 0x6f, 0xc1}, nofx)));  // MMX
-    EXPECT_TRUE(copied({0x0f, 0xae, 0x08}, translate({0x0f, 0xae, 0x08}, nofx)));  // fxrstor
+    EXPECT_TRUE(is_callout(translate({0x0f, 0xae, 0x08}, nofx)));  // fxrstor: always a callout
     EXPECT_TRUE(copied({0x0f, 0xc3, 0x00}, translate({0x0f, 0xc3, 0x00}, nofx)));  // movnti
 }
 
