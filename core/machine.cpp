@@ -110,6 +110,7 @@ void Machine::build_devices() {
     ports_.attach(0x3f8, 8, *com1_);
     ports_.attach(0xe9, 1, *debug_console_);
     ports_.attach(0xf4, 4, *debug_exit_);
+    build_chipset();
 }
 
 void Machine::poll_serial_input() {

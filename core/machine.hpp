@@ -20,9 +20,16 @@
 #include "devices/deadline_queue.hpp"
 #include "devices/debug_console.hpp"
 #include "devices/debug_exit.hpp"
+#include "devices/i440fx.hpp"
+#include "devices/i8042.hpp"
 #include "devices/i8254.hpp"
+#include "devices/mc146818.hpp"
+#include "devices/pci_host.hpp"
 #include "devices/pic_pair.hpp"
+#include "devices/piix3.hpp"
 #include "devices/port61.hpp"
+#include "devices/port92.hpp"
+#include "devices/post_port.hpp"
 #include "devices/uart16550.hpp"
 
 namespace prevt {
@@ -60,6 +67,12 @@ public:
 private:
     friend class RunLoop;
     void build_devices();
+    // The PC's chipset: CMOS/RTC, the 8042, port 0x92, port 0x80, the PCI host bridge with
+    // the 440FX and the PIIX3 (machine_pc.cpp).
+    void build_chipset();
+    // A reset request (the 8042's pulse, port 0x92, PCI 0xcf9): prevt does not reboot (QEMU's
+    // -no-reboot): the run ends, status 0, with one line saying why.
+    void reset_requested(const char* by);
     void dump_registers(FILE* out) const;
     // Blocked host outputs give up at `deadline` (--timeout), so the run loop can end the run.
     void set_output_deadline(HostOutput::Clock::time_point deadline);
@@ -81,6 +94,16 @@ private:
     std::unique_ptr<devices::Uart16550> com1_;  // 0x3f8, IRQ 4
     std::unique_ptr<devices::DebugConsole> debug_console_;
     std::unique_ptr<devices::DebugExit> debug_exit_;
+    std::unique_ptr<devices::Mc146818> rtc_;   // 0x70, IRQ 8
+    std::unique_ptr<devices::I8042> i8042_;    // 0x60/0x64, IRQ 1 and 12
+    std::unique_ptr<devices::Port92> port92_;  // 0x92
+    devices::PostPort post_port_;              // 0x80
+    devices::I440fx pmc_;                      // PCI 00:00.0
+    devices::Piix3 piix3_;                     // PCI 00:01.0
+    devices::PciHost pci_;                     // 0xcf8-0xcff
+    // The A20 gate, as the 8042 and port 0x92 set it (ORed). Recorded, not applied: guest
+    // memory always has A20 enabled (real mode, where it matters, comes with the BIOS).
+    bool a20_ = true;
     bool serial_input_ = false;  // stdin is a terminal and COM1 is on stdio
     VcpuState vcpu_;
     GuestLinearMemory linear_{ram_, vcpu_};
