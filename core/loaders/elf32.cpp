@@ -43,7 +43,10 @@ KernelFile::KernelFile(const std::string& path, const std::string& what) : path_
         if (!S_ISREG(st.st_mode))
             refuse(path,
                    "not a regular file (a device, FIFO or socket is not a " + what + " file)");
-        if (st.st_size == 0) refuse(path, "the file is empty (expected a " + what + ")");
+        if (st.st_size == 0)
+            refuse(path, "the file is empty (expected " +
+                             std::string(what.find_first_of("aeiou") == 0 ? "an " : "a ") + what +
+                             ")");
         if (static_cast<uint64_t>(st.st_size) > kMaxKernelFile)
             refuse(path, "larger than 1 GiB, too large for a 32-bit guest's " + what);
         size_ = static_cast<uint64_t>(st.st_size);
