@@ -22,6 +22,9 @@ as_root() { $sudo "$@"; }
 
 mkdir -p "$cache/debs" "$cache/root"
 cd "$cache"
+# One run at a time per cache (ctest may start several tests that call this script).
+exec 9>"$cache/.lock"
+flock 9 || fail "cannot lock $cache/.lock"
 
 # Tools: apt-get and dpkg come with Debian; cpio and gzip may need installing.
 command -v apt-get >/dev/null && command -v dpkg >/dev/null || fail "needs Debian's apt-get and dpkg"
