@@ -20,8 +20,7 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 as_root() { $sudo "$@"; }
 
-mkdir -p "$cache/debs" "$cache/root"
-cd "$cache"
+mkdir -p "$cache/debs" "$cache/root" 2>/dev/null && cd "$cache" || fail "cannot create $cache"
 # One run at a time per cache (ctest may start several tests that call this script).
 exec 9>"$cache/.lock"
 flock 9 || fail "cannot lock $cache/.lock"
