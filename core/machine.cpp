@@ -11,7 +11,7 @@
 #include "core/engines/kvm_engine.hpp"
 #include "core/engines/trap_engine.hpp"
 #include "core/errors.hpp"
-#include "core/loaders/multiboot.hpp"
+#include "core/loaders/guest_loader.hpp"
 
 namespace prevt {
 
@@ -58,9 +58,8 @@ Machine::Machine(const MachineConfig& config)
         if (!trace_.out) throw InputError(std::string("--trace: ") + strerror(errno));
     }
     build_devices();
-    const MultibootBoot boot =
-        load_multiboot(config.guest, ram_, config.cmdline.empty() ? config.guest : config.cmdline);
-    vcpu_ = boot.state;  // the loader says how the machine starts
+    // Multiboot or Linux, by what the file is; the loader says how the machine starts.
+    vcpu_ = load_guest({config.guest, config.cmdline, config.initrd}, ram_);
     engine_ = make_engine(config.engine, ram_, trace_, config.tc_kib);
     engine_->set_single_step(trace_.exec);
 }

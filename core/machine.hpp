@@ -37,8 +37,9 @@ namespace prevt {
 struct MachineConfig {
     std::string engine = "bt";  // the contained engine
     uint64_t mem_mib = 128;
-    std::string guest;             // Multiboot ELF
-    std::string cmdline;           // Multiboot command line (default: the guest path)
+    std::string guest;             // -kernel: a Multiboot ELF or a Linux bzImage
+    std::string cmdline;           // -append: Multiboot (default: the guest path) or Linux
+    std::string initrd;            // -initrd: Linux only
     std::string serial = "stdio";  // stdio | none | file:PATH
     bool stats = false;
     std::string trace;  // --trace LIST

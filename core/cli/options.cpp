@@ -72,7 +72,8 @@ uint32_t parse_kib(const std::string& v) {
 }  // namespace
 
 const char* usage_text() {
-    return R"(usage: prevt run [options] GUEST     run a Multiboot v1 ELF guest
+    return R"(usage: prevt run [options] GUEST     run a Multiboot v1 ELF guest or a Linux bzImage
+       prevt run [options] -kernel bzImage [-initrd FILE] [-append "CMDLINE"]
        prevt demo [--engine E]         the sensitive-instruction demo (a built-in guest)
        prevt host                      what this host offers (CPUID faulting, UMIP, KVM)
        prevt table                     how the binary translator classifies instructions
@@ -88,7 +89,13 @@ options of run:
                          CONTAINED: a hostile guest can jump into the host's 64-bit code
                          segment. Run only trusted guests with it.
   -m, --mem MIB          guest RAM in MiB (suffix M or G; default 128)
-  --append CMDLINE       the Multiboot command line (default: the guest's path)
+  -kernel, --kernel FILE the guest (as the GUEST argument): a Multiboot v1 ELF kernel or a
+                         Linux bzImage (boot protocol 2.04+, 32-bit), picked by what it is
+  -initrd, --initrd FILE Linux: the initial ramdisk (placed high in RAM, page aligned)
+  -append, --append CMDLINE
+                         Linux: the kernel command line exactly (default empty; add
+                         console=ttyS0 for the serial console). Multiboot: the command
+                         line (default: the guest's path)
   --serial stdio|none|file:PATH
                          where COM1's output goes (default stdio)
   --stats                print exit, trap, signal and device statistics on stderr
@@ -141,9 +148,16 @@ Command parse_command_line(const std::vector<std::string>& args) {
             m.engine = need();
         else if (a == "-m" || a == "--mem")
             m.mem_mib = parse_mib(need());
-        else if (a == "--append")
+        else if (a == "-append" || a == "--append")
             m.cmdline = need();
-        else if (a == "--serial")
+        else if (a == "-kernel" || a == "--kernel") {
+            if (!m.guest.empty()) refuse(a, "a guest is already given ('" + m.guest + "')");
+            m.guest = need();
+            if (m.guest.empty()) refuse(a, "empty file name");
+        } else if (a == "-initrd" || a == "--initrd") {
+            m.initrd = need();
+            if (m.initrd.empty()) refuse(a, "empty file name");
+        } else if (a == "--serial")
             m.serial = need();
         else if (a == "--stats") {
             flag();
@@ -163,11 +177,15 @@ Command parse_command_line(const std::vector<std::string>& args) {
             throw InputError("unknown option '" + a + "' (see prevt --help)");
         else if (c.verb == "run" && m.guest.empty())
             m.guest = a;
+        else if (c.verb == "run")
+            throw InputError("unexpected argument '" + a + "': the guest is already given ('" +
+                             m.guest + "'; see prevt --help)");
         else
             throw InputError("unexpected argument '" + a + "' (see prevt --help)");
     }
     if (c.verb == "run" && m.guest.empty())
-        throw InputError("run: no guest given (prevt run GUEST.elf; see prevt --help)");
+        throw InputError(
+            "run: no guest given (prevt run GUEST.elf, or -kernel bzImage; see prevt --help)");
     if (m.engine != "trap" && m.engine != "bt" && m.engine != "kvm")
         refuse("--engine", "unknown engine '" + m.engine + "' (known: bt, trap, kvm)");
     return c;

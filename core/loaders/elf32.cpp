@@ -32,19 +32,23 @@ std::string os_error(const char* what) {
 
 }  // namespace
 
-KernelFile::KernelFile(const std::string& path) : path_(path) {
+KernelFile::KernelFile(const std::string& path, const std::string& what) : path_(path) {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused as not regular.
     fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd_ < 0) refuse(path, os_error("cannot open"));
     struct stat st {};
     try {
         if (fstat(fd_, &st) != 0) refuse(path, os_error("cannot stat"));
-        if (S_ISDIR(st.st_mode)) refuse(path, "is a directory, not a kernel file");
+        if (S_ISDIR(st.st_mode)) refuse(path, "is a directory, not a " + what + " file");
         if (!S_ISREG(st.st_mode))
-            refuse(path, "not a regular file (a device, FIFO or socket is not a kernel file)");
-        if (st.st_size == 0) refuse(path, "the file is empty (expected an ELF32 Multiboot kernel)");
+            refuse(path,
+                   "not a regular file (a device, FIFO or socket is not a " + what + " file)");
+        if (st.st_size == 0)
+            refuse(path, "the file is empty (expected " +
+                             std::string(what.find_first_of("aeiou") == 0 ? "an " : "a ") + what +
+                             ")");
         if (static_cast<uint64_t>(st.st_size) > kMaxKernelFile)
-            refuse(path, "larger than 1 GiB, too large for a 32-bit kernel");
+            refuse(path, "larger than 1 GiB, too large for a 32-bit guest's " + what);
         size_ = static_cast<uint64_t>(st.st_size);
         head_.resize(static_cast<size_t>(std::min<uint64_t>(size_, kHeadSize)));
         read(0, head_.data(), head_.size());

@@ -15,13 +15,15 @@ inline constexpr uint64_t kMaxKernelFile = 1ull << 30;
 // What KernelFile reads at open: where the ELF header and the Multiboot header must lie.
 inline constexpr size_t kHeadSize = 8192;
 
-// An open kernel file, checked before its first byte is read: a readable regular file (not a
-// directory, FIFO, device) of 1 byte .. kMaxKernelFile. The loader then reads the head, the
+// An open kernel (or initrd) file, checked before its first byte is read: a readable regular file
+// (not a directory, FIFO, device) of 1 byte .. kMaxKernelFile. The loader then reads the head, the
 // program header table and the bytes it loads (straight into guest RAM, which bounds them):
 // a huge file costs neither time nor memory.
 class KernelFile {
 public:
-    explicit KernelFile(const std::string& path);  // throws InputError
+    // `what` names the file's role in the messages ("kernel", "initrd").
+    explicit KernelFile(const std::string& path,
+                        const std::string& what = "kernel");  // throws InputError
     ~KernelFile();
     KernelFile(const KernelFile&) = delete;
     KernelFile& operator=(const KernelFile&) = delete;

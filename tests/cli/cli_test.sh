@@ -50,6 +50,29 @@ expect_in elf64-message "$tmp/err" "ELF64"
 : >"$tmp/empty.elf"
 check empty-guest 2 1 -- run "$tmp/empty.elf"
 
+# -kernel/-initrd/-append (QEMU's spellings) and the long forms; the loader by the file.
+poke() {  # poke FILE OFFSET PRINTF-FORMAT: bytes at OFFSET, the file kept
+    printf "$3" | dd of="$1" bs=1 seek=$(($2)) conv=notrunc status=none
+}
+check kernel-missing-value 2 1 -- run -kernel
+check kernel-and-guest 2 1 -- run -kernel "$hello" "$hello"
+check kernel-twice 2 1 -- run --kernel "$hello" -kernel "$hello"
+check kernel-text 2 1 -- run -kernel "$tmp/text.elf"
+expect_in kernel-text-message "$tmp/err" "neither an ELF file"
+check initrd-multiboot 2 1 -- run -initrd "$tmp/text.elf" -kernel "$hello"
+expect_in initrd-multiboot-message "$tmp/err" "needs a Linux bzImage"
+head -c 8192 /dev/zero >"$tmp/bz"
+poke "$tmp/bz" 0x1fe '\x55\xaa\xeb\x6aHdrS\x03\x02'
+check bzimage-old 2 1 -- run -kernel "$tmp/bz"
+expect_in bzimage-old-message "$tmp/err" "2.03 is too old"
+poke "$tmp/bz" 0x206 '\x0f\x02'
+poke "$tmp/bz" 0x1f1 '\x20'  # 33 sectors of setup: past the end of the 8 KiB file
+poke "$tmp/bz" 0x211 '\x01'  # LOADED_HIGH
+check bzimage-truncated 2 1 -- run --kernel="$tmp/bz" --initrd "$tmp/text.elf" -append "console=ttyS0"
+expect_in bzimage-truncated-message "$tmp/err" "truncated"
+check append-multiboot 1 0 -- run --timeout 20 -append "hello args" -kernel "$hello"
+expect_in append-multiboot-output "$tmp/out" "hello from a prevt test guest"
+
 check hello 1 0 -- run --timeout 20 "$hello"
 expect_in hello-output "$tmp/out" "hello from a prevt test guest"
 check serial-none 1 0 -- run --serial none --timeout 20 "$hello"

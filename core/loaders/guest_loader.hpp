@@ -1,0 +1,25 @@
+// Which loader boots the guest, picked by what the kernel file is (as QEMU's -kernel does):
+// an ELF file goes to the Multiboot v1 loader (multiboot.hpp), a file with the Linux setup
+// header's "HdrS" at 0x202 to the Linux boot protocol loader (linux_boot.hpp); anything else
+// is refused with one InputError line naming the file.
+#pragma once
+
+#include <string>
+
+#include "core/guest_memory.hpp"
+#include "core/vcpu_state.hpp"
+
+namespace prevt {
+
+struct GuestImage {
+    std::string kernel;
+    // -append. Multiboot: the `cmdline` string, the kernel's path when empty (as before).
+    // Linux: the kernel command line exactly, as QEMU passes it (empty: an empty line).
+    std::string cmdline;
+    std::string initrd;  // -initrd: Linux only (Multiboot modules are not supported)
+};
+
+// Loads the guest into `mem`; returns the vCPU state its loader says it starts in.
+VcpuState load_guest(const GuestImage& image, GuestMemory& mem);
+
+}  // namespace prevt
