@@ -12,6 +12,7 @@
 #include "core/engines/trap_engine.hpp"
 #include "core/errors.hpp"
 #include "core/loaders/guest_loader.hpp"
+#include "core/native/layout.hpp"
 
 namespace prevt {
 
@@ -59,7 +60,13 @@ Machine::Machine(const MachineConfig& config)
     }
     build_devices();
     // Multiboot or Linux, by what the file is; the loader says how the machine starts.
-    vcpu_ = load_guest({config.guest, config.cmdline, config.initrd}, ram_);
+    // The native engines' monitor sits at the top of the guest's 4 GiB (core/native/layout.hpp;
+    // bt's guest linear 0 is host 64 KiB): a Linux guest is told to keep out of it.
+    uint64_t reserved_top = 0;
+    if (config.engine == "bt")
+        reserved_top = native::kFourGiB - native::kMonitorBase + native::kPageZeroOffset;
+    if (config.engine == "trap") reserved_top = native::kFourGiB - native::kMonitorBase;
+    vcpu_ = load_guest({config.guest, config.cmdline, config.initrd, reserved_top}, ram_);
     engine_ = make_engine(config.engine, ram_, trace_, config.tc_kib);
     engine_->set_single_step(trace_.exec);
 }

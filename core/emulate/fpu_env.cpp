@@ -153,6 +153,16 @@ Outcome execute_fpu_load(Cpu& cpu, const Decoded& d) {
     if (m != ZYDIS_MNEMONIC_FLDENV && m != ZYDIS_MNEMONIC_FRSTOR && m != ZYDIS_MNEMONIC_FXRSTOR)
         return Outcome::kNotEmulated;
     if (d.ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY) return Outcome::kNotEmulated;
+    // fldenv and frstor check for a pending unmasked x87 exception first (FSW.ES): #MF at the
+    // instruction, as the host raises it when they run natively; fxrstor does not check, and
+    // the image replaces the pending state (cleared first, so that the monitor's own copy of
+    // the instruction cannot raise it).
+    uint16_t fsw = 0;
+    if (cpu.hooks.fpu_in_hardware())
+        asm volatile("fnstsw %0" : "=m"(fsw));
+    else
+        memcpy(&fsw, cpu.s.fpu.data() + 2, 2);
+    if (m != ZYDIS_MNEMONIC_FXRSTOR && (fsw & 0x80)) throw GuestFault{vec::MF, false, 0, 0};
     const SegReg sr = operand_segment(d, 0);
     const uint32_t offset = effective_offset(cpu, d, 0);
     const bool o16 = d.operand_size() == 2;
@@ -175,6 +185,7 @@ Outcome execute_fpu_load(Cpu& cpu, const Decoded& d) {
         memcpy(before, cpu.s.fpu.data() + 24, 4);
         memcpy(before + 4, cpu.s.fpu.data() + 160, 128);
         with_guest_fpu(cpu, [&] {
+            asm volatile("fnclex");
             asm volatile("fxrstor %0" ::"m"(image)
                          : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
                            "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");

@@ -2,6 +2,7 @@
 
 #include <elf.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "core/errors.hpp"
@@ -19,7 +20,20 @@ VcpuState load_guest(const GuestImage& image, GuestMemory& mem) {
         elf = head.size() >= SELFMAG && memcmp(head.data(), ELFMAG, SELFMAG) == 0;
         bzimage = is_linux_boot_image(head.data(), head.size());
     }
-    if (bzimage) return load_linux(image.kernel, mem, image.cmdline, image.initrd).state;
+    if (bzimage) {
+        std::string cmdline = image.cmdline;
+        if (image.reserved_top && cmdline.find("reservetop=") == std::string::npos) {
+            char arg[48];
+            snprintf(arg, sizeof arg, "reservetop=0x%llx",
+                     static_cast<unsigned long long>(image.reserved_top));
+            cmdline += (cmdline.empty() ? "" : " ") + std::string(arg);
+            fprintf(stderr,
+                    "prevt: appended %s to the kernel command line (the monitor occupies the "
+                    "top of the guest's 4 GiB; pass reservetop= yourself to choose)\n",
+                    arg);
+        }
+        return load_linux(image.kernel, mem, cmdline, image.initrd).state;
+    }
     if (!elf)
         loaders::refuse(image.kernel,
                         "neither an ELF file (a Multiboot kernel) nor a Linux bzImage (\"HdrS\" "

@@ -17,6 +17,12 @@ struct GuestImage {
     // Linux: the kernel command line exactly, as QEMU passes it (empty: an empty line).
     std::string cmdline;
     std::string initrd;  // -initrd: Linux only (Multiboot modules are not supported)
+    // Bytes at the top of the guest's linear 4 GiB the engine's monitor occupies (bt, trap:
+    // address-space compression serves guest accesses there, slowly). A Linux kernel puts its
+    // fixmap and cpu_entry_area there, touched on every system call: unless its command line
+    // sets reservetop= itself, the loader appends reservetop= with this size (Linux's own
+    // parameter for a hypervisor at the top) and says so on stderr. 0: nothing reserved.
+    uint64_t reserved_top = 0;
 };
 
 // Loads the guest into `mem`; returns the vCPU state its loader says it starts in.

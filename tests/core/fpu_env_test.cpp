@@ -49,6 +49,23 @@ TEST_F(FpuEnvTest, ALoadedFipComesBackAsLoaded) {
     EXPECT_EQ(word(kOut + 16) & 0xffff, 0x1234u) << "with the loaded FCS";
 }
 
+// A pending unmasked exception (FSW.ES) is #MF at fldenv, before anything loads; the monitor's
+// own native fldenv would raise it in the monitor (the fuzzer found that: SIGFPE, prevt
+// stopped with an internal error).
+TEST_F(FpuEnvTest, FldenvWithAPendingExceptionIsMf) {
+    s.fpu[0] = 0x7e;  // FCW: #IE unmasked
+    s.fpu[2] = 0x81;  // FSW: IE and ES
+    uint32_t env[7] = {0xffff037f, 0xffff0000, 0xffffffff, 0, 0, 0, 0xffff0000};
+    ram.write_bytes(kImage, env, sizeof env);
+    try {
+        run({0xd9, 0x25, 0x00, 0x00, 0x02, 0x00});  // fldenv [0x20000]
+        FAIL() << "no #MF";
+    } catch (const GuestFault& f) {
+        EXPECT_EQ(f.vector, vec::MF);
+    }
+    EXPECT_FALSE(s.fpu_loaded_ip.valid);
+}
+
 TEST_F(FpuEnvTest, FxsaveWritesBytes0To287Only) {
     std::vector<uint8_t> fill(512, 0xaa);
     ram.write_bytes(kOut, fill.data(), fill.size());
