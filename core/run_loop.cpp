@@ -81,12 +81,7 @@ void RunLoop::emulate(const Exit& x) {
         // After a native fault: the fault was the guest's own.
         return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
     }
-    if (o == Outcome::kHalt && !m_.stop_) {
-        if (!(s_.eflags & eflags::IF))
-            throw GuestError(
-                "the guest executed hlt with interrupts disabled: nothing can wake it");
-        wait_for_interrupt();
-    }
+    if (o == Outcome::kHalt && !m_.stop_) halt();
     const auto mn = d.in.mnemonic;
     // The single-step trap after an emulated instruction (not after one that delivered an
     // interrupt: the handler starts with TF clear, as on the CPU).
@@ -131,12 +126,7 @@ void RunLoop::serve(const Exit& x) {
             break;
         case ExitReason::kMemoryMap: emulate(x); break;          // MMIO, stores into ROM/unassigned
         case ExitReason::kTimer: m_.poll_serial_input(); break;  // deadline: see run()
-        case ExitReason::kHalt:
-            if (!(s_.eflags & eflags::IF))
-                throw GuestError(
-                    "the guest executed hlt with interrupts disabled: nothing can wake it");
-            wait_for_interrupt();
-            break;
+        case ExitReason::kHalt: halt(); break;
         case ExitReason::kShutdown: throw GuestError("triple fault: the guest is shut down");
         case ExitReason::kEscape:
         case ExitReason::kHostLimit: throw GuestError(x.detail);

@@ -25,6 +25,7 @@ private:
     void raise(Event ev);
     void trace_event(const Event& ev) const;
     void service_interrupts();
+    void halt();  // hlt: wait for an interrupt, or (IF clear) power off
     void wait_for_interrupt();
     bool timed_out() const;
 

@@ -58,6 +58,16 @@ bool RunLoop::timed_out() const {
     return deadline_ != Stats::Clock::time_point{} && Stats::Clock::now() >= deadline_;
 }
 
+// hlt. With IF clear nothing can wake the CPU (prevt raises no NMI): that is how a kernel
+// powers a PC off when it has no ACPI (Linux's `poweroff -f`: "System halted"), so the run ends
+// as a power-off, status 0, saying so. With IF set: wait for an interrupt.
+void RunLoop::halt() {
+    if (s_.eflags & eflags::IF) return wait_for_interrupt();
+    fprintf(stderr, "prevt: the guest halted with interrupts disabled: powered off\n");
+    m_.exit_status_ = kStatusPowerOff;
+    m_.stop_ = true;
+}
+
 // hlt with IF set: sleep until the next device deadline (or 10 ms, for terminal input and
 // --timeout) until the PIC has something to deliver.
 void RunLoop::wait_for_interrupt() {

@@ -22,17 +22,19 @@ VcpuState load_guest(const GuestImage& image, GuestMemory& mem) {
     }
     if (bzimage) {
         std::string cmdline = image.cmdline;
+        char arg[48] = "";
         if (image.reserved_top && cmdline.find("reservetop=") == std::string::npos) {
-            char arg[48];
             snprintf(arg, sizeof arg, "reservetop=0x%llx",
                      static_cast<unsigned long long>(image.reserved_top));
             cmdline += (cmdline.empty() ? "" : " ") + std::string(arg);
+        }
+        VcpuState state = load_linux(image.kernel, mem, cmdline, image.initrd).state;
+        if (arg[0])  // (after the loader's checks: bad input gets its one line only)
             fprintf(stderr,
                     "prevt: appended %s to the kernel command line (the monitor occupies the "
                     "top of the guest's 4 GiB; pass reservetop= yourself to choose)\n",
                     arg);
-        }
-        return load_linux(image.kernel, mem, cmdline, image.initrd).state;
+        return state;
     }
     if (!elf)
         loaders::refuse(image.kernel,

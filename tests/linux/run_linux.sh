@@ -35,6 +35,12 @@ tr -d '\r' <"$tmp/out" |
          on && /^=== cat \/proc\/cpuinfo/ { cpu = 1; n = 0 }
          /^=== prevt-linux-test: done/ { exit }' |
     sed 's/^sleep 1 took [12] s/sleep 1 took 1..2 s/' >"$tmp/got"
+# trap and kvm: a clean stop before the end (status 3 with prevt's reason) is where they stop,
+# said as a skip; bt must get through.
+if [ "$engine" != bt ] && [ "$engine" != qemu ] && [ "$status" -eq 3 ]; then
+    echo "SKIP: linux on $engine stops: $(grep -m1 '^prevt: ' "$tmp/err" | cut -c1-300)"
+    exit 77
+fi
 if [ "$status" -ne 0 ] || ! diff -u "$src/tests/linux/linux_test.expected" "$tmp/got"; then
     echo "FAIL: linux on $engine: status $status; the last console lines:"
     tail -15 "$tmp/out" | sed 's/^/    /'
