@@ -1,7 +1,6 @@
 #include "core/machine.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -69,6 +68,7 @@ Machine::Machine(const MachineConfig& config)
     vcpu_ = load_guest({config.guest, config.cmdline, config.initrd, reserved_top}, ram_);
     engine_ = make_engine(config.engine, ram_, trace_, config.tc_kib);
     engine_->set_single_step(trace_.exec);
+    if (console_) console_->enter_raw();  // last: bad input leaves the terminal untouched
 }
 
 Machine::~Machine() {
@@ -99,6 +99,10 @@ void Machine::build_devices() {
     }
     if (com1_output_) sink = [o = com1_output_.get()](uint8_t b) { o->put(b); };
     com1_ = std::make_unique<devices::Uart16550>(sink, pic_.line(4));
+    if (serial_input_)
+        console_ = std::make_unique<Console>(
+            STDIN_FILENO, *com1_,
+            [o = com1_output_.get()](const char* text) { o->write(text, strlen(text)); });
     pit_ = std::make_unique<devices::I8254>(clock_, pic_.line(0));
     timers_.add(*pit_);
     port61_ = std::make_unique<devices::Port61>(*pit_, clock_);
@@ -121,15 +125,14 @@ void Machine::build_devices() {
 
 void Machine::poll_serial_input() {
     if (!serial_input_) return;
-    pollfd p{STDIN_FILENO, POLLIN, 0};
-    uint8_t buf[16];
-    while (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
-        const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-        if (n <= 0) {
-            serial_input_ = false;
-            return;
-        }
-        for (ssize_t i = 0; i < n; ++i) com1_->receive(buf[i]);
+    switch (console_->poll()) {
+        case Console::Poll::kRunning: break;
+        case Console::Poll::kClosed: serial_input_ = false; break;
+        case Console::Poll::kQuit:
+            fprintf(stderr, "prevt: terminated by Ctrl-A X\n");
+            exit_status_ = kStatusPowerOff;
+            stop_ = true;
+            break;
     }
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "core/console.hpp"
 #include "core/emulate/guest_linear_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
@@ -77,7 +78,8 @@ private:
     void dump_registers(FILE* out) const;
     // Blocked host outputs give up at `deadline` (--timeout), so the run loop can end the run.
     void set_output_deadline(HostOutput::Clock::time_point deadline);
-    // Host input for COM1: bytes waiting on stdin (a terminal) go to the UART's receive FIFO.
+    // Host input for COM1: bytes waiting on stdin (a terminal) go to the UART's receive FIFO
+    // (core/console.hpp: the escapes; Ctrl-A x ends the run, status 0).
     void poll_serial_input();
 
     MachineConfig config_;
@@ -106,6 +108,7 @@ private:
     // memory always has A20 enabled (real mode, where it matters, comes with the BIOS).
     bool a20_ = true;
     bool serial_input_ = false;  // stdin is a terminal and COM1 is on stdio
+    std::unique_ptr<Console> console_;  // then: that terminal, raw while the machine lives
     VcpuState vcpu_;
     GuestLinearMemory linear_{ram_, vcpu_};
     std::unique_ptr<Engine> engine_;

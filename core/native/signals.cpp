@@ -60,9 +60,12 @@ void write_hex(uint64_t v) {
     write_str(buf);
 }
 
+void (*g_monitor_fault_hook)() noexcept = nullptr;
+
 // A fault in the monitor itself is a bug in prevt: say where, and end with the status of a
-// host or internal failure (4), not with a host signal.
+// host or internal failure (4), not with a host signal. The hook first (the terminal back).
 [[noreturn]] __attribute__((noinline)) void monitor_fault(int sig, uint64_t rip, uint64_t addr) {
+    if (g_monitor_fault_hook) g_monitor_fault_hook();
     if (sig == SIGSYS) {  // the seccomp allowlist (seccomp.hpp): addr is the call's number
         write_str("prevt: stopped: the monitor made system call ");
         write_hex(addr);
@@ -122,6 +125,10 @@ void install_signal_handlers() {
         if (sigaction(s, &sa, nullptr) != 0)
             throw HostError(std::string("sigaction failed: ") + strerror(errno));
     installed = true;
+}
+
+void set_monitor_fault_hook(void (*hook)() noexcept) {
+    g_monitor_fault_hook = hook;
 }
 
 void set_guest_timer(unsigned interval_ms) {

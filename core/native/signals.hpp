@@ -13,6 +13,11 @@ namespace prevt::native {
 // Installs the handlers and the alternate stack once per process (idempotent).
 void install_signal_handlers();
 
+// Called by the fatal path (a fault in the monitor, a forbidden system call) before it _exits,
+// with the host's FS/GS bases loaded: must be async-signal-safe. The console's terminal restore
+// (core/console.hpp); null: none.
+void set_monitor_fault_hook(void (*hook)() noexcept);
+
 // Set by the timer signal; the run loop reads and clears it.
 extern std::atomic<bool> g_timer_pending;
 
