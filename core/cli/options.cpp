@@ -97,7 +97,10 @@ options of run:
                          console=ttyS0 for the serial console). Multiboot: the command
                          line (default: the guest's path)
   --serial stdio|none|file:PATH
-                         where COM1's output goes (default stdio)
+                         where COM1's output goes (default stdio). stdio with stdin a
+                         terminal is the guest's console, as QEMU's -nographic: the
+                         terminal is raw (^C goes to the guest); Ctrl-A X quits (status
+                         0), Ctrl-A H lists the escapes, Ctrl-A Ctrl-A sends Ctrl-A
   --stats                print exit, trap, signal and device statistics on stderr
   --trace LIST           comma-separated: int, exec (trap), trap, io, in_asm, out_asm (bt), as QEMU's -d
   --trace-file PATH      write the trace there instead of stderr
@@ -106,8 +109,9 @@ options of run:
 
 exit status: (V << 1) | 1 when the guest writes V to port 0xf4 (isa-debug-exit); 0 when the
 guest powers off; 2 for bad input; 3 when the guest fails (triple fault, unsupported state);
-4 when the host refuses something prevt needs; 124 on --timeout. Output that cannot be written
-(a reader gone, a full disk) is reported once on stderr and dropped; the guest runs on.
+4 when the host refuses something prevt needs; 124 on --timeout; 0 after Ctrl-A X. Output
+that cannot be written (a reader gone, a full disk) is reported once on stderr and dropped;
+the guest runs on.
 )";
 }
 

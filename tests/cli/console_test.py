@@ -14,6 +14,7 @@ import fcntl
 import os
 import pty
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -179,6 +180,27 @@ def multiboot(prevt, guests):
     status, after = r.finish(10)
     check("bad input: status 2", status == 2, str(status))
     check("bad input: modes untouched", after == r.before)
+
+    usage = subprocess.run([prevt, "--help"], stdout=subprocess.PIPE).stdout
+    check("--help names Ctrl-A X", b"Ctrl-A X" in usage)
+
+    # The raw modes are QEMU's own (-nographic), when QEMU is here to ask.
+    qemu = shutil.which(os.environ.get("QEMU_I386", "qemu-system-i386"))
+    if qemu:
+        modes = []
+        for args in ([qemu, "-nographic", "-no-reboot", "-kernel", runaway],
+                     [prevt, "run", runaway]):
+            r = Run(args)
+            r.wait_raw()
+            r.expect(b"running away", 30)
+            modes.append(r.modes())
+            r.type(b"\x01x")
+            status, after = r.finish(10)
+            check(f"{os.path.basename(args[0])}: Ctrl-A x, status 0, restored",
+                  status == 0 and after == r.before, str(status))
+        check("the raw modes are QEMU's", modes[0] == modes[1], f"{modes[0]} vs {modes[1]}")
+    else:
+        print("note: no qemu-system-i386: the modes are not compared with QEMU's")
 
 
 def linux(prevt, src):
