@@ -28,7 +28,13 @@
 // prevt's own fatal-signal path (core/native/signals.cpp monitor_fault calls the restore hook
 // before it _exits). The signal-time restore is one raw ioctl(TCSETS) with the saved kernel
 // termios: async-signal-safe, no errno, no TLS (guest code may hold the FS base), and allowed
-// by the seccomp filter (core/native/seccomp.cpp's terminal ioctls).
+// by the seccomp filter (core/native/seccomp.cpp's terminal ioctls; the re-raise uses getpid,
+// gettid, tgkill, rt_sigprocmask, all on its list: strace-checked, nothing added).
+//
+// Missing: a monitor (Ctrl-A c); QEMU's Ctrl-A s (no disks), t (timestamps) and b (a break:
+// the UART models no break condition). A stop from outside (SIGSTOP, SIGTSTP sent by kill)
+// leaves the terminal raw while stopped, as under QEMU; started in the background, prevt stops
+// at its first TCSETS (SIGTTOU), as QEMU does.
 #pragma once
 
 #include <cstdint>

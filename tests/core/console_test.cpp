@@ -1,12 +1,21 @@
-// The console's escapes (QEMU's mux) and its input flow into the UART (core/console.hpp): a
-// pipe stands for the terminal (enter_raw is not called: the pty test, tests/cli/console_test.py,
-// covers the terminal's modes).
+// The console's escapes (QEMU's mux) and its input flow into the UART (core/console.hpp), a
+// pipe standing for the terminal; the fatal path's restore on a pty. The rest of the terminal's
+// modes (every other way prevt ends) is tests/cli/console_test.py's, through a pty.
 #include "core/console.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <string>
+
+#include "core/native/seccomp.hpp"
+#include "core/native/signals.hpp"
 
 namespace prevt {
 namespace {
@@ -90,6 +99,36 @@ TEST(Console, ClosedInputEndsAfterThePendingBytes) {
     EXPECT_EQ(r.drain().size(), 16u);
     EXPECT_EQ(r.console.poll(), Console::Poll::kClosed);
     EXPECT_EQ(r.drain(), "qqqq");
+}
+
+// prevt's own fatal path (monitor_fault: here a system call the seccomp filter forbids, status
+// 4) puts the terminal back before it _exits. In a forked child, the pty shared with it.
+TEST(Console, MonitorFaultRestoresTheTerminal) {
+    int master, slave;
+    ASSERT_EQ(openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+    termios before{}, after{};
+    ASSERT_EQ(tcgetattr(slave, &before), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        devices::Uart16550 uart{[](uint8_t) {}, nullptr};
+        Console console(slave, uart, [](const char*) {});
+        console.enter_raw();
+        termios raw{};
+        if (tcgetattr(slave, &raw) != 0 || (raw.c_lflag & (ICANON | ECHO | ISIG))) _exit(10);
+        native::install_signal_handlers();
+        native::install_guest_syscall_filter();
+        syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY);  // forbidden: monitor_fault
+        _exit(11);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 4);  // 10: not raw; 11: the filter let it through
+    ASSERT_EQ(tcgetattr(slave, &after), 0);
+    EXPECT_EQ(memcmp(&before, &after, sizeof before), 0);
+    close(master);
+    close(slave);
 }
 
 }  // namespace
