@@ -107,7 +107,7 @@ private:
     // The A20 gate, as the 8042 and port 0x92 set it (ORed). Recorded, not applied: guest
     // memory always has A20 enabled (real mode, where it matters, comes with the BIOS).
     bool a20_ = true;
-    bool serial_input_ = false;  // stdin is a terminal and COM1 is on stdio
+    bool serial_input_ = false;         // stdin is a terminal and COM1 is on stdio
     std::unique_ptr<Console> console_;  // then: that terminal, raw while the machine lives
     VcpuState vcpu_;
     GuestLinearMemory linear_{ram_, vcpu_};

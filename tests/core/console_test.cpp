@@ -24,7 +24,8 @@ using Action = ConsoleEscapes::Action;
 
 TEST(ConsoleEscapes, OrdinaryBytesGoToTheGuest) {
     ConsoleEscapes e;
-    for (int b : {int('a'), int('\r'), 0x03, 0x1a, 0x1c, 0x7f, 0xff}) EXPECT_EQ(e.feed(b), Action::kGuestByte);
+    for (int b : {int('a'), int('\r'), 0x03, 0x1a, 0x1c, 0x7f, 0xff})
+        EXPECT_EQ(e.feed(b), Action::kGuestByte);
 }
 
 TEST(ConsoleEscapes, QemuSequences) {
@@ -57,7 +58,9 @@ struct PipeRig {
         close(fds[0]);
         if (fds[1] >= 0) close(fds[1]);
     }
-    void type(const std::string& s) { ASSERT_EQ(write(fds[1], s.data(), s.size()), ssize_t(s.size())); }
+    void type(const std::string& s) {
+        ASSERT_EQ(write(fds[1], s.data(), s.size()), ssize_t(s.size()));
+    }
     std::string drain() {  // what the guest reads from RBR while LSR.DR is set
         std::string got;
         while (uart.rx_ready()) got += char(uart.read(0, 1));
@@ -82,9 +85,13 @@ TEST(Console, BytesReachTheUartAndWaitForRoom) {
 
 TEST(Console, EscapesInTheStream) {
     PipeRig r;
-    r.type("ab\x01\x01" "c\x01hd\x01z");
+    r.type(
+        "ab\x01\x01"
+        "c\x01hd\x01z");
     EXPECT_EQ(r.console.poll(), Console::Poll::kRunning);
-    EXPECT_EQ(r.drain(), "ab\x01" "cd");
+    EXPECT_EQ(r.drain(),
+              "ab\x01"
+              "cd");
     EXPECT_NE(r.user.find("C-a h"), std::string::npos);
     r.type("e\x01xf");
     EXPECT_EQ(r.console.poll(), Console::Poll::kQuit);
