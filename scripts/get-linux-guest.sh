@@ -125,8 +125,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "=== prevt-linux-test: start"
-echo "=== ls /proc | head"
-ls /proc | head
+echo "=== /proc"
+for f in cpuinfo meminfo mounts self/status uptime version; do [ -r /proc/$f ] && echo "/proc/$f"; done
 echo "=== cat /proc/cpuinfo | head"
 cat /proc/cpuinfo | head
 echo "=== fork/exec loop"
