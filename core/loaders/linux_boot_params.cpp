@@ -1,4 +1,5 @@
 #include "core/loaders/linux_boot_params.hpp"
+#include "core/loaders/entry_state.hpp"
 
 #include <algorithm>
 #include <array>
@@ -78,28 +79,10 @@ void write_linux_low_memory(GuestMemory& mem, SetupHeader hdr, const std::string
 }
 
 VcpuState linux_entry_state(uint32_t entry, uint32_t boot_params) {
-    VcpuState s;
-    s.gdtr = {kLinuxGdt, 31};
-    s.idtr = {0, 0x3ff};
-    s.cr0 = cr0::PE | cr0::ET;
-    s.eflags = eflags::kFixed1;  // IF clear
-    s.eip = entry;
+    VcpuState s = loaders::flat_entry_state(kLinuxGdt, kLinuxBootCs, kLinuxBootDs, entry);
     s.gpr.fill(0);  // EBX = EBP = EDI = 0 (boot.rst); the rest too
     s.gpr[esi] = boot_params;
     s.gpr[esp] = boot_params;  // a stack below boot_params, in the GDT's page (unspecified)
-    s.sreg(SegReg::cs) = Segment::flat(kLinuxBootCs, 0xb);
-    for (SegReg r : {SegReg::ds, SegReg::es, SegReg::fs, SegReg::gs, SegReg::ss})
-        s.sreg(r) = Segment::flat(kLinuxBootDs, 0x3);
-    s.ldtr.present = false;
-    s.tr = Segment{};
-    s.tr.type = 0xb;
-    s.tr.s = false;
-    // x87 and SSE in their reset state: FCW 0x37f, MXCSR 0x1f80 (FXSAVE layout).
-    s.fpu.fill(0);
-    s.fpu[0] = 0x7f;
-    s.fpu[1] = 0x03;
-    s.fpu[24] = 0x80;
-    s.fpu[25] = 0x1f;
     return s;
 }
 

@@ -1,4 +1,5 @@
 #include "core/loaders/multiboot_info.hpp"
+#include "core/loaders/entry_state.hpp"
 
 #include <array>
 #include <cstring>
@@ -83,27 +84,9 @@ void write_boot_area(GuestMemory& mem, uint32_t base, const std::string& cmdline
 }
 
 VcpuState multiboot_entry_state(uint32_t entry, uint32_t area) {
-    VcpuState s;
-    s.gdtr = {area + kBootGdtOffset, 31};
-    s.idtr = {0, 0x3ff};
-    s.cr0 = cr0::PE | cr0::ET;
-    s.eflags = eflags::kFixed1;
-    s.eip = entry;
+    VcpuState s = loaders::flat_entry_state(area + kBootGdtOffset, kBootCs, kBootDs, entry);
     s.gpr[eax] = kMultibootMagic;
     s.gpr[ebx] = area;
-    s.sreg(SegReg::cs) = Segment::flat(kBootCs, 0xb);
-    for (SegReg r : {SegReg::ds, SegReg::es, SegReg::fs, SegReg::gs, SegReg::ss})
-        s.sreg(r) = Segment::flat(kBootDs, 0x3);
-    s.ldtr.present = false;
-    s.tr = Segment{};
-    s.tr.type = 0xb;
-    s.tr.s = false;
-    // x87 and SSE in their reset state: FCW 0x37f, MXCSR 0x1f80 (FXSAVE layout).
-    s.fpu.fill(0);
-    s.fpu[0] = 0x7f;
-    s.fpu[1] = 0x03;
-    s.fpu[24] = 0x80;
-    s.fpu[25] = 0x1f;
     return s;
 }
 
