@@ -68,6 +68,19 @@ Machine::Machine(const MachineConfig& config)
     vcpu_ = load_guest({config.guest, config.cmdline, config.initrd, reserved_top}, ram_);
     engine_ = make_engine(config.engine, ram_, trace_, config.tc_kib);
     engine_->set_single_step(trace_.exec);
+    // --trace io: every port and MMIO access, whichever engine made it (all go through a bus).
+    if (trace_.io)
+        for (devices::Bus* bus : {&ports_, &mmio_}) {
+            const int width = bus == &ports_ ? 4 : 8;  // digits of the address
+            bus->set_observer([out = trace_.out, bus, width](std::string_view device,
+                                                             uint64_t address, unsigned size,
+                                                             bool write, uint32_t value) {
+                const std::string who = device.empty() ? "unassigned" : std::string(device);
+                fprintf(out, "io: %s %-3s %0*llx %s %0*x (%s)\n", std::string(bus->name()).c_str(),
+                        write ? "out" : "in", width, static_cast<unsigned long long>(address),
+                        write ? "<-" : "->", static_cast<int>(2 * size), value, who.c_str());
+            });
+        }
     if (console_) console_->enter_raw();  // last: bad input leaves the terminal untouched
 }
 

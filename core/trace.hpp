@@ -2,7 +2,7 @@
 //   int   every interrupt and exception delivered to the guest
 //   exec  every guest instruction executed (trap engine: single-stepping with EFLAGS.TF)
 //   trap  every instruction the monitor emulated, with the host signal that brought it
-//   io    every port access the emulator made
+//   io    every port and MMIO access, by any engine (the buses tell: devices/bus.hpp)
 //   in_asm  (bt) each guest block as it is translated, every instruction with its category
 //   out_asm (bt) the translation of each block, decoded again
 #pragma once

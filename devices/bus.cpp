@@ -74,22 +74,28 @@ IoDevice* Bus::find(uint64_t address) const {
 
 uint32_t Bus::read(uint64_t address, unsigned size) {
     Entry* e = lookup(address);
+    uint32_t v;
     if (!e) {
         ++unassigned_.reads;
-        return all_ones(size);
+        v = all_ones(size);
+    } else {
+        ++e->counters.reads;
+        v = e->device->read(address - e->base, size);
     }
-    ++e->counters.reads;
-    return e->device->read(address - e->base, size);
+    if (observer_) observer_(e ? e->device->name() : std::string_view{}, address, size, false, v);
+    return v;
 }
 
 void Bus::write(uint64_t address, unsigned size, uint32_t value) {
     Entry* e = lookup(address);
     if (!e) {
         ++unassigned_.writes;
-        return;
+    } else {
+        ++e->counters.writes;
+        e->device->write(address - e->base, size, value);
     }
-    ++e->counters.writes;
-    e->device->write(address - e->base, size, value);
+    if (observer_)
+        observer_(e ? e->device->name() : std::string_view{}, address, size, true, value);
 }
 
 }  // namespace prevt::devices

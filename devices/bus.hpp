@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -79,11 +80,18 @@ public:
     const BusCounters& unassigned() const { return unassigned_; }
     std::string_view name() const { return name_; }
 
+    // Told of every access after it is done (the monitor's `--trace io`): the device's name
+    // (empty for unassigned), the address, width, direction and the value read or written.
+    using Observer = std::function<void(std::string_view device, uint64_t address, unsigned size,
+                                        bool write, uint32_t value)>;
+    void set_observer(Observer o) { observer_ = std::move(o); }
+
 private:
     Entry* lookup(uint64_t address);
     std::string name_;
     std::map<uint64_t, Entry> entries_;  // keyed by base
     BusCounters unassigned_;
+    Observer observer_;
 };
 
 }  // namespace prevt::devices
