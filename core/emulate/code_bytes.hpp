@@ -2,7 +2,7 @@
 // at the first page that cannot be read (not present, not mapped, beyond RAM). An instruction
 // that ends before that page must not fault for it; one that needs its bytes faults when the
 // decoder says so (the #PF for the first byte that could not be read). One helper for the
-// virtual CPU's decode_at (decoded.cpp) and bt's translator reader (bt_cache.cpp read_code).
+// virtual CPU's decode_at (decoded.cpp) and bt's translator reader (bt_translate.cpp read_code).
 #pragma once
 
 #include <algorithm>

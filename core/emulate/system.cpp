@@ -26,7 +26,7 @@ void write_cr0(Cpu& cpu, uint32_t v) {
     if (!(v & cr0::PE) && cpu.s.protected_mode())
         throw GuestError("the guest left protected mode: real mode is not supported yet");
     if ((v & cr0::PG) && !cpu.hooks.supports_paging())
-        throw GuestError("the guest turned paging on: this engine has no shadow MMU yet (use bt)");
+        throw GuestError("the guest turned paging on: this engine cannot run paging guests");
     cpu.s.cr0 = v;
     cpu.hooks.control_register_written(0);
 }

@@ -79,7 +79,7 @@ void BtEngine::set_single_step(bool on) {
 
 // The guest's GS and its CS as data are not in hardware (GS is the monitor's, CS the cache's):
 // their shadows wait in the per-vCPU area for the fs-swap sequences, a kernel and a user
-// variant of each (monitor_area.hpp), made again when the segment or the user ceiling changed.
+// variant of each (bt/vcpu_area.hpp), made again when the segment or the user ceiling changed.
 void BtEngine::prepare_fs_swap(const VcpuState& s) {
     const Segment& gs = s.sreg(SegReg::gs);
     const Segment& cs = s.sreg(SegReg::cs);
