@@ -93,7 +93,6 @@ private:
         retired_sites_ = std::move(sites_);
         sites_.clear();
     }
-    static shadowmmu::PagingState native_paging(const VcpuState& s) { return paging_state(s); }
     void note_smc_store(const VcpuState& s);
     bt::Block& block_for(const VcpuState& s);
     bt::Block& block_for(const VcpuState& s, uint64_t key);  // key == key_of(s)

@@ -9,6 +9,7 @@
 
 #include "core/emulate/paged_memory.hpp"
 #include "core/engines/bt_engine.hpp"
+#include "core/engines/shadow_fault_exit.hpp"
 #include "core/native/layout.hpp"
 #include "shadowmmu/pagetable.hpp"
 
@@ -31,23 +32,8 @@ std::optional<shadowmmu::Translation> BtEngine::walk_guest(const VcpuState& s, u
 // memory map (MMIO, a store into ROM or unassigned memory). `code_store`: see ShadowMmu::fault.
 std::optional<Exit> BtEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error,
                                          bool code_store) {
-    Exit x;
-    const auto f = shadow_.fault(native_paging(s), linear, host_error & 2, code_store);
-    switch (f.kind) {
-        case shadowmmu::ShadowMmu::Fault::kGuestPageFault:
-            x.reason = ExitReason::kException;
-            x.vector = vec::PF;
-            x.has_error = true;
-            x.error_code = f.error_code;
-            x.address = linear;
-            return x;
-        case shadowmmu::ShadowMmu::Fault::kVirtualCpu:
-            // MMIO, or a store into ROM or unassigned memory: the memory map routes it.
-            x.reason = ExitReason::kMemoryMap;
-            x.address = linear;
-            return x;
-        case shadowmmu::ShadowMmu::Fault::kMapped: break;
-    }
+    const auto f = shadow_.fault(paging_state(s), linear, host_error & 2, code_store);
+    if (auto x = shadow_fault_exit(f, linear)) return x;
     // The inline sysexit prepared for this entry would leave a new kernel-only page reachable.
     if (shadow_.lowest_kernel_only() < sysexit_ceiling_)
         area_.vcpu().sysexit_path = cache_.sysenter().callout_path;
@@ -59,7 +45,7 @@ std::optional<Exit> BtEngine::page_fault(const VcpuState& s, uint32_t linear, ui
 // translations whose code pages still map to the same frames (one peek walk per code page),
 // then the shadow maps again the pages the new CR3 had mapped last time.
 void BtEngine::sync_address_space(const VcpuState& s) {
-    const shadowmmu::PagingState p = native_paging(s);
+    const shadowmmu::PagingState p = paging_state(s);
     if (shadow_.mode_changes(p)) cache_.flush();
     if (shadow_.sync(p) != shadowmmu::ShadowMmu::Change::kAddressSpace) return;
     std::vector<bt::Block*> stale;

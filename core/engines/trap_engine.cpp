@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/emulate/decoded.hpp"
+#include "core/engines/shadow_fault_exit.hpp"
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
 #include "core/native/layout.hpp"
@@ -102,22 +103,11 @@ void TrapEngine::sync_address_space(const VcpuState& s) {
 // access only the virtual CPU can make through the memory map (MMIO, a store into ROM or
 // unassigned memory).
 Exit TrapEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error) {
-    Exit x;
     const auto f = shadow_.fault(paging_state(s), linear, host_error & 2);
-    switch (f.kind) {
-        case shadowmmu::ShadowMmu::Fault::kMapped: x.reason = ExitReason::kHandled; break;
-        case shadowmmu::ShadowMmu::Fault::kGuestPageFault:
-            x.reason = ExitReason::kException;
-            x.vector = vec::PF;
-            x.has_error = true;
-            x.error_code = f.error_code;
-            break;
-        case shadowmmu::ShadowMmu::Fault::kVirtualCpu:  // the memory map routes it
-            x.reason = ExitReason::kMemoryMap;
-            break;
-    }
-    x.address = linear;
-    return x;
+    if (auto x = shadow_fault_exit(f, linear)) return *x;
+    Exit handled;  // mapped: run on
+    handled.reason = ExitReason::kHandled;
+    return handled;
 }
 
 Exit TrapEngine::run(VcpuState& s) {

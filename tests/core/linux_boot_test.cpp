@@ -56,50 +56,17 @@ Bytes bzimage() {
     return f;
 }
 
-class LinuxBootTest : public ::testing::Test {
+class LinuxBootTest : public LoaderFixture {
 protected:
-    ~LinuxBootTest() override {
-        for (const auto& p : files_) unlink(p.c_str());
-    }
-    std::string write(const Bytes& bytes) {
-        char name[] = "/tmp/prevt-linux-XXXXXX";
-        const int fd = mkstemp(name);
-        EXPECT_GE(fd, 0);
-        EXPECT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-        close(fd);
-        files_.push_back(name);
-        return name;
-    }
-    // The message of the InputError; checked to be one line that starts with `blamed`
-    // (the kernel's path unless given). "(loaded)" if it loads.
+    LinuxBootTest() : LoaderFixture(kRam) {}
+    // The refusal; it blames the kernel's path unless `blamed` is given.
     std::string refusal_of(const std::string& kernel, const std::string& cmdline = "",
                            const std::string& initrd = "", std::string blamed = "") {
         if (blamed.empty()) blamed = kernel;
-        try {
-            load_linux(kernel, mem, cmdline, initrd);
-        } catch (const InputError& e) {
-            const std::string m = e.what();
-            EXPECT_EQ(m.rfind(blamed + ": ", 0), 0u) << m;
-            EXPECT_EQ(m.find('\n'), std::string::npos) << m;
-            return m;
-        }
-        return "(loaded)";
+        return refusal_by(blamed, [&] { load_linux(kernel, mem, cmdline, initrd); });
     }
     std::string refusal(const Bytes& kernel) { return refusal_of(write(kernel)); }
     uint32_t bp(uint32_t off, unsigned size) { return mem.read(kLinuxBootParams + off, size); }
-    uint64_t read64(uint64_t phys) {
-        uint64_t v = 0;
-        mem.read_bytes(phys, &v, 8);
-        return v;
-    }
-    std::string read_string(uint32_t phys) {
-        std::string s;
-        for (char c; (c = static_cast<char>(mem.read(phys++, 1))) != 0 && s.size() < 8192;) s += c;
-        return s;
-    }
-
-    GuestMemory mem{kRam};
-    std::vector<std::string> files_;
 };
 
 TEST_F(LinuxBootTest, LoadsTheProtectedModeKernelAtOneMiB) {

@@ -14,6 +14,7 @@
 #include "core/errors.hpp"
 #include "core/guest_memory.hpp"
 #include "core/loaders/multiboot.hpp"
+#include "tests/core/loader_fixture.hpp"
 
 namespace prevt::mbtest {
 
@@ -76,47 +77,13 @@ inline Bytes with_second_segment(Bytes f, const Elf32_Phdr& second) {
     return f;
 }
 
-class LoaderTest : public ::testing::Test {
+class LoaderTest : public LoaderFixture {
 protected:
-    ~LoaderTest() override {
-        for (const auto& p : files_) unlink(p.c_str());
-    }
-    std::string write(const Bytes& bytes) {
-        char name[] = "/tmp/prevt-loader-XXXXXX";
-        const int fd = mkstemp(name);
-        EXPECT_GE(fd, 0);
-        EXPECT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-        close(fd);
-        files_.push_back(name);
-        return name;
-    }
-    // The message of the InputError that loading `path` throws, checked to be one line that
-    // starts with the path; "(loaded)" if it loads.
+    LoaderTest() : LoaderFixture(16 << 20) {}
     std::string refusal_of(const std::string& path, const std::string& cmdline = "k") {
-        try {
-            load_multiboot(path, mem, cmdline);
-        } catch (const InputError& e) {
-            const std::string m = e.what();
-            EXPECT_EQ(m.rfind(path + ": ", 0), 0u) << m;
-            EXPECT_EQ(m.find('\n'), std::string::npos) << m;
-            return m;
-        }
-        return "(loaded)";
+        return refusal_by(path, [&] { load_multiboot(path, mem, cmdline); });
     }
     std::string refusal(const Bytes& bytes) { return refusal_of(write(bytes)); }
-    uint64_t read64(uint64_t phys) {
-        uint64_t v = 0;
-        mem.read_bytes(phys, &v, 8);
-        return v;
-    }
-    std::string read_string(uint32_t phys) {
-        std::string s;
-        for (char c; (c = static_cast<char>(mem.read(phys++, 1))) != 0 && s.size() < 8192;) s += c;
-        return s;
-    }
-
-    GuestMemory mem{16 << 20};
-    std::vector<std::string> files_;
 };
 
 // A PT_LOAD header with no file data.
