@@ -19,16 +19,16 @@ namespace prevt {
 // CPUID.1 EDX / ECX bits (SDM vol. 2A, table 3-10/3-11).
 namespace cpuid_bit {
 inline constexpr uint32_t FPU = 1u << 0, PSE = 1u << 3, TSC = 1u << 4, MSR = 1u << 5, CX8 = 1u << 8,
-                          SEP = 1u << 11, CMOV = 1u << 15, CLFSH = 1u << 19, MMX = 1u << 23,
-                          FXSR = 1u << 24, SSE = 1u << 25, SSE2 = 1u << 26;
+                          SEP = 1u << 11, PGE = 1u << 13, CMOV = 1u << 15, CLFSH = 1u << 19,
+                          MMX = 1u << 23, FXSR = 1u << 24, SSE = 1u << 25, SSE2 = 1u << 26;
 inline constexpr uint32_t HYPERVISOR = 1u << 31;  // ECX
 }  // namespace cpuid_bit
 
 // What prevt virtualizes: every profile must stay within these.
-inline constexpr uint32_t kVirtualizedEdx = cpuid_bit::FPU | cpuid_bit::PSE | cpuid_bit::TSC |
-                                            cpuid_bit::MSR | cpuid_bit::CX8 | cpuid_bit::SEP |
-                                            cpuid_bit::CMOV | cpuid_bit::MMX | cpuid_bit::FXSR |
-                                            cpuid_bit::SSE | cpuid_bit::SSE2;
+inline constexpr uint32_t kVirtualizedEdx =
+    cpuid_bit::FPU | cpuid_bit::PSE | cpuid_bit::TSC | cpuid_bit::MSR | cpuid_bit::CX8 |
+    cpuid_bit::SEP | cpuid_bit::PGE |  // global pages: the shadow MMU
+    cpuid_bit::CMOV | cpuid_bit::MMX | cpuid_bit::FXSR | cpuid_bit::SSE | cpuid_bit::SSE2;
 inline constexpr uint32_t kVirtualizedEcx = cpuid_bit::HYPERVISOR;
 
 struct CpuProfile {
@@ -53,8 +53,8 @@ inline constexpr CpuProfile kPrevtI686{
     1,
     0x633,
     cpuid_bit::FPU | cpuid_bit::PSE | cpuid_bit::TSC | cpuid_bit::MSR | cpuid_bit::CX8 |
-        cpuid_bit::SEP | cpuid_bit::CMOV | cpuid_bit::MMX | cpuid_bit::FXSR | cpuid_bit::SSE |
-        cpuid_bit::SSE2,
+        cpuid_bit::SEP | cpuid_bit::PGE | cpuid_bit::CMOV | cpuid_bit::MMX | cpuid_bit::FXSR |
+        cpuid_bit::SSE | cpuid_bit::SSE2,
     cpuid_bit::HYPERVISOR,
 };
 static_assert((kPrevtI686.edx & ~kVirtualizedEdx) == 0 && (kPrevtI686.ecx & ~kVirtualizedEcx) == 0,

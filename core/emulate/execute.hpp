@@ -47,10 +47,10 @@ void sysexit_segments(VcpuState& s);
 // What `cpuid` reports: the guest's CPU profile (cpu_profile.hpp).
 void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4],
            const CpuProfile& profile = default_profile());
-// FPU PSE TSC MSR CX8 SEP CMOV MMX FXSR SSE SSE2
+// FPU PSE TSC MSR CX8 SEP PGE CMOV MMX FXSR SSE SSE2
 inline constexpr uint32_t kCpuidFeaturesEdx = kPrevtI686.edx;
 inline constexpr uint32_t kCpuidFeaturesEcx = kPrevtI686.ecx;  // hypervisor present
-static_assert(kCpuidFeaturesEdx == 0x07808939);
+static_assert(kCpuidFeaturesEdx == 0x0780a939);
 
 // Whether the host's rdtsc gives the guest's answer: the virtual TSC is the host's (the guest
 // never wrote the TSC MSR) and CR4.TSD does not make it fault (#GP at CPL > 0).

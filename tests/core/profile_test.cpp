@@ -87,7 +87,7 @@ TEST_F(ProfileTest, CpuidReportsTheProfile) {
     EXPECT_STREQ(vendor, "PrevtVirtCPU");
     cpuid(1, 0, r);
     EXPECT_EQ(r[0], 0x633u);
-    EXPECT_EQ(r[3], 0x07808939u);
+    EXPECT_EQ(r[3], 0x0780a939u);
     EXPECT_EQ(r[2], 0x80000000u);
 }
 

@@ -1,5 +1,5 @@
 /* profile_ud: prevt's CPU profile (family 6 model 3 with CMOV, MMX, FXSR, SSE, SSE2; CPUID.1
- * EDX 0x07808939, ECX only the hypervisor bit) decides which instructions exist: every
+ * EDX 0x0780a939, ECX only the hypervisor bit) decides which instructions exist: every
  * instruction the profile does not offer raises #UD (popcnt, lzcnt, movbe, rdrand, rdseed,
  * xgetbv, rdtscp, rdpid, vmcall, vmmcall, clflush, vzeroupper, AVX, clzero, monitorx, SSE3,
  * SSSE3, syscall, 3DNow!) and every offered one runs with the i686's semantics: `rep bsr` is
