@@ -70,8 +70,8 @@ public:
     size_t size() const { return blocks_.size(); }
 
     // ---- Adding a block: start() gives the address to translate at (and buries the
-    // graveyard, see the invariants); a translation that does not fit (end of the buffer beyond end())
-    // is dropped with flush() and made again at start(). add() copies the bytes and indexes
+    // graveyard, see the invariants); a translation that does not fit (end of the buffer beyond
+    // end()) is dropped with flush() and made again at start(). add() copies the bytes and indexes
     // the block under `key` with the pages it came from (block.pages; by linear page too if
     // `paged`: invlpg and CR3 writes find it there).
     uint32_t start();
