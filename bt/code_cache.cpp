@@ -84,7 +84,7 @@ Block& CodeCache::add(Block&& block, const CodeBuffer& buf, uint64_t key, bool p
 
 void CodeCache::chain(uint32_t jump_field, Block& target) {
     Block* from = block_at(jump_field);
-    if (!from) return;
+    if (!from || from->gone || target.gone) return;
     for (BlockExit& e : from->exits) {
         if (e.jump_field != jump_field || e.target_eip != target.guest_eip) continue;
         const uint32_t rel = rel32(jump_field, target.cache_start);
@@ -117,6 +117,7 @@ void CodeCache::unlink(Block* b) {
 void CodeCache::drop(const std::vector<Block*>& victims) {
     for (Block* b : victims) {
         unlink(b);
+        b->gone = true;
         for (const Block::Page& page : b->pages) {
             auto it = by_frame_.find(page.frame);
             if (it == by_frame_.end()) continue;

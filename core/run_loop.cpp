@@ -116,6 +116,7 @@ void RunLoop::serve(const Exit& x) {
             // guest's own fault; an instruction it does not emulate gets the native fault.
             if ((x.vector == vec::GP || x.vector == vec::SS) && x.host_signal &&
                 x.error_code == 0) {
+                m_.engine().note_compressed_access(s_);
                 emulate(x);
                 break;
             }

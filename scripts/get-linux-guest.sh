@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Fetches Debian 12's 32-bit Linux guest and builds its two initramfs images (docs/linux-guest.md).
+# Fetches Debian 12's 32-bit Linux guest and builds its three initramfs images (docs/linux-guest.md).
 #   - the kernel: linux-image-6.1.0-NN-686-unsigned:i386 (non-PAE, 2-level paging), the NN that
 #     the linux-image-686:i386 metapackage currently depends on;
 #   - busybox-static:i386;
 #   - initrd-shell.cpio.gz: /init mounts proc, sys, devtmpfs and gives a shell on the console;
 #   - initrd-test.cpio.gz: /init runs a fixed script (markers, /proc, fork/exec, a pipeline,
-#     tmpfs + md5sum, sleep 1 timed) and powers off.
+#     tmpfs + md5sum, sleep 1 timed) and powers off;
+#   - initrd-bench.cpio.gz: /init runs bench/linux_workload.sh's phases (500 fork/execs, 16 MiB
+#     generated and md5summed, sort and awk over 200,000 lines), each timed, and powers off.
 # Everything goes to ${PREVT_GUEST_CACHE:-$HOME/.cache/prevt/linux} (CI may cache it). Idempotent:
 # downloads and extractions already done are skipped; the images are rebuilt only when this
 # script or busybox changed. Prints where the files are. Exits 2 with one line when something
@@ -151,10 +153,44 @@ echo "=== prevt-linux-test: done"
 poweroff -f
 EOF
 
+read -r -d '' bench_init <<'EOF' || true
+#!/bin/sh
+# prevt's Linux workload (bench/linux_workload.sh): fixed work in phases, each timed by the
+# guest's own clock (/proc/uptime), with results that must match QEMU's; then power off.
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /mnt/t
+mount -t tmpfs -o size=64m tmpfs /mnt/t
+up() { cut -d' ' -f1 /proc/uptime; }
+phase() {
+  name=$1
+  shift
+  t0=$(up)
+  "$@"
+  echo "=== bench $name $t0 $(up)"
+}
+forks() { for i in $(seq 1 500); do /bin/true; done; }
+generate() { seq 1 3000000 | head -c 16777216 >/mnt/t/numbers; wc -c </mnt/t/numbers; }
+digest() { md5sum /mnt/t/numbers; }
+sorting() { head -n 200000 /mnt/t/numbers | sort -r | head -n 1; }
+summing() { head -n 200000 /mnt/t/numbers | awk '{ s += $1 } END { print s }'; }
+echo "=== prevt-linux-bench: start $(up)"
+phase fork-exec-500 forks
+phase generate-16MiB generate
+phase md5sum-16MiB digest
+phase sort-200k sorting
+phase awk-200k summing
+echo "=== prevt-linux-bench: done $(up)"
+poweroff -f
+EOF
+
 build_initrd shell "$shell_init"
 build_initrd test "$test_init"
+build_initrd bench "$bench_init"
 
 echo "kernel:            $cache/vmlinuz-686 ($(cat kernel-release), from $(basename "$kdeb"))"
 echo "shell initramfs:   $cache/initrd-shell.cpio.gz"
 echo "test initramfs:    $cache/initrd-test.cpio.gz"
+echo "bench initramfs:   $cache/initrd-bench.cpio.gz"
 echo "boot under QEMU:   qemu-system-i386 -m 128 -nographic -no-reboot -kernel $cache/vmlinuz-686 -initrd $cache/initrd-test.cpio.gz -append 'console=ttyS0 panic=-1'"

@@ -318,7 +318,7 @@ Exit BtEngine::run(VcpuState& s) {
             bt::Block& target = block_for(s);
             if (v.exit_link) {
                 cache_.chain(v.exit_link, target);
-            } else {  // a lookup miss (same context: no callout since the last entry)
+            } else if (!target.gone) {  // a lookup miss (same context: no callout since)
                 uint32_t* slot =
                     area_.ibl_table(s.cpl() == 3) + 2 * (s.eip & (bt::kIblEntries - 1));
                 slot[0] = s.eip;
@@ -367,6 +367,8 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
         {"  of them by the virtual CPU's stores", n_.emulated_code_writes},
         {"stores retranslated as callouts (adaptive)", n_.adaptive},
         {"code frames dropped whole by a store", n_.frames_dropped_on_store},
+        {"accesses the host's shorter segments refuse, retranslated as callouts",
+         n_.adaptive_compressed},
         {"cache flushes", k.flushes},
         {"translations kept across CR3 writes (sum)", n_.blocks_kept_across_cr3},
         {"lookup hits (indirect branches found inline)", area_.vcpu().lookup_hits},

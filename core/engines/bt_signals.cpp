@@ -31,24 +31,39 @@ void BtEngine::guest_ram_written(uint64_t phys, uint64_t len) {
     }
 }
 
-// A native store into a frame with translations faulted: after a few from the same
-// instruction, it is translated as a callout (the virtual CPU's store invalidates what it
-// must, without a fault), if the virtual CPU can run it.
-void BtEngine::note_smc_store(const VcpuState& s) {
+// An instruction that keeps faulting natively - a store into a frame with translations, an
+// access the host's shorter segments refuse - is translated as a callout after a few times
+// (the virtual CPU runs it without a host fault: a store invalidates what it must), if the
+// virtual CPU can run it.
+void BtEngine::adapt_to_callout(const VcpuState& s, std::unordered_map<uint32_t, unsigned>& seen,
+                                uint64_t& counter, bool stack_ops_too) {
     const uint32_t linear = s.sreg(SegReg::cs).base + s.eip;
-    if (callout_eips_.count(linear) || ++smc_stores_[linear] < kAdaptiveThreshold) return;
+    if (callout_eips_.count(linear) || ++seen[linear] < kAdaptiveThreshold) return;
     uint8_t bytes[15];
     const unsigned n = read_code(s, linear, bytes, sizeof bytes);
     Decoded d;
-    if (!decode_bytes(bytes, n, s.sreg(SegReg::cs).db, s.sreg(SegReg::ss).db, s.eip, &d) ||
-        !is_ordinary(d))
-        return;
+    if (!decode_bytes(bytes, n, s.sreg(SegReg::cs).db, s.sreg(SegReg::ss).db, s.eip, &d)) return;
+    const bool stack_op =
+        d.in.mnemonic == ZYDIS_MNEMONIC_PUSH || d.in.mnemonic == ZYDIS_MNEMONIC_POP;
+    if (!is_ordinary(d) && !(stack_ops_too && stack_op)) return;
     callout_eips_.insert(linear);
-    ++n_.adaptive;
+    ++counter;
     // The block holding it is translated again, with the callout.
     uint32_t phys = linear;
     if (s.paging()) phys = walk_guest(s, linear, false)->physical;  // (read above)
     cache_.invalidate(phys, 1);
+}
+
+void BtEngine::note_smc_store(const VcpuState& s) {
+    adapt_to_callout(s, smc_stores_, n_.adaptive, false);
+}
+
+// glibc's TLS at negative offsets from %gs (`mov %gs:-0x4c, ...`, Variant II) wraps around
+// 4 GiB: with the user ceiling, the host's segment ends below and each such access faults
+// (VMware's "nosegneg" problem). After a few, it is a callout: 0.25 us instead of a #GP and
+// a host signal, ~3 us.
+void BtEngine::note_compressed_access(const VcpuState& s) {
+    adapt_to_callout(s, compressed_faults_, n_.adaptive_compressed, true);  // (push %gs:-4)
 }
 
 // What the host instruction at cache address `cache` does with EFLAGS in memory: 1 loads

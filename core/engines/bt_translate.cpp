@@ -131,7 +131,15 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
         }
         block.pages.push_back({p, frame, global});
     }
-    return cache_.add(std::move(block), buf, key_of(s), s.paging());
+    const bool unread = s.paging() && block.pages.empty();
+    bt::Block& b = cache_.add(std::move(block), buf, key_of(s), s.paging());
+    // Its first instruction could not be fetched (a page not present yet: a new process's
+    // code, mapped as it faults in): the block is one callout, for the virtual CPU to raise
+    // the fault. It runs this once and is not kept: no page of it would ever tell that it
+    // went stale, and every later run of that code would be a callout (busybox's PIC thunk,
+    // called by every function: 120 million callouts in the Linux workload).
+    if (unread) cache_.drop({&b});
+    return b;
 }
 
 namespace {

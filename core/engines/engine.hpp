@@ -30,6 +30,10 @@ public:
     // translated; kvm: hardware). The trap engine runs guest code natively, from executable
     // guest RAM: it is not contained, and the seccomp filter lets it map executable memory.
     virtual bool contained() const { return true; }
+    // The virtual CPU ran an instruction that faulted natively only because the host's
+    // segments are shorter than the guest's (address-space compression; at `s`, before it
+    // ran): an engine may translate that instruction differently from now on.
+    virtual void note_compressed_access(const VcpuState& /*s*/) {}
     // Engine-specific counters for --stats: (name, value) pairs.
     virtual std::vector<std::pair<std::string, uint64_t>> counters() const { return {}; }
 };

@@ -103,5 +103,20 @@ TEST_F(CodeCacheTest, AParkedBlockComesBackOnlyIfItsFramesMapBack) {
     EXPECT_EQ(cache.counts().unparked, 1u);
 }
 
+// A block that went (a translation made only to raise its fetch's fault is dropped at once)
+// is never chained to: its bytes are buried at the next translation.
+TEST_F(CodeCacheTest, NothingChainsToABlockThatWent) {
+    Block& a = add(0x1000, 0x5000);
+    a.exits.push_back({a.cache_start + 4, a.cache_start + 8, 0x2000});
+    Block& b = add(0x2000, 0x6000);
+    cache.drop({&b});
+    cache.chain(a.cache_start + 4, b);
+    EXPECT_EQ(cache.counts().chained, 0u);
+    EXPECT_TRUE(b.incoming.empty());
+    Block& c = add(0x2000, 0x6000);
+    cache.chain(a.cache_start + 4, c);
+    EXPECT_EQ(cache.counts().chained, 1u);
+}
+
 }  // namespace
 }  // namespace prevt::bt
