@@ -122,7 +122,8 @@ constexpr uint32_t kCode = 0x1000;
 
 class KvmRun {
 public:
-    explicit KvmRun(std::initializer_list<uint8_t> code) : ram(4 << 20), engine(ram, true) {
+    explicit KvmRun(std::initializer_list<uint8_t> code)
+        : ram(4 << 20), engine(ram, default_profile(), /*quiet=*/true) {
         const std::vector<uint8_t> bytes(code);
         ram.write_bytes(kCode, bytes.data(), bytes.size());
         const uint32_t gdt[6] = {0, 0, 0x0000ffff, 0x00cf9b00, 0x0000ffff, 0x00cf9300};
