@@ -182,6 +182,10 @@ Command parse_command_line(const std::vector<std::string>& args) {
                 c.verb = "cpu-help";
                 return c;
             }
+            if (name.find(',') != std::string::npos)  // QEMU's "max,+x2apic,vendor=..."
+                throw InputError(a + ": '" + name +
+                                 "': feature lists are not supported, only a model name (see "
+                                 "prevt run -cpu help)");
             m.cpu = find_cpu_profile(name);
             if (!m.cpu)
                 throw InputError(a + ": unknown CPU model '" + name +

@@ -50,6 +50,8 @@ expect_in cpu-help-n270 "$tmp/out" "n270 .*Atom N270.*default"
 expect_in cpu-help-max "$tmp/out" "^  max "
 check cpu-unknown 2 1 -- run -cpu qemu99 "$hello"
 expect_in cpu-unknown-message "$tmp/err" "unknown CPU model 'qemu99' (see prevt run -cpu help)"
+check cpu-feature-list 2 1 -- run -cpu max,+x2apic "$hello"
+expect_in cpu-feature-list-message "$tmp/err" "feature lists are not supported"
 check cpu-missing-value 2 1 -- run "$hello" --cpu
 check cpu-pentium3 1 0 -- run --cpu=pentium3 --timeout 20 "$hello"
 check table-cpu 0 0 -- table -cpu pentium3
