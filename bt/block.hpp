@@ -60,8 +60,14 @@ struct Block {
     // mapping of the linear page.
     struct Page {
         uint32_t linear, frame;
+        bool global = false;  // mapped by a global entry (CR4.PGE): a CR3 write keeps it
     };
     std::vector<Page> pages;
+    bool holds_frame(uint32_t frame) const {
+        for (const Page& p : pages)
+            if (p.frame == frame) return true;
+        return false;
+    }
     uint64_t key = 0;                // the engine's key for it (address and translation context)
     std::vector<uint32_t> incoming;  // jump fields of other blocks' exits chained to this one
     unsigned instructions = 0;

@@ -6,8 +6,11 @@
 //
 // Invariants:
 // - A block's cache bytes stay where they are until a flush, even once invalidated (the store
-//   that invalidated it may still be about to run from there): invalidated blocks wait in a
-//   bounded graveyard, and block_at() still finds them.
+//   that invalidated it may still be about to run from there): invalidated blocks wait in the
+//   graveyard, where block_at() still finds them, until the next translation starts. A
+//   translation is made for the guest to run from its first byte (the dispatcher asked for
+//   it), so then no execution is inside a dead block: nothing can enter one again (the
+//   chains into it are undone, the lookups forget it), and start() forgets them all.
 // - Every chained jump into a block is undone when the block goes (the jump goes back to its
 //   exit stub), and the lookup tables forget every block that goes.
 // - A frame holds code exactly while some block lists it: the host is told to protect it when
@@ -66,9 +69,9 @@ public:
     Block* block_at(uint32_t cache) const;  // the block whose bytes hold `cache` (or null)
     size_t size() const { return blocks_.size(); }
 
-    // ---- Adding a block: start() gives the address to translate at (flushing first if the
-    // graveyard is full); a translation that does not fit (end of the buffer beyond end())
-    // is dropped with flush() and made again at start(). add() copies the bytes and indexes
+    // ---- Adding a block: start() gives the address to translate at (and buries the
+    // graveyard, see the invariants); a translation that does not fit (end of the buffer beyond
+    // end()) is dropped with flush() and made again at start(). add() copies the bytes and indexes
     // the block under `key` with the pages it came from (block.pages; by linear page too if
     // `paged`: invlpg and CR3 writes find it there).
     uint32_t start();
@@ -105,9 +108,9 @@ public:
 
 private:
     void reset();
+    void bury();  // forget the graveyard's blocks: their bytes are dead until the next flush
 
     static constexpr uint32_t kBlockAlign = 32;  // where blocks start (see start())
-    static constexpr size_t kGraveyardLimit = 4096;
     CacheHost& host_;
     const uint32_t base_, end_;
     uint32_t cursor_, shared_end_ = 0, lookup_flags_saved_ = 0, lookup_miss_entry_ = 0;
@@ -121,7 +124,7 @@ private:
     };
     std::array<RecentBlock, 256> recent_{};
     std::map<uint32_t, Block*> by_cache_;            // by cache start, invalidated blocks too
-    std::vector<std::unique_ptr<Block>> graveyard_;  // invalidated: kept until a flush
+    std::vector<std::unique_ptr<Block>> graveyard_;  // invalidated: kept until start()
     std::unordered_map<uint32_t, std::vector<Block*>> by_frame_, by_linear_;
     std::vector<uint8_t> code_frames_;  // by RAM frame number: 1 if by_frame_ has it
     Counts n_;

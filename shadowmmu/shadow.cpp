@@ -25,44 +25,55 @@ uint64_t ShadowMmu::mode_of(const PagingState& p) {
                      : 0;
 }
 
-uint64_t ShadowMmu::find_user_ceiling(uint32_t cr3) {
-    return shadowmmu::user_ceiling(Directory{tables_}, cr3, top_);
+uint64_t ShadowMmu::find_user_ceiling(const PagingState& p) {
+    return shadowmmu::user_ceiling(Directory{tables_}, p.control.cr3, top_, p.control.pse);
 }
 
 ShadowMmu::Change ShadowMmu::sync(const PagingState& p) {
     const uint64_t mode = mode_of(p);
     if (mode != mode_) {
         mode_ = mode;
+        pge_ = p.control.pge;
         cr3_ = p.control.cr3;
         cr3_written_ = false;
         mapped_.clear();
         rmap_.clear();
         kernel_only_.clear();
-        lowest_kernel_only_ = ~0ull;
+        kept_.clear();
+        kept_below_ = lowest_kept_ = lowest_kernel_only_ = ~0ull;
         if (!p.enabled) {
             host_.map_identity();
             user_ceiling_ = top_;
             return Change::kMode;
         }
         clear();
-        user_ceiling_ = find_user_ceiling(cr3_);
+        user_ceiling_ = find_user_ceiling(p);
         return Change::kMode;
     }
-    if (!p.enabled || (!cr3_written_ && p.control.cr3 == cr3_)) return Change::kNone;
+    const bool pge_changed = p.control.pge != pge_;
+    if (!p.enabled || (!pge_changed && !cr3_written_ && p.control.cr3 == cr3_))
+        return Change::kNone;
     // The old address space's working set, for the next switch back to it.
     std::vector<uint32_t>& old_set = working_sets_[cr3_];
     old_set.clear();
     for (const auto& [page, m] : mapped_) {
         if (old_set.size() == kWorkingSetPages) break;
-        old_set.push_back(page);
+        if (!m.global) old_set.push_back(page);
     }
     if (working_sets_.size() > kWorkingSets) working_sets_.clear();  // crude, bounded
-    clear();
+    const bool keep_globals = !pge_changed && p.control.pge;
+    pge_ = p.control.pge;
+    if (keep_globals) {
+        drop_non_global();
+    } else {
+        clear();
+        ++n_.global_flushes;
+    }
     cr3_written_ = false;
     cr3_ = p.control.cr3;
-    user_ceiling_ = find_user_ceiling(cr3_);
+    user_ceiling_ = find_user_ceiling(p);
     ++n_.cr3_switches;
-    return Change::kAddressSpace;
+    return pge_changed ? Change::kAllMappings : Change::kAddressSpace;
 }
 
 void ShadowMmu::prefetch(const PagingState& p) {
@@ -114,7 +125,8 @@ void ShadowMmu::map_page(uint32_t page, const Translation& t, bool writable, boo
         ++n_.budget_flushes;
     }
     host_.map(page, frame, writable);
-    mapped_[page] = Mapping{frame, writable, t.page_size == kLargePageSize};
+    mapped_[page] = Mapping{frame, writable, t.page_size == kLargePageSize, t.global};
+    if (t.global) ++n_.global_mapped;
     rmap_[frame].push_back(page);
     if (kernel_only) {
         kernel_only_.emplace_back(page, t.user);
@@ -134,12 +146,45 @@ void ShadowMmu::unmap_page(uint32_t page) {
     host_.unmap(page);
 }
 
+// A CR3 write with CR4.PGE: every mapping but the global ones goes, in runs of pages (one
+// host call each); the kernel-only list keeps the global ones, to be looked at again.
+void ShadowMmu::drop_non_global() {
+    std::vector<uint32_t> gone;
+    for (const auto& [page, m] : mapped_)
+        if (!m.global) gone.push_back(page);
+    if (gone.size() == mapped_.size()) return clear();
+    std::sort(gone.begin(), gone.end());
+    for (size_t i = 0; i < gone.size();) {
+        size_t j = i + 1;
+        while (j < gone.size() && gone[j] == gone[j - 1] + kPageSize) ++j;
+        host_.unmap_range(gone[i], uint64_t(j - i) * kPageSize);
+        i = j;
+    }
+    for (uint32_t page : gone) {
+        auto it = mapped_.find(page);
+        auto r = rmap_.find(it->second.frame);
+        if (r != rmap_.end()) {
+            std::erase(r->second, page);
+            if (r->second.empty()) rmap_.erase(r);
+        }
+        mapped_.erase(it);
+    }
+    kernel_only_.insert(kernel_only_.end(), kept_.begin(), kept_.end());
+    std::erase_if(kernel_only_, [this](const auto& k) { return !mapped_.count(k.first); });
+    kept_.clear();
+    kept_below_ = lowest_kept_ = lowest_kernel_only_ = ~0ull;
+    for (const auto& k : kernel_only_)
+        lowest_kernel_only_ = std::min<uint64_t>(lowest_kernel_only_, k.first);
+    ++n_.flushes;
+}
+
 void ShadowMmu::clear() {
     host_.unmap_all();
     mapped_.clear();
     rmap_.clear();
     kernel_only_.clear();
-    lowest_kernel_only_ = ~0ull;
+    kept_.clear();
+    kept_below_ = lowest_kept_ = lowest_kernel_only_ = ~0ull;
     ++n_.flushes;
 }
 
@@ -183,12 +228,18 @@ void ShadowMmu::release_frame(uint32_t frame) {
 }
 
 void ShadowMmu::take_back_kernel_mappings(uint64_t below) {
-    std::vector<std::pair<uint32_t, bool>> kept;
+    if (below != kept_below_) {  // another ceiling: everything kept is looked at again
+        kernel_only_.insert(kernel_only_.end(), kept_.begin(), kept_.end());
+        kept_.clear();
+        kept_below_ = below;
+        lowest_kept_ = ~0ull;
+    }
     for (const auto& [page, user_may_read] : kernel_only_) {
         auto it = mapped_.find(page);
         if (it == mapped_.end()) continue;
         if (page >= below) {
-            kept.emplace_back(page, user_may_read);
+            kept_.emplace_back(page, user_may_read);
+            lowest_kept_ = std::min<uint64_t>(lowest_kept_, page);
             ++n_.kernel_only_kept;
             continue;
         }
@@ -200,10 +251,15 @@ void ShadowMmu::take_back_kernel_mappings(uint64_t below) {
         }
         ++n_.kernel_only_dropped;
     }
-    kernel_only_ = std::move(kept);
-    lowest_kernel_only_ = ~0ull;
-    for (const auto& k : kernel_only_)
-        lowest_kernel_only_ = std::min<uint64_t>(lowest_kernel_only_, k.first);
+    kernel_only_.clear();
+    // A page mapped again and again (invlpg, re-fault) is listed again each time: keep the
+    // kept list no longer than what is mapped.
+    if (kept_.size() > 2 * mapped_.size() + 64) {
+        std::sort(kept_.begin(), kept_.end());
+        kept_.erase(std::unique(kept_.begin(), kept_.end()), kept_.end());
+        std::erase_if(kept_, [this](const auto& k) { return !mapped_.count(k.first); });
+    }
+    lowest_kernel_only_ = lowest_kept_;
 }
 
 std::optional<uint32_t> ShadowMmu::frame_of(uint32_t page) const {
@@ -224,11 +280,13 @@ std::vector<std::pair<std::string, uint64_t>> ShadowMmu::counters() const {
     return {{"shadow: hidden page faults (mapped)", n_.hidden_faults},
             {"shadow: true page faults (to the guest)", n_.true_faults},
             {"shadow: flushes (CR3, paging mode)", n_.flushes},
+            {"shadow: of them of global mappings too (CR4.PGE changed)", n_.global_flushes},
+            {"shadow: global mappings made (kept across CR3 writes)", n_.global_mapped},
             {"shadow: invlpg", n_.invlpg_pages},
             {"shadow: CR3 writes", n_.cr3_switches},
             {"shadow: pages prefetched on CR3 writes", n_.prefetched},
             {"shadow: kernel-only mappings taken back at CPL 3", n_.kernel_only_dropped},
-            {"shadow: kernel-only mappings kept above the user ceiling (sum)", n_.kernel_only_kept},
+            {"shadow: kernel-only mappings kept above the user ceiling", n_.kernel_only_kept},
             {"shadow: flushes at the host mapping budget (vm.max_map_count)", n_.budget_flushes}};
 }
 

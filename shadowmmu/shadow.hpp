@@ -1,8 +1,9 @@
 // The shadow MMU: a software TLB of host mappings that follows the guest's 32-bit paging
 // (VMware's "shadow page tables", kept as mappings of the host process rather than tables).
 // Filled on hidden faults from the guest's page tables (pagetable.hpp) and dropped when the
-// architecture says a TLB entry goes: a CR3 write or a paging-mode change (everything),
-// invlpg (that page, or its 4 MiB region). A guest PTE change therefore takes effect at the
+// architecture says a TLB entry goes: a paging-mode change or a CR4.PGE change (everything),
+// a CR3 write (everything but global pages, with CR4.PGE), invlpg (that page, or its 4 MiB
+// region). A guest PTE change therefore takes effect at the
 // next invlpg or CR3 write, as on hardware; not-present entries are never mapped, so making
 // one present takes effect at once.
 //
@@ -63,6 +64,10 @@ public:
     virtual void map_identity() = 0;
     virtual void map(uint32_t page, uint32_t frame, bool writable) = 0;
     virtual void unmap(uint32_t page) = 0;
+    // [first, first + bytes): pages mapped or not (one host call where the host can).
+    virtual void unmap_range(uint32_t first, uint64_t bytes) {
+        for (uint64_t p = first; p < first + bytes; p += kPageSize) unmap(uint32_t(p));
+    }
     // A page mapped by map() or map_identity(); with the identity, only RAM pages.
     virtual void protect(uint32_t page, bool writable) = 0;
     virtual void unmap_all() = 0;
@@ -87,10 +92,12 @@ public:
     // Paging turned on or off, or WP/PSE changed: everything the code side derived under the
     // old mode must go first (then sync()).
     bool mode_changes(const PagingState& p) const { return mode_of(p) != mode_; }
-    enum class Change { kNone, kMode, kAddressSpace };
+    enum class Change { kNone, kMode, kAddressSpace, kAllMappings };
     // kMode: the identity (paging off) or an empty shadow. kAddressSpace (a CR3 write, even of
-    // the same value): an empty shadow for the new CR3; the caller drops what no longer
-    // translates (peek()), then calls prefetch().
+    // the same value): a shadow for the new CR3 that keeps only global mappings (CR4.PGE);
+    // kAllMappings (CR4.PGE changed: how a kernel flushes its global TLB entries) keeps none.
+    // The caller drops what no longer translates (peek(): global pages need none after a
+    // kAddressSpace, as a TLB keeps them), then calls prefetch().
     Change sync(const PagingState& p);
     void note_cr3_write() { cr3_written_ = true; }
     // Maps the pages this CR3 had mapped when the guest last switched away from it.
@@ -112,7 +119,8 @@ public:
     void protect_frame(uint32_t frame);  // every alias read-only
     void release_frame(uint32_t frame);  // every alias dropped (identity: writable again)
     // On the way to CPL 3: kernel-only mappings below `below` go (or become read-only where
-    // user mode may read); those above stay listed.
+    // user mode may read); those above stay, listed apart, and are not looked at again
+    // while `below` stays the same (each CPL 3 entry costs the mappings made since the last).
     void take_back_kernel_mappings(uint64_t below);
 
     // ---- Questions.
@@ -120,7 +128,7 @@ public:
     uint64_t user_ceiling() const { return user_ceiling_; }  // top(): none
     uint64_t top() const { return top_; }
     uint64_t lowest_kernel_only() const { return lowest_kernel_only_; }
-    bool has_kernel_only() const { return !kernel_only_.empty(); }
+    bool has_kernel_only() const { return !kernel_only_.empty() || !kept_.empty(); }
     // The frame the host maps at `page` (identity: the page itself), if any.
     std::optional<uint32_t> frame_of(uint32_t page) const;
     // The frame `linear`'s page translates to now, without setting A/D bits (nullopt: it
@@ -130,7 +138,7 @@ public:
     struct Counts {
         uint64_t hidden_faults = 0, true_faults = 0, flushes = 0, invlpg_pages = 0,
                  cr3_switches = 0, prefetched = 0, kernel_only_dropped = 0, kernel_only_kept = 0,
-                 budget_flushes = 0;
+                 budget_flushes = 0, global_flushes = 0, global_mapped = 0;
     };
     const Counts& counts() const { return n_; }
     // The counts with their names, for --stats (the one list every engine prints).
@@ -142,7 +150,7 @@ private:
     void unmap_page(uint32_t page);
     void clear();
     bool holds_code(uint32_t frame) const { return code_ && code_->holds_code(frame); }
-    uint64_t find_user_ceiling(uint32_t cr3);
+    uint64_t find_user_ceiling(const PagingState& p);
 
     TableMemory& tables_;
     ShadowHost& host_;
@@ -155,12 +163,18 @@ private:
     struct Mapping {
         uint32_t frame;
         bool writable;
-        bool large;  // from a 4 MiB page: invlpg drops the whole region
+        bool large;   // from a 4 MiB page: invlpg drops the whole region
+        bool global;  // survives a CR3 write (G bit with CR4.PGE)
     };
+    bool pge_ = false;  // CR4.PGE of the current shadow
+    void drop_non_global();
     std::unordered_map<uint32_t, Mapping> mapped_;              // by guest-linear page
     std::unordered_map<uint32_t, std::vector<uint32_t>> rmap_;  // frame -> linear pages
-    std::vector<std::pair<uint32_t, bool>> kernel_only_;        // (page, user may read)
-    uint64_t lowest_kernel_only_ = ~0ull;
+    // Kernel-only mappings, (page, user may read): made since the last take-back, and kept
+    // by it (at or above kept_below_). Stale entries (a page unmapped since) are skipped.
+    std::vector<std::pair<uint32_t, bool>> kernel_only_, kept_;
+    uint64_t kept_below_ = ~0ull, lowest_kept_ = ~0ull;
+    uint64_t lowest_kernel_only_ = ~0ull;  // of both lists
     // Per CR3 (a few): the linear pages mapped when the guest last switched away from it.
     // 32 pages: each is an mmap at every switch back. A kernel with page-table isolation (Linux
     // on a CPU it thinks has Meltdown) switches CR3 twice per system call: 256 pages made

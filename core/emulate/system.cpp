@@ -36,7 +36,8 @@ void write_control(Cpu& cpu, unsigned n, uint32_t v) {
         case 2: cpu.s.cr2 = v; return;
         case 3: cpu.s.cr3 = v & 0xfffff018; break;
         case 4:
-            if (v & ~kCr4Supported) throw fault_gp(0);
+            if (v & ~(kCr4Supported | ((cpu.profile->edx & cpuid_bit::PGE) ? cr4::PGE : 0)))
+                throw fault_gp(0);
             cpu.s.cr4 = v;
             break;
         default: throw fault_ud();

@@ -364,6 +364,7 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
         {"self-modifying-code invalidations", k.smc_invalidations},
         {"  of them by the virtual CPU's stores", n_.emulated_code_writes},
         {"stores retranslated as callouts (adaptive)", n_.adaptive},
+        {"code frames dropped whole by a store", n_.frames_dropped_on_store},
         {"cache flushes", k.flushes},
         {"translations kept across CR3 writes (sum)", n_.blocks_kept_across_cr3},
         {"lookup hits (indirect branches found inline)", area_.vcpu().lookup_hits},

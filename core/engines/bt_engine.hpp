@@ -167,11 +167,18 @@ private:
     static constexpr unsigned kAdaptiveThreshold = 4;
     std::unordered_map<uint32_t, unsigned> smc_stores_;
     std::unordered_set<uint32_t> callout_eips_;
+    // Stores into a code frame from elsewhere drop the frame's translations whole (see
+    // bt_signals.cpp), at most kFrameDropLimit times per frame: then its stores are stepped
+    // one by one, so a page that mixes hot code and hot data is not translated again and
+    // again. By RAM frame number.
+    static constexpr uint8_t kFrameDropLimit = 8;
+    std::vector<uint8_t> frame_drops_;
     struct Counts {
         uint64_t callouts = 0, dispatches = 0, entries = 0, lookup_fills = 0, stepped = 0,
                  host_instructions = 0, translate_ticks = 0, window_exits = 0,
                  blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
-                 inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0;
+                 frames_dropped_on_store = 0, inline_sysenters = 0, inline_sysexits = 0,
+                 ac_stepped = 0;
     } n_;
 };
 

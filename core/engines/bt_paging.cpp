@@ -42,18 +42,25 @@ std::optional<Exit> BtEngine::page_fault(const VcpuState& s, uint32_t linear, ui
 
 // The shadow follows the guest's paging state. A new mode drops every translation first (they
 // were made, and their frames protected, under the old one). A CR3 write keeps the
-// translations whose code pages still map to the same frames (one peek walk per code page),
-// then the shadow maps again the pages the new CR3 had mapped last time.
+// translations whose code pages still map to the same frames (one peek walk per code page;
+// none for a page mapped global, as a TLB keeps it, unless CR4.PGE changed), then the shadow
+// maps again the pages the new CR3 had mapped last time.
 void BtEngine::sync_address_space(const VcpuState& s) {
+    using Change = shadowmmu::ShadowMmu::Change;
     const shadowmmu::PagingState p = paging_state(s);
     if (shadow_.mode_changes(p)) cache_.flush();
-    if (shadow_.sync(p) != shadowmmu::ShadowMmu::Change::kAddressSpace) return;
+    const Change change = shadow_.sync(p);
+    if (change != Change::kAddressSpace && change != Change::kAllMappings) return;
+    const bool keep_global = change == Change::kAddressSpace;
     std::vector<bt::Block*> stale;
     for (const auto& [page, blocks] : cache_.by_linear()) {
-        const std::optional<uint32_t> frame = shadow_.peek(p, page);
+        std::optional<std::optional<uint32_t>> frame;  // peeked once, if needed
         for (bt::Block* b : blocks)
-            for (const bt::Block::Page& bp : b->pages)
-                if (bp.linear == page && frame != bp.frame) stale.push_back(b);
+            for (const bt::Block::Page& bp : b->pages) {
+                if (bp.linear != page || (keep_global && bp.global)) continue;
+                if (!frame) frame = shadow_.peek(p, page);
+                if (*frame != bp.frame) stale.push_back(b);
+            }
     }
     std::sort(stale.begin(), stale.end());
     stale.erase(std::unique(stale.begin(), stale.end()), stale.end());

@@ -200,6 +200,23 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
                 const uint32_t frame = shadow_.frame_of(page).value_or(~0u);
                 if ((ev.error_code & 2) && cache_.holds_code(frame) &&
                     ram_.contains(frame, kPageSize)) {
+                    // From a block made elsewhere: the frame's translations all go, the page
+                    // is writable again until code is next translated from it, and the store
+                    // runs again natively - no step. (A page that held a process's code and
+                    // is reused as data, cleared by a `rep stos` that the step below would
+                    // take one iteration at a time: 88,000 steps in the Linux guest's boot.)
+                    // The store's own block holds code from the frame: the store may change
+                    // what follows it, so it is stepped and the guest goes on from a new block.
+                    if (frame_drops_.size() < ram_.size() / kPageSize)
+                        frame_drops_.resize(ram_.size() / kPageSize);
+                    uint8_t& drops = frame_drops_[frame / kPageSize];
+                    if (!b->holds_frame(frame) && drops < kFrameDropLimit) {
+                        ++drops;
+                        ++n_.frames_dropped_on_store;
+                        cache_.invalidate(frame, kPageSize);
+                        if (shadow_.enabled()) return page_fault(s, linear, ev.error_code, true);
+                        return std::nullopt;  // the identity mapping is writable again
+                    }
                     note_smc_store(s);
                     // The store's length is not known here: 16 bytes covers all but string
                     // instructions, whose next faults come back here.

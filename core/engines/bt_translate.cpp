@@ -123,12 +123,14 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
          p64 += kPageSize) {
         const uint32_t p = static_cast<uint32_t>(p64);
         uint32_t frame = p;
+        bool global = false;
         if (s.paging()) {
             const auto t = walk_guest(s, p, false);
             if (!t) continue;  // (the translator read no byte there)
             frame = t->physical & ~(kPageSize - 1);
+            global = t->global;
         }
-        block.pages.push_back({p, frame});
+        block.pages.push_back({p, frame, global});
     }
     return cache_.add(std::move(block), buf, key_of(s), s.paging());
 }

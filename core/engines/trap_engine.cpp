@@ -95,7 +95,10 @@ uint32_t TrapEngine::guest_error_code(uint32_t host_error) const {
 // truncated user segments to keep them above a ceiling.
 void TrapEngine::sync_address_space(const VcpuState& s) {
     const shadowmmu::PagingState p = paging_state(s);
-    if (shadow_.sync(p) == shadowmmu::ShadowMmu::Change::kAddressSpace) shadow_.prefetch(p);
+    const auto change = shadow_.sync(p);
+    if (change == shadowmmu::ShadowMmu::Change::kAddressSpace ||
+        change == shadowmmu::ShadowMmu::Change::kAllMappings)
+        shadow_.prefetch(p);
     if (p.user && shadow_.has_kernel_only()) shadow_.take_back_kernel_mappings(~0ull);
 }
 

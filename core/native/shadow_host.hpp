@@ -33,6 +33,9 @@ public:
         space().map_page(page, frame, writable, ram_);
     }
     void unmap(uint32_t page) override { space().unmap(page, shadowmmu::kPageSize); }
+    void unmap_range(uint32_t first, uint64_t bytes) override {
+        space().unmap(first, static_cast<uint32_t>(bytes));
+    }
     void protect(uint32_t page, bool writable) override { space().protect(page, writable); }
     void unmap_all() override { space().clear_guest(); }
     bool over_budget() const override { return space().over_budget(); }

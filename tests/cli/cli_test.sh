@@ -101,7 +101,7 @@ check bt-adaptive 1 -1 -- run --engine bt --stats --timeout 20 "$guests/translat
 expect_in bt-adaptive-count "$tmp/err" "stores retranslated as callouts (adaptive) *[1-9]"
 # Segment truncation: with a 3G/1G split the kernel's mappings stay across system calls.
 check bt-user-ceiling 1 -1 -- run --engine bt --stats --timeout 20 "$guests/user_split.elf"
-expect_in bt-user-ceiling-kept "$tmp/err" "kept above the user ceiling (sum) *[1-9]"
+expect_in bt-user-ceiling-kept "$tmp/err" "kept above the user ceiling *[1-9]"
 expect_in bt-user-ceiling-none-taken "$tmp/err" "taken back at CPL 3 *0$"
 check bt-exec-refused 2 1 -- run --engine bt --trace exec "$hello"
 check trace-int 1 0 -- run --trace int,trap --trace-file "$tmp/trace.txt" --timeout 20 "$guests/exceptions.elf"

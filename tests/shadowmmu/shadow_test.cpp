@@ -206,6 +206,53 @@ TEST_F(ShadowTest, Cr3WritesDropEverythingAndKeepAWorkingSet) {
     EXPECT_EQ(mmu.counts().cr3_switches, 3u);
 }
 
+// CR4.PGE: a global mapping is a TLB entry a CR3 write leaves alone (SDM 4.10.2.4); a CR4.PGE
+// change and invlpg take it.
+TEST_F(ShadowTest, GlobalMappingsSurviveCr3WritesUntilPgeChanges) {
+    constexpr uint32_t G = Entry::kGlobal;
+    ram.write32(kTable + 11 * 4, 0x80000 | P | W | G);  // a kernel page, global
+    paging.control.pge = true;
+    EXPECT_EQ(mmu.sync(paging), ShadowMmu::Change::kAllMappings);  // PGE turned on
+    fault(0xb000, false);
+    fault(0x5000, false);
+    EXPECT_EQ(mmu.counts().global_mapped, 1u);
+    mmu.note_cr3_write();
+    EXPECT_EQ(mmu.sync(paging), ShadowMmu::Change::kAddressSpace);
+    EXPECT_TRUE(host.maps.count(0xb000));  // kept
+    EXPECT_FALSE(host.maps.count(0x5000));
+    EXPECT_EQ(mmu.frame_of(0xb000), 0x80000u);
+    // Kept, it is still kernel-only: taken back on the way to CPL 3.
+    EXPECT_TRUE(mmu.has_kernel_only());
+    mmu.take_back_kernel_mappings(~0ull);
+    EXPECT_FALSE(host.maps.count(0xb000));
+    fault(0xb000, false);
+    mmu.invalidate(0xb000);  // invlpg takes a global page too
+    EXPECT_FALSE(host.maps.count(0xb000));
+    fault(0xb000, false);
+    paging.control.pge = false;  // a kernel's global flush: PGE off (and on again)
+    EXPECT_EQ(mmu.sync(paging), ShadowMmu::Change::kAllMappings);
+    EXPECT_TRUE(host.maps.empty());
+    fault(0xb000, false);  // without PGE the G bit means nothing
+    mmu.note_cr3_write();
+    EXPECT_EQ(mmu.sync(paging), ShadowMmu::Change::kAddressSpace);
+    EXPECT_TRUE(host.maps.empty());
+}
+
+// Pages of the kernel's region above the user ceiling stay mapped across the way to CPL 3,
+// and a take-back looks only at what was mapped since the last one.
+TEST_F(ShadowTest, KernelMappingsAboveTheCeilingAreKeptOnce) {
+    fault(0x6000, false);  // supervisor, below the ceiling given
+    mmu.take_back_kernel_mappings(0x6000);
+    EXPECT_TRUE(host.maps.count(0x6000));
+    EXPECT_EQ(mmu.counts().kernel_only_kept, 1u);
+    mmu.take_back_kernel_mappings(0x6000);  // nothing new: nothing looked at
+    EXPECT_EQ(mmu.counts().kernel_only_kept, 1u);
+    EXPECT_EQ(mmu.lowest_kernel_only(), 0x6000u);
+    mmu.take_back_kernel_mappings(0x7000);  // another ceiling: looked at again, and taken
+    EXPECT_FALSE(host.maps.count(0x6000));
+    EXPECT_FALSE(mmu.has_kernel_only());
+}
+
 TEST_F(ShadowTest, APrefetchSetsNoAccessedOrDirtyBit) {
     fault(0x7000, false);
     mmu.sync(paging);
@@ -262,8 +309,12 @@ TEST_F(ShadowTest, KernelOnlyMappingsAreTakenBackBelowTheCeiling) {
 
 TEST_F(ShadowTest, TheUserCeilingComesFromTheDirectory) {
     EXPECT_EQ(mmu.user_ceiling(), kTop);  // no supervisor region at the top
-    ram.write32(kDir2 + 4 * (0xbfc00000u >> 22), 0x4000 | P | W | U);  // the user stack...
+    ram.write32(kDir2 + 4 * (0xbfc00000u >> 22), kTable | P | W | U);  // the user stack...
     ram.write32(kDir2 + 4 * (0xc0000000u >> 22), 0x4000 | P | W);      // ... the kernel at 3 GiB
+    // ... and, as 32-bit Linux's fixmap, a table that the directory entry marks U but whose
+    // pages are all supervisor: still the kernel's region.
+    ram.write32(0x4000 + 4 * 3, 0x90000 | P | W);
+    ram.write32(kDir2 + 4 * (0xef000000u >> 22), 0x4000 | P | W | U);
     PagingState linux_like = paging;
     linux_like.control.cr3 = kDir2;
     mmu.sync(linux_like);
