@@ -63,6 +63,7 @@ struct Block {
         bool global = false;  // mapped by a global entry (CR4.PGE): a CR3 write keeps it
     };
     std::vector<Page> pages;
+    bool away = false;  // parked by CodeCache::park(): out of reach until its pages map back
     bool holds_frame(uint32_t frame) const {
         for (const Page& p : pages)
             if (p.frame == frame) return true;

@@ -69,6 +69,7 @@ Block& CodeCache::add(Block&& block, const CodeBuffer& buf, uint64_t key, bool p
     by_cache_[b.cache_start] = &b;
     for (const Block::Page& p : b.pages) {
         if (paged) by_linear_[p.linear].push_back(&b);
+        if (paged && !p.global) local_by_linear_[p.linear].push_back(&b);
         auto& list = by_frame_[p.frame];
         if (p.frame / kPage < code_frames_.size()) code_frames_[p.frame / kPage] = 1;
         if (list.empty()) host_.protect_frame(p.frame);
@@ -94,20 +95,28 @@ void CodeCache::chain(uint32_t jump_field, Block& target) {
     }
 }
 
-// Every chain into the victims is undone (each chained jump goes back to its exit stub), they
-// leave every index but by_cache_, and the lookup tables forget them.
+// Every chain into the block is undone (each chained jump goes back to its exit stub), and
+// the lookup tables forget it.
+void CodeCache::unlink(Block* b) {
+    for (uint32_t field : b->incoming) {
+        Block* from = block_at(field);
+        if (!from) continue;
+        for (BlockExit& e : from->exits)
+            if (e.jump_field == field && e.chained_to == b->cache_start) {
+                const uint32_t rel = rel32(field, e.stub);
+                memcpy(host_.cache_bytes(field), &rel, 4);
+                e.chained_to = 0;
+            }
+    }
+    b->incoming.clear();
+    host_.forget_lookup(b->guest_eip, b->cache_start);
+    if (RecentBlock& r = recent_slot(b->key); r.block == b) r = {};
+}
+
+// The victims (living or parked) are unlinked and leave every index but by_cache_.
 void CodeCache::drop(const std::vector<Block*>& victims) {
     for (Block* b : victims) {
-        for (uint32_t field : b->incoming) {
-            Block* from = block_at(field);
-            if (!from) continue;
-            for (BlockExit& e : from->exits)
-                if (e.jump_field == field && e.chained_to == b->cache_start) {
-                    const uint32_t rel = rel32(field, e.stub);
-                    memcpy(host_.cache_bytes(field), &rel, 4);
-                    e.chained_to = 0;
-                }
-        }
+        unlink(b);
         for (const Block::Page& page : b->pages) {
             auto it = by_frame_.find(page.frame);
             if (it == by_frame_.end()) continue;
@@ -118,19 +127,35 @@ void CodeCache::drop(const std::vector<Block*>& victims) {
             host_.release_frame(page.frame);
         }
         for (const Block::Page& page : b->pages) {
-            auto it = by_linear_.find(page.linear);
-            if (it == by_linear_.end()) continue;
-            std::erase(it->second, b);
-            if (it->second.empty()) by_linear_.erase(it);
+            for (auto* index : {&by_linear_, &local_by_linear_}) {
+                auto it = index->find(page.linear);
+                if (it == index->end()) continue;
+                std::erase(it->second, b);
+                if (it->second.empty()) index->erase(it);
+            }
         }
-        auto it = blocks_.find(b->key);
-        if (it != blocks_.end() && it->second.get() == b) {
-            graveyard_.push_back(std::move(it->second));
-            blocks_.erase(it);
+        for (auto* index : {&blocks_, &parked_}) {
+            auto it = index->find(b->key);
+            if (it != index->end() && it->second.get() == b) {
+                graveyard_.push_back(std::move(it->second));
+                index->erase(it);
+                break;
+            }
         }
     }
-    host_.forget_lookups();
-    recent_.fill({});
+}
+
+void CodeCache::park(const std::vector<Block*>& blocks) {
+    for (Block* b : blocks) {
+        auto it = blocks_.find(b->key);
+        if (b->away || it == blocks_.end() || it->second.get() != b) continue;
+        unlink(b);
+        auto old = parked_.find(b->key);  // (an older block of the key, parked and not back)
+        if (old != parked_.end()) drop({old->second.get()});
+        b->away = true;
+        parked_.insert(blocks_.extract(it));
+        ++n_.parked;
+    }
 }
 
 void CodeCache::drop_linear(uint32_t linear_page) {
@@ -168,12 +193,14 @@ bool CodeCache::invalidate(uint32_t phys, uint32_t len) {
 void CodeCache::flush() {
     recent_.fill({});
     blocks_.clear();
+    parked_.clear();
     by_cache_.clear();
     graveyard_.clear();
     for (const auto& [frame, list] : by_frame_) host_.release_frame(frame);
     by_frame_.clear();
     std::fill(code_frames_.begin(), code_frames_.end(), 0);
     by_linear_.clear();
+    local_by_linear_.clear();
     reset();
     host_.forget_lookups();
     host_.flushed();

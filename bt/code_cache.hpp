@@ -35,9 +35,11 @@ public:
     virtual ~CacheHost() = default;
     // The monitor's writable view of cache address `at` (the guest's view is read/execute).
     virtual uint8_t* cache_bytes(uint32_t at) = 0;
-    // Empty the IBL tables (a block went, or a flush: their empty slots then go to
-    // lookup_miss_entry(), which moves with the shared routines).
+    // Empty the IBL tables (a flush: their empty slots then go to lookup_miss_entry(), which
+    // moves with the shared routines).
     virtual void forget_lookups() = 0;
+    // Empty the IBL slots that lead to the block at `cache_start` (it went).
+    virtual void forget_lookup(uint32_t guest_eip, uint32_t cache_start) = 0;
     virtual void protect_frame(uint32_t frame) = 0;  // its first block: stores must be seen
     virtual void release_frame(uint32_t frame) = 0;  // its last block went
     virtual void flushed() = 0;                      // everything went
@@ -59,7 +61,7 @@ public:
 
     // ---- Finding blocks.
     Block* find(uint64_t key) {
-        RecentBlock& r = recent_[(key ^ (key >> 9)) % recent_.size()];
+        RecentBlock& r = recent_slot(key);
         if (r.key == key) return r.block;
         auto it = blocks_.find(key);
         if (it == blocks_.end()) return nullptr;
@@ -81,6 +83,27 @@ public:
     // ---- Links and invalidation.
     void chain(uint32_t jump_field, Block& target);  // the exit at jump_field now jumps there
     void drop(const std::vector<Block*>& victims);
+    // Parking, at a CR3 write: blocks whose pages do not map to their frames in the new
+    // address space leave every way in (chains into them, the lookups, the key index) but
+    // keep their bytes and frames (a store into those still drops them). unpark() brings the
+    // block of `key` back if `maps_back(block)` - its pages map to the same frames again, as
+    // when a new process runs the same program: exec maps its pages only as they fault in -
+    // and drops it otherwise.
+    void park(const std::vector<Block*>& blocks);
+    template <class MapsBack>
+    Block* unpark(uint64_t key, MapsBack&& maps_back) {
+        auto it = parked_.find(key);
+        if (it == parked_.end()) return nullptr;
+        Block* b = it->second.get();
+        if (!maps_back(*b)) {
+            drop({b});
+            return nullptr;
+        }
+        b->away = false;
+        blocks_.insert(parked_.extract(it));  // (the node moves: no allocation)
+        ++n_.unparked;
+        return b;
+    }
     // A store to [phys, phys + len): drops the blocks whose code bytes overlap it. True if
     // the frame holds no translation any more.
     bool invalidate(uint32_t phys, uint32_t len);
@@ -93,21 +116,27 @@ public:
     bool ram_frame_holds_code(uint64_t frame_number) const {
         return frame_number < code_frames_.size() && code_frames_[frame_number];
     }
-    // Blocks made through each guest-linear page (with paging: invlpg and CR3 writes).
+    // Blocks made through each guest-linear page (with paging: invlpg and CR3 writes);
+    // blocks by the linear pages their code came from; local_by_linear(): only the pages not
+    // mapped global (those a CR3 write can change, see Block::Page::global).
     const std::unordered_map<uint32_t, std::vector<Block*>>& by_linear() const {
         return by_linear_;
+    }
+    const std::unordered_map<uint32_t, std::vector<Block*>>& local_by_linear() const {
+        return local_by_linear_;
     }
     // Blocks made through `linear_page`, dropped.
     void drop_linear(uint32_t linear_page);
 
     struct Counts {
         uint64_t translated = 0, guest_instructions = 0, rewritten = 0, cache_bytes = 0,
-                 chained = 0, smc_invalidations = 0, flushes = 0;
+                 chained = 0, smc_invalidations = 0, flushes = 0, parked = 0, unparked = 0;
     };
     const Counts& counts() const { return n_; }
 
 private:
     void reset();
+    void unlink(Block* b);  // chains into it undone, the lookups forget it
     void bury();  // forget the graveyard's blocks: their bytes are dead until the next flush
 
     static constexpr uint32_t kBlockAlign = 32;  // where blocks start (see start())
@@ -115,17 +144,18 @@ private:
     const uint32_t base_, end_;
     uint32_t cursor_, shared_end_ = 0, lookup_flags_saved_ = 0, lookup_miss_entry_ = 0;
     SysenterRoutines sysenter_{};
-    std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_;
+    std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_, parked_;
     // The last blocks looked up after an exit, direct-mapped (a hash lookup showed in the
-    // profile of a callout); emptied whenever blocks are dropped.
+    // profile of a callout); a dropped block leaves its slot.
     struct RecentBlock {
         uint64_t key = ~0ull;
         Block* block = nullptr;
     };
-    std::array<RecentBlock, 256> recent_{};
+    std::array<RecentBlock, 4096> recent_{};
+    RecentBlock& recent_slot(uint64_t key) { return recent_[(key ^ (key >> 9)) % recent_.size()]; }
     std::map<uint32_t, Block*> by_cache_;            // by cache start, invalidated blocks too
     std::vector<std::unique_ptr<Block>> graveyard_;  // invalidated: kept until start()
-    std::unordered_map<uint32_t, std::vector<Block*>> by_frame_, by_linear_;
+    std::unordered_map<uint32_t, std::vector<Block*>> by_frame_, by_linear_, local_by_linear_;
     std::vector<uint8_t> code_frames_;  // by RAM frame number: 1 if by_frame_ has it
     Counts n_;
 };

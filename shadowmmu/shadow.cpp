@@ -25,8 +25,19 @@ uint64_t ShadowMmu::mode_of(const PagingState& p) {
                      : 0;
 }
 
+// The tables' answers are remembered for kCeilingMemoUses address-space switches (a kernel's
+// tables are shared by every process: Linux's would be read whole at every switch).
 uint64_t ShadowMmu::find_user_ceiling(const PagingState& p) {
-    return shadowmmu::user_ceiling(Directory{tables_}, p.control.cr3, top_, p.control.pse);
+    if (++ceiling_memo_uses_ > kCeilingMemoUses) {
+        ceiling_memo_.clear();
+        ceiling_memo_uses_ = 0;
+    }
+    const Directory dir{tables_};
+    return shadowmmu::user_ceiling(dir, p.control.cr3, top_, p.control.pse, [&](uint32_t table) {
+        auto [it, fresh] = ceiling_memo_.try_emplace(table, false);
+        if (fresh) it->second = table_gives_user_pages(dir, table);
+        return it->second;
+    });
 }
 
 ShadowMmu::Change ShadowMmu::sync(const PagingState& p) {
@@ -37,6 +48,7 @@ ShadowMmu::Change ShadowMmu::sync(const PagingState& p) {
         cr3_ = p.control.cr3;
         cr3_written_ = false;
         mapped_.clear();
+        local_.clear();
         rmap_.clear();
         kernel_only_.clear();
         kept_.clear();
@@ -56,9 +68,10 @@ ShadowMmu::Change ShadowMmu::sync(const PagingState& p) {
     // The old address space's working set, for the next switch back to it.
     std::vector<uint32_t>& old_set = working_sets_[cr3_];
     old_set.clear();
-    for (const auto& [page, m] : mapped_) {
+    for (uint32_t page : local_) {
         if (old_set.size() == kWorkingSetPages) break;
-        if (!m.global) old_set.push_back(page);
+        auto it = mapped_.find(page);
+        if (it != mapped_.end() && !it->second.global) old_set.push_back(page);
     }
     if (working_sets_.size() > kWorkingSets) working_sets_.clear();  // crude, bounded
     const bool keep_globals = !pge_changed && p.control.pge;
@@ -126,7 +139,22 @@ void ShadowMmu::map_page(uint32_t page, const Translation& t, bool writable, boo
     }
     host_.map(page, frame, writable);
     mapped_[page] = Mapping{frame, writable, t.page_size == kLargePageSize, t.global};
-    if (t.global) ++n_.global_mapped;
+    if (t.global) {
+        ++n_.global_mapped;
+    } else {
+        local_.push_back(page);
+        if (local_.size() > 2 * mapped_.size() + 64) {  // remapped pages listed again: compact
+            std::erase_if(local_, [this](uint32_t p) {
+                auto it = mapped_.find(p);
+                return it == mapped_.end() || it->second.global;
+            });
+            std::vector<uint32_t> seen;  // (keep the order: the working set is the first)
+            std::unordered_map<uint32_t, bool> once;
+            for (uint32_t p : local_)
+                if (once.try_emplace(p, true).second) seen.push_back(p);
+            local_ = std::move(seen);
+        }
+    }
     rmap_[frame].push_back(page);
     if (kernel_only) {
         kernel_only_.emplace_back(page, t.user);
@@ -150,10 +178,14 @@ void ShadowMmu::unmap_page(uint32_t page) {
 // host call each); the kernel-only list keeps the global ones, to be looked at again.
 void ShadowMmu::drop_non_global() {
     std::vector<uint32_t> gone;
-    for (const auto& [page, m] : mapped_)
-        if (!m.global) gone.push_back(page);
+    for (uint32_t page : local_) {
+        auto it = mapped_.find(page);
+        if (it != mapped_.end() && !it->second.global) gone.push_back(page);
+    }
+    local_.clear();
     if (gone.size() == mapped_.size()) return clear();
     std::sort(gone.begin(), gone.end());
+    gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
     for (size_t i = 0; i < gone.size();) {
         size_t j = i + 1;
         while (j < gone.size() && gone[j] == gone[j - 1] + kPageSize) ++j;
@@ -181,6 +213,7 @@ void ShadowMmu::drop_non_global() {
 void ShadowMmu::clear() {
     host_.unmap_all();
     mapped_.clear();
+    local_.clear();
     rmap_.clear();
     kernel_only_.clear();
     kept_.clear();

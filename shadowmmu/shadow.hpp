@@ -167,6 +167,14 @@ private:
         bool global;  // survives a CR3 write (G bit with CR4.PGE)
     };
     bool pge_ = false;  // CR4.PGE of the current shadow
+    // The pages mapped not global since the last CR3 write, in mapping order (a CR3 write
+    // drops them and keeps the first as the working set; an entry may be stale: a page
+    // unmapped since, or mapped again, is checked against mapped_).
+    std::vector<uint32_t> local_;
+    // find_user_ceiling's answers by page-table frame (does it give user pages?).
+    static constexpr unsigned kCeilingMemoUses = 64;
+    std::unordered_map<uint32_t, bool> ceiling_memo_;
+    unsigned ceiling_memo_uses_ = 0;
     void drop_non_global();
     std::unordered_map<uint32_t, Mapping> mapped_;              // by guest-linear page
     std::unordered_map<uint32_t, std::vector<uint32_t>> rmap_;  // frame -> linear pages

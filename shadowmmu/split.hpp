@@ -29,8 +29,11 @@ bool table_gives_user_pages(const Memory& mem, uint32_t table) {
 
 // Memory is any type with uint32_t read32(uint32_t phys) const. `top` is 4 MiB aligned; `pse`
 // is CR4.PSE (without it a directory entry's PS bit is ignored: it points at a table).
-template <class Memory>
-uint64_t user_ceiling(const Memory& mem, uint32_t cr3, uint64_t top, bool pse) {
+// `gives_user(table)` answers table_gives_user_pages (a caller may remember the answers: a
+// stale one costs speed only, see above).
+template <class Memory, class TableQuestion>
+uint64_t user_ceiling(const Memory& mem, uint32_t cr3, uint64_t top, bool pse,
+                      TableQuestion&& gives_user) {
     const uint32_t dir = cr3 & 0xfffff000u;
     unsigned i = static_cast<unsigned>(top >> 22);
     bool kernel = false;
@@ -38,14 +41,19 @@ uint64_t user_ceiling(const Memory& mem, uint32_t cr3, uint64_t top, bool pse) {
         const uint32_t pde = mem.read32(dir + 4 * (i - 1));
         if (pde & 1) {
             const bool large = pse && (pde & 0x80);
-            const bool user =
-                (pde & 4) && (large || table_gives_user_pages(mem, pde & 0xfffff000u));
+            const bool user = (pde & 4) && (large || gives_user(pde & 0xfffff000u));
             if (user) break;  // the kernel's region ends
             kernel = true;
         }
         --i;
     }
     return kernel ? uint64_t(i) << 22 : top;
+}
+
+template <class Memory>
+uint64_t user_ceiling(const Memory& mem, uint32_t cr3, uint64_t top, bool pse) {
+    return user_ceiling(mem, cr3, top, pse,
+                        [&](uint32_t table) { return table_gives_user_pages(mem, table); });
 }
 
 }  // namespace prevt::shadowmmu

@@ -352,6 +352,8 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
     const bt::CodeCache::Counts& k = cache_.counts();
     std::vector<std::pair<std::string, uint64_t>> c = {
         {"blocks translated", k.translated},
+        {"blocks parked at CR3 writes (their pages unmapped there)", k.parked},
+        {"  of them back in use (the same frames mapped again)", k.unparked},
         {"guest instructions translated", k.guest_instructions},
         {"host instructions emitted (incl. exit stubs)", n_.host_instructions},
         {"translation time (TSC ticks)", n_.translate_ticks},

@@ -89,6 +89,15 @@ private:
         area_.set_ibl_empty_target(cache_.lookup_miss_entry());
         area_.clear_ibl();
     }
+    void forget_lookup(uint32_t guest_eip, uint32_t cache_start) override {
+        for (int user = 0; user < 2; ++user) {
+            uint32_t* slot = area_.ibl_table(user) + 2 * (guest_eip & (bt::kIblEntries - 1));
+            if (slot[1] == cache_start) {
+                slot[0] = bt::kIblEmpty;
+                slot[1] = cache_.lookup_miss_entry();
+            }
+        }
+    }
     void protect_frame(uint32_t frame) override { shadow_.protect_frame(frame); }
     void release_frame(uint32_t frame) override { shadow_.release_frame(frame); }
     // The instruction being emulated may be one of the sites (a CR3 write flushes): they live

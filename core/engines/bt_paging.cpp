@@ -53,18 +53,18 @@ void BtEngine::sync_address_space(const VcpuState& s) {
     if (change != Change::kAddressSpace && change != Change::kAllMappings) return;
     const bool keep_global = change == Change::kAddressSpace;
     std::vector<bt::Block*> stale;
-    for (const auto& [page, blocks] : cache_.by_linear()) {
+    for (const auto& [page, blocks] : keep_global ? cache_.local_by_linear() : cache_.by_linear()) {
         std::optional<std::optional<uint32_t>> frame;  // peeked once, if needed
         for (bt::Block* b : blocks)
             for (const bt::Block::Page& bp : b->pages) {
-                if (bp.linear != page || (keep_global && bp.global)) continue;
+                if (b->away || bp.linear != page || (keep_global && bp.global)) continue;
                 if (!frame) frame = shadow_.peek(p, page);
                 if (*frame != bp.frame) stale.push_back(b);
             }
     }
     std::sort(stale.begin(), stale.end());
     stale.erase(std::unique(stale.begin(), stale.end()), stale.end());
-    if (!stale.empty()) cache_.drop(stale);
+    if (!stale.empty()) cache_.park(stale);
     n_.blocks_kept_across_cr3 += cache_.size();
     shadow_.prefetch(p);  // (for the current CPL: nothing to take back)
 }

@@ -185,8 +185,19 @@ bt::Block& BtEngine::block_for(const VcpuState& s) {
     return block_for(s, key_of(s));
 }
 
+// A block parked at a CR3 write comes back if its pages map to the frames it was made from
+// (walked as the fetch would: A bits set, the CPL's rights checked).
 bt::Block& BtEngine::block_for(const VcpuState& s, uint64_t key) {
     bt::Block* b = cache_.find(key);
+    if (!b)
+        b = cache_.unpark(key, [&](const bt::Block& parked) {
+            for (const bt::Block::Page& bp : parked.pages) {
+                const auto t = walk_guest(s, bp.linear, false);
+                if (!t || (t->physical & ~(kPageSize - 1)) != bp.frame || t->global != bp.global)
+                    return false;
+            }
+            return true;
+        });
     return b ? *b : translate(s);
 }
 

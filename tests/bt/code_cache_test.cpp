@@ -19,6 +19,8 @@ struct FakeHost final : CacheHost {
     unsigned forgets = 0, flushes = 0;
     uint8_t* cache_bytes(uint32_t at) override { return &bytes[at - kBase]; }
     void forget_lookups() override { ++forgets; }
+    void forget_lookup(uint32_t, uint32_t cache_start) override { forgotten.insert(cache_start); }
+    std::set<uint32_t> forgotten;
     void protect_frame(uint32_t frame) override { protected_frames.insert(frame); }
     void release_frame(uint32_t frame) override { protected_frames.erase(frame); }
     void flushed() override { ++flushes; }
@@ -48,9 +50,15 @@ TEST_F(CodeCacheTest, AnInvalidatedBlockIsFoundUntilTheNextTranslationStarts) {
     Block& b = add(0x2000, 0x6000);
     EXPECT_EQ(cache.block_at(a_start + 3), &a);
     EXPECT_TRUE(host.protected_frames.count(0x5000));
+    EXPECT_EQ(cache.find(0x1000), &a);  // (now in the recent-lookup array too)
+    EXPECT_EQ(cache.find(0x2000), &b);
     EXPECT_TRUE(cache.invalidate(0x5004, 1));  // a store into a's code: the frame is free
     EXPECT_FALSE(host.protected_frames.count(0x5000));
     EXPECT_EQ(cache.find(0x1000), nullptr);
+    EXPECT_EQ(cache.find(0x2000), &b);
+    // The lookup tables forget a, and only a.
+    EXPECT_EQ(host.forgotten, std::set<uint32_t>{a_start});
+    EXPECT_EQ(host.forgets, 0u);
     // The store that did it may be about to run from a's bytes: still found there.
     ASSERT_NE(cache.block_at(a_start + 3), nullptr);
     EXPECT_EQ(cache.block_at(a_start + 3)->guest_eip, 0x1000u);
@@ -68,6 +76,31 @@ TEST_F(CodeCacheTest, ManyInvalidationsNeverFlushTheCache) {
     }
     EXPECT_EQ(cache.counts().flushes, 0u);
     EXPECT_EQ(host.flushes, 0u);
+}
+
+// A CR3 write parks the blocks whose pages the new address space does not map (yet): out of
+// reach, but kept with their frames, until the same frames map there again.
+TEST_F(CodeCacheTest, AParkedBlockComesBackOnlyIfItsFramesMapBack) {
+    Block& a = add(0x1000, 0x5000);
+    Block& b = add(0x2000, 0x6000);
+    EXPECT_EQ(cache.find(0x1000), &a);
+    cache.park({&a, &b});
+    EXPECT_EQ(cache.find(0x1000), nullptr);  // out of reach (the recent array forgot it too)
+    EXPECT_EQ(host.forgotten, (std::set<uint32_t>{a.cache_start, b.cache_start}));
+    EXPECT_TRUE(cache.holds_code(0x5000));  // its frame stays protected: stores are seen
+    EXPECT_EQ(cache.unpark(0x1000, [](const Block&) { return true; }), &a);
+    EXPECT_EQ(cache.find(0x1000), &a);
+    EXPECT_FALSE(a.away);
+    // b's page maps elsewhere now: b goes for good, its frame is free.
+    EXPECT_EQ(cache.unpark(0x2000, [](const Block&) { return false; }), nullptr);
+    EXPECT_FALSE(cache.holds_code(0x6000));
+    EXPECT_EQ(cache.unpark(0x2000, [](const Block&) { return true; }), nullptr);
+    // A store into a parked block's code drops it as it would a living one.
+    cache.park({&a});
+    EXPECT_TRUE(cache.invalidate(0x5000, 4));
+    EXPECT_EQ(cache.unpark(0x1000, [](const Block&) { return true; }), nullptr);
+    EXPECT_EQ(cache.counts().parked, 3u);
+    EXPECT_EQ(cache.counts().unparked, 1u);
 }
 
 }  // namespace
