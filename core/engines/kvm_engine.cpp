@@ -150,6 +150,10 @@ void KvmEngine::set_cpuid(const CpuProfile& profile) {
     }
     for (uint32_t leaf = 0x80000000; profile.ext_max && leaf <= profile.ext_max; ++leaf)
         add(leaf, 0, 0);
+    // KVM refuses (EINVAL) a CPUID.80000008 whose linear-address width is neither 48 nor 57
+    // nor 0 (kvm_check_cpuid): an i686 part's 32 goes as 0, the physical width stays.
+    for (uint32_t i = 0; i < list.n; ++i)
+        if (list.entries[i].function == 0x80000008) list.entries[i].eax &= ~0xff00u;
     cpuid_set_ = ioctl(vcpu_, kSetCpuid2, &list) == 0;
 }
 
