@@ -68,10 +68,12 @@ ShadowMmu::Change ShadowMmu::sync(const PagingState& p) {
     // The old address space's working set, for the next switch back to it.
     std::vector<uint32_t>& old_set = working_sets_[cr3_];
     old_set.clear();
-    for (uint32_t page : local_) {
+    for (uint32_t page : local_) {  // (a page mapped again is listed again: once here)
         if (old_set.size() == kWorkingSetPages) break;
         auto it = mapped_.find(page);
-        if (it != mapped_.end() && !it->second.global) old_set.push_back(page);
+        if (it != mapped_.end() && !it->second.global &&
+            std::find(old_set.begin(), old_set.end(), page) == old_set.end())
+            old_set.push_back(page);
     }
     if (working_sets_.size() > kWorkingSets) working_sets_.clear();  // crude, bounded
     const bool keep_globals = !pge_changed && p.control.pge;

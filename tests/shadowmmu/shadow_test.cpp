@@ -253,6 +253,21 @@ TEST_F(ShadowTest, KernelMappingsAboveTheCeilingAreKeptOnce) {
     EXPECT_FALSE(mmu.has_kernel_only());
 }
 
+// A page mapped again and again (invlpg, fault, invlpg...) is one page of the working set:
+// Linux's text_poke maps its one poking page that way, at every patch.
+TEST_F(ShadowTest, AWorkingSetListsAPageOnce) {
+    for (int i = 0; i < 40; ++i) {
+        fault(0x5000, false);
+        mmu.invalidate(0x5000);
+    }
+    fault(0x5000, false);
+    fault(0x7000, false);
+    mmu.note_cr3_write();
+    mmu.sync(paging);
+    mmu.prefetch(paging);
+    EXPECT_EQ(mmu.counts().prefetched, 2u);
+}
+
 TEST_F(ShadowTest, APrefetchSetsNoAccessedOrDirtyBit) {
     fault(0x7000, false);
     mmu.sync(paging);
