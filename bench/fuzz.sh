@@ -7,7 +7,7 @@
 #   bench/fuzz.sh N [SEED]
 #
 # Environment: PREVT_BUILD (build dir, default build/), PREVT (the prevt binary), FUZZ_GEN
-# (the generator), QEMU_I386, FUZZ_QEMU_CPU (QEMU's -cpu, default qemu32,-pni), FUZZ_BATCH (sequences per guest, default 5000), FUZZ_EXCLUDE
+# (the generator), QEMU_I386, FUZZ_QEMU_CPU (QEMU's -cpu, default qemu32,+ssse3), FUZZ_BATCH (sequences per guest, default 5000), FUZZ_EXCLUDE
 # (menu classes/features to leave out, comma-separated; empty = the full menu), FUZZ_KEEP
 # (a directory to keep the batches, outputs and results in), FUZZ_FIRST (the index of the
 # first sequence, default 0: `FUZZ_FIRST=180000 bench/fuzz.sh 5000 2027` reruns one batch of
@@ -27,9 +27,10 @@ gen=${FUZZ_GEN:-$build/tests/fuzz/fuzz_gen}
 batch=${FUZZ_BATCH:-5000}
 exclude=${FUZZ_EXCLUDE:-}
 qemu=${QEMU_I386:-}
-# QEMU's CPU model offers what prevt's i686 profile offers (core/emulate/cpu_profile.hpp):
-# qemu32 without SSE3 (pni), which TCG otherwise runs where the profile says #UD.
-qemu_cpu=${FUZZ_QEMU_CPU:-qemu32,-pni}
+# QEMU's CPU model offers the instructions prevt's default profile offers (the N270,
+# core/emulate/cpu_profiles.hpp: SSE2, SSE3, SSSE3; no MOVBE, no MONITOR): qemu32, which has
+# SSE3 (pni), with SSSE3. (QEMU's own n270 would run movbe and monitor.)
+qemu_cpu=${FUZZ_QEMU_CPU:-qemu32,+ssse3}
 [ -n "$qemu" ] && [ -x "$qemu" ] || qemu=$(command -v qemu-system-i386 || true)
 if [ -z "$qemu" ]; then
     echo "SKIP: qemu-system-i386 not installed"

@@ -7,7 +7,7 @@
 
 #include <span>
 
-#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/cpu_profiles.hpp"
 #include "core/emulate/memory_operands.hpp"
 
 namespace prevt::bt {

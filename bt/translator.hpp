@@ -14,7 +14,7 @@
 
 #include "bt/block.hpp"
 #include "bt/emit.hpp"
-#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/cpu_profiles.hpp"
 #include "core/emulate/fpu_control.hpp"
 
 namespace prevt::bt {

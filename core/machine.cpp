@@ -17,17 +17,22 @@ namespace prevt {
 
 namespace {
 
-std::unique_ptr<Engine> make_engine(const std::string& name, GuestMemory& ram, const Trace& trace,
-                                    uint32_t tc_kib) {
+// The engine, told the guest's CPU profile where it answers for it (bt: the allowlist; kvm:
+// KVM_SET_CPUID2). trap runs guest code natively: cpuid (with CPUID faulting) and MSRs reach
+// the virtual CPU, which the run loop gives the profile.
+std::unique_ptr<Engine> make_engine(const MachineConfig& c, GuestMemory& ram, const Trace& trace) {
+    const std::string& name = c.engine;
     if (name == "trap") return std::make_unique<TrapEngine>(ram);
     if (name == "bt") {
         const bt::Listing print = [out = trace.out](const std::string& line) {
             fprintf(out, "%s\n", line.c_str());
         };
-        return std::make_unique<BtEngine>(ram, trace.in_asm ? print : nullptr, tc_kib * 1024,
-                                          trace.out_asm ? print : nullptr);
+        auto bt = std::make_unique<BtEngine>(ram, trace.in_asm ? print : nullptr, c.tc_kib * 1024,
+                                             trace.out_asm ? print : nullptr);
+        bt->set_cpu_profile(*c.cpu);
+        return bt;
     }
-    if (name == "kvm") return std::make_unique<KvmEngine>(ram);
+    if (name == "kvm") return std::make_unique<KvmEngine>(ram, *c.cpu);
     throw InputError("--engine: unknown engine '" + name + "' (known: bt, trap, kvm)");
 }
 
@@ -66,7 +71,7 @@ Machine::Machine(const MachineConfig& config)
         reserved_top = native::kFourGiB - native::kMonitorBase + native::kPageZeroOffset;
     if (config.engine == "trap") reserved_top = native::kFourGiB - native::kMonitorBase;
     vcpu_ = load_guest({config.guest, config.cmdline, config.initrd, reserved_top}, ram_);
-    engine_ = make_engine(config.engine, ram_, trace_, config.tc_kib);
+    engine_ = make_engine(config, ram_, trace_);
     engine_->set_single_step(trace_.exec);
     // --trace io: every port and MMIO access, whichever engine made it (all go through a bus).
     if (trace_.io)

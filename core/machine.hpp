@@ -47,6 +47,7 @@ struct MachineConfig {
     std::string trace_file;
     double timeout_seconds = 0;
     uint32_t tc_kib = 0;  // bt: translation cache size in KiB (0: all of the monitor area)
+    const CpuProfile* cpu = &default_profile();  // -cpu NAME
     // Where COM1's output goes when serial == "capture" (the demo).
     std::function<void(uint8_t)> capture;
 };

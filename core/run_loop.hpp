@@ -15,7 +15,7 @@ namespace prevt {
 class RunLoop {
 public:
     explicit RunLoop(Machine& m)
-        : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_} {}
+        : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_, m.config_.cpu} {}
 
     int run();
 

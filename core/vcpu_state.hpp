@@ -71,6 +71,10 @@ struct Msrs {
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
     uint64_t tsc_offset = 0;
     uint64_t apic_base = 0;
+    uint64_t misc_enable = 1;  // IA32_MISC_ENABLE's writable bits (fast strings on)
+    // IA32_BIOS_SIGN_ID as the guest wrote it, until cpuid leaf 1 loads the revision.
+    uint64_t bios_sign_id = 0;
+    bool bios_sign_id_written = false;
 };
 
 struct VcpuState {

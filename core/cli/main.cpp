@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (cmd.verb == "host") return cli::print_host_facts(stdout);
-        if (cmd.verb == "table") return cli::print_classification_table(stdout);
+        if (cmd.verb == "table") return cli::print_classification_table(stdout, *cmd.machine.cpu);
+        if (cmd.verb == "cpu-help") return cli::print_cpu_profiles(stdout);
         if (cmd.verb == "demo") return cli::run_demo(cmd.machine);
         Machine machine(cmd.machine);
         return machine.run();

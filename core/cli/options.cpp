@@ -76,7 +76,7 @@ const char* usage_text() {
        prevt run [options] -kernel bzImage [-initrd FILE] [-append "CMDLINE"]
        prevt demo [--engine E]         the sensitive-instruction demo (a built-in guest)
        prevt host                      what this host offers (CPUID faulting, UMIP, KVM)
-       prevt table                     how the binary translator classifies instructions
+       prevt table [-cpu NAME]         how the binary translator classifies instructions
        prevt --help | --version
 
 options of run:
@@ -106,6 +106,8 @@ options of run:
   --trace-file PATH      write the trace there instead of stderr
   --timeout SECONDS      stop the guest after that long (exit status 124)
   --tc-size KIB          bt: limit the translation cache (flushed when full; default ~31 MiB)
+  -cpu, --cpu NAME       the guest's CPU (CPUID, MSRs, the instructions that exist; default
+                         n270); -cpu help lists them (docs/cpu-profiles.md)
 
 exit status: (V << 1) | 1 when the guest writes V to port 0xf4 (isa-debug-exit); 0 when the
 guest powers off; 2 for bad input; 3 when the guest fails (triple fault, unsupported state);
@@ -174,7 +176,21 @@ Command parse_command_line(const std::vector<std::string>& args) {
             m.timeout_seconds = parse_seconds(need());
         else if (a == "--tc-size")
             m.tc_kib = parse_kib(need());
-        else if (a == "--help" || a == "-h") {
+        else if (a == "-cpu" || a == "--cpu") {
+            const std::string name = need();
+            if (name == "help" || name == "?") {  // QEMU's spellings: list and exit
+                c.verb = "cpu-help";
+                return c;
+            }
+            if (name.find(',') != std::string::npos)  // QEMU's "max,+x2apic,vendor=..."
+                throw InputError(a + ": '" + name +
+                                 "': feature lists are not supported, only a model name (see "
+                                 "prevt run -cpu help)");
+            m.cpu = find_cpu_profile(name);
+            if (!m.cpu)
+                throw InputError(a + ": unknown CPU model '" + name +
+                                 "' (see prevt run -cpu help)");
+        } else if (a == "--help" || a == "-h") {
             flag();
             c.verb = "help";
         } else if (!a.empty() && a[0] == '-')

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "bt/classify.hpp"
-#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/cpu_profiles.hpp"
 
 namespace prevt::cli {
 
@@ -24,18 +24,24 @@ void print_profile(FILE* out, const CpuProfile& p) {
     fprintf(out, "ISA sets offered (Zydis meta.isa_set):");
     unsigned n = 0;
     for (const IsaSetRequirement& r : kIsaSets)
-        if ((p.edx & r.edx) == r.edx)
+        if ((p.edx & r.edx) == r.edx && (p.ecx & r.ecx) == r.ecx)
             fprintf(out, "%s%s", n++ % 8 ? " " : "\n  ", ZydisISASetGetString(r.set));
     fprintf(out,
-            "\nEverything else (AVX, AVX-512, SSE3+, popcnt, lzcnt, movbe, rdrand, rdtscp, "
-            "xgetbv, vmcall, clflush, 3DNow!...) is #UD, as on the profiled CPU.\n\n");
+            "\nEverything else (AVX, AVX-512, SSE4, popcnt, lzcnt, movbe, rdrand, rdtscp, "
+            "xgetbv, vmcall, monitor, clflush, 3DNow!...) is #UD, as on the profiled CPU.\n\n");
 }
 
 }  // namespace
 
-int print_classification_table(FILE* out) {
+int print_cpu_profiles(FILE* out) {
+    fprintf(out, "CPU models (-cpu NAME; docs/cpu-profiles.md):\n");
+    for (const CpuProfile* p : kCpuProfiles) fprintf(out, "  %-10s %s\n", p->name, p->summary);
+    return 0;
+}
+
+int print_classification_table(FILE* out, const CpuProfile& profile) {
     fprintf(out, "How prevt's binary translator treats each guest instruction (bt/classify.cpp)\n");
-    print_profile(out, default_profile());
+    print_profile(out, profile);
     fprintf(out, "%-10s %-9s %-16s %-9s %s\n", "mnemonic", "form", "category", "treatment", "why");
     const auto catch_all = bt::catch_all_rules();
     row(out, "(profile)", catch_all[0]);  // tried first: an instruction that does not exist

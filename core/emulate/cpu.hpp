@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/cpu_profiles.hpp"
 #include "core/emulate/fault.hpp"
 #include "core/emulate/linear_memory.hpp"
 #include "core/vcpu_state.hpp"

@@ -1,8 +1,9 @@
 // The guest's CPU profile: the one place that says which CPU prevt's virtual CPU is. `cpuid`
-// reports it (system.cpp), and the translator's allowlist (bt/classify.cpp) and the virtual
+// reports it (cpuid.cpp), and the translator's allowlist (bt/classify.cpp) and the virtual
 // CPU (execute.cpp) derive from it which instructions exist: an instruction whose Zydis ISA
 // set the profile does not offer raises #UD, as on the profiled CPU. A profile is a value
-// (issue 16 adds named ones, QEMU's `-cpu` convention): nothing else hard-codes a feature.
+// and the named ones (QEMU's `-cpu` convention) are in cpu_profiles.hpp: nothing else
+// hard-codes a feature.
 //
 // Invariant ("CPUID offers only what prevt virtualizes; what it offers works"): a profile's
 // feature bits are a subset of kVirtualized*, the bits whose instructions prevt either copies
@@ -21,22 +22,48 @@ namespace cpuid_bit {
 inline constexpr uint32_t FPU = 1u << 0, PSE = 1u << 3, TSC = 1u << 4, MSR = 1u << 5, CX8 = 1u << 8,
                           SEP = 1u << 11, PGE = 1u << 13, CMOV = 1u << 15, CLFSH = 1u << 19,
                           MMX = 1u << 23, FXSR = 1u << 24, SSE = 1u << 25, SSE2 = 1u << 26;
-inline constexpr uint32_t HYPERVISOR = 1u << 31;  // ECX
+// ECX
+inline constexpr uint32_t SSE3 = 1u << 0, MONITOR = 1u << 3, SSSE3 = 1u << 9, HYPERVISOR = 1u << 31;
 }  // namespace cpuid_bit
 
-// What prevt virtualizes: every profile must stay within these.
+// What prevt virtualizes: every profile must stay within these. (The local APIC, x2APIC and
+// TSC-deadline join here when they land; so do their CPUID bits in kMax, cpu_profiles.hpp.)
 inline constexpr uint32_t kVirtualizedEdx =
     cpuid_bit::FPU | cpuid_bit::PSE | cpuid_bit::TSC | cpuid_bit::MSR | cpuid_bit::CX8 |
     cpuid_bit::SEP | cpuid_bit::PGE |  // global pages: the shadow MMU
     cpuid_bit::CMOV | cpuid_bit::MMX | cpuid_bit::FXSR | cpuid_bit::SSE | cpuid_bit::SSE2;
-inline constexpr uint32_t kVirtualizedEcx = cpuid_bit::HYPERVISOR;
+// The hypervisor bit is no feature: it says that a monitor is there, as QEMU and KVM say it
+// (Linux then skips what only bare metal needs, and a guest that wants to know can know).
+inline constexpr uint32_t kVirtualizedEcx =
+    cpuid_bit::SSE3 | cpuid_bit::SSSE3 | cpuid_bit::HYPERVISOR;
 
+// One CPUID answer: EAX EBX ECX EDX.
+struct CpuidRegs {
+    uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
+};
+
+// A named CPU (QEMU's -cpu NAME): what each CPUID leaf answers and which MSRs exist. Values
+// live in cpu_profiles.hpp; cpuid.cpp and msrs.cpp answer from them, nothing else.
 struct CpuProfile {
-    const char* name;
-    char vendor[13];     // CPUID.0 EBX EDX ECX
-    uint32_t max_leaf;   // CPUID.0 EAX
-    uint32_t signature;  // CPUID.1 EAX: stepping, model, family
-    uint32_t edx, ecx;   // CPUID.1 features
+    const char* name;     // -cpu NAME
+    const char* summary;  // -cpu help's line
+    char vendor[13];      // CPUID.0 EBX EDX ECX
+    uint32_t max_leaf;    // CPUID.0 EAX
+    uint32_t signature;   // CPUID.1 EAX: stepping, model, family
+    uint32_t edx, ecx;    // CPUID.1 features: the part's, less what prevt does not virtualize
+    CpuidRegs leaf2;      // cache and TLB descriptors, as the part answers
+    // CPUID.4 (deterministic cache parameters), subleaf by subleaf up to the first of type 0
+    // (a zero EAX): for one core with one thread, as prevt has.
+    CpuidRegs leaf4[4];
+    uint32_t ext_max;  // CPUID.80000000 EAX; 0: no extended leaves (they answer as above max)
+    uint32_t ext_edx, ext_ecx;  // CPUID.80000001 (NX, LM, SYSCALL, RDTSCP, LAHF64: none yet)
+    char brand[49];             // CPUID.80000002-80000004, NUL-padded
+    uint32_t l2_80000006;       // CPUID.80000006 ECX: the L2 cache
+    uint32_t address_bits;      // CPUID.80000008 EAX: linear << 8 | physical
+    // MSRs the part implies (SDM vol. 4).
+    uint64_t platform_id;  // IA32_PLATFORM_ID (0x17), read-only
+    uint32_t microcode;    // IA32_BIOS_SIGN_ID (0x8b) bits 63:32 after cpuid leaf 1
+    bool misc_enable;      // IA32_MISC_ENABLE (0x1a0) exists (Pentium 4, Pentium M, Atom; not P6)
 
     // Whether the profiled CPU has the instruction at all (its ISA set, and for the few sets
     // that several CPUID bits share, the mnemonic's own bit).
@@ -44,31 +71,20 @@ struct CpuProfile {
     // Whether it has LZCNT/TZCNT: without them `rep bsr`/`rep bsf` are bsr/bsf (the decoder
     // is told so, see decoder_modes()).
     constexpr bool has_lzcnt() const { return false; }
+    // Invariant: a profile offers only what prevt virtualizes.
+    constexpr bool within_virtualized() const {
+        return (edx & ~kVirtualizedEdx) == 0 && (ecx & ~kVirtualizedEcx) == 0 && ext_edx == 0 &&
+               ext_ecx == 0;
+    }
 };
 
-// prevt's i686: family 6 model 3 (a Pentium II class CPU) with FXSR, SSE and SSE2.
-inline constexpr CpuProfile kPrevtI686{
-    "prevt-i686",
-    "PrevtVirtCPU",
-    1,
-    0x633,
-    cpuid_bit::FPU | cpuid_bit::PSE | cpuid_bit::TSC | cpuid_bit::MSR | cpuid_bit::CX8 |
-        cpuid_bit::SEP | cpuid_bit::PGE | cpuid_bit::CMOV | cpuid_bit::MMX | cpuid_bit::FXSR |
-        cpuid_bit::SSE | cpuid_bit::SSE2,
-    cpuid_bit::HYPERVISOR,
-};
-static_assert((kPrevtI686.edx & ~kVirtualizedEdx) == 0 && (kPrevtI686.ecx & ~kVirtualizedEcx) == 0,
-              "a profile offers only what prevt virtualizes");
-
-inline const CpuProfile& default_profile() {
-    return kPrevtI686;
-}
-
-// The allowlist's data: each ISA set prevt knows, with the CPUID.1 EDX bit that offers it
-// (0: every i686 has it). An ISA set not listed is never offered, whatever CPUID says.
+// The allowlist's data: each ISA set prevt knows, with the CPUID.1 EDX and ECX bits that
+// offer it (0: every i686 has it). An ISA set not listed is never offered, whatever CPUID
+// says: MONITOR/MWAIT (privileged, ISA set MONITOR) among them.
 struct IsaSetRequirement {
     ZydisISASet set;
     uint32_t edx;
+    uint32_t ecx = 0;
     ZydisISAExt only = ZYDIS_ISA_EXT_INVALID;  // the set's instructions of this extension only
 };
 inline constexpr IsaSetRequirement kIsaSets[] = {
@@ -83,8 +99,8 @@ inline constexpr IsaSetRequirement kIsaSets[] = {
     {ZYDIS_ISA_SET_PENTIUMREAL, 0},  // cmpxchg8b rdtsc rdmsr wrmsr: per mnemonic, below
     {ZYDIS_ISA_SET_PPRO, 0},         // ud2, hint nops (0f 19-1e), sysenter/sysexit (SEP)
     {ZYDIS_ISA_SET_FAT_NOP, 0},      // nop r/m (0f 1f)
-    {ZYDIS_ISA_SET_PREFETCH_NOP, 0, ZYDIS_ISA_EXT_BASE},  // 0f 0d /2-7 as nops (not 3DNow!)
-    {ZYDIS_ISA_SET_RDPMC, 0},                             // the table's callout
+    {ZYDIS_ISA_SET_PREFETCH_NOP, 0, 0, ZYDIS_ISA_EXT_BASE},  // 0f 0d /2-7 as nops (not 3DNow!)
+    {ZYDIS_ISA_SET_RDPMC, 0},                                // the table's callout
     {ZYDIS_ISA_SET_PAUSE, 0},  // rep nop: a nop on an i686, pause on the host
     {ZYDIS_ISA_SET_CMOV, cpuid_bit::CMOV},
     {ZYDIS_ISA_SET_FCMOV, cpuid_bit::CMOV | cpuid_bit::FPU},
@@ -96,6 +112,13 @@ inline constexpr IsaSetRequirement kIsaSets[] = {
     {ZYDIS_ISA_SET_FXSAVE, cpuid_bit::FXSR},
     {ZYDIS_ISA_SET_SSE2, cpuid_bit::SSE2},
     {ZYDIS_ISA_SET_SSE2MMX, cpuid_bit::SSE2},
+    // SSE3 and SSSE3: arithmetic and moves on XMM/MMX registers and memory, and fisttp (an
+    // x87 store): each innocuous at host ring 3, run natively like SSE2 (fpu_control.hpp
+    // puts them under CR0/CR4 like SSE, fisttp like x87). monitor/mwait are not here.
+    {ZYDIS_ISA_SET_SSE3, 0, cpuid_bit::SSE3},
+    {ZYDIS_ISA_SET_SSE3X87, cpuid_bit::FPU, cpuid_bit::SSE3},
+    {ZYDIS_ISA_SET_SSSE3, 0, cpuid_bit::SSSE3},
+    {ZYDIS_ISA_SET_SSSE3MMX, cpuid_bit::MMX, cpuid_bit::SSSE3},
 };
 
 // Mnemonics whose own CPUID bit is finer than their ISA set's.
@@ -136,7 +159,7 @@ constexpr bool CpuProfile::offers(const ZydisDecodedInstruction& in) const {
         if (r.set != in.meta.isa_set) continue;
         if (r.only != ZYDIS_ISA_EXT_INVALID && r.only != in.meta.isa_ext) return false;
         const uint32_t need = r.edx | mnemonic_requirement(in.mnemonic, in.meta.isa_ext);
-        return (edx & need) == need;
+        return (edx & need) == need && (ecx & r.ecx) == r.ecx;
     }
     return false;
 }

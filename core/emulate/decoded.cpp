@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/emulate/code_bytes.hpp"
-#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/cpu_profiles.hpp"
 #include "core/errors.hpp"
 
 namespace prevt {

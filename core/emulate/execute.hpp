@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/cpu_profiles.hpp"
 #include "core/emulate/decoded.hpp"
 
 namespace prevt {
@@ -44,13 +44,10 @@ void sysenter_segments(VcpuState& s);
 // What sysexit does to CS and SS (flat ring-3 segments from SYSENTER_CS + 16 and + 24).
 void sysexit_segments(VcpuState& s);
 
-// What `cpuid` reports: the guest's CPU profile (cpu_profile.hpp).
+// What `cpuid` reports: the guest's CPU profile (cpu_profiles.hpp), leaf by leaf (cpuid.cpp);
+// `limited`: IA32_MISC_ENABLE limits the basic leaves to 2.
 void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4],
-           const CpuProfile& profile = default_profile());
-// FPU PSE TSC MSR CX8 SEP PGE CMOV MMX FXSR SSE SSE2
-inline constexpr uint32_t kCpuidFeaturesEdx = kPrevtI686.edx;
-inline constexpr uint32_t kCpuidFeaturesEcx = kPrevtI686.ecx;  // hypervisor present
-static_assert(kCpuidFeaturesEdx == 0x0780a939);
+           const CpuProfile& profile = default_profile(), bool limited = false);
 
 // Whether the host's rdtsc gives the guest's answer: the virtual TSC is the host's (the guest
 // never wrote the TSC MSR) and CR4.TSD does not make it fault (#GP at CPL > 0).

@@ -36,7 +36,9 @@ inline FpuClass fpu_class(const ZydisDecodedInstruction& in, const ZydisDecodedO
     if (in.mnemonic == ZYDIS_MNEMONIC_FWAIT) return FpuClass::kWait;
     if (in.mnemonic == ZYDIS_MNEMONIC_FXSAVE || in.mnemonic == ZYDIS_MNEMONIC_FXRSTOR)
         return FpuClass::kFxsr;
-    if (in.meta.isa_ext == ZYDIS_ISA_EXT_X87) return FpuClass::kX87;
+    // fisttp (SSE3's x87 store) is an x87 instruction whose extension Zydis calls SSE3.
+    if (in.meta.isa_ext == ZYDIS_ISA_EXT_X87 || in.mnemonic == ZYDIS_MNEMONIC_FISTTP)
+        return FpuClass::kX87;
     bool mmx = false;
     for (unsigned i = 0; i < in.operand_count; ++i) {  // hidden operands too (MXCSR)
         if (ops[i].type != ZYDIS_OPERAND_TYPE_REGISTER) continue;

@@ -1,18 +1,17 @@
-// System instructions: control and debug registers, descriptor-table registers, MSRs,
-// cpuid, rdtsc, hlt, sysenter/sysexit, cache and TLB maintenance.
+// System instructions: control and debug registers, descriptor-table registers, rdmsr/wrmsr
+// (msrs.cpp), cpuid (cpuid.cpp), rdtsc, hlt, sysenter/sysexit, cache and TLB maintenance.
 #include <x86intrin.h>
 
 #include <string>
 
 #include "core/emulate/execute.hpp"
+#include "core/emulate/msrs.hpp"
 #include "core/errors.hpp"
 
 namespace prevt {
 
 namespace {
 
-constexpr uint32_t kMsrTsc = 0x10, kMsrSysenterCs = 0x174, kMsrSysenterEsp = 0x175,
-                   kMsrSysenterEip = 0x176;
 constexpr uint32_t kCr4Supported = cr4::TSD | cr4::PSE | cr4::OSFXSR | cr4::OSXMMEXCPT;
 
 void require_cpl0(const Cpu& cpu) {
@@ -73,26 +72,6 @@ void write_debug_register(Cpu& cpu, unsigned n, uint32_t v) {
     else if (&r == &cpu.s.dr7)
         v = (v & 0xffff2fff) | 0x400;
     r = v;
-}
-
-void write_msr(Cpu& cpu, uint32_t index, uint64_t v) {
-    switch (index) {
-        case kMsrTsc: cpu.s.msr.tsc_offset = v - __rdtsc(); return;
-        case kMsrSysenterCs: cpu.s.msr.sysenter_cs = static_cast<uint32_t>(v); return;
-        case kMsrSysenterEsp: cpu.s.msr.sysenter_esp = static_cast<uint32_t>(v); return;
-        case kMsrSysenterEip: cpu.s.msr.sysenter_eip = static_cast<uint32_t>(v); return;
-        default: throw fault_gp(0);
-    }
-}
-
-uint64_t read_msr(const Cpu& cpu, uint32_t index) {
-    switch (index) {
-        case kMsrTsc: return __rdtsc() + cpu.s.msr.tsc_offset;
-        case kMsrSysenterCs: return cpu.s.msr.sysenter_cs;
-        case kMsrSysenterEsp: return cpu.s.msr.sysenter_esp;
-        case kMsrSysenterEip: return cpu.s.msr.sysenter_eip;
-        default: throw fault_gp(0);
-    }
 }
 
 Segment flat_segment(uint16_t selector, uint8_t type, unsigned dpl) {
@@ -271,7 +250,8 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_RSM: throw fault_ud();  // the guest is never in SMM
         case ZYDIS_MNEMONIC_CPUID: {
             uint32_t r[4];
-            cpuid(s.gpr[eax], s.gpr[ecx], r, *cpu.profile);
+            cpuid(s.gpr[eax], s.gpr[ecx], r, *cpu.profile, cpuid_limited(cpu));
+            cpuid_executed(cpu, s.gpr[eax]);
             s.gpr[eax] = r[0];
             s.gpr[ebx] = r[1];
             s.gpr[ecx] = r[2];
@@ -284,30 +264,6 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
     }
     s.eip = d.next_eip();
     return Outcome::kDone;
-}
-
-void cpuid(uint32_t leaf, uint32_t, uint32_t out[4], const CpuProfile& p) {
-    out[0] = out[1] = out[2] = out[3] = 0;  // eax ebx ecx edx
-    const auto word = [&](unsigned i) {
-        uint32_t w = 0;
-        for (unsigned b = 0; b < 4; ++b) w |= uint32_t(uint8_t(p.vendor[i * 4 + b])) << (8 * b);
-        return w;
-    };
-    if (leaf > p.max_leaf) return;  // (an i686 of this age answers zeros)
-    switch (leaf) {
-        case 0:
-            out[0] = p.max_leaf;
-            out[1] = word(0);
-            out[3] = word(1);
-            out[2] = word(2);
-            break;
-        case 1:
-            out[0] = p.signature;
-            out[2] = p.ecx;
-            out[3] = p.edx;
-            break;
-        default: break;
-    }
 }
 
 }  // namespace prevt

@@ -48,6 +48,9 @@ public:
     BtEngine(GuestMemory& ram, bt::Listing listing, uint32_t cache_bytes = 0,
              bt::Listing out_asm = nullptr);
     ~BtEngine() override;
+    // The guest's CPU profile (-cpu): the allowlist translations are keyed by. Set before
+    // the first translation.
+    void set_cpu_profile(const CpuProfile& p) { profile_ = &p; }
     const char* name() const override { return "bt"; }
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override;
@@ -76,6 +79,7 @@ public:
     }
 
 private:
+    const CpuProfile* profile_ = &default_profile();
     void guest_ram_written(uint64_t phys, uint64_t len) override;
     // The shadow's question: a frame with translations stays read-only.
     bool holds_code(uint32_t frame) const override { return cache_.holds_code(frame); }

@@ -5,7 +5,7 @@
 #include <csignal>
 #include <string>
 
-#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/cpu_profiles.hpp"
 #include "core/emulate/execute.hpp"
 #include "core/engines/bt_engine.hpp"
 #include "core/errors.hpp"

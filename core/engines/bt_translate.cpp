@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "core/emulate/code_bytes.hpp"
-#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/cpu_profiles.hpp"
 #include "core/emulate/execute.hpp"
 #include "core/engines/bt_engine.hpp"
 #include "core/native/layout.hpp"
@@ -85,6 +85,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.callouts = &callout_eips_;
     context.fpu = FpuControl::of(s);  // (in the key: a CR0/CR4 write selects other blocks)
     context.native_tsc = native_tsc(s);
+    context.profile = profile_;
     // The inline iret keeps the cached CS: only while the guest's descriptor for it still
     // holds what CS was loaded from (checked again by the translation, at each iret).
     uint32_t at;

@@ -36,7 +36,7 @@ bool host_has_vmx_or_svm() {
 
 }  // namespace
 
-KvmEngine::KvmEngine(GuestMemory& ram, bool quiet) : ram_(ram) {
+KvmEngine::KvmEngine(GuestMemory& ram, const CpuProfile& profile, bool quiet) : ram_(ram) {
     try {
         open_vcpu();
         native::install_signal_handlers();  // the timer signal interrupts KVM_RUN (EINTR)
@@ -44,9 +44,9 @@ KvmEngine::KvmEngine(GuestMemory& ram, bool quiet) : ram_(ram) {
         release();
         throw;
     }
-    set_cpuid();
+    set_cpuid(profile);
     if (!quiet) {  // never a silent wrong answer
-        const std::string diff = cpuid_profile_mismatch();
+        const std::string diff = cpuid_profile_mismatch(profile);
         if (!diff.empty())
             fprintf(stderr,
                     "prevt: warning: under this host's KVM the guest's cpuid differs from "
@@ -123,27 +123,46 @@ void KvmEngine::set_memory_slots() {
     }
 }
 
-// The guest sees prevt's CPU profile on every engine (core/emulate/system.cpp). Leaves 0 and
-// 1 carry it; 0x40000000 and 0x80000000, which guests probe beyond the maximum leaf, are
-// listed with prevt's zeros, since KVM answers an unlisted leaf with the highest basic leaf.
-void KvmEngine::set_cpuid() {
-    KvmList<kvm_cpuid_entry2, 4> list;
-    for (uint32_t leaf : {0u, 1u, 0x40000000u, 0x80000000u}) {
+// The guest sees prevt's CPU profile on every engine (core/emulate/cpuid.cpp): every basic
+// leaf up to the maximum (CPUID.4 subleaf by subleaf, with its index significant) and every
+// extended one. A leaf not listed KVM answers with the highest basic leaf, as prevt and Intel
+// parts do (0x40000000 too: prevt announces no hypervisor interface). What KVM cannot take:
+// IA32_MISC_ENABLE's "limit CPUID maxval" and IA32_BIOS_SIGN_ID are KVM's own MSRs there.
+void KvmEngine::set_cpuid(const CpuProfile& profile) {
+    KvmList<kvm_cpuid_entry2, 40> list;
+    const auto add = [&](uint32_t leaf, uint32_t index, uint32_t flags) {
         uint32_t r[4];
-        cpuid(leaf, 0, r);
+        cpuid(leaf, index, r, profile);
         kvm_cpuid_entry2& e = list.entries[list.n++];
         e.function = leaf;
+        e.index = index;
+        e.flags = flags;
         e.eax = r[0], e.ebx = r[1], e.ecx = r[2], e.edx = r[3];
+        return r[0];
+    };
+    for (uint32_t leaf = 0; leaf <= profile.max_leaf; ++leaf) {
+        if (leaf != 4) {
+            add(leaf, 0, 0);
+            continue;
+        }
+        for (uint32_t index = 0;; ++index)  // up to and with the type-0 entry
+            if ((add(4, index, KVM_CPUID_FLAG_SIGNIFCANT_INDEX) & 0x1f) == 0) break;
     }
+    for (uint32_t leaf = 0x80000000; profile.ext_max && leaf <= profile.ext_max; ++leaf)
+        add(leaf, 0, 0);
+    // KVM refuses (EINVAL) a CPUID.80000008 whose linear-address width is neither 48 nor 57
+    // nor 0 (kvm_check_cpuid): an i686 part's 32 goes as 0, the physical width stays.
+    for (uint32_t i = 0; i < list.n; ++i)
+        if (list.entries[i].function == 0x80000008) list.entries[i].eax &= ~0xff00u;
     cpuid_set_ = ioctl(vcpu_, kSetCpuid2, &list) == 0;
 }
 
 // KVM_SET_CPUID2 may succeed and still not be what the guest sees: kvm-pvm answers leaf 1
 // ECX/EDX with the host's feature bits. So run `cpuid; hlt` for leaves 0 and 1 in a probe VM.
-std::string KvmEngine::cpuid_profile_mismatch() {
+std::string KvmEngine::cpuid_profile_mismatch(const CpuProfile& profile) {
     try {
         GuestMemory ram(2 << 20);
-        KvmEngine probe(ram, /*quiet=*/true);
+        KvmEngine probe(ram, profile, /*quiet=*/true);
         if (!probe.cpuid_set_) return "KVM_SET_CPUID2 refused prevt's profile";
         constexpr uint32_t kCode = 0x1000;
         const uint8_t code[] = {0x0f, 0xa2, 0xf4};  // cpuid; hlt
@@ -164,7 +183,7 @@ std::string KvmEngine::cpuid_profile_mismatch() {
             s.gpr[esp] = 0x2000;
             if (probe.run(s).reason != ExitReason::kHalt) return "the cpuid probe did not halt";
             uint32_t want[4];
-            cpuid(leaf, 0, want);
+            cpuid(leaf, 0, want, profile);
             const uint32_t got[4] = {s.gpr[eax], s.gpr[ebx], s.gpr[ecx], s.gpr[edx]};
             static const char* const kRegs[4] = {"eax", "ebx", "ecx", "edx"};
             for (int i = 0; i < 4; ++i) {

@@ -36,7 +36,9 @@ bool same_sregs(const VcpuState& a, const VcpuState& b);  // segments, tables, C
 
 class KvmEngine final : public Engine {
 public:
-    explicit KvmEngine(GuestMemory& ram, bool quiet = false);  // InputError without /dev/kvm
+    // InputError without /dev/kvm. `profile`: the guest's CPUID (KVM_SET_CPUID2).
+    explicit KvmEngine(GuestMemory& ram, const CpuProfile& profile = default_profile(),
+                       bool quiet = false);
     ~KvmEngine() override;
     KvmEngine(const KvmEngine&) = delete;
     KvmEngine& operator=(const KvmEngine&) = delete;
@@ -46,7 +48,7 @@ public:
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
     // Whether a guest under this host's KVM sees prevt's CPUID profile (`prevt host`:
     // kvm-cpuid), checked by running cpuid in a small probe VM; else what differs.
-    static std::string cpuid_profile_mismatch();
+    static std::string cpuid_profile_mismatch(const CpuProfile& profile = default_profile());
     static bool host_accepts_cpuid_profile() { return cpuid_profile_mismatch().empty(); }
     // VT-x or SVM in /proc/cpuinfo: KVM runs the guest in hardware (paging included).
     bool hardware_virtualization() const { return hardware_virtualization_; }
@@ -61,7 +63,7 @@ private:
     void put_state(const VcpuState& s);
     void get_state(VcpuState& s);
     void refresh_msrs(VcpuState& s);
-    void set_cpuid();
+    void set_cpuid(const CpuProfile& profile);
     Exit host_limit(const std::string& what);
     bool decode_at_eip(const VcpuState& s, Decoded& d);
     std::string instruction_at(const VcpuState& s);

@@ -1,6 +1,6 @@
 // The kvm engine's run: KVM_RUN, its exits mapped onto prevt's exit vocabulary, the host
 // limits of kvm-pvm recognised, and the instruction at EIP read through KVM's translation.
-#include "core/emulate/cpu_profile.hpp"
+#include "core/emulate/cpu_profiles.hpp"
 #include "core/engines/kvm_engine.hpp"
 
 #include <Zydis/Zydis.h>

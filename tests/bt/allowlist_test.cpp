@@ -15,6 +15,7 @@
 #include "bt/classify.hpp"
 #include "bt/translator.hpp"
 #include "bt/vcpu_area.hpp"
+#include "core/emulate/cpu_profiles.hpp"
 #include "tests/bt/guest_bytes.hpp"
 
 namespace prevt::bt {
@@ -69,9 +70,9 @@ TEST(Allowlist, InstructionsTheProfileDoesNotOfferCallOut) {
         {0x0f, 0xae, 0x38},                    // clflush [eax] (no CLFSH)
         {0x0f, 0x01, 0xfc},                    // clzero
         {0x0f, 0x01, 0xfa},                    // monitorx
-        {0x0f, 0x01, 0xc8},                    // monitor
-        {0xf2, 0x0f, 0x7c, 0xc1},              // haddps (SSE3)
-        {0x66, 0x0f, 0x38, 0x00, 0xc1},        // pshufb (SSSE3)
+        {0x0f, 0x01, 0xc8},                    // monitor (never offered: privileged)
+        {0x0f, 0x01, 0xc9},                    // mwait
+        {0x66, 0x0f, 0x38, 0x17, 0xc1},        // ptest (SSE4.1)
         {0x0f, 0x05},                          // syscall
         {0x0f, 0x0e},                          // femms (3DNow!)
         {0x0f, 0x0d, 0x08},                    // prefetchw (3DNow!)
@@ -206,46 +207,87 @@ TEST(InlineIret, ChecksTheSelectorAndTheDescriptorInTheGuestTable) {
     EXPECT_TRUE(has("cmp eax, 0xcf9b00"));
 }
 
-// Every legacy opcode (one-byte, 0f, 0f 38, 0f 3a maps, with 66/f2/f3, every ModRM): whatever
-// classify() copies belongs to an ISA set the profile offers, and no instruction outside the
-// base, x87, MMX, SSE and SSE2 extensions is ever copied.
+// The same bytes under each profile (TranslationContext::profile): what the part lacks is the
+// #UD callout, what it has is copied.
+TEST(Allowlist, EachProfileCopiesOnlyItsOwnInstructions) {
+    struct Case {
+        std::vector<uint8_t> bytes;
+        bool n270, pentium3;  // offered (copied) on each; max offers what n270 does
+    };
+    const std::vector<Case> cases = {
+        {{0x0f, 0x58, 0xc1}, true, true},                  // addps (SSE)
+        {{0x66, 0x0f, 0xd4, 0xc1}, true, false},           // paddq xmm (SSE2)
+        {{0x0f, 0xae, 0xe8}, true, false},                 // lfence (SSE2)
+        {{0xf2, 0x0f, 0x7c, 0xc1}, true, false},           // haddps (SSE3)
+        {{0xf3, 0x0f, 0x16, 0xc1}, true, false},           // movshdup (SSE3)
+        {{0xf2, 0x0f, 0xf0, 0x06}, true, false},           // lddqu xmm0, [esi] (SSE3)
+        {{0xdb, 0x0e}, true, false},                       // fisttp dword [esi] (SSE3, x87)
+        {{0x66, 0x0f, 0x38, 0x00, 0xc1}, true, false},     // pshufb xmm (SSSE3)
+        {{0x0f, 0x38, 0x1c, 0xc1}, true, false},           // pabsb mm (SSSE3)
+        {{0x66, 0x0f, 0x3a, 0x0f, 0xc1, 4}, true, false},  // palignr xmm (SSSE3)
+        {{0x0f, 0x01, 0xc8}, false, false},                // monitor
+        {{0x0f, 0x01, 0xc9}, false, false},                // mwait
+    };
+    for (const Case& c : cases)
+        for (const CpuProfile* p : kCpuProfiles) {
+            TranslationContext context;
+            context.profile = p;
+            const bool want = p == &kPentium3 ? c.pentium3 : c.n270;
+            const Result r = translate(c.bytes, context);
+            EXPECT_EQ(copied(c.bytes, r), want) << p->name << " " << std::hex << int(c.bytes[1]);
+            EXPECT_EQ(is_callout(r), !want) << p->name << " " << std::hex << int(c.bytes[1]);
+        }
+}
+
+// Every legacy opcode (one-byte, 0f, 0f 38, 0f 3a maps, with 66/f2/f3, every ModRM), under
+// each profile: whatever classify() copies belongs to an ISA set the profile offers, and no
+// instruction outside the base, x87, MMX, SSE, SSE2, SSE3 and SSSE3 extensions is ever copied.
 TEST(Allowlist, SweepCopiesOnlyOfferedIsaSets) {
-    ZydisDecoder d;
-    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-    decoder_modes(&d, default_profile());
-    const uint8_t prefixes[] = {0, 0x66, 0xf2, 0xf3};
-    const std::vector<std::vector<uint8_t>> maps = {{}, {0x0f}, {0x0f, 0x38}, {0x0f, 0x3a}};
-    unsigned copied_count = 0, refused = 0;
-    for (uint8_t p : prefixes)
-        for (const auto& map : maps)
-            for (int op = 0; op < 256; ++op)
-                for (int modrm = 0; modrm < 256; ++modrm) {
-                    std::vector<uint8_t> b;
-                    if (p) b.push_back(p);
-                    b.insert(b.end(), map.begin(), map.end());
-                    b.insert(b.end(), {uint8_t(op), uint8_t(modrm), 0x24, 0, 0, 0, 0, 0, 0, 0});
-                    ZydisDecodedInstruction in;
-                    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-                    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, b.data(), b.size(), &in, ops)))
-                        continue;
-                    const Rule& r = classify(in, ops);
-                    if (r.treatment != Treatment::kCopy) {
-                        ++refused;
-                        continue;
+    for (const CpuProfile* p : kCpuProfiles) {
+        ZydisDecoder d;
+        ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+        decoder_modes(&d, *p);
+        const uint8_t prefixes[] = {0, 0x66, 0xf2, 0xf3};
+        const std::vector<std::vector<uint8_t>> maps = {{}, {0x0f}, {0x0f, 0x38}, {0x0f, 0x3a}};
+        unsigned copied_count = 0, refused = 0, sse3 = 0;
+        for (uint8_t pre : prefixes)
+            for (const auto& map : maps)
+                for (int op = 0; op < 256; ++op)
+                    for (int modrm = 0; modrm < 256; ++modrm) {
+                        std::vector<uint8_t> b;
+                        if (pre) b.push_back(pre);
+                        b.insert(b.end(), map.begin(), map.end());
+                        b.insert(b.end(), {uint8_t(op), uint8_t(modrm), 0x24, 0, 0, 0, 0, 0, 0, 0});
+                        ZydisDecodedInstruction in;
+                        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+                        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, b.data(), b.size(), &in, ops)))
+                            continue;
+                        const Rule& r = classify(in, ops, *p);
+                        if (r.treatment != Treatment::kCopy) {
+                            ++refused;
+                            continue;
+                        }
+                        ++copied_count;
+                        const auto ext = in.meta.isa_ext;
+                        sse3 += ext == ZYDIS_ISA_EXT_SSE3 || ext == ZYDIS_ISA_EXT_SSSE3;
+                        EXPECT_TRUE(p->offers(in)) << ZydisMnemonicGetString(in.mnemonic);
+                        EXPECT_TRUE(ext == ZYDIS_ISA_EXT_BASE || ext == ZYDIS_ISA_EXT_X87 ||
+                                    ext == ZYDIS_ISA_EXT_MMX || ext == ZYDIS_ISA_EXT_SSE ||
+                                    ext == ZYDIS_ISA_EXT_SSE2 || ext == ZYDIS_ISA_EXT_SSE3 ||
+                                    ext == ZYDIS_ISA_EXT_SSSE3 || ext == ZYDIS_ISA_EXT_PAUSE)
+                            << ZydisMnemonicGetString(in.mnemonic) << " "
+                            << ZydisISAExtGetString(ext);
+                        EXPECT_NE(in.meta.isa_set, ZYDIS_ISA_SET_MONITOR);
+                        if (!(p->edx & cpuid_bit::SSE2))
+                            EXPECT_NE(ext, ZYDIS_ISA_EXT_SSE2)
+                                << ZydisMnemonicGetString(in.mnemonic);
+                        EXPECT_FALSE(accesses_through(in, ops, ZYDIS_REGISTER_GS));
+                        EXPECT_FALSE(accesses_through(in, ops, ZYDIS_REGISTER_CS));
                     }
-                    ++copied_count;
-                    const auto ext = in.meta.isa_ext;
-                    EXPECT_TRUE(default_profile().offers(in))
-                        << ZydisMnemonicGetString(in.mnemonic);
-                    EXPECT_TRUE(ext == ZYDIS_ISA_EXT_BASE || ext == ZYDIS_ISA_EXT_X87 ||
-                                ext == ZYDIS_ISA_EXT_MMX || ext == ZYDIS_ISA_EXT_SSE ||
-                                ext == ZYDIS_ISA_EXT_SSE2 || ext == ZYDIS_ISA_EXT_PAUSE)
-                        << ZydisMnemonicGetString(in.mnemonic) << " " << ZydisISAExtGetString(ext);
-                    EXPECT_FALSE(accesses_through(in, ops, ZYDIS_REGISTER_GS));
-                    EXPECT_FALSE(accesses_through(in, ops, ZYDIS_REGISTER_CS));
-                }
-    EXPECT_GT(copied_count, 10000u);
-    EXPECT_GT(refused, 1000u);
+        EXPECT_GT(copied_count, 10000u) << p->name;
+        EXPECT_GT(refused, 1000u) << p->name;
+        EXPECT_EQ(sse3 > 0, (p->ecx & cpuid_bit::SSE3) != 0) << p->name;
+    }
 }
 
 }  // namespace

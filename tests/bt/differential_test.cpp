@@ -1,6 +1,8 @@
 // The differential test: thousands of random sequences of innocuous instructions (fixed seed),
 // encoded with the Zydis encoder, run natively (the trap engine executes guest code
-// untranslated) and from the translation cache (bt); registers and flags must agree. The
+// untranslated) and from the translation cache (bt); registers and flags must agree. A second
+// set is SSE3/SSSE3 on XMM registers (the n270 profile's), their results folded into the
+// general registers. The
 // sequences are long enough to cross block limits and contain forward conditional branches,
 // so chaining and exit stubs are exercised, not only copying.
 #include <Zydis/Zydis.h>
@@ -99,6 +101,43 @@ VcpuState initial_state(std::mt19937& rng, uint32_t eip) {
     return s;
 }
 
+// One random SSE3 or SSSE3 instruction on XMM registers (the n270 profile's additions to the
+// allowlist), or a movd between a general register and an XMM register, appended to `code`.
+void random_sse3_instruction(std::mt19937& rng, std::vector<uint8_t>& code) {
+    static constexpr uint8_t kSsse3[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+                                         0x08, 0x09, 0x0a, 0x0b, 0x1c, 0x1d, 0x1e};
+    static constexpr uint8_t kSse3[][3] = {
+        {0xf2, 0x0f, 0x7c}, {0xf2, 0x0f, 0x7d}, {0xf2, 0x0f, 0xd0},
+        {0x66, 0x0f, 0x7c}, {0x66, 0x0f, 0x7d}, {0x66, 0x0f, 0xd0},
+        {0xf3, 0x0f, 0x16}, {0xf3, 0x0f, 0x12}, {0xf2, 0x0f, 0x12}};
+    const auto modrm = [&](unsigned reg, unsigned rm) { return uint8_t(0xc0 | reg << 3 | rm); };
+    const unsigned x = rng() % 8, y = rng() % 8, g = rng() % 8;
+    switch (rng() % 5) {
+        case 0:  // movd %gpr, %xmm (not ESP: the stack stays the test's)
+            code.insert(code.end(), {0x66, 0x0f, 0x6e, modrm(x, g == esp ? eax : g)});
+            break;
+        case 1: {
+            const auto& o = kSse3[rng() % std::size(kSse3)];
+            code.insert(code.end(), {o[0], o[1], o[2], modrm(x, y)});
+            break;
+        }
+        case 2:
+            code.insert(code.end(), {0x66, 0x0f, 0x3a, 0x0f, modrm(x, y), uint8_t(rng() % 32)});
+            break;  // palignr
+        default:
+            code.insert(code.end(),
+                        {0x66, 0x0f, 0x38, kSsse3[rng() % std::size(kSsse3)], modrm(x, y)});
+            break;
+    }
+}
+
+// The XMM results folded into the general registers (movd %xmmN, %gpr), so that the
+// comparison of registers sees them.
+void fold_xmm(std::vector<uint8_t>& code) {
+    for (unsigned g : {eax, ecx, edx, ebx, ebp, esi, edi})
+        code.insert(code.end(), {0x66, 0x0f, 0x7e, uint8_t(0xc0 | g << 3 | g)});
+}
+
 TEST(Differential, RandomInnocuousSequencesMatchNativeExecution) {
     GuestMemory ram(16 << 20);
     const uint32_t gdt[8] = {0, 0, 0, 0, 0x0000ffff, 0x00cf9b00, 0x0000ffff, 0x00cf9300};
@@ -133,6 +172,47 @@ TEST(Differential, RandomInnocuousSequencesMatchNativeExecution) {
             ASSERT_EQ(s.gpr[g], native[i].gpr[g]) << "sequence " << i << " register " << g;
         ASSERT_EQ(s.eflags & eflags::kLiveInHardware, native[i].eflags & eflags::kLiveInHardware)
             << "sequence " << i;
+    }
+}
+
+// SSE3 and SSSE3 (copied under the default profile) across block boundaries: the XMM state
+// survives chaining and exits as natively.
+TEST(Differential, RandomSse3AndSsse3SequencesMatchNativeExecution) {
+    GuestMemory ram(16 << 20);
+    const uint32_t gdt[8] = {0, 0, 0, 0, 0x0000ffff, 0x00cf9b00, 0x0000ffff, 0x00cf9300};
+    ram.write_bytes(kGdt, gdt, sizeof gdt);
+    std::mt19937 rng(20081123);
+    constexpr int kCount = 300;
+    std::vector<uint32_t> seeds;
+    for (int i = 0; i < kCount; ++i) {
+        std::vector<uint8_t> code;
+        while (code.size() < kSlot - 64) random_sse3_instruction(rng, code);
+        fold_xmm(code);
+        code.push_back(0xf4);
+        ram.write_bytes(kCodeBase + i * kSlot, code.data(), code.size());
+        seeds.push_back(rng());
+    }
+    const auto start = [&](int i) {
+        std::mt19937 r(seeds[i]);
+        VcpuState s = initial_state(r, kCodeBase + i * kSlot);
+        s.cr4 = cr4::OSFXSR;  // SSE usable (else #UD)
+        return s;
+    };
+    std::vector<VcpuState> native(kCount);
+    {
+        TrapEngine trap(ram);
+        for (int i = 0; i < kCount; ++i) {
+            native[i] = start(i);
+            ASSERT_EQ(trap.run(native[i]).reason, ExitReason::kEmulate) << "sequence " << i;
+        }
+    }
+    BtEngine bt(ram, nullptr);
+    for (int i = 0; i < kCount; ++i) {
+        VcpuState s = start(i);
+        ASSERT_EQ(bt.run(s).reason, ExitReason::kEmulate) << "sequence " << i;
+        ASSERT_EQ(s.eip, native[i].eip) << "sequence " << i;
+        for (int g = 0; g < 8; ++g)
+            ASSERT_EQ(s.gpr[g], native[i].gpr[g]) << "sequence " << i << " register " << g;
     }
 }
 

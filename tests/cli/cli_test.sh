@@ -43,6 +43,19 @@ check tiny-mem 2 1 -- run -m 1 "$hello"
 check bad-timeout 2 1 -- run --timeout -3 "$hello"
 check bad-trace 2 1 -- run --trace everything "$hello"
 check bad-serial 2 1 -- run --serial tcp:1234 "$hello"
+# -cpu (QEMU's spelling, docs/cpu-profiles.md): help lists the profiles; an unknown one is bad
+# input pointing at -cpu help; a known one runs.
+check cpu-help 0 0 -- run -cpu help
+expect_in cpu-help-n270 "$tmp/out" "n270 .*Atom N270.*default"
+expect_in cpu-help-max "$tmp/out" "^  max "
+check cpu-unknown 2 1 -- run -cpu qemu99 "$hello"
+expect_in cpu-unknown-message "$tmp/err" "unknown CPU model 'qemu99' (see prevt run -cpu help)"
+check cpu-feature-list 2 1 -- run -cpu max,+x2apic "$hello"
+expect_in cpu-feature-list-message "$tmp/err" "feature lists are not supported"
+check cpu-missing-value 2 1 -- run "$hello" --cpu
+check cpu-pentium3 1 0 -- run --cpu=pentium3 --timeout 20 "$hello"
+check table-cpu 0 0 -- table -cpu pentium3
+expect_in table-cpu-profile "$tmp/out" "profile pentium3: CPUID.0 \"GenuineIntel\" (max leaf 2)"
 echo "not an elf" >"$tmp/text.elf"
 check text-guest 2 1 -- run "$tmp/text.elf"
 check elf64-guest 2 1 -- run "$prevt"

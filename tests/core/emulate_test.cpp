@@ -235,17 +235,17 @@ TEST_F(EmulateTest, PrivilegedInstructionsAtRing3AreGp) {
     }
 }
 
-TEST_F(EmulateTest, CpuidReportsThePrevtProfile) {
+TEST_F(EmulateTest, CpuidReportsTheDefaultProfile) {
     s.gpr[eax] = 0;
     run({0x0f, 0xa2});
     char vendor[13] = {};
     memcpy(vendor, &s.gpr[ebx], 4);
     memcpy(vendor + 4, &s.gpr[edx], 4);
     memcpy(vendor + 8, &s.gpr[ecx], 4);
-    EXPECT_STREQ(vendor, "PrevtVirtCPU");
+    EXPECT_STREQ(vendor, "GenuineIntel");
     s.gpr[eax] = 1;
     run({0x0f, 0xa2});
-    EXPECT_EQ(s.gpr[edx], kCpuidFeaturesEdx);
+    EXPECT_EQ(s.gpr[edx], default_profile().edx);
     EXPECT_FALSE(s.gpr[edx] & (1u << 6)) << "PAE must not be advertised";
 }
 

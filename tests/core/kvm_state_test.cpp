@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/emulate/execute.hpp"
 #include "core/engines/kvm_engine.hpp"
 
 namespace prevt {
@@ -122,7 +123,8 @@ constexpr uint32_t kCode = 0x1000;
 
 class KvmRun {
 public:
-    explicit KvmRun(std::initializer_list<uint8_t> code) : ram(4 << 20), engine(ram, true) {
+    explicit KvmRun(std::initializer_list<uint8_t> code, const CpuProfile& p = default_profile())
+        : ram(4 << 20), engine(ram, p, /*quiet=*/true) {
         const std::vector<uint8_t> bytes(code);
         ram.write_bytes(kCode, bytes.data(), bytes.size());
         const uint32_t gdt[6] = {0, 0, 0x0000ffff, 0x00cf9b00, 0x0000ffff, 0x00cf9300};
@@ -135,6 +137,29 @@ public:
 
 #define REQUIRE_KVM() \
     if (!kvm_usable()) GTEST_SKIP() << "no usable /dev/kvm"
+
+// KVM_SET_CPUID2 takes every profile's leaves (it refuses, for one, a CPUID.80000008 with a
+// 32-bit linear width), and the guest reads them: leaf 0 and the brand string (kvm-pvm answers
+// leaf 1's feature words with the host's: docs/kvm-engine.md).
+TEST(kvm, EveryProfileIsTakenByKvmSetCpuid2) {
+    REQUIRE_KVM();
+    for (const CpuProfile* p : kCpuProfiles) {
+        for (uint32_t leaf : {0u, 0x80000002u}) {
+            KvmRun k({0x0f, 0xa2, 0xf4}, *p);  // cpuid; hlt
+            bool taken = false;
+            for (const auto& [name, value] : k.engine.counters())
+                if (name == "KVM_SET_CPUID2 took prevt's profile") taken = value == 1;
+            EXPECT_TRUE(taken) << p->name;
+            k.s.gpr[eax] = leaf;
+            k.s.gpr[ecx] = 0;
+            ASSERT_EQ(k.engine.run(k.s).reason, ExitReason::kHalt) << p->name;
+            uint32_t want[4];
+            cpuid(leaf, 0, want, *p);
+            EXPECT_EQ(k.s.gpr[eax], want[0]) << p->name << " leaf " << std::hex << leaf;
+            EXPECT_EQ(k.s.gpr[ebx], want[1]) << p->name << " leaf " << std::hex << leaf;
+        }
+    }
+}
 
 TEST(kvm, PortIoExitsAndRegisterWriteBack) {
     REQUIRE_KVM();

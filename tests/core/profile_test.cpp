@@ -1,5 +1,6 @@
 // The virtual CPU against the guest's CPU profile and control registers, on byte strings:
-// instructions the profile does not offer raise #UD explicitly; FPU control (CR0.TS/EM/MP,
+// instructions the profile does not offer raise #UD explicitly, per profile (n270, pentium3,
+// max; their CPUID leaves: cpuid_test.cpp, their MSRs: msr_test.cpp); FPU control (CR0.TS/EM/MP,
 // CR4.OSFXSR) raises #NM/#UD before the instruction; cs: data accesses use CS's descriptor
 // (base, limit, readable bit; never writable); decoding reads page by page (no false #PF for a
 // short instruction at the end of a page) and an instruction over 15 bytes is #GP(0).
@@ -84,11 +85,47 @@ TEST_F(ProfileTest, CpuidReportsTheProfile) {
     EXPECT_EQ(r[0], default_profile().max_leaf);
     char vendor[13] = {};
     memcpy(vendor, &r[1], 4), memcpy(vendor + 4, &r[3], 4), memcpy(vendor + 8, &r[2], 4);
-    EXPECT_STREQ(vendor, "PrevtVirtCPU");
+    EXPECT_STREQ(vendor, "GenuineIntel");
     cpuid(1, 0, r);
-    EXPECT_EQ(r[0], 0x633u);
+    EXPECT_EQ(r[0], 0x106c2u);
     EXPECT_EQ(r[3], 0x0780a939u);
-    EXPECT_EQ(r[2], 0x80000000u);
+    EXPECT_EQ(r[2], 0x80000201u);
+    s.gpr[eax] = 1;
+    cpu.profile = &kPentium3;
+    EXPECT_EQ(run({0x0f, 0xa2}), -1);  // the virtual CPU answers for its profile
+    EXPECT_EQ(s.gpr[eax], 0x673u);
+    EXPECT_EQ(s.gpr[edx], 0x0380a939u);
+}
+
+// The same bytes under each profile: what the part lacks is #UD, what it has runs.
+TEST_F(ProfileTest, EachProfileOffersItsOwnInstructions) {
+    const std::vector<uint8_t> haddps = {0xf2, 0x0f, 0x7c, 0xc1}, pshufb = {0x0f, 0x38, 0x00, 0xc1},
+                               paddq = {0x66, 0x0f, 0xd4, 0xc1}, lfence = {0x0f, 0xae, 0xe8},
+                               addps = {0x0f, 0x58, 0xc1}, monitor = {0x0f, 0x01, 0xc8},
+                               mwait = {0x0f, 0x01, 0xc9};
+    s.gpr[ebx] = kData;
+    const std::vector<uint8_t> fisttp = {0xdb, 0x0b};  // fisttp dword [ebx]
+    for (const CpuProfile* p : {&kN270, &kMax}) {
+        cpu.profile = p;
+        EXPECT_EQ(run(haddps), -1) << p->name;
+        EXPECT_EQ(run(pshufb), -1) << p->name;  // SSSE3 on MMX registers
+        EXPECT_EQ(run(paddq), -1) << p->name;
+        EXPECT_EQ(run(lfence), -1) << p->name;
+        EXPECT_EQ(run(monitor), vec::UD) << p->name << ": MONITOR is never offered";
+        EXPECT_EQ(run(mwait), vec::UD) << p->name;
+    }
+    cpu.profile = &kPentium3;
+    EXPECT_EQ(run(addps), -1);
+    EXPECT_EQ(run(haddps), vec::UD);
+    EXPECT_EQ(run(pshufb), vec::UD);
+    EXPECT_EQ(run(paddq), vec::UD);
+    EXPECT_EQ(run(lfence), vec::UD);
+    EXPECT_EQ(run(fisttp), vec::UD);
+    // fisttp is x87 under CR0: #NM with TS, on a profile that has it.
+    cpu.profile = &kN270;
+    s.cr0 |= cr0::TS;
+    EXPECT_EQ(run(fisttp), vec::NM);
+    EXPECT_EQ(run(haddps), vec::NM);
 }
 
 TEST_F(ProfileTest, FpuControlFaults) {

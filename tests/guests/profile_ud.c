@@ -1,11 +1,16 @@
-/* profile_ud: prevt's CPU profile (family 6 model 3 with CMOV, MMX, FXSR, SSE, SSE2; CPUID.1
- * EDX 0x0780a939, ECX only the hypervisor bit) decides which instructions exist: every
- * instruction the profile does not offer raises #UD (popcnt, lzcnt, movbe, rdrand, rdseed,
- * xgetbv, rdtscp, rdpid, vmcall, vmmcall, clflush, vzeroupper, AVX, clzero, monitorx, SSE3,
- * SSSE3, syscall, 3DNow!) and every offered one runs with the i686's semantics: `rep bsr` is
- * bsr (not the host's lzcnt), `rep bsf` bsf, hint nops and endbr32 are nops, and a gs:
- * string load (a hidden memory operand) reads the guest's GS. QEMU's qemu32 CPU agrees on
- * every line; the trap engine runs the host's instruction set (skipped there). */
+/* profile_ud: the guest's CPU profile (-cpu) decides which instructions exist: every
+ * instruction no profile offers raises #UD (popcnt, lzcnt, movbe, rdrand, rdseed, xgetbv,
+ * rdtscp, rdpid, vmcall, vmmcall, clflush, vzeroupper, AVX, clzero, monitorx, monitor,
+ * syscall, 3DNow!; SSE with CR4.OSFXSR clear), the SSE2/SSE3/SSSE3 ones raise it where the
+ * profile lacks them (profile_ud.expected: n270, the default, has them all;
+ * profile_ud.pentium3.expected: SSE only), and every offered one runs with the i686's
+ * semantics: `rep bsr` is bsr (not the host's lzcnt), `rep bsf` bsf, hint nops and endbr32
+ * are nops, and a gs: string load (a hidden memory operand) reads the guest's GS. QEMU's
+ * qemu32 CPU agrees on every line but pshufb and palignr (qemu32 has no SSSE3:
+ * profile_ud.qemu.expected); QEMU's pentium3 agrees with prevt's but runs paddq xmm and
+ * fisttp, which a Pentium III does not have (QEMU 7.2 TCG does not check SSE2 or SSE3 for
+ * them: profile_ud.pentium3.qemu.expected). The trap engine runs the host's instruction set
+ * (skipped there). */
 #include "lib/guest.h"
 
 static uint32_t buf[4] = {0x11223344, 0x55667788, 0, 0};
@@ -46,8 +51,9 @@ int main(void) {
     TRY("clzero", "mov %%esi, %%eax\n .byte 0x0f, 0x01, 0xfc");
     TRY("monitorx",
         "mov %%esi, %%eax\n xor %%ecx, %%ecx\n xor %%edx, %%edx\n .byte 0x0f, 0x01, 0xfa");
-    TRY("haddps", ".byte 0xf2, 0x0f, 0x7c, 0xc1");
-    TRY("pshufb", ".byte 0x66, 0x0f, 0x38, 0x00, 0xc1");
+    TRY("haddps without OSFXSR", ".byte 0xf2, 0x0f, 0x7c, 0xc1");
+    TRY("pshufb without OSFXSR", ".byte 0x66, 0x0f, 0x38, 0x00, 0xc1");
+    TRY("monitor", "mov %%esi, %%eax\n xor %%ecx, %%ecx\n xor %%edx, %%edx\n monitor");
     TRY("syscall", ".byte 0x0f, 0x05");
     TRY("femms", ".byte 0x0f, 0x0e");
 
@@ -62,14 +68,23 @@ int main(void) {
     TRY("movq mm", "movq (%%esi), %%mm0\n emms");
     TRY("pavgb mm", ".byte 0x0f, 0xe0, 0xc0\n emms");
     TRY("addps", "addps %%xmm1, %%xmm0");
-    TRY("paddq xmm", "paddq %%xmm1, %%xmm0");
-    TRY("fences", "sfence\n lfence\n mfence");
+    TRY("sfence", "sfence");
     TRY("prefetch", "prefetchnta (%%esi)");
     TRY("pause", "pause");
     TRY("nop r/m", ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00");
     TRY("endbr32", ".byte 0xf3, 0x0f, 0x1e, 0xfb");
     TRY("fxsave", "fxsave fx\n fxrstor fx");
     TRY("rdtsc", "rdtsc");
+
+    print("by profile: SSE2, SSE3, SSSE3\n");
+    TRY("paddq xmm", "paddq %%xmm1, %%xmm0");
+    TRY("lfence/mfence", "lfence\n mfence");
+    TRY("haddps", "haddps %%xmm1, %%xmm0");
+    TRY("movshdup", "movshdup %%xmm1, %%xmm0");
+    TRY("lddqu", "lddqu (%%esi), %%xmm0");
+    TRY("fisttp", "fld1\n fisttpl (%%edi)");
+    TRY("pshufb xmm", "pshufb %%xmm1, %%xmm0");
+    TRY("palignr mm", "palignr $3, %%mm1, %%mm0\n emms");
 
     print("i686 semantics\n");
     uint32_t r1, r2;

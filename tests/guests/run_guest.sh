@@ -8,6 +8,10 @@
 # "[exit N]" (N = the exit status) must equal GOLDEN_DIR/NAME.ENGINE.expected if that file
 # exists, else GOLDEN_DIR/NAME.expected. Exit status: 0 match, 1 mismatch, 77 skipped (QEMU
 # missing, or prevt said "prevt: skip: ..." and exited 77).
+#
+# A variant (PREVT_GUEST_VARIANT=V, e.g. a CPU profile): the options in GOLDEN_DIR/NAME.V.args
+# go to prevt and QEMU alike (-cpu NAME is both's spelling), and the golden files are
+# NAME.V.ENGINE.expected, else NAME.V.expected. NAME.qemu.args: extra options for QEMU only.
 set -u
 
 if [ $# -ne 5 ]; then
@@ -16,10 +20,14 @@ if [ $# -ne 5 ]; then
 fi
 engine=$1 elf=$2 golden_dir=$3 name=$4 prevt=$5
 
-golden=$golden_dir/$name.$engine.expected
-[ -f "$golden" ] || golden=$golden_dir/$name.expected
+variant=${PREVT_GUEST_VARIANT:-}
+stem=$name${variant:+.$variant}
+golden=$golden_dir/$stem.$engine.expected
+[ -f "$golden" ] || golden=$golden_dir/$stem.expected
+variant_args=()
+[ -n "$variant" ] && read -r -a variant_args <"$golden_dir/$stem.args"
 if [ ! -f "$golden" ]; then
-    echo "FAIL: no golden file $golden_dir/$name.expected" >&2
+    echo "FAIL: no golden file $golden_dir/$stem.expected" >&2
     exit 1
 fi
 if [ ! -f "$elf" ]; then
@@ -54,15 +62,18 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/prevt-guest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 if [ "$engine" = qemu ]; then
+    qemu_args=()
+    [ -f "$golden_dir/$stem.qemu.args" ] && read -r -a qemu_args <"$golden_dir/$stem.qemu.args"
     timeout 20 "$qemu" -nodefaults -no-reboot -m 128 -kernel "$elf" -serial stdio \
         -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-        </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
+        "${variant_args[@]}" "${qemu_args[@]}" </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
     status=$?
 else
     # NAME.ENGINE.args: extra options for that engine (e.g. a small translation cache).
     args=()
     [ -f "$golden_dir/$name.$engine.args" ] && read -r -a args <"$golden_dir/$name.$engine.args"
-    "$prevt" run --engine "$engine" --timeout 20 "${args[@]}" "$elf" </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
+    "$prevt" run --engine "$engine" --timeout 20 "${args[@]}" "${variant_args[@]}" "$elf" \
+        </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
     status=$?
     # The host cannot run this guest on this engine (kvm-pvm's emulator, no 32-bit paging):
     # prevt said so in one line and exited 3. That is a skip with the reason, not a failure.
