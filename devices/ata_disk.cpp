@@ -1,0 +1,393 @@
+#include "devices/ata_disk.hpp"
+
+#include <algorithm>
+
+namespace prevt::devices {
+
+namespace {
+
+enum Reg : unsigned {
+    kData = 0,
+    kError = 1,
+    kCount = 2,
+    kLow = 3,
+    kMid = 4,
+    kHigh = 5,
+    kDevice = 6,
+    kStatus = 7
+};
+
+constexpr uint8_t kBsy = 0x80, kDrdy = 0x40, kDsc = 0x10, kDrq = 0x08, kErr = 0x01;
+constexpr uint8_t kReady = kDrdy | kDsc;
+constexpr uint8_t kUnc = 0x40, kIdnf = 0x10, kAbrt = 0x04;
+constexpr uint8_t kControlNien = 0x02, kControlSrst = 0x04, kControlHob = 0x80;
+constexpr uint8_t kDeviceLba = 0x40;
+
+}  // namespace
+
+AtaDisk::AtaDisk(BlockDevice& disk, IrqLine* irq)
+    : disk_(disk),
+      irq_(irq),
+      sectors_(disk.size() / kSectorSize),
+      current_(default_geometry(sectors_)) {
+    signature();
+}
+
+void AtaDisk::attach(Bus& ports) {
+    ports.attach(kCommandBase, kCommandPorts, command_port_);
+    ports.attach(kControlPort, 1, control_port_);
+}
+
+uint32_t AtaDisk::Port::read(uint64_t offset, unsigned size) {
+    if (control_)
+        return read_split(offset, size, 1, [this](unsigned) -> uint8_t {
+            return ata_.device1_selected() ? 0 : ata_.status_;  // alternate status
+        });
+    if (offset == kData) {
+        if (size == 2) return ata_.read_data();
+        if (size == 4) return ata_.read_data() | uint32_t{ata_.read_data()} << 16;
+        return 0xff;
+    }
+    return read_split(offset, size, kCommandPorts, [this](unsigned r) {
+        return r == kData ? uint8_t{0xff} : ata_.read_register(r);
+    });
+}
+
+void AtaDisk::Port::write(uint64_t offset, unsigned size, uint32_t value) {
+    if (control_)
+        return write_split(offset, size, value, 1,
+                           [this](unsigned, uint8_t b) { ata_.write_control(b); });
+    if (offset == kData) {
+        if (size >= 2) ata_.write_data(static_cast<uint16_t>(value));
+        if (size == 4) ata_.write_data(static_cast<uint16_t>(value >> 16));
+        return;
+    }
+    write_split(offset, size, value, kCommandPorts, [this](unsigned r, uint8_t b) {
+        if (r != kData) ata_.write_register(r, b);
+    });
+}
+
+uint8_t AtaDisk::read_register(unsigned reg) {
+    if (device1_selected()) return reg == kDevice ? device_ : 0;  // nobody answers for device 1
+    const bool hob = control_ & kControlHob;
+    auto pick = [hob](const Reg& r) { return hob ? r.prev : r.now; };
+    switch (reg) {
+        case kError: return error_;
+        case kCount: return pick(count_);
+        case kLow: return pick(lba_low_);
+        case kMid: return pick(lba_mid_);
+        case kHigh: return pick(lba_high_);
+        case kDevice: return device_;
+        case kStatus:
+            pending_ = false;  // reading status acknowledges INTRQ
+            update_irq();
+            return status_;
+        default: return 0xff;
+    }
+}
+
+void AtaDisk::write_register(unsigned reg, uint8_t value) {
+    control_ &= ~kControlHob;  // a command block write clears HOB
+    switch (reg) {
+        case kError: features_.set(value); break;
+        case kCount: count_.set(value); break;
+        case kLow: lba_low_.set(value); break;
+        case kMid: lba_mid_.set(value); break;
+        case kHigh: lba_high_.set(value); break;
+        case kDevice:
+            device_ = value;
+            update_irq();  // only the selected device drives INTRQ
+            break;
+        case kStatus: execute(value); break;
+        default: break;
+    }
+}
+
+void AtaDisk::write_control(uint8_t value) {
+    const bool was_reset = control_ & kControlSrst;
+    control_ = value;
+    if ((value & kControlSrst) && !was_reset) {
+        status_ = kBsy;
+        transfer_ = Transfer::kNone;
+        pending_ = false;
+    } else if (!(value & kControlSrst) && was_reset) {
+        status_ = kReady;
+        error_ = 0x01;
+        current_ = default_geometry(sectors_);
+        signature();
+    }
+    update_irq();
+}
+
+void AtaDisk::signature() {
+    count_.set(1);
+    lba_low_.set(1);
+    lba_mid_.set(0);
+    lba_high_.set(0);
+    device_ = 0;
+}
+
+void AtaDisk::update_irq() {
+    const bool level = pending_ && !(control_ & kControlNien) && !device1_selected();
+    if (level == irq_level_) return;
+    irq_level_ = level;
+    if (irq_) irq_->set_level(level);
+}
+
+void AtaDisk::raise_interrupt() {
+    pending_ = true;
+    update_irq();
+}
+
+void AtaDisk::complete() {
+    status_ = kReady;
+    transfer_ = Transfer::kNone;
+    raise_interrupt();
+}
+
+void AtaDisk::abort(uint8_t error) {
+    error_ = error;
+    status_ = kReady | kErr;
+    transfer_ = Transfer::kNone;
+    raise_interrupt();
+}
+
+bool AtaDisk::address(bool ext, uint64_t* lba) const {
+    uint64_t a;
+    if (ext) {
+        a = uint64_t{lba_low_.now} | uint64_t{lba_mid_.now} << 8 | uint64_t{lba_high_.now} << 16 |
+            uint64_t{lba_low_.prev} << 24 | uint64_t{lba_mid_.prev} << 32 |
+            uint64_t{lba_high_.prev} << 40;
+    } else if (device_ & kDeviceLba) {
+        a = uint64_t{lba_low_.now} | uint64_t{lba_mid_.now} << 8 | uint64_t{lba_high_.now} << 16 |
+            uint64_t{device_ & 0x0fu} << 24;
+    } else {
+        const unsigned c = lba_mid_.now | lba_high_.now << 8, h = device_ & 0x0f, s = lba_low_.now;
+        if (s < 1 || s > current_.sectors || h >= current_.heads || c >= current_.cylinders)
+            return false;
+        a = (uint64_t{c} * current_.heads + h) * current_.sectors + s - 1;
+    }
+    *lba = a;
+    return a < sectors_;
+}
+
+void AtaDisk::set_address(bool ext, uint64_t lba) {
+    if (ext) {
+        lba_low_ = {static_cast<uint8_t>(lba), static_cast<uint8_t>(lba >> 24)};
+        lba_mid_ = {static_cast<uint8_t>(lba >> 8), static_cast<uint8_t>(lba >> 32)};
+        lba_high_ = {static_cast<uint8_t>(lba >> 16), static_cast<uint8_t>(lba >> 40)};
+    } else if (device_ & kDeviceLba) {
+        lba_low_.now = static_cast<uint8_t>(lba);
+        lba_mid_.now = static_cast<uint8_t>(lba >> 8);
+        lba_high_.now = static_cast<uint8_t>(lba >> 16);
+        device_ = static_cast<uint8_t>((device_ & 0xf0) | ((lba >> 24) & 0x0f));
+    } else {
+        const uint64_t per_cylinder = uint64_t{current_.heads} * current_.sectors;
+        const uint64_t c = lba / per_cylinder;
+        lba_low_.now = static_cast<uint8_t>(lba % current_.sectors + 1);
+        lba_mid_.now = static_cast<uint8_t>(c);
+        lba_high_.now = static_cast<uint8_t>(c >> 8);
+        device_ =
+            static_cast<uint8_t>((device_ & 0xf0) | (lba / current_.sectors % current_.heads));
+    }
+}
+
+uint32_t AtaDisk::count(bool ext) const {
+    if (ext) {
+        const uint32_t n = count_.now | uint32_t{count_.prev} << 8;
+        return n ? n : 65536;
+    }
+    return count_.now ? count_.now : 256;
+}
+
+void AtaDisk::set_count(bool ext, uint32_t n) {
+    count_.now = static_cast<uint8_t>(n);
+    if (ext) count_.prev = static_cast<uint8_t>(n >> 8);
+}
+
+void AtaDisk::execute(uint8_t command) {
+    if (device1_selected() || (status_ & kBsy)) return;  // no device 1; in reset
+    error_ = 0;
+    pending_ = false;
+    transfer_ = Transfer::kNone;
+    update_irq();
+    switch (command) {
+        case 0x20:
+        case 0x21: return start_read(false);
+        case 0x24: return start_read(true);
+        case 0x30:
+        case 0x31: return start_write(false);
+        case 0x34: return start_write(true);
+        case 0x40:
+        case 0x41: return read_verify(false);
+        case 0x42: return read_verify(true);
+        case 0xec: return identify();
+        case 0xef: return set_features();
+        case 0x91: return initialize_device_parameters();
+        case 0xe7:
+        case 0xea: return flush();
+        case 0x90:  // EXECUTE DEVICE DIAGNOSTIC: device 0 passed, no device 1
+            signature();
+            error_ = 0x01;
+            return complete();
+        case 0xe5:  // CHECK POWER MODE: active or idle
+            count_.set(0xff);
+            return complete();
+        default:
+            if ((command & 0xf0) == 0x10) return complete();  // RECALIBRATE
+            if ((command & 0xf0) == 0x70) return seek();
+            return abort(kAbrt);  // IDENTIFY PACKET DEVICE (A1h) too: no ATAPI here
+    }
+}
+
+bool AtaDisk::load_sector() {
+    if (lba_ >= sectors_) {
+        set_address(ext_, lba_);
+        abort(kIdnf);
+        return false;
+    }
+    if (!disk_.read(lba_ * kSectorSize, buffer_)) {
+        set_address(ext_, lba_);
+        abort(kUnc);
+        return false;
+    }
+    position_ = 0;
+    transfer_ = Transfer::kIn;
+    status_ = kReady | kDrq;
+    raise_interrupt();
+    return true;
+}
+
+void AtaDisk::start_read(bool ext) {
+    uint64_t lba = 0;
+    if (!address(ext, &lba)) return abort(kIdnf);
+    ext_ = ext;
+    lba_ = lba;
+    remaining_ = count(ext);
+    sector_command_ = true;
+    load_sector();
+}
+
+void AtaDisk::start_write(bool ext) {
+    uint64_t lba = 0;
+    if (disk_.read_only()) return abort(kAbrt);
+    if (!address(ext, &lba)) return abort(kIdnf);
+    ext_ = ext;
+    lba_ = lba;
+    remaining_ = count(ext);
+    position_ = 0;
+    transfer_ = Transfer::kOut;
+    status_ = kReady | kDrq;  // the first block's DRQ comes without an interrupt
+}
+
+void AtaDisk::identify() {
+    const std::array<uint16_t, 256> id = identify_device(sectors_, current_);
+    for (unsigned i = 0; i < id.size(); ++i) {
+        buffer_[2 * i] = static_cast<uint8_t>(id[i]);
+        buffer_[2 * i + 1] = static_cast<uint8_t>(id[i] >> 8);
+    }
+    remaining_ = 1;
+    sector_command_ = false;
+    position_ = 0;
+    transfer_ = Transfer::kIn;
+    status_ = kReady | kDrq;
+    raise_interrupt();
+}
+
+uint16_t AtaDisk::read_data() {
+    if (transfer_ != Transfer::kIn || device1_selected()) return 0xffff;
+    const uint16_t word = static_cast<uint16_t>(buffer_[position_] | buffer_[position_ + 1] << 8);
+    position_ += 2;
+    if (position_ < kSectorSize) return word;
+    --remaining_;
+    if (sector_command_) {
+        set_address(ext_, lba_ + 1);
+        set_count(ext_, remaining_);
+    }
+    if (remaining_ == 0) {
+        transfer_ = Transfer::kNone;
+        status_ = kReady;  // the last block of a data-in command raises no interrupt
+        return word;
+    }
+    ++lba_;
+    load_sector();
+    return word;
+}
+
+void AtaDisk::write_data(uint16_t word) {
+    if (transfer_ != Transfer::kOut || device1_selected()) return;
+    buffer_[position_] = static_cast<uint8_t>(word);
+    buffer_[position_ + 1] = static_cast<uint8_t>(word >> 8);
+    position_ += 2;
+    if (position_ < kSectorSize) return;
+    if (lba_ >= sectors_) {
+        set_address(ext_, lba_);
+        return abort(kIdnf);
+    }
+    if (!disk_.write(lba_ * kSectorSize, buffer_)) {
+        set_address(ext_, lba_);
+        return abort(kAbrt);
+    }
+    --remaining_;
+    set_address(ext_, lba_ + 1);
+    set_count(ext_, remaining_);
+    if (remaining_ == 0) return complete();
+    ++lba_;
+    position_ = 0;
+    status_ = kReady | kDrq;
+    raise_interrupt();
+}
+
+void AtaDisk::read_verify(bool ext) {
+    uint64_t lba = 0;
+    if (!address(ext, &lba)) return abort(kIdnf);
+    const uint64_t end = lba + count(ext);
+    if (end > sectors_) {
+        set_address(ext, sectors_);
+        return abort(kIdnf);
+    }
+    set_address(ext, end);
+    set_count(ext, 0);
+    complete();
+}
+
+void AtaDisk::set_features() {
+    switch (features_.now) {
+        case 0x02:
+        case 0x82:
+        case 0xaa:
+        case 0x55:
+        case 0x66:
+        case 0xcc: return complete();
+        case 0x03: {
+            const uint8_t mode = count_.now;
+            // PIO default (00h/01h) or flow-control PIO modes 0-4 (08h-0ch).
+            if (mode <= 0x01 || (mode >= 0x08 && mode <= 0x0c)) return complete();
+            return abort(kAbrt);
+        }
+        default: return abort(kAbrt);
+    }
+}
+
+void AtaDisk::initialize_device_parameters() {
+    const uint16_t spt = count_.now, heads = static_cast<uint16_t>((device_ & 0x0f) + 1);
+    if (spt == 0) return abort(kAbrt);
+    current_.sectors = spt;
+    current_.heads = heads;
+    current_.cylinders =
+        static_cast<uint16_t>(std::min<uint64_t>(sectors_ / (uint64_t{spt} * heads), 65535));
+    complete();
+}
+
+void AtaDisk::seek() {
+    uint64_t lba = 0;
+    if (!address(false, &lba)) return abort(kIdnf);
+    complete();
+}
+
+void AtaDisk::flush() {
+    if (!disk_.flush()) return abort(kAbrt);
+    complete();
+}
+
+}  // namespace prevt::devices
