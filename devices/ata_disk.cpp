@@ -68,7 +68,7 @@ void AtaDisk::Port::write(uint64_t offset, unsigned size, uint32_t value) {
 }
 
 uint8_t AtaDisk::read_register(unsigned reg) {
-    if (device1_selected()) return reg == kDevice ? device_ : 0;  // nobody answers for device 1
+    if (device1_selected() && reg == kStatus) return 0;  // nobody answers for device 1
     const bool hob = control_ & kControlHob;
     auto pick = [hob](const Reg& r) { return hob ? r.prev : r.now; };
     switch (reg) {
@@ -147,12 +147,12 @@ void AtaDisk::complete() {
 
 void AtaDisk::abort(uint8_t error) {
     error_ = error;
-    status_ = kReady | kErr;
+    status_ = kDrdy | kErr;  // DSC clear, as QEMU
     transfer_ = Transfer::kNone;
     raise_interrupt();
 }
 
-bool AtaDisk::address(bool ext, uint64_t* lba) const {
+uint8_t AtaDisk::address(bool ext, uint64_t* lba) const {
     uint64_t a;
     if (ext) {
         a = uint64_t{lba_low_.now} | uint64_t{lba_mid_.now} << 8 | uint64_t{lba_high_.now} << 16 |
@@ -164,11 +164,11 @@ bool AtaDisk::address(bool ext, uint64_t* lba) const {
     } else {
         const unsigned c = lba_mid_.now | lba_high_.now << 8, h = device_ & 0x0f, s = lba_low_.now;
         if (s < 1 || s > current_.sectors || h >= current_.heads || c >= current_.cylinders)
-            return false;
+            return kIdnf;  // no such sector ID
         a = (uint64_t{c} * current_.heads + h) * current_.sectors + s - 1;
     }
     *lba = a;
-    return a < sectors_;
+    return a < sectors_ ? 0 : kAbrt;  // past the end: ABRT, as QEMU (ATA-6 allows IDNF too)
 }
 
 void AtaDisk::set_address(bool ext, uint64_t lba) {
@@ -243,7 +243,7 @@ void AtaDisk::execute(uint8_t command) {
 bool AtaDisk::load_sector() {
     if (lba_ >= sectors_) {
         set_address(ext_, lba_);
-        abort(kIdnf);
+        abort(kAbrt);
         return false;
     }
     if (!disk_.read(lba_ * kSectorSize, buffer_)) {
@@ -260,7 +260,7 @@ bool AtaDisk::load_sector() {
 
 void AtaDisk::start_read(bool ext) {
     uint64_t lba = 0;
-    if (!address(ext, &lba)) return abort(kIdnf);
+    if (const uint8_t e = address(ext, &lba)) return abort(e);
     ext_ = ext;
     lba_ = lba;
     remaining_ = count(ext);
@@ -271,7 +271,7 @@ void AtaDisk::start_read(bool ext) {
 void AtaDisk::start_write(bool ext) {
     uint64_t lba = 0;
     if (disk_.read_only()) return abort(kAbrt);
-    if (!address(ext, &lba)) return abort(kIdnf);
+    if (const uint8_t e = address(ext, &lba)) return abort(e);
     ext_ = ext;
     lba_ = lba;
     remaining_ = count(ext);
@@ -322,7 +322,7 @@ void AtaDisk::write_data(uint16_t word) {
     if (position_ < kSectorSize) return;
     if (lba_ >= sectors_) {
         set_address(ext_, lba_);
-        return abort(kIdnf);
+        return abort(kAbrt);
     }
     if (!disk_.write(lba_ * kSectorSize, buffer_)) {
         set_address(ext_, lba_);
@@ -340,11 +340,11 @@ void AtaDisk::write_data(uint16_t word) {
 
 void AtaDisk::read_verify(bool ext) {
     uint64_t lba = 0;
-    if (!address(ext, &lba)) return abort(kIdnf);
+    if (const uint8_t e = address(ext, &lba)) return abort(e);
     const uint64_t end = lba + count(ext);
     if (end > sectors_) {
         set_address(ext, sectors_);
-        return abort(kIdnf);
+        return abort(kAbrt);
     }
     set_address(ext, end);
     set_count(ext, 0);
@@ -381,7 +381,7 @@ void AtaDisk::initialize_device_parameters() {
 
 void AtaDisk::seek() {
     uint64_t lba = 0;
-    if (!address(false, &lba)) return abort(kIdnf);
+    if (const uint8_t e = address(false, &lba)) return abort(e);
     complete();
 }
 

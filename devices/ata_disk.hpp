@@ -9,8 +9,8 @@
 // set, then DRDY|DSC, error 01h and the ATA signature 1/1/0/0; HOB reads the previous bytes
 // of the 48-bit registers). Every written command block register keeps the byte it replaces
 // (the 48-bit "previous" content). The selected device drives the register reads: with device
-// 1 selected (absent) status, alternate status and registers 1-5 read 0 and device/head the
-// byte written, as QEMU's; commands then are ignored. INTRQ is pending && !nIEN && device 0
+// 1 selected (absent) status and alternate status read 0 (the other registers are shared),
+// as QEMU's; commands then are ignored. INTRQ is pending && !nIEN && device 0
 // selected.
 //
 // Commands: IDENTIFY DEVICE (ata_identify.hpp), READ SECTORS (20h/21h) and WRITE SECTORS
@@ -23,9 +23,10 @@
 // for the first block, INTRQ after each block written. After each sector the address registers
 // hold the next sector and the count what remains (as QEMU). Errors: ABRT for an unknown
 // command, IDENTIFY PACKET DEVICE (this is no ATAPI device), a write to a read-only image, a
-// bad SET FEATURES or INITIALIZE DEVICE PARAMETERS; IDNF for an address outside the disk or
-// the geometry; UNC for a host read error, ABRT for a host write error, with the address
-// registers at the failed sector.
+// bad SET FEATURES or INITIALIZE DEVICE PARAMETERS, an address past the end of the disk (as
+// QEMU; ATA-6 allows ABRT or IDNF); IDNF for a CHS address outside the geometry; UNC for a
+// host read error, ABRT for a host write error; the address registers at the failed sector;
+// status DRDY | ERR (DSC clear, as QEMU).
 //
 // Transfers are instantaneous: BSY is never seen outside SRST. Missing: DMA (no bus master:
 // the PIIX3 IDE function, if the machine has one, shows no BAR 4), READ/WRITE MULTIPLE,
@@ -106,9 +107,10 @@ private:
     void flush();
     void signature();
 
-    // The address the registers name (LBA28, LBA48 or CHS), false when outside the disk or
-    // the current geometry; the count of sectors (0 means 256, or 65536 for 48-bit).
-    bool address(bool ext, uint64_t* lba) const;
+    // The address the registers name (LBA28, LBA48 or CHS): 0, or the error bits: IDNF for a
+    // CHS address outside the current geometry, ABRT past the end of the disk. count(): the
+    // sectors (0 means 256, or 65536 for 48-bit).
+    uint8_t address(bool ext, uint64_t* lba) const;
     uint32_t count(bool ext) const;
     void set_address(bool ext, uint64_t lba);
     void set_count(bool ext, uint32_t n);

@@ -31,7 +31,10 @@
 // 8237's terminal count (normal termination) or after EOT (abnormal, ST1 EN), with the result
 // C/H/R/N of the datasheet's table (the next sector; MT continues on head 1). As QEMU (and
 // SeaBIOS relies on it: it never sends SEEK before a read), a data command moves the head to
-// the cylinder it names: an implied seek whatever CONFIGURE's EIS says.
+// the cylinder it names: an implied seek whatever CONFIGURE's EIS says; ST0's seek end bit is
+// set when it moved the head or the result's C moved to the next cylinder, and ST0's head
+// is the result's H (both as QEMU). Unlike QEMU, reaching EOT before the terminal count is
+// the datasheet's abnormal termination with ST1 EN (QEMU ends normally).
 // Errors: no medium, or a drive other than A: ST1 MA (no address mark found); FM mode or a
 // data rate other than 500 kbit/s: ST1 MA; a sector or cylinder outside the medium, N != 2
 // or H != the head selected: ST1 ND; DMA channel not ready (masked, DMA gate off): ST1 OR; a

@@ -71,7 +71,8 @@ void Floppy82077::cmd_seek() {
         head_ = (command_[1] >> 2) & 1;
         disk_changed_ = false;
     }
-    sense_.push_back({static_cast<uint8_t>(kSt0SeekEnd | (command_[1] & 0x07)), pcn_[drive]});
+    // ST0 without the head bit, as QEMU.
+    sense_.push_back({static_cast<uint8_t>(kSt0SeekEnd | drive), pcn_[drive]});
     result({});
     raise_interrupt();
 }
@@ -106,9 +107,15 @@ void Floppy82077::transfer(bool write) {
     unsigned c = command_[2], r = command_[4];
     const unsigned h_id = command_[3], n = command_[5], eot = command_[6];
     last_eot_ = static_cast<uint8_t>(eot);
-    auto st0 = [&](uint8_t ic) { return static_cast<uint8_t>(ic | head << 2 | drive); };
+    // Seek end (as QEMU): the implied seek moved the head, or the result moved to the next
+    // cylinder.
+    bool seek_end = false;
+    auto st0 = [&](uint8_t ic) {
+        return static_cast<uint8_t>(ic | (seek_end ? kSt0SeekEnd : 0) | head << 2 | drive);
+    };
     if (!medium_readable(drive, op & kMfm))
         return finish_data_command(st0(kSt0Abnormal), kSt1MissingAddressMark, 0, c, h_id, r, n);
+    seek_end = pcn_[0] != c;
     pcn_[0] = static_cast<uint8_t>(c);  // the implied seek
     head_ = static_cast<uint8_t>(head);
     if (write && drive_a_->read_only())
@@ -148,6 +155,7 @@ void Floppy82077::transfer(bool write) {
                 head = 1;
             } else {
                 ++c;
+                seek_end = true;
                 if (op & kMt) head = 0;
                 end_of_track = true;
             }

@@ -109,7 +109,7 @@ TEST_F(FloppyTest, RecalibrateAndSeekEndWithAnInterruptAndSense) {
     EXPECT_FALSE(irq.level);
     EXPECT_EQ(in(0x3f7) & 0x80, 0) << "the step cleared the disk change line";
     command({0x0f, 0x04, 33}, 0);
-    EXPECT_EQ(command({0x08}, 2), (std::vector<uint8_t>{0x24, 33}));
+    EXPECT_EQ(command({0x08}, 2), (std::vector<uint8_t>{0x20, 33})) << "no head bit, as QEMU";
     EXPECT_EQ(fdc.cylinder(0), 33u);
     command({0x07, 0x01}, 0);  // drive B is not there: no track 0
     EXPECT_EQ(command({0x08}, 2)[0], 0x71);
@@ -148,9 +148,9 @@ TEST_F(FloppyTest, ReadDataMovesSectorsByDmaAndReportsTheNextId) {
     irq.rising_edges = 0;
     auto r = read(1, 1, 17, 18);
     EXPECT_EQ(irq.rising_edges, 1);
-    EXPECT_EQ(r, (std::vector<uint8_t>{0x00, 0, 0, 2, 0, 1, 2}))
-        << "TC at EOT on head 1 with MT: next cylinder, head 0, sector 1 (ST0's head too, as "
-           "QEMU)";
+    EXPECT_EQ(r, (std::vector<uint8_t>{0x20, 0, 0, 2, 0, 1, 2}))
+        << "TC at EOT on head 1 with MT: next cylinder, head 0, sector 1; ST0: seek end, the "
+           "result's head (as QEMU)";
     EXPECT_EQ(lba_at(0x7c00), lba(1, 1, 17));
     EXPECT_EQ(lba_at(0x7e00), lba(1, 1, 18));
     EXPECT_EQ(memory.bytes[0x7e00 + 511], 0xa5);
@@ -162,7 +162,7 @@ TEST_F(FloppyTest, MultiTrackContinuesOnHeadOne) {
     enable();
     program_dma(0x10000, 3 * 512, true);
     auto r = read(3, 0, 17, 18);
-    EXPECT_EQ(r, (std::vector<uint8_t>{0x04, 0, 0, 3, 1, 2, 2}));
+    EXPECT_EQ(r, (std::vector<uint8_t>{0x24, 0, 0, 3, 1, 2, 2})) << "the implied seek: SE";
     EXPECT_EQ(lba_at(0x10000), lba(3, 0, 17));
     EXPECT_EQ(lba_at(0x10200), lba(3, 0, 18));
     EXPECT_EQ(lba_at(0x10400), lba(3, 1, 1));
@@ -199,7 +199,7 @@ TEST_F(FloppyTest, WriteDataWritesTheImage) {
     for (int i = 0; i < 1024; ++i) memory.bytes[0x30000 + i] = static_cast<uint8_t>(i * 7);
     program_dma(0x30000, 1024, false);
     auto r = command({0xc5, 0x04, 10, 1, 5, 2, 18, 0x1b, 0xff}, 7);
-    EXPECT_EQ(r, (std::vector<uint8_t>{0x04, 0, 0, 10, 1, 7, 2}));
+    EXPECT_EQ(r, (std::vector<uint8_t>{0x24, 0, 0, 10, 1, 7, 2}));
     const size_t at = lba(10, 1, 5) * 512;
     for (int i = 0; i < 1024; ++i) ASSERT_EQ(disk.bytes[at + i], static_cast<uint8_t>(i * 7));
     EXPECT_EQ(disk.bytes[at + 1024], static_cast<uint8_t>(lba(10, 1, 7)));

@@ -53,16 +53,31 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/prevt-guest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
+# NAME.setup DIR makes the files a guest needs (disk images) in the test's own directory;
+# NAME.args: options for every engine and QEMU alike (@TMP@ is that directory), e.g. -fda.
+common=()
+if [ -x "$golden_dir/$name.setup" ] && ! "$golden_dir/$name.setup" "$tmp"; then
+    echo "FAIL: $name.setup failed"
+    exit 1
+fi
+if [ -f "$golden_dir/$name.args" ]; then
+    read -r -a common <"$golden_dir/$name.args"
+    common=("${common[@]//@TMP@/$tmp}")
+fi
+
 if [ "$engine" = qemu ]; then
+    # NAME.qemu.args: what QEMU needs beside them (e.g. -vga std: -nodefaults has no VGA).
+    qargs=()
+    [ -f "$golden_dir/$name.qemu.args" ] && read -r -a qargs <"$golden_dir/$name.qemu.args"
     timeout 20 "$qemu" -nodefaults -no-reboot -m 128 -kernel "$elf" -serial stdio \
-        -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+        -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${common[@]}" "${qargs[@]}" \
         </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
     status=$?
 else
     # NAME.ENGINE.args: extra options for that engine (e.g. a small translation cache).
     args=()
     [ -f "$golden_dir/$name.$engine.args" ] && read -r -a args <"$golden_dir/$name.$engine.args"
-    "$prevt" run --engine "$engine" --timeout 20 "${args[@]}" "$elf" </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
+    "$prevt" run --engine "$engine" --timeout 20 "${common[@]}" "${args[@]}" "$elf" </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
     status=$?
     # The host cannot run this guest on this engine (kvm-pvm's emulator, no 32-bit paging):
     # prevt said so in one line and exited 3. That is a skip with the reason, not a failure.
