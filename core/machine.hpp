@@ -15,6 +15,7 @@
 #include "core/guest_memory.hpp"
 #include "core/host_output.hpp"
 #include "core/stats.hpp"
+#include "core/terminal_keys.hpp"
 #include "core/text_display.hpp"
 #include "core/trace.hpp"
 #include "core/vcpu_state.hpp"
@@ -138,6 +139,7 @@ private:
     int screen_dump_fd_ = -1;                     // --screen-dump, opened at start
     std::unique_ptr<HostOutput> display_output_;  // --display text: stdout
     std::unique_ptr<TerminalDisplay> display_;
+    std::unique_ptr<TerminalKeys> keys_;  // --display text: the terminal's bytes as keys
     // The A20 gate, as the 8042 and port 0x92 set it (ORed). Recorded, not applied: guest
     // memory always has A20 enabled (real mode, where it matters, comes with the BIOS).
     bool a20_ = true;

@@ -1,8 +1,8 @@
 // The PC's storage and screen, wired into the machine (machine.hpp): the 8237 DMA pair, the
 // 82077AA floppy controller with -fda as drive A, the ATA disk with -hda as device 0 of the
 // primary channel, the VGA; the CMOS bytes a BIOS reads for them (floppy types 0x10, boot
-// order 0x3d/0x38, as QEMU's PC fills them); --screen-dump and --display text
-// (docs/pc-devices.md).
+// order 0x3d/0x38, as QEMU's PC fills them); --screen-dump and --display text with the
+// terminal's keys to the 8042's keyboard (docs/pc-devices.md).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -86,13 +86,35 @@ void Machine::build_storage() {
         display_output_ =
             std::make_unique<HostOutput>(STDOUT_FILENO, false, "--display text (stdout)");
         display_ = std::make_unique<TerminalDisplay>(*display_output_);
+        // The terminal's keys go to the keyboard, unless COM1 already reads the terminal
+        // (--serial stdio given). One key at a time: the next waits until the guest has read
+        // the keyboard's bytes (its 16-byte buffer takes any one key whole).
+        if (!console_ && isatty(STDIN_FILENO)) {
+            keys_ = std::make_unique<TerminalKeys>();
+            auto deliver = [this](uint8_t byte) {
+                if (i8042_->keyboard().has_output()) return false;
+                const std::vector<uint8_t> codes = keys_->feed(byte);
+                if (!codes.empty()) i8042_->inject_keys(codes);
+                return true;
+            };
+            console_ = std::make_unique<Console>(
+                STDIN_FILENO, deliver,
+                [o = display_output_.get()](const char* text) { o->write(text, strlen(text)); });
+            serial_input_ = true;  // the run loop polls the terminal (and Ctrl-A x works)
+        }
     } else if (config_.display != "none") {
         throw InputError("--display: expected none or text, got '" + config_.display + "'");
     }
 }
 
 void Machine::refresh_display() {
-    if (display_) display_->show(vga_->text_screen());
+    if (!display_) return;
+    // A lone ESC with nothing after it since the last tick is the Esc key.
+    if (keys_ && !i8042_->keyboard().has_output()) {
+        const std::vector<uint8_t> codes = keys_->flush();
+        if (!codes.empty()) i8042_->inject_keys(codes);
+    }
+    display_->show(vga_->text_screen());
 }
 
 void Machine::finish_screen() {

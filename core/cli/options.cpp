@@ -121,8 +121,9 @@ options of run:
                          without write permission is a write-protected disk
   -snapshot, --snapshot  keep the guest's disk writes in memory: the image files stay untouched
   -boot, --boot ORDER    the BIOS boot order in CMOS: a (floppy), c (disk), d, n (default cad)
-  --display none|text    text: draw the VGA's 80x25 text screen on the terminal (ANSI escapes;
-                         COM1 then defaults to none); none (default) draws nothing.
+  --display none|text    text: draw the VGA's 80x25 text screen on the terminal (ANSI escapes)
+                         and send the terminal's keys to the PS/2 keyboard (Ctrl-A X quits);
+                         COM1 then defaults to none. none (default) draws nothing.
                          -display curses is text
   -nographic             --display none and --serial stdio (the default)
   --screen-dump FILE     write the last text screen to FILE as plain text (UTF-8) when the run
