@@ -67,6 +67,13 @@ public:
     const AtaGeometry& geometry() const { return current_; }
 
 private:
+    // Status, error, device control and device register bits (ATA-6 7.x).
+    static constexpr uint8_t kBsy = 0x80, kDrdy = 0x40, kDsc = 0x10, kDrq = 0x08, kErr = 0x01;
+    static constexpr uint8_t kReady = kDrdy | kDsc;
+    static constexpr uint8_t kUnc = 0x40, kIdnf = 0x10, kAbrt = 0x04;
+    static constexpr uint8_t kControlNien = 0x02, kControlSrst = 0x04, kControlHob = 0x80;
+    static constexpr uint8_t kDeviceLba = 0x40;
+
     class Port final : public IoDevice {
     public:
         Port(AtaDisk& ata, bool control) : ata_(ata), control_(control) {}

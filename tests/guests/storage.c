@@ -3,7 +3,8 @@
  * DATA and WRITE DATA by DMA channel 2, READ ID, SENSE DRIVE STATUS), the ATA disk on 0x1f0
  * (SRST, IDENTIFY DEVICE, READ/WRITE SECTORS in LBA and CHS), the VGA's CRTC cursor and text
  * memory. The images come from storage.setup (every sector starts with its LBA, ends 0xa5) and
- * are attached by storage.args (-fda, -hda). IRQ 6 and 14 are checked in the PICs' IRR while
+ * are attached by storage.args (-fda, -hda); the CMOS bytes that describe them (floppy type,
+ * boot order: QEMU's default "cad") are printed first. IRQ 6 and 14 are checked in the PICs' IRR while
  * the device holds them, without delivering them. Exits with V = 0 (status 1). */
 #include "lib/guest.h"
 
@@ -230,7 +231,15 @@ static void vga(void) {
             screen[166]);
 }
 
+/* ---- CMOS: what a BIOS reads about the drives ---------------------------------------------- */
+static uint8_t cmos(uint8_t index) {
+    outb(0x70, index);
+    return inb(0x71);
+}
+
 int main(void) {
+    gprintf("cmos: floppy types %02x, boot order %02x %02x\n", cmos(0x10), cmos(0x3d),
+            cmos(0x38) & 0xf0);
     pic_init();
     dma_setup();
     floppy();
