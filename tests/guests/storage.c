@@ -173,10 +173,12 @@ static void ata_read_block(uint16_t* out) {
 
 static void ata(void) {
     static uint16_t block[256];
+    outb(0x1f6, 0xa0); /* device 0 first: the BIOS may have left device 1 selected */
     outb(0x3f6, 0x0e); /* SRST, nIEN */
     outb(0x3f6, 0x0a);
     ata_wait(0x80, 0);
     outb(0x1f6, 0xa0); /* device 0 (QEMU keeps the device register across SRST) */
+    ata_wait(0xc0, 0x40); /* not busy, ready (QEMU ends the reset asynchronously) */
     gprintf("ata: after reset: status %02x count %02x lba %02x %02x %02x\n", inb(0x1f7), inb(0x1f2),
             inb(0x1f3), inb(0x1f4), inb(0x1f5));
     outb(0x1f6, 0xa0);
@@ -187,6 +189,9 @@ static void ata(void) {
     gprintf("ata: status after identify %02x\n", inb(0x1f7));
     outb(0x3f6, 0x08); /* interrupts on */
     ata_lba(1000, 2, 0x20);
+    /* The alternate status leaves INTRQ alone (QEMU reads the sector asynchronously: wait). */
+    for (int spin = 0; spin < SPIN && (inb(0x3f6) & 0x88) != 0x08; ++spin) {
+    }
     gprintf("ata: irq 14 with the first block: %d\n", irr_bit(14));
     ata_read_block(block);
     gprintf("ata: read lba 1000: %u", block[0] | (uint32_t)block[1] << 16);
