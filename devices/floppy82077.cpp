@@ -7,8 +7,6 @@ namespace {
 // Offsets from 0x3f0.
 enum Reg : unsigned { kSra = 0, kSrb = 1, kDor = 2, kTdr = 3, kMsrDsr = 4, kFifo = 5, kDirCcr = 7 };
 
-constexpr uint8_t kDorReset = 0x04;  // nRESET: 0 holds the controller in reset
-constexpr uint8_t kDorDmaGate = 0x08;
 constexpr uint8_t kDsrReset = 0x80;
 constexpr uint8_t kMsrRqm = 0x80, kMsrDio = 0x40, kMsrBusy = 0x10;
 constexpr uint8_t kDirDiskChange = 0x80;

@@ -97,6 +97,8 @@ private:
         uint16_t base_;
         unsigned count_;
     };
+    static constexpr uint8_t kDorReset = 0x04;    // nRESET: 0 holds the controller in reset
+    static constexpr uint8_t kDorDmaGate = 0x08;  // AT mode: DRQ and INT enabled
     enum class Phase { kCommand, kResult };
     // One command: its byte count (with the opcode) and what runs when all bytes are in.
     struct Command {

@@ -128,15 +128,15 @@ void Floppy82077::transfer(bool write) {
     for (;;) {
         if (n != kSizeCode512 || c >= kCylinders || r < 1 || r > kSectors)
             return finish_data_command(st0(kSt0Abnormal), kSt1NoData, 0, c, head, r, n);
-        if (!(dor_ & 0x08) || !dma_.ready(kDmaChannel))
+        if (!(dor_ & kDorDmaGate) || !dma_.ready(kDmaChannel))
             return finish_data_command(st0(kSt0Abnormal), kSt1Overrun, 0, c, head, r, n);
         const uint64_t offset = sector_offset(c, head, r);
         IsaDma::Moved moved;
         bool ok = true;
         if (write) {
             moved = dma_.read_memory(kDmaChannel, buffer);
-            // A sector cut short by the terminal count is written out with zeros (the
-            // datasheet: the FDC completes the sector from its FIFO's last state).
+            // A sector cut short by the terminal count is finished with zeros: the
+            // controller always writes whole sectors.
             if (moved.bytes < buffer.size())
                 std::fill(buffer.begin() + static_cast<long>(moved.bytes), buffer.end(), 0);
             ok = drive_a_->write(offset, buffer);
@@ -202,7 +202,7 @@ void Floppy82077::cmd_format_track() {
     for (unsigned i = 0; i < sc; ++i) {
         std::array<uint8_t, 4> id{};  // C, H, R, N of one sector, by DMA
         const IsaDma::Moved moved =
-            (dor_ & 0x08) ? dma_.read_memory(kDmaChannel, id) : IsaDma::Moved{};
+            (dor_ & kDorDmaGate) ? dma_.read_memory(kDmaChannel, id) : IsaDma::Moved{};
         if (moved.bytes < id.size())
             return finish_data_command(st0 | kSt0Abnormal, kSt1Overrun, 0, c, head, 1, n);
         if (id[0] != c || id[1] != head || id[2] < 1 || id[2] > kSectors || id[3] != n)
