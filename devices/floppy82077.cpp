@@ -8,7 +8,7 @@ namespace {
 enum Reg : unsigned { kSra = 0, kSrb = 1, kDor = 2, kTdr = 3, kMsrDsr = 4, kFifo = 5, kDirCcr = 7 };
 
 constexpr uint8_t kDsrReset = 0x80;
-constexpr uint8_t kMsrRqm = 0x80, kMsrDio = 0x40, kMsrBusy = 0x10;
+constexpr uint8_t kMsrRqm = 0x80, kMsrDio = 0x40, kMsrNonDma = 0x20, kMsrBusy = 0x10;
 constexpr uint8_t kDirDiskChange = 0x80;
 constexpr uint8_t kConfigDefault = 0x20;  // EFIFO set: the FIFO disabled, as after reset
 constexpr unsigned kResetSenses = 4;      // one per drive, ST0 0xc0 | drive
@@ -36,6 +36,8 @@ void Floppy82077::Port::write(uint64_t offset, unsigned size, uint32_t value) {
 uint8_t Floppy82077::msr() const {
     if (!(dor_ & kDorReset)) return 0;  // in reset: not ready for anything
     if (phase_ == Phase::kResult) return kMsrRqm | kMsrDio | kMsrBusy;
+    if (phase_ == Phase::kExecution)  // non-DMA: the FIFO has a byte, or wants one
+        return kMsrRqm | kMsrNonDma | kMsrBusy | (pio_write_ ? 0 : kMsrDio);
     return kMsrRqm | (command_.empty() ? 0 : kMsrBusy);
 }
 
@@ -72,6 +74,8 @@ void Floppy82077::write_dor(uint8_t value) {
     if (!(value & kDorReset)) {
         // Held in reset: nothing runs, nothing is pending.
         phase_ = Phase::kCommand;
+        pio_data_.clear();
+        pio_offsets_.clear();
         command_.clear();
         result_.clear();
         interrupt_ = false;
@@ -82,6 +86,8 @@ void Floppy82077::write_dor(uint8_t value) {
 
 void Floppy82077::reset() {
     phase_ = Phase::kCommand;
+    pio_data_.clear();
+    pio_offsets_.clear();
     command_.clear();
     result_.clear();
     result_interrupt_ = false;
@@ -114,6 +120,7 @@ void Floppy82077::result(std::initializer_list<uint8_t> bytes) {
 }
 
 void Floppy82077::write_fifo(uint8_t value) {
+    if (dor_ & kDorReset && phase_ == Phase::kExecution && pio_write_) return pio_write(value);
     if (!(dor_ & kDorReset) || phase_ != Phase::kCommand) return;  // RQM/DIO say: not now
     if (command_.empty() && result_interrupt_) {
         interrupt_ = result_interrupt_ = false;  // a new command clears a data command's INT
@@ -127,6 +134,7 @@ void Floppy82077::write_fifo(uint8_t value) {
 }
 
 uint8_t Floppy82077::read_fifo() {
+    if (phase_ == Phase::kExecution && !pio_write_) return pio_read();
     if (phase_ != Phase::kResult || result_.empty()) return 0xff;
     if (result_interrupt_) {
         interrupt_ = result_interrupt_ = false;  // reading the result clears the INT

@@ -40,16 +40,21 @@
 // or H != the head selected: ST1 ND; DMA channel not ready (masked, DMA gate off): ST1 OR; a
 // write to a read-only image: ST1 NW; a host I/O error: ST1 DE with ST2 DD.
 //
-// Missing: non-DMA transfers (SPECIFY's ND set: data commands end with ST1 OR), READ TRACK,
-// READ/WRITE DELETED DATA, VERIFY, SCAN, RELATIVE SEEK (invalid commands here), drives B-D,
-// media other than 1.44 MB, disk change by the user, timing (seek, settle, rotation: every
-// command completes during the port write that ends it). Ignored: motor bits (a read with the
-// motor off works), SPECIFY's step rate and head times, the FIFO threshold, TDR, power down.
+// With SPECIFY's ND set, READ DATA and WRITE DATA go through the FIFO instead
+// (floppy82077_pio.cpp): to EOT, then abnormal termination with ST1 EN (no TC without DMA).
+// FORMAT TRACK needs DMA (with ND: ST1 OR).
+//
+// Missing: READ TRACK, READ/WRITE DELETED DATA, VERIFY, SCAN, RELATIVE SEEK (invalid commands
+// here), drives B-D, media other than 1.44 MB, disk change by the user, timing (seek, settle,
+// rotation: every command completes during the port write that ends it). Ignored: motor bits (a
+// read with the motor off works), SPECIFY's step rate and head times, the FIFO threshold, TDR,
+// power down.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <span>
 #include <vector>
 
 #include "devices/block_device.hpp"
@@ -99,7 +104,7 @@ private:
     };
     static constexpr uint8_t kDorReset = 0x04;    // nRESET: 0 holds the controller in reset
     static constexpr uint8_t kDorDmaGate = 0x08;  // AT mode: DRQ and INT enabled
-    enum class Phase { kCommand, kResult };
+    enum class Phase { kCommand, kExecution, kResult };
     // One command: its byte count (with the opcode) and what runs when all bytes are in.
     struct Command {
         uint8_t length;
@@ -135,8 +140,14 @@ private:
     void cmd_invalid();
     // READ DATA and WRITE DATA: the loop over sectors and the result.
     void transfer(bool write);
-    // A data command's ST0 bits for the drive and head of command byte 1.
-    uint8_t unit_bits() const { return command_[1] & 0x07; }
+    // The same without DMA (SPECIFY's ND, floppy82077_pio.cpp): the sectors from the command's
+    // ID to EOT go through the FIFO in an execution phase; the result follows its last byte.
+    void start_pio(bool write, unsigned c, unsigned head, unsigned r, bool seek_end);
+    uint8_t pio_read();
+    void pio_write(uint8_t value);
+    void end_pio();
+    // INT during a non-DMA execution phase: an edge for each byte the FIFO has (or wants).
+    void pulse_interrupt();
     // The medium is in drive `drive` and readable at the current data rate in MFM.
     bool medium_readable(unsigned drive, bool mfm) const;
     uint64_t sector_offset(unsigned c, unsigned h, unsigned s) const;
@@ -170,6 +181,13 @@ private:
     bool lock_ = false;
     uint8_t perpendicular_ = 0;  // D3-D0 in bits 5:2, GAP, WGATE
     uint8_t last_eot_ = kSectors;
+    // The non-DMA execution phase: the bytes of the sectors at pio_offsets_ (read from the
+    // image, or written into it sector by sector), how many moved, and the result after them.
+    std::vector<uint8_t> pio_data_;
+    std::vector<uint64_t> pio_offsets_;
+    size_t pio_position_ = 0;
+    bool pio_write_ = false;
+    std::array<uint8_t, 7> pio_result_{};
 };
 
 }  // namespace prevt::devices

@@ -120,10 +120,9 @@ void Floppy82077::transfer(bool write) {
     head_ = static_cast<uint8_t>(head);
     if (write && drive_a_->read_only())
         return finish_data_command(st0(kSt0Abnormal), kSt1NotWritable, 0, c, h_id, r, n);
-    if (specify2_ & kNonDma)
-        return finish_data_command(st0(kSt0Abnormal), kSt1Overrun, 0, c, h_id, r, n);
     if (h_id != head)  // the medium's IDs carry the physical head
         return finish_data_command(st0(kSt0Abnormal), kSt1NoData, 0, c, h_id, r, n);
+    if (specify2_ & kNonDma) return start_pio(write, c, head, r, seek_end);
     std::array<uint8_t, kSectorSize> buffer;
     for (;;) {
         if (n != kSizeCode512 || c >= kCylinders || r < 1 || r > kSectors)
@@ -197,6 +196,8 @@ void Floppy82077::cmd_format_track() {
     // The image holds 18 sectors of 512 bytes per track: any other layout cannot be kept.
     if (n != kSizeCode512 || sc != kSectors || c >= kCylinders)
         return finish_data_command(st0 | kSt0Abnormal, kSt1NoData, 0, c, head, 1, n);
+    if (specify2_ & kNonDma)  // the sector IDs only by DMA here
+        return finish_data_command(st0 | kSt0Abnormal, kSt1Overrun, 0, c, head, 1, n);
     std::array<uint8_t, kSectorSize> sector;
     sector.fill(fill);
     for (unsigned i = 0; i < sc; ++i) {

@@ -264,6 +264,39 @@ TEST_F(FloppyTest, VersionConfigureLockDumpregPerpendicular) {
     EXPECT_EQ(command({0x0e}, 10)[8], 0x20) << "unlocked: CONFIGURE back to its defaults";
 }
 
+TEST_F(FloppyTest, NonDmaReadGoesThroughTheFifoToEot) {
+    enable();
+    command({0x03, 0xaf, 0x03}, 0);  // SPECIFY with ND
+    irq.rising_edges = 0;
+    for (uint8_t b : {0xe6, 0x04, 4, 1, 17, 2, 18, 0x1b, 0xff}) out(0x3f5, b);
+    EXPECT_EQ(in(0x3f4), 0xf0) << "RQM, DIO, NON-DMA, CMD BSY";
+    std::vector<uint8_t> data;
+    while (in(0x3f4) == 0xf0) data.push_back(in(0x3f5));
+    ASSERT_EQ(data.size(), 2u * 512) << "sectors 17 and 18: up to EOT";
+    EXPECT_EQ(data[0] | data[1] << 8, static_cast<int>(lba(4, 1, 17)));
+    EXPECT_EQ(data[512] | data[513] << 8, static_cast<int>(lba(4, 1, 18)));
+    EXPECT_EQ(irq.rising_edges, 1024 + 1) << "an edge per byte, and the result's";
+    std::vector<uint8_t> r;
+    for (int i = 0; i < 7; ++i) r.push_back(in(0x3f5));
+    EXPECT_EQ(r[0] & 0xc0, 0x40) << "no TC without DMA: abnormal at EOT";
+    EXPECT_EQ(r[1], 0x80) << "end of cylinder";
+    EXPECT_EQ(r[3], 5);
+    EXPECT_EQ(in(0x3f4) & 0xc0, 0x80);
+}
+
+TEST_F(FloppyTest, NonDmaWriteTakesTheFifosBytes) {
+    enable();
+    command({0x03, 0xaf, 0x03}, 0);
+    for (uint8_t b : {0x45, 0x00, 7, 0, 18, 2, 18, 0x1b, 0xff}) out(0x3f5, b);
+    EXPECT_EQ(in(0x3f4), 0xb0) << "RQM, NON-DMA, CMD BSY: the FIFO wants bytes";
+    for (int i = 0; i < 512; ++i) out(0x3f5, static_cast<uint8_t>(i ^ 0x5a));
+    EXPECT_EQ(in(0x3f4) & 0xc0, 0xc0) << "result phase";
+    const size_t at = lba(7, 0, 18) * 512;
+    for (int i = 0; i < 512; ++i) ASSERT_EQ(disk.bytes[at + i], static_cast<uint8_t>(i ^ 0x5a));
+    EXPECT_EQ(in(0x3f5) & 0xc0, 0x40);
+    EXPECT_EQ(in(0x3f5), 0x80);
+}
+
 TEST_F(FloppyTest, InvalidCommandsAndNoDrive) {
     enable();
     EXPECT_EQ(command({0x18}, 1)[0], 0x80);
