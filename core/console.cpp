@@ -110,7 +110,17 @@ const char* ConsoleEscapes::help_text() {
 }
 
 Console::Console(int in_fd, devices::Uart16550& uart, std::function<void(const char*)> user)
-    : fd_(in_fd), uart_(uart), user_(std::move(user)) {}
+    : Console(
+          in_fd,
+          [&uart](uint8_t b) {
+              if (!uart.can_receive()) return false;
+              uart.receive(b);
+              return true;
+          },
+          std::move(user)) {}
+
+Console::Console(int in_fd, Deliver deliver, std::function<void(const char*)> user)
+    : fd_(in_fd), deliver_(std::move(deliver)), user_(std::move(user)) {}
 
 Console::~Console() {
     restore();
@@ -177,10 +187,7 @@ Console::Poll Console::poll() {
             }
         }
     }
-    while (!pending_.empty() && uart_.can_receive()) {
-        uart_.receive(pending_.front());
-        pending_.pop_front();
-    }
+    while (!pending_.empty() && deliver_(pending_.front())) pending_.pop_front();
     return closed_ && pending_.empty() ? Poll::kClosed : Poll::kRunning;
 }
 

@@ -63,9 +63,13 @@ public:
     static constexpr size_t kPendingLimit = 4096;
     enum class Poll { kRunning, kClosed, kQuit };
 
+    // Where the guest's bytes go: false when there is no room now (the byte stays queued).
+    using Deliver = std::function<bool(uint8_t)>;
     // Reads `in_fd` (a terminal) for `uart`; help and notes go to `user`. The terminal is
     // made raw by enter_raw(), not here.
     Console(int in_fd, devices::Uart16550& uart, std::function<void(const char*)> user);
+    // The same for another receiver of the typed bytes (--display text: the keyboard).
+    Console(int in_fd, Deliver deliver, std::function<void(const char*)> user);
     ~Console();
     Console(const Console&) = delete;
     Console& operator=(const Console&) = delete;
@@ -80,7 +84,7 @@ public:
 
 private:
     int fd_;
-    devices::Uart16550& uart_;
+    Deliver deliver_;
     std::function<void(const char*)> user_;
     ConsoleEscapes escapes_;
     std::deque<uint8_t> pending_;

@@ -9,29 +9,37 @@
 #include <string>
 
 #include "core/console.hpp"
+#include "core/disk_image.hpp"
 #include "core/emulate/guest_linear_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
 #include "core/host_output.hpp"
 #include "core/stats.hpp"
+#include "core/terminal_keys.hpp"
+#include "core/text_display.hpp"
 #include "core/trace.hpp"
 #include "core/vcpu_state.hpp"
+#include "devices/ata_disk.hpp"
 #include "devices/bus.hpp"
 #include "devices/clock.hpp"
 #include "devices/deadline_queue.hpp"
 #include "devices/debug_console.hpp"
 #include "devices/debug_exit.hpp"
+#include "devices/floppy82077.hpp"
 #include "devices/i440fx.hpp"
 #include "devices/i8042.hpp"
 #include "devices/i8254.hpp"
+#include "devices/isa_dma.hpp"
 #include "devices/mc146818.hpp"
 #include "devices/pci_host.hpp"
 #include "devices/pic_pair.hpp"
 #include "devices/piix3.hpp"
+#include "devices/piix3_ide.hpp"
 #include "devices/port61.hpp"
 #include "devices/port92.hpp"
 #include "devices/post_port.hpp"
 #include "devices/uart16550.hpp"
+#include "devices/vga.hpp"
 
 namespace prevt {
 
@@ -48,6 +56,13 @@ struct MachineConfig {
     double timeout_seconds = 0;
     uint32_t tc_kib = 0;  // bt: translation cache size in KiB (0: all of the monitor area)
     const CpuProfile* cpu = &default_profile();  // -cpu NAME
+    // Disks and screen (docs/pc-devices.md): -fda/-hda image files (empty: none), -boot's
+    // order (letters a, c, d, n; empty: QEMU's "cad"), -snapshot, --screen-dump FILE, and
+    // --display none|text.
+    std::string fda, hda, boot;
+    bool snapshot = false;
+    std::string screen_dump;
+    std::string display = "none";
     // Where COM1's output goes when serial == "capture" (the demo).
     std::function<void(uint8_t)> capture;
 };
@@ -76,6 +91,14 @@ private:
     // A reset request (the 8042's pulse, port 0x92, PCI 0xcf9): prevt does not reboot (QEMU's
     // -no-reboot): the run ends, status 0, with one line saying why.
     void reset_requested(const char* by);
+    // The DMA pair, the floppy controller and -fda, the ATA disk and -hda, the VGA, the CMOS
+    // bytes they need (floppy type, boot order) and the display (machine_storage.cpp).
+    void build_storage();
+    // --display text: redraws the screen if it changed (the run loop's 10 ms tick).
+    void refresh_display();
+    // At the end of the run, however it ends: the last screen to --screen-dump's file, the
+    // terminal given back.
+    void finish_screen();
     void dump_registers(FILE* out) const;
     // Blocked host outputs give up at `deadline` (--timeout), so the run loop can end the run.
     void set_output_deadline(HostOutput::Clock::time_point deadline);
@@ -104,7 +127,20 @@ private:
     devices::PostPort post_port_;              // 0x80
     devices::I440fx pmc_;                      // PCI 00:00.0
     devices::Piix3 piix3_;                     // PCI 00:01.0
+    devices::Piix3Ide piix3_ide_;              // PCI 00:01.1
     devices::PciHost pci_;                     // 0xcf8-0xcff
+    // Storage and screen (machine_storage.cpp): guest memory as devices reach it, the images,
+    // the devices; declared in the order they depend on each other.
+    std::unique_ptr<devices::PhysicalMemory> device_memory_;
+    std::unique_ptr<DiskImage> floppy_image_, disk_image_;
+    std::unique_ptr<devices::IsaDma> dma_;        // 0x00-0x0f, 0x81-0x8f, 0xc0-0xdf
+    std::unique_ptr<devices::Floppy82077> fdc_;   // 0x3f0-0x3f5, 0x3f7, IRQ 6, DMA 2
+    std::unique_ptr<devices::AtaDisk> ata_;       // 0x1f0-0x1f7, 0x3f6, IRQ 14 (-hda)
+    std::unique_ptr<devices::Vga> vga_;           // 0x3b0-0x3df, text at 0xb8000
+    int screen_dump_fd_ = -1;                     // --screen-dump, opened at start
+    std::unique_ptr<HostOutput> display_output_;  // --display text: stdout
+    std::unique_ptr<TerminalDisplay> display_;
+    std::unique_ptr<TerminalKeys> keys_;  // --display text: the terminal's bytes as keys
     // The A20 gate, as the 8042 and port 0x92 set it (ORed). Recorded, not applied: guest
     // memory always has A20 enabled (real mode, where it matters, comes with the BIOS).
     bool a20_ = true;

@@ -1,7 +1,8 @@
 // The PC chipset the Linux and BIOS guests expect, wired into the machine (machine.hpp): the
 // MC146818 CMOS/RTC on IRQ 8 and the deadline queue, the 8042 with its keyboard on IRQ 1 and
 // 12, port 0x92, port 0x80, and the PCI host bridge with the 440FX host bridge and the PIIX3
-// ISA bridge (its 0xcf9 reset control). Their A20 outputs are ORed; their reset requests end
+// ISA bridge (its 0xcf9 reset control) and its IDE function; the storage devices and the VGA
+// (machine_storage.cpp). Their A20 outputs are ORed; their reset requests end
 // the run. The CMOS and the 440FX's DRAM rows are sized from -m.
 #include <cstdio>
 #include <ctime>
@@ -26,13 +27,16 @@ void Machine::build_chipset() {
     pmc_.set_dram_size(ram_.size());
     piix3_.set_reset_request([this](bool) { reset_requested("the PIIX3's 0xcf9"); });
     pci_.add_function(0, 0, pmc_);
+    piix3_.set_multi_function();  // the IDE function beside it
     pci_.add_function(1, 0, piix3_);
+    pci_.add_function(1, 1, piix3_ide_);
     pci_.set_reset_control(&piix3_.reset_control());
     ports_.attach(devices::Mc146818::kIoBase, devices::Mc146818::kPortCount, *rtc_);
     i8042_->attach(ports_);
     ports_.attach(devices::Port92::kIoBase, devices::Port92::kPortCount, *port92_);
     ports_.attach(devices::PostPort::kIoBase, 1, post_port_);
     ports_.attach(devices::PciHost::kIoBase, devices::PciHost::kPortCount, pci_);
+    build_storage();
 }
 
 void Machine::reset_requested(const char* by) {

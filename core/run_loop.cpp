@@ -125,8 +125,11 @@ void RunLoop::serve(const Exit& x) {
         case ExitReason::kSoftwareInt:
             raise(Event{x.vector, EventSource::kSoftware, false, 0, x.next_eip});
             break;
-        case ExitReason::kMemoryMap: emulate(x); break;          // MMIO, stores into ROM/unassigned
-        case ExitReason::kTimer: m_.poll_serial_input(); break;  // deadline: see run()
+        case ExitReason::kMemoryMap: emulate(x); break;  // MMIO, stores into ROM/unassigned
+        case ExitReason::kTimer:                         // deadline: see run()
+            m_.poll_serial_input();
+            m_.refresh_display();
+            break;
         case ExitReason::kHalt: halt(); break;
         case ExitReason::kShutdown: throw GuestError("triple fault: the guest is shut down");
         case ExitReason::kEscape:
@@ -172,7 +175,9 @@ int RunLoop::run() {
             std::chrono::microseconds(static_cast<int64_t>(m_.config_.timeout_seconds * 1e6));
     m_.set_output_deadline(deadline_);  // a blocked reader cannot hold the run past it
     // The host timer interrupts guest code every 10 ms: for --timeout and terminal input.
-    if (m_.config_.timeout_seconds > 0 || m_.serial_input_) native::set_guest_timer(10);
+    // (And for --display text's redraws.)
+    if (m_.config_.timeout_seconds > 0 || m_.serial_input_ || m_.display_)
+        native::set_guest_timer(10);
     m_.stats_.set_timed(m_.config_.stats);
     // Before the first guest instruction.
     native::install_guest_syscall_filter(!m_.engine_->contained());
@@ -207,10 +212,15 @@ int Machine::run() {
     } catch (const GuestError& e) {
         native::set_guest_timer(0);
         native::arm_device_timer(0);
+        finish_screen();
         fprintf(stderr, "prevt: %s\n", e.what());
         dump_registers(stderr);
         status = kStatusGuestFailure;
+    } catch (...) {
+        finish_screen();  // --screen-dump however the run ends
+        throw;
     }
+    finish_screen();  // (once: a second call finds nothing left to do)
     if (config_.stats) {
         const double secs = std::chrono::duration<double>(Stats::Clock::now() - start).count();
         stats_.print(stderr, *engine_, ports_, secs);

@@ -76,6 +76,7 @@ void RunLoop::wait_for_interrupt() {
         const uint64_t next = m.timers_.advance_all();  // 0: no device has a deadline
         if (m.pic_.interrupt_pending()) return;
         if (m.serial_input_) m.poll_serial_input();
+        m.refresh_display();
         if (m.pic_.interrupt_pending() || m.stop_) return;  // stop_: Ctrl-A x
         if (!next && !m.serial_input_ && deadline_ == Stats::Clock::time_point{})
             throw GuestError(

@@ -48,6 +48,10 @@ Piix3::Piix3(ResetRequest on_reset) : on_reset_(std::move(on_reset)) {
     config_.define(0xae, 1, 0x00, 0xff);              // CTLTMRH: STPCLK high timer
 }
 
+void Piix3::set_multi_function() {
+    config_.define_identity({0x8086, 0x7000, 0x00, 0x060100, 0x80});
+}
+
 void Piix3::config_write(unsigned reg, unsigned size, uint32_t value) {
     config_.write(reg, size, value);
 }

@@ -16,10 +16,9 @@
 // chip; the other masks (most taken as 0xff: stored as written) were written without the
 // datasheet at hand: check them against it.
 //
-// Header type 00h, where the real PIIX3 reads 80h (IDE at function 1, USB at 2): prevt puts no
-// functions beside this one, and a multi-function bit with empty siblings only sends software
-// probing for them (they would read all-ones, which is harmless but not what a PIIX3 is). A
-// future IDE model at 00:01.1 must make it 80h (the define_identity() call in piix3.cpp).
+// Header type 00h, where the real PIIX3 reads 80h (IDE at function 1, USB at 2), until the
+// machine puts a function beside it and calls set_multi_function() (the IDE function,
+// piix3_ide.hpp): a multi-function bit with empty siblings would only send software probing.
 //
 // RC (0xcf9, a byte register): SRST (bit 1, hard reset) and RCPU (bit 2) are stored; RCPU
 // going from 0 to 1 asks for a reset, hard if SRST is set (the system, PCIRST#) else soft (the
@@ -78,6 +77,8 @@ public:
     void reset() override;
 
     void set_reset_request(ResetRequest on_reset) { on_reset_ = std::move(on_reset); }
+    // Header type 80h: functions 1-7 of this device are there.
+    void set_multi_function();
     ResetControl& reset_control() { return reset_control_; }
 
     uint8_t pirq_route(unsigned pirq) const { return config_.byte(kPirqrc + pirq); }

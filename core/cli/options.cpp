@@ -69,6 +69,25 @@ uint32_t parse_kib(const std::string& v) {
     return static_cast<uint32_t>(n);
 }
 
+// -boot: QEMU's drive letters (a floppy, c hard disk, d CD-ROM, n network), each at most once,
+// up to three (what CMOS 0x3d/0x38 hold); "order=" may precede them, as QEMU writes it.
+std::string parse_boot(std::string v) {
+    if (v.rfind("order=", 0) == 0) v = v.substr(6);
+    const bool letters =
+        !v.empty() && v.size() <= 3 && v.find_first_not_of("acdn") == std::string::npos;
+    bool repeated = false;
+    for (size_t i = 0; i < v.size(); ++i) repeated |= v.find(v[i], i + 1) != std::string::npos;
+    if (!letters || repeated)
+        refuse("-boot", "expected up to three of a (floppy), c (disk), d, n, got '" + v + "'");
+    return v;
+}
+
+std::string parse_display(const std::string& v) {
+    if (v == "none" || v == "text") return v;
+    if (v == "curses") return "text";  // QEMU's name for a text screen in the terminal
+    refuse("--display", "expected none, text or curses, got '" + v + "'");
+}
+
 }  // namespace
 
 const char* usage_text() {
@@ -96,6 +115,19 @@ options of run:
                          Linux: the kernel command line exactly (default empty; add
                          console=ttyS0 for the serial console). Multiboot: the command
                          line (default: the guest's path)
+  -fda, --fda FILE       floppy drive A: a 1.44 MB image (exactly 1474560 bytes)
+  -hda, --hda FILE       ATA disk 0 on the primary channel: a raw image, whole 512-byte sectors.
+                         The guest's writes go to the file (as QEMU), unless -snapshot; a file
+                         without write permission is a write-protected disk
+  -snapshot, --snapshot  keep the guest's disk writes in memory: the image files stay untouched
+  -boot, --boot ORDER    the BIOS boot order in CMOS: a (floppy), c (disk), d, n (default cad)
+  --display none|text    text: draw the VGA's 80x25 text screen on the terminal (ANSI escapes)
+                         and send the terminal's keys to the PS/2 keyboard (Ctrl-A X quits);
+                         COM1 then defaults to none. none (default) draws nothing.
+                         -display curses is text
+  -nographic             --display none and --serial stdio (the default)
+  --screen-dump FILE     write the last text screen to FILE as plain text (UTF-8) when the run
+                         ends, however it ends
   --serial stdio|none|file:PATH
                          where COM1's output goes (default stdio). stdio with stdin a
                          terminal is the guest's console, as QEMU's -nographic: the
@@ -133,6 +165,7 @@ Command parse_command_line(const std::vector<std::string>& args) {
         throw InputError("unknown command '" + c.verb +
                          "' (known: run, demo, host, table; see prevt --help)");
     MachineConfig& m = c.machine;
+    bool serial_given = false;  // --display text moves COM1's default off the terminal
     for (size_t i = 1; i < args.size(); ++i) {
         std::string a = args[i], value;
         const size_t eq = a.find('=');
@@ -163,9 +196,31 @@ Command parse_command_line(const std::vector<std::string>& args) {
         } else if (a == "-initrd" || a == "--initrd") {
             m.initrd = need();
             if (m.initrd.empty()) refuse(a, "empty file name");
-        } else if (a == "--serial")
+        } else if (a == "--serial") {
             m.serial = need();
-        else if (a == "--stats") {
+            serial_given = true;
+        } else if (a == "-fda" || a == "--fda") {
+            m.fda = need();
+            if (m.fda.empty()) refuse(a, "empty file name");
+        } else if (a == "-hda" || a == "--hda") {
+            m.hda = need();
+            if (m.hda.empty()) refuse(a, "empty file name");
+        } else if (a == "-boot" || a == "--boot") {
+            m.boot = parse_boot(need());
+        } else if (a == "-snapshot" || a == "--snapshot") {
+            flag();
+            m.snapshot = true;
+        } else if (a == "--display" || a == "-display") {
+            m.display = parse_display(need());
+        } else if (a == "-nographic" || a == "--nographic") {
+            flag();
+            m.display = "none";
+            m.serial = "stdio";
+            serial_given = true;
+        } else if (a == "--screen-dump") {
+            m.screen_dump = need();
+            if (m.screen_dump.empty()) refuse(a, "empty file name");
+        } else if (a == "--stats") {
             flag();
             m.stats = true;
         } else if (a == "--trace")
@@ -203,9 +258,14 @@ Command parse_command_line(const std::vector<std::string>& args) {
         else
             throw InputError("unexpected argument '" + a + "' (see prevt --help)");
     }
+    if (c.verb == "run" && m.guest.empty() && (!m.fda.empty() || !m.hda.empty()))
+        throw InputError(
+            "run: no guest given: -fda/-hda are devices for a guest until prevt boots through "
+            "a BIOS (prevt run GUEST.elf -fda FILE; see prevt --help)");
     if (c.verb == "run" && m.guest.empty())
         throw InputError(
             "run: no guest given (prevt run GUEST.elf, or -kernel bzImage; see prevt --help)");
+    if (m.display == "text" && !serial_given) m.serial = "none";
     if (m.engine != "trap" && m.engine != "bt" && m.engine != "kvm")
         refuse("--engine", "unknown engine '" + m.engine + "' (known: bt, trap, kvm)");
     return c;

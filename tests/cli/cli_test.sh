@@ -123,5 +123,47 @@ check triple-fault 3 -1 -- run --timeout 20 "$guests/triple.elf"
 expect_in triple-message "$tmp/err" "triple fault"
 expect_in triple-dump "$tmp/err" "^EAX="
 
+# Disks and screen (docs/pc-devices.md): bad images are refused in one line, status 2; the
+# storage guest's writes reach a read-write image and not a -snapshot one; --screen-dump
+# leaves its last text screen, however the run ends.
+"$(dirname "$0")/../guests/storage.setup" "$tmp"  # floppy.img, disk.img
+storage=$guests/storage.elf
+check fda-missing 2 1 -- run -fda "$tmp/none.img" "$hello"
+check fda-directory 2 1 -- run -fda "$tmp" "$hello"
+head -c 737280 "$tmp/floppy.img" >"$tmp/720k.img"
+check fda-wrong-size 2 1 -- run -fda "$tmp/720k.img" "$hello"
+expect_in fda-wrong-size-says "$tmp/err" "1474560"
+head -c 1000 "$tmp/disk.img" >"$tmp/odd.img"
+check hda-wrong-size 2 1 -- run -hda "$tmp/odd.img" "$hello"
+check fda-empty-name 2 1 -- run -fda "" "$hello"
+check fda-without-guest 2 1 -- run -fda "$tmp/floppy.img"
+check boot-unknown 2 1 -- run -boot z "$hello"
+check boot-repeated 2 1 -- run -boot aa "$hello"
+check boot-order 1 0 -- run -boot order=ca "$hello"
+check display-unknown 2 1 -- run --display sdl "$hello"
+check snapshot-value 2 1 -- run --snapshot=yes "$hello"
+check screen-dump-unwritable 2 1 -- run --screen-dump /nonexistent/dir/s.txt "$hello"
+before=$(md5sum <"$tmp/floppy.img")
+check storage-snapshot 1 0 -- run -snapshot -fda "$tmp/floppy.img" -hda "$tmp/disk.img" \
+    --screen-dump "$tmp/screen.txt" "$storage"
+[ "$(md5sum <"$tmp/floppy.img")" = "$before" ] && passed=$((passed + 1)) ||
+    { echo "FAIL: -snapshot changed the floppy image"; failed=$((failed + 1)); }
+expect_in screen-dump-text "$tmp/screen.txt" "^  prevt storage guest$"
+[ "$(wc -l <"$tmp/screen.txt")" -eq 25 ] && passed=$((passed + 1)) ||
+    { echo "FAIL: the screen dump is not 25 lines"; failed=$((failed + 1)); }
+check storage-writes 1 0 -- run -fda "$tmp/floppy.img" -hda "$tmp/disk.img" "$storage"
+[ "$(md5sum <"$tmp/floppy.img")" != "$before" ] && passed=$((passed + 1)) ||
+    { echo "FAIL: the guest's floppy write did not reach the image"; failed=$((failed + 1)); }
+chmod a-w "$tmp/disk.img"
+check hda-read-only 3 -1 -- run -fda "$tmp/floppy.img" -hda "$tmp/disk.img" "$storage"
+expect_in hda-read-only-note "$tmp/err" "is not writable"
+check screen-dump-timeout 124 1 -- run --timeout 0.3 --screen-dump "$tmp/t.txt" "$guests/runaway.elf"
+[ "$(wc -l <"$tmp/t.txt")" -eq 25 ] && passed=$((passed + 1)) ||
+    { echo "FAIL: no screen dump after --timeout"; failed=$((failed + 1)); }
+check display-curses 1 -1 -- run -display curses -snapshot -fda "$tmp/floppy.img" -hda "$tmp/disk.img" "$storage"
+expect_in display-ansi "$tmp/out" "prevt storage guest"
+check nographic 1 0 -- run -nographic "$hello"
+expect_in nographic-serial "$tmp/out" "hello from a prevt test guest"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -61,19 +61,33 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/prevt-guest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
+# NAME.setup DIR makes the files a guest needs (disk images) in the test's own directory;
+# NAME.args: options for every engine and QEMU alike (@TMP@ is that directory), e.g. -fda.
+common=()
+if [ -x "$golden_dir/$name.setup" ] && ! "$golden_dir/$name.setup" "$tmp"; then
+    echo "FAIL: $name.setup failed"
+    exit 1
+fi
+if [ -f "$golden_dir/$name.args" ]; then
+    read -r -a common <"$golden_dir/$name.args"
+    common=("${common[@]//@TMP@/$tmp}")
+fi
+
 if [ "$engine" = qemu ]; then
+    # NAME.qemu.args (NAME.V.qemu.args): what QEMU needs beside them (e.g. -vga std:
+    # -nodefaults has no VGA).
     qemu_args=()
     [ -f "$golden_dir/$stem.qemu.args" ] && read -r -a qemu_args <"$golden_dir/$stem.qemu.args"
     timeout 20 "$qemu" -nodefaults -no-reboot -m 128 -kernel "$elf" -serial stdio \
-        -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+        -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${common[@]}" \
         "${variant_args[@]}" "${qemu_args[@]}" </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
     status=$?
 else
     # NAME.ENGINE.args: extra options for that engine (e.g. a small translation cache).
     args=()
     [ -f "$golden_dir/$name.$engine.args" ] && read -r -a args <"$golden_dir/$name.$engine.args"
-    "$prevt" run --engine "$engine" --timeout 20 "${args[@]}" "${variant_args[@]}" "$elf" \
-        </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
+    "$prevt" run --engine "$engine" --timeout 20 "${common[@]}" "${args[@]}" "${variant_args[@]}" \
+        "$elf" </dev/null >"$tmp/stdout" 2>"$tmp/stderr"
     status=$?
     # The host cannot run this guest on this engine (kvm-pvm's emulator, no 32-bit paging):
     # prevt said so in one line and exited 3. That is a skip with the reason, not a failure.
