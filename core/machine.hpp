@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/console.hpp"
+#include "core/debug/debugger.hpp"
 #include "core/emulate/guest_linear_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
@@ -47,6 +48,10 @@ struct MachineConfig {
     std::string trace_file;
     double timeout_seconds = 0;
     uint32_t tc_kib = 0;  // bt: translation cache size in KiB (0: all of the monitor area)
+    // Debugging (docs/debugging.md): -gdb tcp::PORT (-s: tcp::1234), -S, -monitor stdio.
+    std::string gdb;
+    bool start_stopped = false;
+    std::string monitor;  // "" or "stdio"
     // Where COM1's output goes when serial == "capture" (the demo).
     std::function<void(uint8_t)> capture;
 };
@@ -81,6 +86,9 @@ private:
     // Host input for COM1: bytes waiting on stdin (a terminal) go to the UART's receive FIFO
     // (core/console.hpp: the escapes; Ctrl-A x ends the run, status 0).
     void poll_serial_input();
+    void build_debugger();  // (machine_debug.cpp)
+    void print_stats(FILE* out) const;
+    Stats::Clock::time_point started_{};
 
     MachineConfig config_;
     devices::Bus mmio_{"mmio"};  // before ram_, which routes MMIO to it
@@ -112,6 +120,7 @@ private:
     VcpuState vcpu_;
     GuestLinearMemory linear_{ram_, vcpu_};
     std::unique_ptr<Engine> engine_;
+    std::unique_ptr<Debugger> debugger_;  // the gdb stub and the monitor, if asked for
     Stats stats_;
     Trace trace_;
     bool stop_ = false;

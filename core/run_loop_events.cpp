@@ -76,7 +76,8 @@ void RunLoop::wait_for_interrupt() {
         const uint64_t next = m.timers_.advance_all();  // 0: no device has a deadline
         if (m.pic_.interrupt_pending()) return;
         if (m.serial_input_) m.poll_serial_input();
-        if (m.pic_.interrupt_pending() || m.stop_) return;  // stop_: Ctrl-A x
+        if (m.pic_.interrupt_pending() || m.stop_) return;            // stop_: Ctrl-A x
+        if (m.debugger_ && m.debugger_->poll_while_halted()) return;  // gdb's Ctrl-C, stop
         if (!next && !m.serial_input_ && deadline_ == Stats::Clock::time_point{})
             throw GuestError(
                 "the guest executed hlt and nothing can wake it (no timer armed, no input)");

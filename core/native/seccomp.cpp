@@ -37,6 +37,7 @@ constexpr int kAllowed[] = {
     SYS_nanosleep,     SYS_gettimeofday, SYS_sched_yield,   SYS_futex,
     SYS_getpid,        SYS_gettid,       SYS_tgkill,        SYS_getrandom,
     SYS_exit,          SYS_exit_group,
+    SYS_accept4,  // the gdb stub's one connection (core/gdb/gdb_server.cpp), on its own socket
 };
 
 constexpr unsigned kNr = offsetof(seccomp_data, nr);
@@ -77,8 +78,7 @@ std::vector<sock_filter> build_filter(bool executable_maps) {
         f.push_back(jeq(static_cast<uint32_t>(vdso.begin >> 32), 0, 4));
         f.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, kIpLow));
         f.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(vdso.begin), 0, 2));
-        f.push_back(
-            BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(vdso.end - 1), 1, 0));
+        f.push_back(BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(vdso.end - 1), 1, 0));
         f.push_back(stmt(BPF_RET | BPF_K, kTrap));
     }
     f.push_back(stmt(BPF_RET | BPF_K, kKill));
