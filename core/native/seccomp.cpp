@@ -78,7 +78,8 @@ std::vector<sock_filter> build_filter(bool executable_maps) {
         f.push_back(jeq(static_cast<uint32_t>(vdso.begin >> 32), 0, 4));
         f.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, kIpLow));
         f.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, static_cast<uint32_t>(vdso.begin), 0, 2));
-        f.push_back(BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(vdso.end - 1), 1, 0));
+        f.push_back(
+            BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(vdso.end - 1), 1, 0));
         f.push_back(stmt(BPF_RET | BPF_K, kTrap));
     }
     f.push_back(stmt(BPF_RET | BPF_K, kKill));
