@@ -20,6 +20,7 @@
 #include "core/native/signals.hpp"
 
 #include "core/run_loop.hpp"
+#include "core/stop_signals.hpp"
 
 namespace prevt {
 
@@ -176,10 +177,15 @@ int RunLoop::run() {
     if (m_.config_.timeout_seconds > 0 || m_.serial_input_ || m_.debugger_)
         native::set_guest_timer(10);
     m_.stats_.set_timed(m_.config_.stats);
+    if (m_.config_.stats) catch_stop_signals();  // --stats however the run ends
     // Before the first guest instruction.
     native::install_guest_syscall_filter(!m_.engine_->contained());
     if (m_.debugger_) m_.debugger_->start();  // -S: gdb or the monitor lets it run
     while (!m_.stop_) {
+        if (const int sig = stop_signal()) {  // Machine::run prints --stats, then dies by it
+            fprintf(stderr, "prevt: terminating on signal %d (%s)\n", sig, sigabbrev_np(sig));
+            break;
+        }
         if (std::exchange(timer_fired_, false) && timed_out()) {
             native::set_guest_timer(0);
             fprintf(stderr, "prevt: --timeout of %g s reached\n", m_.config_.timeout_seconds);
@@ -223,6 +229,10 @@ int Machine::run() {
     }
     if (debugger_) debugger_->run_ended(status);
     if (config_.stats) print_stats(stderr);
+    if (const int sig = stop_signal()) {  // the death it would have had without --stats
+        if (console_) console_->restore();
+        die_by_signal(sig);
+    }
     return status;
 }
 

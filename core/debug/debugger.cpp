@@ -10,6 +10,7 @@
 
 #include "core/emulate/paged_memory.hpp"
 #include "core/errors.hpp"
+#include "core/stop_signals.hpp"
 #include "shadowmmu/pagetable.hpp"
 
 namespace prevt {
@@ -119,7 +120,7 @@ void Debugger::apply_stops() {
 // ---- Serving gdb, the monitor and the console.
 
 void Debugger::wait_while_stopped() {
-    while (!running_ && !ended_) {
+    while (!running_ && !ended_ && !stop_signal()) {
         poll_inputs(10);
         if (!running_ && hooks_.poll_console && hooks_.poll_console()) ended_ = true;
     }
