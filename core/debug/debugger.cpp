@@ -30,6 +30,20 @@ Debugger::Debugger(const DebugOptions& options, VcpuState& s, GuestMemory& ram, 
         server_ = std::make_unique<gdb::GdbServer>(options.gdb);
     }
     const Monitor::Hooks base{hooks_.print_registers, hooks_.print_stats, nullptr};
+    if (server_) {  // gdb's `monitor CMD`: the commands that read (stop and cont are gdb's own)
+        Monitor::Hooks h = base;
+        h.out = [this](std::string_view text) { gdb_monitor_out_ += text; };
+        gdb_monitor_ = std::make_unique<Monitor>(*this, engine_, std::move(h), false);
+        commands_.set_monitor([this](std::string_view command) {
+            gdb_monitor_out_.clear();
+            const Monitor::Request r = gdb_monitor_->execute(command);
+            if (r == Monitor::Request::kQuit)
+                monitor_request(r);
+            else if (r != Monitor::Request::kNone)
+                gdb_monitor_out_ += "use gdb's own commands to stop and continue\n";
+            return gdb_monitor_out_;
+        });
+    }
     if (options.monitor_stdio) {
         Monitor::Hooks h = base;
         h.out = [](std::string_view text) {
@@ -234,9 +248,12 @@ bool Debugger::translate(uint32_t linear, uint32_t len,
         const uint32_t in_page =
             static_cast<uint32_t>(std::min<uint64_t>(end - at, 4096 - (at & 4095)));
         uint64_t phys = at;
-        if (s_.paging()) {  // a peek walk: no accessed or dirty bit set, no fault raised
+        if (s_.paging()) {  // a debugger's walk: no accessed or dirty bit set, no fault raised
+            GuestTables tables(ram_);
+            shadowmmu::Access look;
+            look.debug = true;
             const auto t =
-                walk_guest_tables(ram_, s_, static_cast<uint32_t>(at), false, false, true);
+                shadowmmu::walk(tables, paging_state(s_).control, static_cast<uint32_t>(at), look);
             const auto* tr = std::get_if<shadowmmu::Translation>(&t);
             if (!tr) return false;
             phys = tr->physical;

@@ -94,7 +94,8 @@ private:
     Hooks hooks_;
     std::unique_ptr<gdb::GdbServer> server_;
     gdb::GdbCommands commands_{*this};
-    std::unique_ptr<Monitor> stdio_monitor_, console_monitor_;
+    std::unique_ptr<Monitor> stdio_monitor_, console_monitor_, gdb_monitor_;
+    std::string gdb_monitor_out_;  // what gdb's `monitor CMD` printed
     DebugStops stops_;
     std::vector<uint32_t> hardware_;  // Z1 (the same mechanism as Z0; counted apart)
     std::vector<uint32_t> software_;  // Z0

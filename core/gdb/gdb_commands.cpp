@@ -129,6 +129,15 @@ std::string GdbCommands::query(std::string_view q) {
     if (q == "C") return "QC01";
     if (q == "fThreadInfo") return "m01";
     if (q == "sThreadInfo") return "l";
+    if (starts(q, "Rcmd,")) {
+        std::vector<uint8_t> command;
+        if (!from_hex(q.substr(5), &command)) return "E01";
+        if (!monitor_) return "";
+        const std::string out = monitor_(
+            std::string_view(reinterpret_cast<const char*>(command.data()), command.size()));
+        return out.empty() ? "OK"
+                           : to_hex(reinterpret_cast<const uint8_t*>(out.data()), out.size());
+    }
     if (starts(q, "Xfer:features:read:target.xml:")) {
         std::string_view range = q.substr(30);
         uint64_t offset = 0, length = 0;

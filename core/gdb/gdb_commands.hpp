@@ -7,13 +7,15 @@
 // the watched bytes compared, so a store of the same value goes unseen) D k H (one thread)
 // T qSupported qAttached qC qfThreadInfo qsThreadInfo qXfer:features:read:target.xml
 // (architecture i386 only: gdb's own i386 description, core + SSE, is the layout above)
-// qOffsets (empty: none) vCont? (empty: unsupported, gdb falls back to c and s).
+// qOffsets (empty: none) vCont? (empty: unsupported, gdb falls back to c and s), qRcmd (gdb's
+// `monitor CMD`: the monitor's command, its output as the reply).
 // Empty replies (unsupported, as the protocol says): Z3/Z4 (read and access watchpoints:
 // nothing sees a read), X (gdb falls back to M), vCont, vRun, qTStatus and every query not
 // listed. Error replies: E01 malformed, E14 memory that does not translate (EFAULT), E16 a
 // register write the guest's state does not allow.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,10 @@ public:
     static std::string stop_reply(int signal, const char* watch_kind = nullptr,
                                   uint32_t watch_address = 0);
     static std::string exit_reply(int status);
+    // gdb's `monitor CMD` (qRcmd): runs CMD, returns its output.
+    void set_monitor(std::function<std::string(std::string_view)> run) {
+        monitor_ = std::move(run);
+    }
     // The last stop (for `?`).
     void set_last_stop(std::string reply) { last_stop_ = std::move(reply); }
 
@@ -47,6 +53,7 @@ private:
 
     DebugTarget& t_;
     std::string last_stop_ = "S05";
+    std::function<std::string(std::string_view)> monitor_;
 };
 
 }  // namespace prevt::gdb

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/ usr / bin / env python3
 """The gdb stub (core/gdb/, docs/debugging.md) on one engine, driven by gdb itself and by hand.
 
 1. `gdb -batch` against tests/guests/gdb_target.elf started with -S: break at gdb_loop_body,
@@ -9,7 +9,8 @@
    connects while it runs, after the seccomp filter): the guest is stopped at the connection,
    `g` is the i386 register file, memory that is not RAM reads as E14, Ctrl-C (0x03) after `c`
    stops it (T02), `k` ends prevt with status 0.
-3. A port in use and a port that does not parse: one line, status 2.
+3. Memory through the paging guest's page tables, gdb's `monitor` commands (qRcmd).
+4. A port in use and a port that does not parse: one line, status 2.
 
 Usage: gdb_test.py ENGINE PREVT GUEST_DIR   (exit 77 without gdb)
 """
@@ -92,7 +93,7 @@ def gdb_session(engine, prevt, guests):
         ("second pass: eax 5", r"eax\s+0x5\s+5\necx\s+0x4\s+4"),
         ("x/4x", r"0x104890:\s+0xdeadbeef\s+0x01234567\s+0x89abcdef\s+0xcafef00d"),
         ("stepi: one instruction", r"eax\s+0x9\s+9\neip\s+0x10474a\s+0x10474a <gdb_loop_body\+2>"),
-        # stepi left the first incl to run: the watch sees 1 -> 2, stopped just after the store
+#stepi left the first incl to run : the watch sees 1->2, stopped just after the store
         ("watchpoint: old and new", r"Old value = 1\nNew value = 2\n0x00104750 in gdb_loop_body"),
         ("hardware breakpoint", r"Breakpoint 3, 0x00104748 in gdb_loop_body"),
         ("hbreak: ecx 3", r"ecx\s+0x3\s+3\n"),
@@ -103,6 +104,37 @@ def gdb_session(engine, prevt, guests):
     check(f"{engine}: the guest's output", "gdb_loop(5) = 15, gdb_counter = 5" in read(out),
           read(out))
     check(f"{engine}: prevt's status is the guest's", status == 1, f"{status}: {read(err)}")
+
+
+def paging_session(engine, prevt, guests):
+    """Memory through the guest's page tables (tests/guests/paging.c maps 0..8 MiB) and gdb's
+    `monitor` commands, stopped after the guest turned paging on."""
+    elf = os.path.join(guests, "paging.elf")
+    port = free_port()
+    proc, out, err = start([prevt, "run", "--engine", engine, "-gdb", f"tcp::{port}", "-S",
+                            "--timeout", "60", elf])
+    wait_for(err, "waits for gdb", 10)
+    cmds = [f"target remote :{port}", "break print", "continue", "continue",
+            "monitor info registers", "x/2x 0x100000", "x/2x 0x800000", "monitor info tlb",
+            "monitor x/1x 0x100000", "delete", "continue"]
+    args = ["gdb", "-batch", "-nx", elf]
+    for c in cmds:
+        args += ["-ex", c]
+    text = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    text = text.stdout + text.stderr
+    proc.wait(30)
+    expect = [
+        ("paging on when stopped", r"CR0=8001"),
+        ("x through the guest's tables", r"0x100000:\s+0x1badb002\s+0x00000003"),
+        ("an unmapped address is an error", r"Cannot access memory at address 0x800000"),
+        ("monitor info tlb", r"pages mapped by the %s engine's shadow MMU" % engine),
+        ("monitor x", r"00100000: 0x1badb002"),
+        ("the run's end", r"exited with code 01"),
+    ]
+    for name, pattern in expect:
+        check(f"{engine}: paging: {name}", re.search(pattern, text) is not None, text)
+    check(f"{engine}: paging: the guest's own output unchanged",
+          "paging on" in read(out) and "paging off" in read(out), read(out))
 
 
 class Rsp:
@@ -190,6 +222,7 @@ def main():
         print("SKIP: gdb is not installed")
         return 77
     gdb_session(engine, prevt, guests)
+    paging_session(engine, prevt, guests)
     by_hand(engine, prevt, guests)
     bad_ports(engine, prevt, guests)
     print(f"{passed} passed, {len(failures)} failed")
