@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """The interactive console (core/console.hpp, issue 14), driven through a pseudo-terminal.
 
 prevt runs with a pty as its controlling terminal, stdin and stdout (stderr to a file, to count
@@ -133,7 +133,7 @@ def multiboot(prevt, guests):
     runaway = os.path.join(guests, "runaway.elf")  # prints a line, spins with IF=0 forever
     triple = os.path.join(guests, "triple.elf")
 
-#-- timeout : status 124, the modes as before; raw while it ran.
+    # --timeout: status 124, the modes as before; raw while it ran.
     r = Run([prevt, "run", "--timeout", "2", runaway])
     check("timeout: raw while running", r.wait_raw())
     raw_as_qemu("timeout", r.modes())
@@ -142,7 +142,7 @@ def multiboot(prevt, guests):
     check("timeout: status 124", status == 124, f"{status} {r.stderr}")
     check("timeout: modes restored", after == r.before)
 
-#Ctrl - A x : status 0, one line on stderr.^ C before it is a byte for the guest.
+    # Ctrl-A x: status 0, one line on stderr. ^C before it is a byte for the guest.
     r = Run([prevt, "run", runaway])
     check("ctrl-a x: raw", r.wait_raw())
     r.expect(b"running away", 10)
@@ -156,8 +156,8 @@ def multiboot(prevt, guests):
           repr(r.stderr))
     check("ctrl-a x: modes restored", after == r.before)
 
-#Ctrl - A h : the escape list on the console; Ctrl - A c : the monitor(core / debug / monitor.hpp)
-#and back; its stop and cont, typed bytes echoed, the guest's own input untouched.
+    # Ctrl-A h: the escape list on the console; Ctrl-A c: the monitor (core/debug/monitor.hpp)
+    # and back; its stop and cont, typed bytes echoed, the guest's own input untouched.
     r = Run([prevt, "run", runaway])
     r.wait_raw()
     r.expect(b"running away", 10)
@@ -197,7 +197,7 @@ def multiboot(prevt, guests):
     check("ctrl-a X: status 0", status == 0, str(status))
     check("ctrl-a h: modes restored", after == r.before)
 
-#Signals from outside : the terminal back, then the signal's own death.
+    # Signals from outside: the terminal back, then the signal's own death.
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         r = Run([prevt, "run", runaway])
         check(f"{sig.name}: raw", r.wait_raw())
@@ -207,7 +207,7 @@ def multiboot(prevt, guests):
         check(f"{sig.name}: killed by it", status == -sig, str(status))
         check(f"{sig.name}: modes restored", after == r.before)
 
-#A guest failure(status 3, a register dump) and bad input(status 2).
+    # A guest failure (status 3, a register dump) and bad input (status 2).
     r = Run([prevt, "run", triple])
     status, after = r.finish(30)
     check("guest failure: status 3", status == 3, f"{status} {r.stderr}")
@@ -220,7 +220,7 @@ def multiboot(prevt, guests):
     usage = subprocess.run([prevt, "--help"], stdout=subprocess.PIPE).stdout
     check("--help names Ctrl-A X", b"Ctrl-A X" in usage)
 
-#The raw modes are QEMU's own (-nographic), when QEMU is here to ask.
+    # The raw modes are QEMU's own (-nographic), when QEMU is here to ask.
     qemu = shutil.which(os.environ.get("QEMU_I386", "qemu-system-i386"))
     if qemu:
         modes = []
@@ -255,7 +255,7 @@ def linux(prevt, src):
     ready = r.expect(b"shell ready", 200)
     check("linux: the shell starts", ready, r.tail())
     if ready:
-#The prompt("~ # " or "/ # "), then a line typed as a user would, with "\r".
+        # The prompt ("~ # " or "/ # "), then a line typed as a user would, with "\r".
         check("linux: the prompt", r.expect(b"# ", 30), r.tail())
         r.type(b"echo hello-$((6*7))\r")
         check("linux: the shell's answer", r.expect(b"hello-42", 30), r.tail())

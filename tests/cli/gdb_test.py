@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """The gdb stub (core/gdb/, docs/debugging.md) on one engine, driven by gdb itself and by hand.
 
 1. `gdb -batch` against tests/guests/gdb_target.elf started with -S: break at gdb_loop_body,
@@ -93,7 +93,7 @@ def gdb_session(engine, prevt, guests):
         ("second pass: eax 5", r"eax\s+0x5\s+5\necx\s+0x4\s+4"),
         ("x/4x", r"0x104890:\s+0xdeadbeef\s+0x01234567\s+0x89abcdef\s+0xcafef00d"),
         ("stepi: one instruction", r"eax\s+0x9\s+9\neip\s+0x10474a\s+0x10474a <gdb_loop_body\+2>"),
-#stepi left the first incl to run : the watch sees 1->2, stopped just after the store
+        # stepi left the first incl to run: the watch sees 1 -> 2, stopped just after the store
         ("watchpoint: old and new", r"Old value = 1\nNew value = 2\n0x00104750 in gdb_loop_body"),
         ("hardware breakpoint", r"Breakpoint 3, 0x00104748 in gdb_loop_body"),
         ("hbreak: ecx 3", r"ecx\s+0x3\s+3\n"),

@@ -1,36 +1,54 @@
-#!/ usr / bin / env python3
-""
-    "--stats is printed however the run ends (issue 17; core/stop_signals.hpp): SIGTERM, SIGINT
-    and SIGHUP while the guest spins(then prevt dies by that signal, as it would without-- stats),
-    --timeout(status 124), a guest failure(status 3),
-    the guest's own end, and the monitor's quit.
+#!/usr/bin/env python3
+"""--stats is printed however the run ends (issue 17; core/stop_signals.hpp): SIGTERM, SIGINT
+and SIGHUP while the guest spins (then prevt dies by that signal, as it would without
+--stats), --timeout (status 124), a guest failure (status 3), the guest's own end, and the
+monitor's quit.
 
-    Usage : stats_test.py ENGINE PREVT GUEST_DIR
-            ""
-            "
-            import os import signal import subprocess import sys import tempfile import time
+Usage: stats_test.py ENGINE PREVT GUEST_DIR
+"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 
-            failures = [] passed = 0
+failures = []
+passed = 0
 
-    def check(name, ok, detail = "")
-    : global passed if ok
-    : passed
-      += 1 else : failures
-                      .append(name)
-                          print(f "FAIL: {name}{': ' + detail if detail else ''}", flush = True)
 
-                              def stats_printed(err)
-    : return err.count("prevt statistics (engine ") == 1 and
-         "exits by reason" in err
+def check(name, ok, detail=""):
+    global passed
+    if ok:
+        passed += 1
+    else:
+        failures.append(name)
+        print(f"FAIL: {name}{': ' + detail if detail else ''}", flush=True)
 
-         def run_until(args, sig = None, stdin = subprocess.DEVNULL, feed = None)
-    : out = tempfile.TemporaryFile() err = tempfile.TemporaryFile() p =
-             subprocess
-                 .Popen(args, stdin = stdin, stdout = out, stderr = err) if feed is not None
-    : time.sleep(0.5) p.stdin.write(feed) p.stdin.flush() if sig is not None : end =
-                 time.monotonic() + 10 while time.monotonic() < end
-    : #the guest's first line: it runs out.seek(0) if b "running away" in out.read()
-    : break time.sleep(0.05) time.sleep(0.2) p.send_signal(sig) try : status = p.wait(20)
+
+def stats_printed(err):
+    return err.count("prevt statistics (engine ") == 1 and "exits by reason" in err
+
+
+def run_until(args, sig=None, stdin=subprocess.DEVNULL, feed=None):
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
+    p = subprocess.Popen(args, stdin=stdin, stdout=out, stderr=err)
+    if feed is not None:
+        time.sleep(0.5)
+        p.stdin.write(feed)
+        p.stdin.flush()
+    if sig is not None:
+        end = time.monotonic() + 10
+        while time.monotonic() < end:  # the guest's first line: it runs
+            out.seek(0)
+            if b"running away" in out.read():
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        p.send_signal(sig)
+    try:
+        status = p.wait(20)
     except subprocess.TimeoutExpired:
         p.kill()
         status = None
