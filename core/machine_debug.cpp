@@ -5,11 +5,22 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/errors.hpp"
 #include "core/machine.hpp"
 
 namespace prevt {
 
+// Only when asked for (or a console that can reach the monitor): a debugger looks at every
+// exit and keeps the guest timer running.
 void Machine::build_debugger() {
+    const bool monitor = config_.monitor == "stdio" || console_;
+    if (config_.gdb.empty() && !monitor) {
+        if (config_.start_stopped)
+            throw InputError(
+                "-S: nothing could start the guest (add -s, -gdb tcp::PORT or -monitor stdio; "
+                "see prevt --help)");
+        return;
+    }
     DebugOptions o;
     o.gdb = config_.gdb;
     o.start_stopped = config_.start_stopped;
