@@ -108,8 +108,8 @@ options of run:
   --timeout SECONDS      stop the guest after that long (exit status 124)
   --tc-size KIB          bt: limit the translation cache (flushed when full; default ~31 MiB)
   -gdb, --gdb tcp:[HOST]:PORT
-                         a gdb remote stub on that port (HOST default 127.0.0.1); bt and
-                         trap (docs/debugging.md)
+                         a gdb remote stub on that port (HOST default 127.0.0.1)
+                         (docs/debugging.md)
   -s                     -gdb tcp::1234
   -S                     do not start the guest: wait for gdb's continue (or the monitor's)
   -monitor, --monitor stdio

@@ -25,8 +25,9 @@ Debugger::Debugger(const DebugOptions& options, VcpuState& s, GuestMemory& ram, 
     if (!options.gdb.empty()) {
         if (!engine_.set_debug_stops(stops_))
             throw InputError(std::string("-gdb/-s: the ") + engine_.name() +
-                             " engine cannot stop the guest for a debugger (use --engine bt or "
-                             "trap; see prevt --help)");
+                             " engine cannot stop the guest for a debugger on this host (kvm: "
+                             "KVM_SET_GUEST_DEBUG refused); use --engine bt or trap (see prevt "
+                             "--help)");
         server_ = std::make_unique<gdb::GdbServer>(options.gdb);
     }
     const Monitor::Hooks base{hooks_.print_registers, hooks_.print_stats, nullptr};
