@@ -155,9 +155,9 @@ void Debugger::poll_inputs(int timeout_ms) {
         if (timeout_ms) usleep(static_cast<useconds_t>(timeout_ms) * 1000);
         return;
     }
-    if (::poll(fds, n, timeout_ms) <= 0) return;
-    if (server_) serve_gdb(0);
-    if (stdio_monitor_ && (fds[n - 1].revents & POLLIN)) {
+    const int ready = ::poll(fds, n, timeout_ms);
+    if (server_) serve_gdb(0);  // (also when nothing came: a second gdb is turned away)
+    if (ready > 0 && stdio_monitor_ && (fds[n - 1].revents & (POLLIN | POLLHUP))) {
         char buf[256];
         const ssize_t got = read(STDIN_FILENO, buf, sizeof buf);
         if (got > 0)
@@ -172,6 +172,8 @@ void Debugger::serve_gdb(int timeout_ms) {
         if (!server_->accept_connection(false)) return;
         // As QEMU: a debugger that connects finds the guest stopped.
         if (running_) stop(gdb::GdbCommands::stop_reply(kSigInt));
+    } else {
+        server_->accept_connection(false);  // a second gdb waiting: turned away
     }
     for (const gdb::RspDecoder::Event& e : server_->receive(timeout_ms)) {
         if (e.kind == gdb::RspDecoder::Kind::kInterrupt) {
