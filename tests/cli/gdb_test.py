@@ -189,6 +189,8 @@ def by_hand(engine, prevt, guests):
     check(f"{engine}: unassigned memory reads as E14", r.ask("mf0000000,4") == "E14")
     check(f"{engine}: a register by p", r.ask("p8") == regs[64:72])
     check(f"{engine}: vCont? unsupported", r.ask("vCont?") == "")
+    check(f"{engine}: M writes guest memory", r.ask("M200000,4:78563412") == "OK")
+    check(f"{engine}: ... m reads it back", r.ask("m200000,4") == "78563412")
     second = socket.create_connection(("127.0.0.1", port), timeout=10)
     r.send("c")
     time.sleep(0.3)
