@@ -4,6 +4,9 @@
 // is left at an exact point); the run loop stops, --stats prints, then the process dies by the
 // same signal (die_by_signal), so its parent sees what it would have seen without prevt.
 // Without --stats the signals keep their default action (or the console's: core/console.hpp).
+// With --stats these handlers take the console's place for the three signals: the terminal is
+// put back by Machine::run before the death; a second signal before that (its default action
+// is back) ends prevt at once, leaving a raw terminal raw.
 //
 // Invariant: the handler is async-signal-safe while guest code holds FS/GS: one atomic store
 // and three system calls made by glibc's syscall() (assembly: no stack protector, no TLS but

@@ -207,6 +207,17 @@ def multiboot(prevt, guests):
         check(f"{sig.name}: killed by it", status == -sig, str(status))
         check(f"{sig.name}: modes restored", after == r.before)
 
+    # With --stats the signal ends the run through its end (core/stop_signals.hpp): the report,
+    # the terminal back, then the same death.
+    r = Run([prevt, "run", "--stats", runaway])
+    check("--stats SIGTERM: raw", r.wait_raw())
+    r.expect(b"running away", 10)
+    r.proc.send_signal(signal.SIGTERM)
+    status, after = r.finish(10)
+    check("--stats SIGTERM: killed by it", status == -signal.SIGTERM, str(status))
+    check("--stats SIGTERM: the report", "prevt statistics" in r.stderr, r.stderr[-300:])
+    check("--stats SIGTERM: modes restored", after == r.before)
+
     # A guest failure (status 3, a register dump) and bad input (status 2).
     r = Run([prevt, "run", triple])
     status, after = r.finish(30)
