@@ -9,7 +9,8 @@
    connects while it runs, after the seccomp filter): the guest is stopped at the connection,
    `g` is the i386 register file, memory that is not RAM reads as E14, Ctrl-C (0x03) after `c`
    stops it (T02), `k` ends prevt with status 0.
-3. Memory through the paging guest's page tables, gdb's `monitor` commands (qRcmd).
+3. Memory through the paging guest's page tables, gdb's `monitor` commands (qRcmd); code
+   written by gdb after the guest ran it (bt: the translation dropped) runs as written.
 4. A port in use and a port that does not parse: one line, status 2.
 
 Usage: gdb_test.py ENGINE PREVT GUEST_DIR   (exit 77 without gdb, or kvm without KVM)
@@ -143,6 +144,25 @@ def paging_session(engine, prevt, guests):
           "paging on" in read(out) and "paging off" in read(out), read(out))
 
 
+def code_write_session(engine, prevt, guests):
+    """gdb writes guest code the guest has run (bt: translated): the guest runs the new code.
+    add %ecx,%eax (01 c8) becomes sub %ecx,%eax (29 c8) after the first pass: 5 - 4 - 3 - 2 - 1."""
+    elf = os.path.join(guests, "gdb_target.elf")
+    port = free_port()
+    proc, out, err = start([prevt, "run", "--engine", engine, "-gdb", f"tcp::{port}", "-S",
+                            "--timeout", "60", elf])
+    wait_for(err, "waits for gdb", 10)
+    cmds = [f"target remote :{port}", "break gdb_loop_body", "continue", "continue",
+            "set *(unsigned char*)gdb_loop_body = 0x29", "delete", "continue"]
+    args = ["gdb", "-batch", "-nx", elf]
+    for c in cmds:
+        args += ["-ex", c]
+    subprocess.run(args, capture_output=True, text=True, timeout=60)
+    proc.wait(30)
+    check(f"{engine}: code written by gdb runs", "gdb_loop(5) = 4294967291" in read(out),
+          read(out) + read(err))
+
+
 class Rsp:
     def __init__(self, port):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -242,6 +262,7 @@ def main():
         return 77
     gdb_session(engine, prevt, guests)
     paging_session(engine, prevt, guests)
+    code_write_session(engine, prevt, guests)
     by_hand(engine, prevt, guests)
     bad_ports(engine, prevt, guests)
     print(f"{passed} passed, {len(failures)} failed")
