@@ -78,6 +78,8 @@ public:
     // `paged`: invlpg and CR3 writes find it there).
     uint32_t start();
     uint32_t end() const { return end_; }
+    uint32_t bytes_used() const { return cursor_ - base_; }  // the shared routines included
+    uint32_t capacity() const { return end_ - base_; }
     Block& add(Block&& block, const CodeBuffer& buf, uint64_t key, bool paged);
 
     // ---- Links and invalidation.

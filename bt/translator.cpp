@@ -17,7 +17,10 @@ namespace prevt::bt {
 
 Block Builder::build(const CodeReader& read) {
     bool open = true;
-    while (open && block_.instructions < kMaxInstructions) {
+    const unsigned limit = context_.single ? 1 : kMaxInstructions;
+    while (open && block_.instructions < limit) {
+        if (block_.instructions && context_.stops && context_.stops->count(cs_base_ + eip_))
+            break;  // a debugger's breakpoint: the block ends before it
         uint8_t bytes[16] = {};
         const unsigned n = read(cs_base_ + eip_, bytes, 15);
         memcpy(site_bytes_, bytes, sizeof site_bytes_);
@@ -35,7 +38,7 @@ Block Builder::build(const CodeReader& read) {
         }
         open = emit(in, ops, bytes);
     }
-    if (open) exit_to(eip_, out_.jmp(0));  // the instruction limit: continue in a new block
+    if (open) exit_to(eip_, out_.jmp(0));  // the limit or a stop: continue in a new block
     // A callout's instruction counts as the block's: its bytes were decoded once (the
     // callout site), so a store into them must invalidate the block.
     // (Offsets from the block's start, modulo 4 GiB: EIP may wrap past 0xffffffff.)

@@ -53,6 +53,12 @@ struct TranslationContext {
     IretCheck iret_check{};
     // Adaptive translation: guest-linear addresses of instructions to translate as callouts.
     const std::unordered_set<uint32_t>* callouts = nullptr;
+    // A debugger's stops (core/debug/debug_stops.hpp): a block ends before any of these
+    // guest-linear addresses (its fall-through exit goes to the monitor, which stops there),
+    // and with `single` every block is one instruction (the debugger's step). The engine
+    // flushes the cache when they change: they are not in the key.
+    const std::unordered_set<uint32_t>* stops = nullptr;
+    bool single = false;
 };
 
 Block translate_block(const CodeReader& read, const TranslationContext& context, CodeBuffer& out,

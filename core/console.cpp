@@ -105,7 +105,7 @@ const char* ConsoleEscapes::help_text() {
     return "\r\n"
            "C-a h    print this help\r\n"
            "C-a x    exit emulator\r\n"
-           "C-a c    switch between console and monitor (prevt has no monitor yet)\r\n"
+           "C-a c    switch between console and monitor\r\n"
            "C-a C-a  sends C-a\r\n";
 }
 
@@ -177,10 +177,21 @@ Console::Poll Console::poll() {
         }
         for (ssize_t i = 0; i < n; ++i) {
             switch (escapes_.feed(buf[i])) {
-                case ConsoleEscapes::Action::kGuestByte: pending_.push_back(buf[i]); break;
+                case ConsoleEscapes::Action::kGuestByte:
+                    if (in_monitor_)
+                        monitor_byte_(buf[i]);
+                    else
+                        pending_.push_back(buf[i]);
+                    break;
                 case ConsoleEscapes::Action::kHelp: user_(ConsoleEscapes::help_text()); break;
                 case ConsoleEscapes::Action::kMonitor:
-                    user_("\r\nprevt: C-a c: no monitor yet\r\n");
+                    if (!monitor_byte_) {
+                        user_("\r\nprevt: C-a c: no monitor\r\n");
+                        break;
+                    }
+                    in_monitor_ = !in_monitor_;
+                    user_("\r\n");
+                    if (in_monitor_ && monitor_entered_) monitor_entered_();
                     break;
                 case ConsoleEscapes::Action::kQuit: return Poll::kQuit;
                 case ConsoleEscapes::Action::kNone: break;

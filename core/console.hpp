@@ -12,7 +12,9 @@
 //   x  quit: the run ends, status 0 (prevt: one line on stderr)
 //   h, ?  the escape list, on the console's output (stdout), as QEMU writes it to the chardev
 //   Ctrl-A  one Ctrl-A to the guest
-//   c  QEMU's monitor switch: prevt has no monitor yet and says so (one line on stdout)
+//   c  QEMU's monitor switch: typed bytes go to the monitor (core/debug/monitor.hpp, its
+//      `(prevt)` prompt) until Ctrl-A c again gives the console back to the guest; the
+//      guest runs on meanwhile, and its output still shows, as under QEMU's mux
 //   anything else (QEMU's s, t, b too): swallowed, neither byte reaches the guest, as QEMU
 //   drops what it does not know. Unlike QEMU, X, H and C are taken in upper case too.
 //
@@ -31,7 +33,7 @@
 // by the seccomp filter (core/native/seccomp.cpp's terminal ioctls; the re-raise uses getpid,
 // gettid, tgkill, rt_sigprocmask, all on its list: strace-checked, nothing added).
 //
-// Missing: a monitor (Ctrl-A c); QEMU's Ctrl-A s (no disks), t (timestamps) and b (a break:
+// Missing: QEMU's Ctrl-A s (no disks), t (timestamps) and b (a break:
 // the UART models no break condition). A stop from outside (SIGSTOP, SIGTSTP sent by kill)
 // leaves the terminal raw while stopped, as under QEMU; started in the background, prevt stops
 // at its first TCSETS (SIGTTOU), as QEMU does.
@@ -81,6 +83,11 @@ public:
     void restore();
     // Takes what waits on the terminal, feeds the UART what it has room for.
     Poll poll();
+    // Ctrl-A c: where typed bytes go in monitor mode, and what entering it shows.
+    void set_monitor(std::function<void(uint8_t)> byte, std::function<void()> entered) {
+        monitor_byte_ = std::move(byte);
+        monitor_entered_ = std::move(entered);
+    }
 
 private:
     int fd_;
@@ -89,6 +96,9 @@ private:
     ConsoleEscapes escapes_;
     std::deque<uint8_t> pending_;
     bool closed_ = false;
+    std::function<void(uint8_t)> monitor_byte_;
+    std::function<void()> monitor_entered_;
+    bool in_monitor_ = false;
 };
 
 // For core/native/signals.cpp's fatal path: restores the terminal if a Console made it raw.

@@ -73,6 +73,7 @@ Machine::Machine(const MachineConfig& config)
     vcpu_ = load_guest({config.guest, config.cmdline, config.initrd, reserved_top}, ram_);
     engine_ = make_engine(config, ram_, trace_);
     engine_->set_single_step(trace_.exec);
+    build_debugger();
     // --trace io: every port and MMIO access, whichever engine made it (all go through a bus).
     if (trace_.io)
         for (devices::Bus* bus : {&ports_, &mmio_}) {
@@ -103,7 +104,8 @@ void Machine::build_devices() {
     const std::string& serial = config_.serial;
     if (serial == "stdio") {
         com1_output_ = std::make_unique<HostOutput>(STDOUT_FILENO, false, "COM1 output (stdout)");
-        serial_input_ = isatty(STDIN_FILENO);
+        serial_input_ =
+            isatty(STDIN_FILENO) && config_.monitor != "stdio";  // (stdin: the monitor's)
     } else if (serial == "none") {
         sink = [](uint8_t) {};
     } else if (serial == "capture" && config_.capture) {

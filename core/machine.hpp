@@ -10,6 +10,7 @@
 
 #include "core/console.hpp"
 #include "core/disk_image.hpp"
+#include "core/debug/debugger.hpp"
 #include "core/emulate/guest_linear_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
@@ -63,6 +64,10 @@ struct MachineConfig {
     bool snapshot = false;
     std::string screen_dump;
     std::string display = "none";
+    // Debugging (docs/debugging.md): -gdb tcp::PORT (-s: tcp::1234), -S, -monitor stdio.
+    std::string gdb;
+    bool start_stopped = false;
+    std::string monitor;  // "" or "stdio"
     // Where COM1's output goes when serial == "capture" (the demo).
     std::function<void(uint8_t)> capture;
 };
@@ -105,6 +110,9 @@ private:
     // Host input for COM1: bytes waiting on stdin (a terminal) go to the UART's receive FIFO
     // (core/console.hpp: the escapes; Ctrl-A x ends the run, status 0).
     void poll_serial_input();
+    void build_debugger();  // (machine_debug.cpp)
+    void print_stats(FILE* out) const;
+    Stats::Clock::time_point started_{};
 
     MachineConfig config_;
     devices::Bus mmio_{"mmio"};  // before ram_, which routes MMIO to it
@@ -149,6 +157,7 @@ private:
     VcpuState vcpu_;
     GuestLinearMemory linear_{ram_, vcpu_};
     std::unique_ptr<Engine> engine_;
+    std::unique_ptr<Debugger> debugger_;  // the gdb stub and the monitor, if asked for
     Stats stats_;
     Trace trace_;
     bool stop_ = false;

@@ -20,6 +20,7 @@
 #include "core/native/signals.hpp"
 
 #include "core/run_loop.hpp"
+#include "core/stop_signals.hpp"
 
 namespace prevt {
 
@@ -158,9 +159,10 @@ void RunLoop::serve(const Exit& x) {
             else
                 m_.ram_.load(x.address, x.data, x.size);
             break;
-        case ExitReason::kDebugStop:  // the exec trace's single-step
-            fprintf(m_.trace_.out, "exec: %04x:%08x\n", s_.sreg(SegReg::cs).selector, s_.eip);
-            break;
+        case ExitReason::kDebugStop:  // the exec trace's single-step; the debugger's stops
+            if (m_.trace_.exec)
+                fprintf(m_.trace_.out, "exec: %04x:%08x\n", s_.sreg(SegReg::cs).selector, s_.eip);
+            break;  // (the debugger looks at every exit: Debugger::after_exit)
         case ExitReason::kHandled:
             throw HostError("internal error: the engine returned an exit it had handled");
         case ExitReason::kCount:
@@ -175,13 +177,19 @@ int RunLoop::run() {
             std::chrono::microseconds(static_cast<int64_t>(m_.config_.timeout_seconds * 1e6));
     m_.set_output_deadline(deadline_);  // a blocked reader cannot hold the run past it
     // The host timer interrupts guest code every 10 ms: for --timeout and terminal input.
-    // (And for --display text's redraws.)
-    if (m_.config_.timeout_seconds > 0 || m_.serial_input_ || m_.display_)
+    // (And for --display text's redraws, and the debuggers: gdb's Ctrl-C, the monitor's input.)
+    if (m_.config_.timeout_seconds > 0 || m_.serial_input_ || m_.display_ || m_.debugger_)
         native::set_guest_timer(10);
     m_.stats_.set_timed(m_.config_.stats);
+    if (m_.config_.stats) catch_stop_signals();  // --stats however the run ends
     // Before the first guest instruction.
     native::install_guest_syscall_filter(!m_.engine_->contained());
+    if (m_.debugger_) m_.debugger_->start();  // -S: gdb or the monitor lets it run
     while (!m_.stop_) {
+        if (const int sig = stop_signal()) {  // Machine::run prints --stats, then dies by it
+            fprintf(stderr, "prevt: terminating on signal %d (%s)\n", sig, sigabbrev_np(sig));
+            break;
+        }
         if (std::exchange(timer_fired_, false) && timed_out()) {
             native::set_guest_timer(0);
             fprintf(stderr, "prevt: --timeout of %g s reached\n", m_.config_.timeout_seconds);
@@ -196,7 +204,9 @@ int RunLoop::run() {
             if (f.vector == vec::PF) s_.cr2 = f.cr2;  // the faulting linear address
             raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});
         }
-        if (!m_.stop_) service_interrupts();
+        if (m_.debugger_ && !m_.stop_) m_.debugger_->after_exit(x);  // may stop the guest
+        // Interrupts wait while the debugger steps (QEMU's SSTEP_NOIRQ): stepi stays put.
+        if (!m_.stop_ && !(m_.debugger_ && m_.debugger_->stepping())) service_interrupts();
         m_.stats_.exit(x.reason, m_.stats_.ticks() - t0);
     }
     native::set_guest_timer(0);
@@ -205,7 +215,7 @@ int RunLoop::run() {
 }
 
 int Machine::run() {
-    const auto start = Stats::Clock::now();
+    started_ = Stats::Clock::now();
     int status;
     try {
         status = RunLoop(*this).run();
@@ -216,14 +226,22 @@ int Machine::run() {
         fprintf(stderr, "prevt: %s\n", e.what());
         dump_registers(stderr);
         status = kStatusGuestFailure;
-    } catch (...) {
+    } catch (const HostError&) {  // --stats however the run ends; main reports the error
+        native::set_guest_timer(0);
+        native::arm_device_timer(0);
         finish_screen();  // --screen-dump however the run ends
+        if (config_.stats) print_stats(stderr);
+        throw;
+    } catch (...) {
+        finish_screen();
         throw;
     }
     finish_screen();  // (once: a second call finds nothing left to do)
-    if (config_.stats) {
-        const double secs = std::chrono::duration<double>(Stats::Clock::now() - start).count();
-        stats_.print(stderr, *engine_, ports_, secs);
+    if (debugger_) debugger_->run_ended(status);
+    if (config_.stats) print_stats(stderr);
+    if (const int sig = stop_signal()) {  // the death it would have had without --stats
+        if (console_) console_->restore();
+        die_by_signal(sig);
     }
     return status;
 }

@@ -20,6 +20,7 @@
 #include "core/native/signals.hpp"
 
 #include "core/run_loop.hpp"
+#include "core/stop_signals.hpp"
 
 namespace prevt {
 
@@ -77,7 +78,9 @@ void RunLoop::wait_for_interrupt() {
         if (m.pic_.interrupt_pending()) return;
         if (m.serial_input_) m.poll_serial_input();
         m.refresh_display();
-        if (m.pic_.interrupt_pending() || m.stop_) return;  // stop_: Ctrl-A x
+        if (m.pic_.interrupt_pending() || m.stop_) return;            // stop_: Ctrl-A x
+        if (m.debugger_ && m.debugger_->poll_while_halted()) return;  // gdb's Ctrl-C, stop
+        if (stop_signal()) return;                                    // SIGTERM with --stats
         if (!next && !m.serial_input_ && deadline_ == Stats::Clock::time_point{})
             throw GuestError(
                 "the guest executed hlt and nothing can wake it (no timer armed, no input)");

@@ -40,6 +40,8 @@ struct Access {
     // A look that writes nothing: an entry whose A bit (or, for a write, D bit) the access
     // would have to set counts as a fault (a monitor's prefetch must not set them).
     bool peek = false;
+    // A debugger's look (core/debug/debugger.cpp): A and D bits neither required nor set.
+    bool debug = false;
 };
 
 struct PagingControl {
@@ -93,13 +95,15 @@ std::variant<Translation, PageFault> walk(Memory& mem, const PagingControl& c, u
     if (a.peek && (!pde.accessed() || !leaf.accessed() || (a.write && !leaf.dirty())))
         return PageFault{linear, fault_bits | pf::P};
     // The CPU sets A in every entry it used, and D in the leaf on a write.
-    if (!pde.accessed()) mem.write32(pde_at, pde.raw |= Entry::kAccessed);
-    if (!large) {
-        uint32_t want = leaf.raw | Entry::kAccessed | (a.write ? Entry::kDirty : 0);
-        if (want != leaf.raw) mem.write32(pte_at, leaf.raw = want);
-    } else if (a.write && !pde.dirty()) {
-        mem.write32(pde_at, pde.raw |= Entry::kDirty);
-        leaf = pde;
+    if (!a.debug) {
+        if (!pde.accessed()) mem.write32(pde_at, pde.raw |= Entry::kAccessed);
+        if (!large) {
+            uint32_t want = leaf.raw | Entry::kAccessed | (a.write ? Entry::kDirty : 0);
+            if (want != leaf.raw) mem.write32(pte_at, leaf.raw = want);
+        } else if (a.write && !pde.dirty()) {
+            mem.write32(pde_at, pde.raw |= Entry::kDirty);
+            leaf = pde;
+        }
     }
     Translation t;
     t.page_size = large ? kLargePageSize : kPageSize;

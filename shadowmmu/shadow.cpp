@@ -311,6 +311,15 @@ std::optional<uint32_t> ShadowMmu::peek(const PagingState& p, uint32_t linear) {
     return t->physical & ~(kPageSize - 1);
 }
 
+std::vector<ShadowMmu::Mapped> ShadowMmu::mappings() const {
+    std::vector<Mapped> all;
+    all.reserve(mapped_.size());
+    for (const auto& [page, m] : mapped_) all.push_back({page, m.frame, m.writable, m.large});
+    std::sort(all.begin(), all.end(),
+              [](const Mapped& a, const Mapped& b) { return a.page < b.page; });
+    return all;
+}
+
 std::vector<std::pair<std::string, uint64_t>> ShadowMmu::counters() const {
     return {{"shadow: hidden page faults (mapped)", n_.hidden_faults},
             {"shadow: true page faults (to the guest)", n_.true_faults},

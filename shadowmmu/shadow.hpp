@@ -141,6 +141,12 @@ public:
                  budget_flushes = 0, global_flushes = 0, global_mapped = 0;
     };
     const Counts& counts() const { return n_; }
+    // The host mappings now (paging on), by guest-linear page, ascending.
+    struct Mapped {
+        uint32_t page, frame;
+        bool writable, large;
+    };
+    std::vector<Mapped> mappings() const;
     // The counts with their names, for --stats (the one list every engine prints).
     std::vector<std::pair<std::string, uint64_t>> counters() const;
 

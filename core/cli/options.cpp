@@ -132,7 +132,8 @@ options of run:
                          where COM1's output goes (default stdio). stdio with stdin a
                          terminal is the guest's console, as QEMU's -nographic: the
                          terminal is raw (^C goes to the guest); Ctrl-A X quits (status
-                         0), Ctrl-A H lists the escapes, Ctrl-A Ctrl-A sends Ctrl-A
+                         0), Ctrl-A H lists the escapes, Ctrl-A C the monitor, Ctrl-A Ctrl-A
+                         sends Ctrl-A
   --stats                print exit, trap, signal and device statistics on stderr
   --trace LIST           comma-separated: int, exec (trap), trap, io, in_asm, out_asm (bt), as QEMU's -d
   --trace-file PATH      write the trace there instead of stderr
@@ -140,6 +141,14 @@ options of run:
   --tc-size KIB          bt: limit the translation cache (flushed when full; default ~31 MiB)
   -cpu, --cpu NAME       the guest's CPU (CPUID, MSRs, the instructions that exist; default
                          n270); -cpu help lists them (docs/cpu-profiles.md)
+  -gdb, --gdb tcp:[HOST]:PORT
+                         a gdb remote stub on that port (HOST default 127.0.0.1)
+                         (docs/debugging.md)
+  -s                     -gdb tcp::1234
+  -S                     do not start the guest: wait for gdb's continue (or the monitor's)
+  -monitor, --monitor stdio
+                         the monitor on stdin/stdout (info registers, x/4x ADDR, stop,
+                         cont, quit, help); on the serial console it is Ctrl-A C
 
 exit status: (V << 1) | 1 when the guest writes V to port 0xf4 (isa-debug-exit); 0 when the
 guest powers off; 2 for bad input; 3 when the guest fails (triple fault, unsupported state);
@@ -245,6 +254,18 @@ Command parse_command_line(const std::vector<std::string>& args) {
             if (!m.cpu)
                 throw InputError(a + ": unknown CPU model '" + name +
                                  "' (see prevt run -cpu help)");
+        } else if (a == "-s") {
+            flag();
+            m.gdb = "tcp::1234";
+        } else if (a == "-gdb" || a == "--gdb") {
+            m.gdb = need();
+            if (m.gdb.empty()) refuse(a, "expected tcp::PORT");
+        } else if (a == "-S") {
+            flag();
+            m.start_stopped = true;
+        } else if (a == "-monitor" || a == "--monitor") {
+            m.monitor = need();
+            if (m.monitor != "stdio") refuse(a, "only 'stdio' is offered, got '" + m.monitor + "'");
         } else if (a == "--help" || a == "-h") {
             flag();
             c.verb = "help";

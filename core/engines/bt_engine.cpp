@@ -77,6 +77,13 @@ void BtEngine::set_single_step(bool on) {
         throw InputError("--trace exec: the bt engine does not single-step; use --trace in_asm");
 }
 
+bool BtEngine::set_debug_stops(const DebugStops& stops) {
+    if (stops.breakpoints != debug_.breakpoints || stops.step != debug_.step)
+        cache_.flush();  // no block may run into a new breakpoint or past a step
+    debug_ = stops;
+    return true;
+}
+
 // The guest's GS and its CS as data are not in hardware (GS is the monitor's, CS the cache's):
 // their shadows wait in the per-vCPU area for the fs-swap sequences, a kernel and a user
 // variant of each (bt/vcpu_area.hpp), made again when the segment or the user ceiling changed.
@@ -280,6 +287,11 @@ Exit BtEngine::run(VcpuState& s) {
                 ibl_context_[user] = context;
             }
             area_.vcpu().ibl_bias = user * bt::kIblEntries;
+            if (debug_.active() && stops_before(debug_, s.sreg(SegReg::cs).base + s.eip)) {
+                Exit x;
+                x.reason = ExitReason::kDebugStop;  // a breakpoint: nothing of it ran
+                return x;
+            }
             sync_address_space(s);
             choose_ceiling(s);
             bt::Block& b = block_for(s, key);
@@ -315,6 +327,13 @@ Exit BtEngine::run(VcpuState& s) {
         s.eip = v.exit_eip;
         if (v.exit_kind == bt::kExitDispatch) {  // a branch to a block not chained or looked up
             ++n_.dispatches;
+            // The debugger's: a step done, or a breakpoint reached (never chained into).
+            if (debug_.active() &&
+                (debug_.step || debug_.breakpoints.count(s.sreg(SegReg::cs).base + s.eip))) {
+                Exit x;
+                x.reason = ExitReason::kDebugStop;
+                return x;
+            }
             bt::Block& target = block_for(s);
             if (v.exit_link) {
                 cache_.chain(v.exit_link, target);

@@ -55,6 +55,22 @@ public:
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override;
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
+    std::vector<ShadowMapping> shadow_mappings() const override {
+        std::vector<ShadowMapping> v;
+        for (const auto& m : shadow_.mappings())
+            v.push_back({m.page, m.frame, m.writable, m.large});
+        return v;
+    }
+    std::vector<std::pair<std::string, uint64_t>> cache_use() const override {
+        return {{"blocks in the cache", cache_.size()},
+                {"bytes used", cache_.bytes_used()},
+                {"capacity (bytes)", cache_.capacity()},
+                {"blocks translated (all time)", cache_.counts().translated},
+                {"guest instructions translated", cache_.counts().guest_instructions},
+                {"exits chained", cache_.counts().chained},
+                {"flushes", cache_.counts().flushes},
+                {"self-modifying-code invalidations", cache_.counts().smc_invalidations}};
+    }
     void segment_loaded(SegReg sr) override {
         dirty_[static_cast<int>(sr)] = true;
         ++segment_loads_;
@@ -68,6 +84,9 @@ public:
         if (cr == 3) shadow_.note_cr3_write();
     }
     void step_one() override { step_one_ = true; }
+    // Breakpoints end blocks and are never chained into or looked up; a step translates
+    // one-instruction blocks (the cache is flushed when either changes).
+    bool set_debug_stops(const DebugStops& stops) override;
     // A native x87 environment store saw a translation-cache address: the guest's EIP (the
     // offset in CS, as a CPU in protected mode stores it). An address no block maps any more
     // (flushed since) becomes 0: the cache's addresses never reach the guest.
@@ -158,6 +177,7 @@ private:
     uint32_t ac_step_tf_ = 0;      // ... and the TF that was live before the step
     uint32_t smc_frame_ = 0;       // ... in this frame (protected again after the step if needed)
     bool step_one_ = false;        // the run loop asked for one instruction, then an exit
+    DebugStops debug_;             // the debugger's (core/debug/debug_stops.hpp)
     bool guest_tf_ = false;        // the guest single-steps itself (its TF at entry)
     bool window_ = false;          // the vif page is read-only: IF stores exit
     // The shadow MMU (guest RAM mapped non-executable at kPageZeroOffset) and, with it,

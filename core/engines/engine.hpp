@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/debug/debug_stops.hpp"
 #include "core/emulate/cpu.hpp"
 #include "core/exit.hpp"
 #include "core/vcpu_state.hpp"
@@ -26,6 +27,10 @@ public:
     virtual void set_interrupt_window(bool /*on*/) {}
     // Run exactly one more guest instruction, then exit (the interrupt shadow after sti).
     virtual void step_one() {}
+    // The debugger's breakpoints and single-step (core/debug/debug_stops.hpp: what the engine
+    // must guarantee). The engine keeps a copy; false if it cannot stop so (then the debugger
+    // refuses to start).
+    virtual bool set_debug_stops(const DebugStops& /*stops*/) { return false; }
     // Whether the engine keeps guest code from the host (bt: every guest instruction is
     // translated; kvm: hardware). The trap engine runs guest code natively, from executable
     // guest RAM: it is not contained, and the seccomp filter lets it map executable memory.
@@ -34,6 +39,15 @@ public:
     // segments are shorter than the guest's (address-space compression; at `s`, before it
     // ran): an engine may translate that instruction differently from now on.
     virtual void note_compressed_access(const VcpuState& /*s*/) {}
+    // For the monitor (core/debug/monitor.hpp). `info tlb`: the shadow MMU's host mappings of
+    // guest-linear pages (none: the engine has no shadow, or paging is off and the guest's
+    // memory is mapped whole). `info tc`: the translation cache's use (bt).
+    struct ShadowMapping {
+        uint32_t linear, frame;  // guest-linear page, guest-physical frame address
+        bool writable, large;
+    };
+    virtual std::vector<ShadowMapping> shadow_mappings() const { return {}; }
+    virtual std::vector<std::pair<std::string, uint64_t>> cache_use() const { return {}; }
     // Engine-specific counters for --stats: (name, value) pairs.
     virtual std::vector<std::pair<std::string, uint64_t>> counters() const { return {}; }
 };

@@ -258,10 +258,22 @@ void KvmEngine::refresh_msrs(VcpuState& s) {
 }
 
 void KvmEngine::set_single_step(bool on) {
-    kvm_guest_debug dbg{};
-    dbg.control = on ? (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP) : 0;
-    if (ioctl(vcpu_, KVM_SET_GUEST_DEBUG, &dbg) < 0 && on)
+    exec_trace_ = on;
+    if (!apply_guest_debug() && on)
         throw InputError("--trace exec is not supported by the kvm engine on this host");
+}
+
+bool KvmEngine::set_debug_stops(const DebugStops& stops) {
+    debug_ = stops;
+    return apply_guest_debug();
+}
+
+// KVM steps the guest while the exec trace or a debugger's stop needs it.
+bool KvmEngine::apply_guest_debug() {
+    const bool step = exec_trace_ || debug_.active();
+    kvm_guest_debug dbg{};
+    dbg.control = step ? (KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP) : 0;
+    return ioctl(vcpu_, KVM_SET_GUEST_DEBUG, &dbg) == 0 || !step;
 }
 
 std::vector<std::pair<std::string, uint64_t>> KvmEngine::counters() const {

@@ -45,6 +45,9 @@ public:
     const char* name() const override { return "kvm"; }
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override;
+    // Through KVM_SET_GUEST_DEBUG's single-step (the exec trace's): EIP compared after every
+    // instruction while a breakpoint is set; false where this host's KVM cannot step.
+    bool set_debug_stops(const DebugStops& stops) override;
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
     // Whether a guest under this host's KVM sees prevt's CPUID profile (`prevt host`:
     // kvm-cpuid), checked by running cpuid in a small probe VM; else what differs.
@@ -57,6 +60,8 @@ public:
     void control_register_written(int) override { dirty_ = true; }
 
 private:
+    Exit run_once(VcpuState& s);
+    bool apply_guest_debug();
     void open_vcpu();
     void set_memory_slots();
     void release();
@@ -78,6 +83,8 @@ private:
     // With KVM_CAP_SYNC_REGS the registers travel in kvm_run (no ioctl per exit: on kvm-pvm
     // every vCPU ioctl costs ~7 µs); otherwise in regs_/sregs_ by KVM_GET/SET_(S)REGS.
     bool sync_regs_ = false;
+    bool exec_trace_ = false;  // --trace exec: a kDebugStop after every instruction
+    DebugStops debug_;         // the debugger's (core/debug/debug_stops.hpp)
     kvm_regs own_regs_{};
     kvm_sregs own_sregs_{};
     kvm_regs* regs_ = &own_regs_;

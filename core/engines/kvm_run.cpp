@@ -88,7 +88,21 @@ Exit KvmEngine::host_limit(const std::string& what) {
     return x;
 }
 
+// The debugger's stops (debug_stops.hpp): a breakpoint is checked before each entry, and with
+// breakpoints alone the steps KVM makes between them stay here.
 Exit KvmEngine::run(VcpuState& s) {
+    for (;;) {
+        if (debug_.active() && stops_before(debug_, s.sreg(SegReg::cs).base + s.eip)) {
+            Exit x;
+            x.reason = ExitReason::kDebugStop;  // a breakpoint: nothing of it ran
+            return x;
+        }
+        const Exit x = run_once(s);
+        if (x.reason != ExitReason::kDebugStop || exec_trace_ || debug_.step) return x;
+    }
+}
+
+Exit KvmEngine::run_once(VcpuState& s) {
     put_state(s);
     if (sync_regs_) run_->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
     const uint64_t t0 = now_ns();
@@ -129,7 +143,7 @@ Exit KvmEngine::run(VcpuState& s) {
             refresh_msrs(s);
             x.reason = ExitReason::kHalt;
             return x;
-        case KVM_EXIT_DEBUG:  // prevt's own single-step (the exec trace)
+        case KVM_EXIT_DEBUG:  // prevt's own single-step (the exec trace, the debugger)
             x.reason = ExitReason::kDebugStop;
             return x;
         case KVM_EXIT_SHUTDOWN:

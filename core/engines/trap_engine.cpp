@@ -59,7 +59,7 @@ void TrapEngine::load_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) ctx_.gpr[i] = s.gpr[i];
     ctx_.eip = s.eip;
     ctx_.eflags = (s.eflags & eflags::kLiveInHardware) | eflags::IF | eflags::kFixed1;
-    if (single_step_ || step_once_) ctx_.eflags |= eflags::TF;
+    if (our_tf()) ctx_.eflags |= eflags::TF;
     ctx_.guest_fpu = s.fpu.data();
 }
 
@@ -67,8 +67,7 @@ void TrapEngine::save_context(VcpuState& s) {
     for (int i = 0; i < 8; ++i) s.gpr[i] = ctx_.gpr[i];
     s.eip = ctx_.eip;
     uint32_t live = eflags::kLiveInHardware;
-    if ((single_step_ || step_once_) && !(s.eflags & eflags::TF))
-        live &= ~eflags::TF;  // our TF, not the guest's
+    if (our_tf() && !(s.eflags & eflags::TF)) live &= ~eflags::TF;  // our TF, not the guest's
     s.eflags = (s.eflags & ~live) | (ctx_.eflags & live);
     const uint16_t hw[kSegRegCount] = {ctx_.es, ctx_.cs, ctx_.ss, ctx_.ds, ctx_.fs, ctx_.gs};
     for (int i = 0; i < kSegRegCount; ++i) {
@@ -115,6 +114,11 @@ Exit TrapEngine::page_fault(const VcpuState& s, uint32_t linear, uint32_t host_e
 
 Exit TrapEngine::run(VcpuState& s) {
     for (;;) {
+        if (debug_.active() && stops_before(debug_, s.sreg(SegReg::cs).base + s.eip)) {
+            Exit x;
+            x.reason = ExitReason::kDebugStop;  // a breakpoint: nothing of it ran
+            return x;
+        }
         sync_address_space(s);
         load_context(s);
         // iretq checks EIP against the host CS limit, in the monitor: guest code beyond it
@@ -291,8 +295,12 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                 x.reason = ExitReason::kTimer;
                 return x;
             }
-            if (single_step_ && !(s.eflags & eflags::TF)) {  // ours: the exec trace
-                x.reason = ExitReason::kDebugStop;
+            if ((single_step_ || debug_.step) && !(s.eflags & eflags::TF)) {  // the exec trace,
+                x.reason = ExitReason::kDebugStop;                            // a debugger's step
+                return x;
+            }
+            if (debug_.active() && !(s.eflags & eflags::TF)) {
+                x.reason = ExitReason::kHandled;  // on: run() checks the breakpoints at entry
                 return x;
             }
             s.dr6 |= 0x4000;  // BS

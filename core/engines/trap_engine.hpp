@@ -32,8 +32,20 @@ public:
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override { single_step_ = on; }
     void step_one() override { step_once_ = true; }
+    // Breakpoints and steps by single-stepping with TF (an EIP check after every instruction):
+    // native code cannot be made to stop at an address without patching it.
+    bool set_debug_stops(const DebugStops& stops) override {
+        debug_ = stops;
+        return true;
+    }
     bool contained() const override { return false; }
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
+    std::vector<ShadowMapping> shadow_mappings() const override {
+        std::vector<ShadowMapping> v;
+        for (const auto& m : shadow_.mappings())
+            v.push_back({m.page, m.frame, m.writable, m.large});
+        return v;
+    }
 
     void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }
     bool supports_paging() const override { return true; }
@@ -62,6 +74,8 @@ private:
     std::array<bool, kSegRegCount> dirty_{};
     bool single_step_ = false;
     bool step_once_ = false;  // one instruction for the run loop (the sti shadow), then exit
+    DebugStops debug_;        // the debugger's (core/debug/debug_stops.hpp)
+    bool our_tf() const { return single_step_ || step_once_ || debug_.active(); }
     bool cpuid_faulting_ = false;
     uint64_t entries_ = 0, unassigned_maps_ = 0, native_sysenters_ = 0;
     uint64_t generation_ = 0;       // of the shadow slots host_sel_ were made in

@@ -37,6 +37,7 @@ constexpr int kAllowed[] = {
     SYS_nanosleep,     SYS_gettimeofday, SYS_sched_yield,   SYS_futex,
     SYS_getpid,        SYS_gettid,       SYS_tgkill,        SYS_getrandom,
     SYS_exit,          SYS_exit_group,
+    SYS_accept4,  // the gdb stub's one connection (core/gdb/gdb_server.cpp), on its own socket
 };
 
 constexpr unsigned kNr = offsetof(seccomp_data, nr);

@@ -8,11 +8,12 @@
 
 #include <cstring>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "bt/classify.hpp"
-#include "bt/vcpu_area.hpp"
 #include "bt/translator.hpp"
+#include "bt/vcpu_area.hpp"
 #include "tests/bt/guest_bytes.hpp"
 
 namespace prevt::bt {
@@ -296,6 +297,33 @@ TEST(Translator, SixteenBitCallsAndReturnsUse16BitAddresses) {
     const Translation ret = translate({0xc3}, true, false);
     EXPECT_EQ(ret.text[0], "pop word ptr gs:[0x2c]");
     EXPECT_EQ(ret.text[1], "mov word ptr gs:[0x2e], 0");
+}
+
+// A debugger's stops (core/debug/debug_stops.hpp): a block ends before a breakpoint, its
+// exit going to the monitor at that EIP; `single` makes one-instruction blocks.
+TEST(Translator, ABlockEndsBeforeADebuggersBreakpoint) {
+    const std::vector<uint8_t> code = {0x01, 0xd8, 0x8b, 0x48, 0x04, 0x0f, 0xaf, 0xc1};
+    const std::unordered_set<uint32_t> stops = {kEip + 2};
+    TranslationContext context;
+    context.stops = &stops;
+    const auto g = testing_support::translate_guest_bytes(code, context);
+    EXPECT_EQ(g.block.instructions, 1u);
+    ASSERT_EQ(g.block.exits.size(), 1u);
+    EXPECT_EQ(g.block.exits[0].target_eip, kEip + 2);
+    // A breakpoint at the block's own start does not end it: the engine stops before entry.
+    const std::unordered_set<uint32_t> at_start = {kEip};
+    context.stops = &at_start;
+    EXPECT_EQ(testing_support::translate_guest_bytes(code, context).block.instructions, 4u);
+}
+
+TEST(Translator, ADebuggersStepTranslatesOneInstruction) {
+    const std::vector<uint8_t> code = {0x01, 0xd8, 0x8b, 0x48, 0x04, 0x0f, 0xaf, 0xc1};
+    TranslationContext context;
+    context.single = true;
+    const auto g = testing_support::translate_guest_bytes(code, context);
+    EXPECT_EQ(g.block.instructions, 1u);
+    ASSERT_EQ(g.block.exits.size(), 1u);
+    EXPECT_EQ(g.block.exits[0].target_eip, kEip + 2);
 }
 
 }  // namespace

@@ -71,12 +71,20 @@ class Run:
                 return
             self.out += data
 
-    def expect(self, text, seconds):
+    def expect(self, text, seconds, since=0):
         end = time.monotonic() + seconds
-        while text not in self.out and time.monotonic() < end and self.proc.poll() is None:
+        while (text not in self.out[since:] and time.monotonic() < end and
+               self.proc.poll() is None):
             self.pump(min(0.2, end - time.monotonic()))
         self.pump(0.05)
-        return text in self.out
+        return text in self.out[since:]
+
+    def command(self, line, seconds=5):
+        """A monitor command typed; its output up to the next prompt."""
+        start = len(self.out)
+        self.type(line + b"\r")
+        self.expect(b"(prevt) ", seconds, start)
+        return self.out[start:]
 
     def wait_raw(self, seconds=20):
         end = time.monotonic() + seconds
@@ -148,14 +156,42 @@ def multiboot(prevt, guests):
           repr(r.stderr))
     check("ctrl-a x: modes restored", after == r.before)
 
-    # Ctrl-A h: the escape list on the console; Ctrl-A c: no monitor, said.
+    # Ctrl-A h: the escape list on the console; Ctrl-A c: the monitor (core/debug/monitor.hpp)
+    # and back; its stop and cont, typed bytes echoed, the guest's own input untouched.
     r = Run([prevt, "run", runaway])
     r.wait_raw()
     r.expect(b"running away", 10)
     r.type(b"\x01h")
     check("ctrl-a h: the help", r.expect(b"C-a x    exit emulator", 5), r.tail())
     r.type(b"\x01c")
-    check("ctrl-a c: no monitor", r.expect(b"no monitor yet", 5), r.tail())
+    check("ctrl-a c: the monitor's prompt", r.expect(b"(prevt) ", 5), r.tail())
+    out = r.command(b"info registers")
+    check("monitor: echoed", b"info registers\r\n" in out, repr(out))
+    check("monitor: info registers", b"EIP=" in out, repr(out))
+
+    def eip(out):
+        lines = [l for l in out.split(b"\n") if l.startswith(b"EIP=")]
+        return lines[0][:12] if lines else None
+
+    r.command(b"stop")
+    first = eip(r.command(b"info registers"))
+    r.pump(0.3)
+    second = eip(r.command(b"info registers"))
+    check("monitor: stop holds the guest", first is not None and first == second,
+          f"{first} {second}")
+    out = r.command(b"x/2x 0x100000")
+    check("monitor: x/2x", b"00100000: 0x" in out, repr(out))
+    out = r.command(b"info tc")
+    check("monitor: info tc", b"blocks in the cache" in out, repr(out))
+    out = r.command(b"info stats")
+    check("monitor: info stats", b"exits" in out, repr(out))
+    r.command(b"cont")
+    r.pump(0.3)
+    moved = eip(r.command(b"info registers"))
+    check("monitor: cont lets it run", moved is not None, repr(moved))
+    r.type(b"\x01c")  # back to the guest's console
+    r.pump(0.3)
+    check("ctrl-a c: back, prevt runs on", r.proc.poll() is None)
     r.type(b"\x01X")
     status, after = r.finish(10)
     check("ctrl-a X: status 0", status == 0, str(status))
@@ -170,6 +206,17 @@ def multiboot(prevt, guests):
         status, after = r.finish(10)
         check(f"{sig.name}: killed by it", status == -sig, str(status))
         check(f"{sig.name}: modes restored", after == r.before)
+
+    # With --stats the signal ends the run through its end (core/stop_signals.hpp): the report,
+    # the terminal back, then the same death.
+    r = Run([prevt, "run", "--stats", runaway])
+    check("--stats SIGTERM: raw", r.wait_raw())
+    r.expect(b"running away", 10)
+    r.proc.send_signal(signal.SIGTERM)
+    status, after = r.finish(10)
+    check("--stats SIGTERM: killed by it", status == -signal.SIGTERM, str(status))
+    check("--stats SIGTERM: the report", "prevt statistics" in r.stderr, r.stderr[-300:])
+    check("--stats SIGTERM: modes restored", after == r.before)
 
     # A guest failure (status 3, a register dump) and bad input (status 2).
     r = Run([prevt, "run", triple])

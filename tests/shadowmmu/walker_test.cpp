@@ -117,5 +117,16 @@ TEST_F(WalkerTest, PeekWritesNothingAndNeedsTheBitsAlreadySet) {
     EXPECT_TRUE(std::holds_alternative<PageFault>(walk(ram, control, 0x6000, peek_read)));
 }
 
+TEST_F(WalkerTest, ADebuggersLookNeitherNeedsNorSetsAccessedBits) {
+    Access look;
+    look.debug = true;
+    const auto r = walk(ram, control, 0x5000, look);  // never accessed by the guest
+    ASSERT_TRUE(std::holds_alternative<Translation>(r));
+    EXPECT_EQ(std::get<Translation>(r).physical, 0x50000u);
+    EXPECT_FALSE(Entry{ram.read32(kDir)}.accessed());
+    EXPECT_FALSE(Entry{ram.read32(kTable + 20)}.accessed());
+    EXPECT_EQ(error(walk(ram, control, 0x400000, look)), 0u);  // not present: still a fault
+}
+
 }  // namespace
 }  // namespace prevt::shadowmmu
