@@ -71,10 +71,6 @@ struct VcpuArea {
     // code without an exit, so both are kept ready).
     uint32_t guest_gs[2];
     uint32_t guest_cs_data[2];
-    // ... and for the accesses through GS whose offsets wrap around 4 GiB (glibc's TLS at
-    // negative offsets): GS as an expand-down segment holding only those offsets
-    // (BtEngine::prepare_fs_swap), [0] kernel and [1] user variant as above.
-    uint32_t guest_gs_wrap[2];
 };
 inline constexpr uint32_t kWritablePage = 0, kReadOnlyPage = 0x1000;
 #define PREVT_OFF(field) static_cast<uint32_t>(offsetof(VcpuArea, field))
@@ -103,8 +99,7 @@ inline constexpr uint32_t kOffExitKind = PREVT_OFF(exit_kind), kOffExitEip = PRE
                           kOffSysexitVcs = PREVT_OFF(sysexit_vcs),
                           kOffSysexitVss = PREVT_OFF(sysexit_vss), kOffSaveFs = PREVT_OFF(save_fs),
                           kOffGuestGs = PREVT_OFF(guest_gs),
-                          kOffGuestCsData = PREVT_OFF(guest_cs_data),
-                          kOffGuestGsWrap = PREVT_OFF(guest_gs_wrap);
+                          kOffGuestCsData = PREVT_OFF(guest_cs_data);
 // The user variants of the two, 4 bytes on.
 inline constexpr uint32_t kFsSwapUserVariant = 4;
 #undef PREVT_OFF
