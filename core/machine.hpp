@@ -27,6 +27,7 @@
 #include "devices/debug_console.hpp"
 #include "devices/debug_exit.hpp"
 #include "devices/floppy82077.hpp"
+#include "devices/fw_cfg.hpp"
 #include "devices/i440fx.hpp"
 #include "devices/i8042.hpp"
 #include "devices/i8254.hpp"
@@ -91,7 +92,7 @@ private:
     friend class RunLoop;
     void build_devices();
     // The PC's chipset: CMOS/RTC, the 8042, port 0x92, port 0x80, the PCI host bridge with
-    // the 440FX and the PIIX3 (machine_pc.cpp).
+    // the 440FX and the PIIX3, fw_cfg (machine_pc.cpp).
     void build_chipset();
     // A reset request (the 8042's pulse, port 0x92, PCI 0xcf9): prevt does not reboot (QEMU's
     // -no-reboot): the run ends, status 0, with one line saying why.
@@ -137,6 +138,7 @@ private:
     devices::Piix3 piix3_;                     // PCI 00:01.0
     devices::Piix3Ide piix3_ide_;              // PCI 00:01.1
     devices::PciHost pci_;                     // 0xcf8-0xcff
+    devices::FwCfg fw_cfg_;                    // 0x510-0x511
     // Storage and screen (machine_storage.cpp): guest memory as devices reach it, the images,
     // the devices; declared in the order they depend on each other.
     std::unique_ptr<devices::PhysicalMemory> device_memory_;
