@@ -9,8 +9,8 @@
 #include <string>
 
 #include "core/console.hpp"
-#include "core/disk_image.hpp"
 #include "core/debug/debugger.hpp"
+#include "core/disk_image.hpp"
 #include "core/emulate/guest_linear_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
@@ -32,6 +32,7 @@
 #include "devices/i8042.hpp"
 #include "devices/i8254.hpp"
 #include "devices/isa_dma.hpp"
+#include "devices/local_apic.hpp"
 #include "devices/mc146818.hpp"
 #include "devices/pci_host.hpp"
 #include "devices/pic_pair.hpp"
@@ -123,9 +124,12 @@ private:
     std::unique_ptr<HostOutput> com1_output_, console_output_, trace_output_;
     devices::Bus ports_{"port"};
     devices::HostClock clock_;
-    devices::DeadlineQueue timers_;        // every device that counts time (the run loop serves it)
-    devices::PicPair pic_;                 // 0x20, 0xa0
-    std::unique_ptr<devices::I8254> pit_;  // 0x40, IRQ 0
+    devices::DeadlineQueue timers_;  // every device that counts time (the run loop serves it)
+    devices::PicPair pic_;           // 0x20, 0xa0
+    // 0xfee00000 (MMIO), IA32_APIC_BASE; the CPU's interrupts come from it, the PIC's through
+    // its LINT0 (virtual wire) or straight while it is disabled.
+    devices::LocalApic lapic_{clock_, &pic_};
+    std::unique_ptr<devices::I8254> pit_;       // 0x40, IRQ 0
     std::unique_ptr<devices::Port61> port61_;   // 0x61
     std::unique_ptr<devices::Uart16550> com1_;  // 0x3f8, IRQ 4
     std::unique_ptr<devices::DebugConsole> debug_console_;

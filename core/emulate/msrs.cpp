@@ -1,7 +1,8 @@
 // The virtual CPU's MSRs by profile: the TSC, the SYSENTER triple, IA32_PLATFORM_ID,
 // IA32_BIOS_SIGN_ID (the microcode revision), and IA32_MISC_ENABLE where the part has one.
+// IA32_APIC_BASE where the machine has a local APIC (Cpu::apic; devices/local_apic.hpp).
 // Missing (and #GP, as on a part without them): MTRRs, PAT, the machine-check banks, the
-// performance counters, IA32_APIC_BASE (with the local APIC), EFER (no NX or long mode).
+// performance counters, EFER (no NX or long mode).
 #include "core/emulate/msrs.hpp"
 
 #include <x86intrin.h>
@@ -26,6 +27,9 @@ uint64_t read_msr(const Cpu& cpu, uint32_t index) {
         case msr::kMiscEnable:
             if (!p.misc_enable) break;
             return (s.msr.misc_enable & msr::kMiscEnableWritable) | msr::kMiscEnableFixed;
+        case msr::kApicBase:
+            if (!cpu.apic) break;
+            return cpu.apic->base_msr();
         default: break;
     }
     throw fault_gp(0);
@@ -47,6 +51,9 @@ void write_msr(Cpu& cpu, uint32_t index, uint64_t v) {
             // Reserved bits: #GP. Read-only bits: as they are, whatever was written.
             if (v & ~(msr::kMiscEnableWritable | msr::kMiscEnableReadOnly)) break;
             s.msr.misc_enable = v & msr::kMiscEnableWritable;
+            return;
+        case msr::kApicBase:
+            if (!cpu.apic || !cpu.apic->write_base_msr(v)) break;
             return;
         default: break;  // IA32_PLATFORM_ID is read-only
     }
