@@ -1,32 +1,12 @@
 #include "devices/local_apic.hpp"
 
+#include "devices/lapic_registers.hpp"
+
 namespace prevt::devices {
 
-namespace {
+using namespace lapic;
 
-// Registers by offset >> 4 (SDM table 11-1).
-enum Reg : unsigned {
-    kId = 0x02,
-    kVersionReg = 0x03,
-    kTpr = 0x08,
-    kApr = 0x09,
-    kPpr = 0x0a,
-    kEoi = 0x0b,
-    kRrd = 0x0c,
-    kLdr = 0x0d,
-    kDfr = 0x0e,
-    kSpiv = 0x0f,
-    kIsr = 0x10,
-    kTmr = 0x18,
-    kIrr = 0x20,
-    kEsr = 0x28,
-    kIcrLow = 0x30,
-    kIcrHigh = 0x31,
-    kLvtFirst = 0x32,
-    kInitialCount = 0x38,
-    kCurrentCount = 0x39,
-    kDivide = 0x3e,
-};
+namespace {
 
 constexpr uint32_t kMasked = 1u << 16, kTimerPeriodic = 1u << 17;
 constexpr uint32_t kSpivEnable = 1u << 8;
@@ -82,9 +62,13 @@ void LocalApic::bind_tpr_slot(TprSlot* slot) {
 }
 
 bool LocalApic::write_base_msr(uint64_t value) {
-    // Reserved: bits 7:0, 9, 10 (x2APIC is not offered) and 63:32 (MAXPHYADDR is 32).
-    constexpr uint64_t kWritable = 0xfffff000ull | kMsrEnable | kMsrBsp;
-    if (value & ~kWritable) return false;
+    // Reserved: bits 7:0, 9, 10 unless x2APIC is offered, and 63:32 (MAXPHYADDR is 32).
+    const uint64_t writable =
+        0xfffff000ull | kMsrEnable | kMsrBsp | (x2apic_offered_ ? kMsrX2apic : 0);
+    if (value & ~writable) return false;
+    // SDM 11.12.5: x2APIC mode needs the APIC enabled, and it is left only by disabling.
+    const bool x2 = value & kMsrX2apic, enable = value & kMsrEnable;
+    if ((x2 && !enable) || (x2apic_mode() && !x2 && enable)) return false;
     const bool was_enabled = globally_enabled();
     base_msr_ = (value & ~kMsrBsp) | (base_msr_ & kMsrBsp);
     if (was_enabled && !globally_enabled()) spiv_ &= ~kSpivEnable;  // as QEMU does
@@ -141,7 +125,18 @@ void LocalApic::error(uint32_t bits) {
     if (!(lvt & kMasked) && (lvt & 0xff) >= 16) accept(static_cast<uint8_t>(lvt));
 }
 
-bool LocalApic::addressed(uint8_t destination, bool logical) const {
+uint32_t LocalApic::x2apic_ldr() const {
+    constexpr uint32_t kX2apicId = 0;  // the initial APIC ID
+    return ((kX2apicId >> 4) << 16) | (1u << (kX2apicId & 0xf));
+}
+
+bool LocalApic::addressed(uint32_t destination, bool logical) const {
+    if (x2apic_mode()) {  // SDM 11.12.9/10: 32-bit IDs, logical is cluster:16 bitmap:16
+        if (destination == 0xffffffff) return true;
+        if (!logical) return destination == 0;
+        const uint32_t ldr = x2apic_ldr();
+        return (destination >> 16) == (ldr >> 16) && (destination & ldr & 0xffff);
+    }
     if (destination == 0xff) return true;  // broadcast, physical or logical
     if (!logical) return destination == (id_ >> 24);
     const auto ldr = static_cast<uint8_t>(ldr_ >> 24);
@@ -155,7 +150,7 @@ void LocalApic::send_ipi() {
     bool to_self = false;
     switch ((icr_low_ >> 18) & 3) {
         case 0:
-            to_self = addressed(static_cast<uint8_t>(icr_high_ >> 24), icr_low_ & (1u << 11));
+            to_self = addressed(x2apic_mode() ? icr_high_ : icr_high_ >> 24, icr_low_ & (1u << 11));
             break;
         case 1:                          // self
         case 2: to_self = true; break;   // all including self
@@ -254,7 +249,7 @@ void LocalApic::write_register(unsigned reg, uint32_t value) {
 
 uint32_t LocalApic::read(uint64_t offset, unsigned size) {
     const uint32_t all_ones = size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-    if (!globally_enabled()) return all_ones;  // not decoded: the bus's all-ones
+    if (!globally_enabled() || x2apic_mode()) return all_ones;  // not decoded: the bus's all-ones
     const unsigned within = offset & 0xf;
     if (within >= 4) return 0;  // bytes 4-15 of each 16-byte slot are reserved
     const uint32_t value = read_register(static_cast<unsigned>(offset >> 4)) >> (8 * within);
@@ -262,7 +257,7 @@ uint32_t LocalApic::read(uint64_t offset, unsigned size) {
 }
 
 void LocalApic::write(uint64_t offset, unsigned size, uint32_t value) {
-    if (!globally_enabled() || size != 4 || (offset & 0xf)) return;
+    if (!globally_enabled() || x2apic_mode() || size != 4 || (offset & 0xf)) return;
     write_register(static_cast<unsigned>(offset >> 4), value);
 }
 

@@ -1,4 +1,4 @@
-// The local APIC of a one-CPU machine in xAPIC mode (Intel SDM vol. 3A, ch. 11 "Advanced
+// The local APIC of a one-CPU machine, xAPIC (and x2APIC) (Intel SDM vol. 3A, ch. 11 "Advanced
 // Programmable Interrupt Controller"; the P6/Pentium 4 register map of table 11-1), 4 KiB of
 // MMIO at 0xfee00000, with the IA32_APIC_BASE MSR (0x1b). State: new.
 //
@@ -16,9 +16,14 @@
 // LINT0 comes out of reset as ExtINT unmasked (what a PC BIOS leaves), and while the APIC is
 // globally or software disabled the 8259's INT goes straight to the CPU: PIC-only guests
 // see no APIC at all. Fixed interrupts come before ExtINT, as in QEMU.
-// Missing: x2APIC (MSRs 0x800-0x8ff; no profile offers it), TSC-deadline mode, relocation
-// (a new base in IA32_APIC_BASE is kept and read back, but the registers stay at 0xfee00000:
-// the memory map is fixed when the machine is built), INIT/SIPI/SMI IPIs (dropped: no other
+// x2APIC mode (SDM 11.12) when offered (offer_x2apic: a profile with CPUID.1:ECX bit 21; none
+// offers it yet): IA32_APIC_BASE bit 10 and its legal transitions, the registers as MSRs
+// 0x800-0x8ff (lapic_x2apic.cpp: #GP for the ones x2APIC drops, write-only and read-only
+// ones; the 64-bit ICR; SELF IPI), the 32-bit x2APIC ID and the LDR derived from it; the
+// MMIO page is then not decoded.
+// Missing: TSC-deadline mode, relocation (a new base in IA32_APIC_BASE is kept and read back,
+// but the registers stay at 0xfee00000: the memory map is fixed when the machine is built),
+// the reset of the register state on leaving x2APIC mode, INIT/SIPI/SMI IPIs (dropped: no other
 // CPU, no SMM), other CPUs (ICR delivery status never reads busy), the thermal and
 // performance-counter sources (their LVT entries are stored only), LINT0 in modes other than
 // ExtINT and LINT1 (no NMI source is wired), level-triggered interrupts (no I/O APIC yet), the
@@ -29,9 +34,9 @@
 // The TPR is a plain 32-bit field (TprSlot::tpr): nothing is derived from it and cached, the
 // PPR and INTR are computed from it when asked. A translator can therefore move the slot into
 // memory it can reach (bind_tpr_slot: e.g. the per-vCPU area) and turn a guest store to
-// 0xfee00080 into one store to the slot, calling out only when the new TPR's class is at or
-// below TprSlot::pending_class (the highest IRR vector's class, kept up to date here) so that
-// a lowered TPR that unmasks an interrupt still exits to be delivered.
+// 0xfee00080 into one store to the slot, calling out only when the new TPR's class is below
+// TprSlot::pending_class (the highest IRR vector's class, kept up to date here) so that a
+// lowered TPR that unmasks an interrupt still exits to be delivered.
 #pragma once
 
 #include <array>
@@ -57,7 +62,8 @@ public:
     static constexpr uint64_t kDefaultBase = 0xfee00000;
     static constexpr uint64_t kMmioSize = 0x1000;
     static constexpr uint32_t kBaseMsr = 0x1b;
-    static constexpr uint64_t kMsrBsp = 1u << 8, kMsrEnable = 1u << 11;
+    static constexpr uint64_t kMsrBsp = 1u << 8, kMsrX2apic = 1u << 10, kMsrEnable = 1u << 11;
+    static constexpr uint32_t kX2apicMsrFirst = 0x800, kX2apicMsrLast = 0x8ff;
     static constexpr uint32_t kVersion = 0x00050014;
 
     // `pic` is what LINT0 sees in ExtINT mode (may be null: no 8259). The clock drives the
@@ -71,6 +77,13 @@ public:
     // IA32_APIC_BASE. write_base_msr returns false (the CPU raises #GP) for reserved bits.
     uint64_t base_msr() const { return base_msr_; }
     bool write_base_msr(uint64_t value);
+    // Whether IA32_APIC_BASE may set x2APIC mode (off by default), and the x2APIC registers
+    // (MSRs 0x800-0x8ff): false (the CPU raises #GP) outside x2APIC mode or where the SDM
+    // says #GP (lapic_x2apic.cpp).
+    void offer_x2apic(bool offered) { x2apic_offered_ = offered; }
+    bool x2apic_mode() const { return base_msr_ & kMsrX2apic; }
+    bool read_x2apic_msr(uint32_t msr, uint64_t* value);
+    bool write_x2apic_msr(uint32_t msr, uint64_t value);
 
     // The CPU side. INTR: a maskable interrupt waits (an IRR vector above the PPR's class, or
     // the 8259 pair's INT through virtual wire). acknowledge() is the INTA cycle: the vector.
@@ -99,7 +112,9 @@ private:
     // A fixed interrupt arriving (from the timer, an IPI, the error LVT): into the IRR.
     void accept(uint8_t vector);
     void send_ipi();
-    bool addressed(uint8_t destination, bool logical) const;
+    // Whether an IPI's destination (8 bits in xAPIC mode, 32 in x2APIC mode) is this CPU.
+    bool addressed(uint32_t destination, bool logical) const;
+    uint32_t x2apic_ldr() const;  // derived from the x2APIC ID (0)
     void error(uint32_t bits);
     void irr_changed() { tpr_slot_->pending_class = irr_.highest() < 0 ? 0 : irr_.highest() >> 4; }
 
@@ -114,6 +129,7 @@ private:
     std::array<uint32_t, kLvtCount> lvt_{};
     ApicVectorSet irr_, isr_, tmr_;
     bool nmi_pending_ = false;
+    bool x2apic_offered_ = false;
 };
 
 }  // namespace prevt::devices
