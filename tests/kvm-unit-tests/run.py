@@ -81,7 +81,23 @@ def load_expectations(path):
     return exp
 
 
-def map_params(section, engine, guests_dir):
+_profiles = None
+
+
+def prevt_profiles(prevt):
+    """The CPU models `prevt run -cpu help` lists (first word of each indented line)."""
+    global _profiles
+    if _profiles is None:
+        try:
+            r = subprocess.run([prevt, "run", "-cpu", "help"], capture_output=True, timeout=10)
+            text = (r.stdout + r.stderr).decode(errors="replace")
+        except (OSError, subprocess.TimeoutExpired):
+            text = ""
+        _profiles = {l.split()[0] for l in text.splitlines() if l.startswith(" ") and l.split()}
+    return _profiles
+
+
+def map_params(section, engine, guests_dir, prevt="prevt"):
     """The command-line arguments for ENGINE, notes, and a refusal reason (or None)."""
     params = shlex.split(section.get("qemu_params", section.get("extra_params", "")))
     args, notes = [], []
@@ -102,7 +118,13 @@ def map_params(section, engine, guests_dir):
             args += ["-m", v]
             i += 2
         elif p == "-cpu":
-            notes.append(f"-cpu {v} not mapped: prevt has one CPU profile (no -cpu yet)")
+            model, _, features = v.partition(",")
+            if model in prevt_profiles(prevt):
+                args += ["-cpu", model]
+                if features:
+                    notes.append(f"-cpu {model}: features {features} not mapped (a model only)")
+            else:
+                notes.append(f"-cpu {v} not mapped: no such prevt model (the default)")
             i += 2
         elif p == "-append":
             extra_append = v
@@ -124,7 +146,7 @@ def map_params(section, engine, guests_dir):
 
 def run_one(engine, name, section, prevt, guests):
     """(outcome, detail, output)."""
-    args, notes, refused = map_params(section, engine, guests)
+    args, notes, refused = map_params(section, engine, guests, prevt)
     if refused:
         return "refused", refused, ""
     flat = os.path.join(guests, section["file"])
