@@ -66,8 +66,8 @@ cell() {  # median (min-max), or "-"
 fastest() { values "$1" "$2" | head -1; }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' || echo "-"; }
 
-ops=(cli_sti in_port int80_iret divide_by_zero call_ret cpu_loop)
-declare -A paper=([cli_sti]="- / - / -" [in_port]="3209 / ~214 / 15826"
+ops=(cli_sti in_port lapic_tpr_write lapic_eoi int80_iret divide_by_zero call_ret cpu_loop)
+declare -A paper=([cli_sti]="- / - / -" [in_port]="3209 / ~214 / 15826" [lapic_tpr_write]="-" [lapic_eoi]="-"
     [int80_iret]="syscall: BT ~ native + 2000, VT-x ~ native" [divide_by_zero]="889 / 3223 / 1014"
     [call_ret]="11 / 51 / 11" [cpu_loop]="-")
 kvm_label="kvm"

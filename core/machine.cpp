@@ -43,12 +43,18 @@ int open_output_file(const std::string& option, const std::string& path) {
     return fd;
 }
 
+// The physical memory map: RAM from -m at 0 (below 3 GiB), the local APIC's page at
+// 0xfee00000. No ROM yet (the BIOS and VGA memory come with the issues that need them).
+MemoryMap pc_memory_map(uint64_t ram_bytes) {
+    MemoryMap map = MemoryMap::ram_only(ram_bytes);
+    map.add_mmio(devices::LocalApic::kDefaultBase, devices::LocalApic::kMmioSize, "the local APIC");
+    return map;
+}
+
 }  // namespace
 
-// The physical memory map: RAM from -m at 0 (below 3 GiB). No ROM or MMIO ranges yet (the
-// BIOS, VGA memory and the LAPIC come with the issues that need them).
 Machine::Machine(const MachineConfig& config)
-    : config_(config), ram_(MemoryMap::ram_only(config.mem_mib << 20), &mmio_) {
+    : config_(config), ram_(pc_memory_map(config.mem_mib << 20), &mmio_) {
     trace_ = Trace::parse(config.trace);
     if (trace_.any() || !config.trace_file.empty()) {
         // --trace goes through a HostOutput too: a blocked or failing reader of the trace
@@ -135,6 +141,8 @@ void Machine::build_devices() {
         stop_ = true;
     });
     pic_.attach(ports_);
+    mmio_.attach(devices::LocalApic::kDefaultBase, devices::LocalApic::kMmioSize, lapic_);
+    timers_.add(lapic_.timer());
     ports_.attach(devices::I8254::kIoBase, devices::I8254::kPortCount, *pit_);
     ports_.attach(devices::Port61::kIoBase, 1, *port61_);
     ports_.attach(0x3f8, 8, *com1_);

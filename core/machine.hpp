@@ -9,8 +9,8 @@
 #include <string>
 
 #include "core/console.hpp"
-#include "core/disk_image.hpp"
 #include "core/debug/debugger.hpp"
+#include "core/disk_image.hpp"
 #include "core/emulate/guest_linear_memory.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
@@ -27,10 +27,12 @@
 #include "devices/debug_console.hpp"
 #include "devices/debug_exit.hpp"
 #include "devices/floppy82077.hpp"
+#include "devices/fw_cfg.hpp"
 #include "devices/i440fx.hpp"
 #include "devices/i8042.hpp"
 #include "devices/i8254.hpp"
 #include "devices/isa_dma.hpp"
+#include "devices/local_apic.hpp"
 #include "devices/mc146818.hpp"
 #include "devices/pci_host.hpp"
 #include "devices/pic_pair.hpp"
@@ -91,7 +93,7 @@ private:
     friend class RunLoop;
     void build_devices();
     // The PC's chipset: CMOS/RTC, the 8042, port 0x92, port 0x80, the PCI host bridge with
-    // the 440FX and the PIIX3 (machine_pc.cpp).
+    // the 440FX and the PIIX3, fw_cfg (machine_pc.cpp).
     void build_chipset();
     // A reset request (the 8042's pulse, port 0x92, PCI 0xcf9): prevt does not reboot (QEMU's
     // -no-reboot): the run ends, status 0, with one line saying why.
@@ -122,9 +124,12 @@ private:
     std::unique_ptr<HostOutput> com1_output_, console_output_, trace_output_;
     devices::Bus ports_{"port"};
     devices::HostClock clock_;
-    devices::DeadlineQueue timers_;        // every device that counts time (the run loop serves it)
-    devices::PicPair pic_;                 // 0x20, 0xa0
-    std::unique_ptr<devices::I8254> pit_;  // 0x40, IRQ 0
+    devices::DeadlineQueue timers_;  // every device that counts time (the run loop serves it)
+    devices::PicPair pic_;           // 0x20, 0xa0
+    // 0xfee00000 (MMIO), IA32_APIC_BASE; the CPU's interrupts come from it, the PIC's through
+    // its LINT0 (virtual wire) or straight while it is disabled.
+    devices::LocalApic lapic_{clock_, &pic_};
+    std::unique_ptr<devices::I8254> pit_;       // 0x40, IRQ 0
     std::unique_ptr<devices::Port61> port61_;   // 0x61
     std::unique_ptr<devices::Uart16550> com1_;  // 0x3f8, IRQ 4
     std::unique_ptr<devices::DebugConsole> debug_console_;
@@ -137,6 +142,7 @@ private:
     devices::Piix3 piix3_;                     // PCI 00:01.0
     devices::Piix3Ide piix3_ide_;              // PCI 00:01.1
     devices::PciHost pci_;                     // 0xcf8-0xcff
+    devices::FwCfg fw_cfg_;                    // 0x510-0x511
     // Storage and screen (machine_storage.cpp): guest memory as devices reach it, the images,
     // the devices; declared in the order they depend on each other.
     std::unique_ptr<devices::PhysicalMemory> device_memory_;

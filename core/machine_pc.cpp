@@ -2,8 +2,9 @@
 // MC146818 CMOS/RTC on IRQ 8 and the deadline queue, the 8042 with its keyboard on IRQ 1 and
 // 12, port 0x92, port 0x80, and the PCI host bridge with the 440FX host bridge and the PIIX3
 // ISA bridge (its 0xcf9 reset control) and its IDE function; the storage devices and the VGA
-// (machine_storage.cpp). Their A20 outputs are ORed; their reset requests end
-// the run. The CMOS and the 440FX's DRAM rows are sized from -m.
+// (machine_storage.cpp); QEMU's fw_cfg (one CPU, the RAM size). Their A20 outputs are ORed;
+// their reset requests end the run. The CMOS, the 440FX's DRAM rows and fw_cfg are sized
+// from -m.
 #include <cstdio>
 #include <ctime>
 
@@ -36,6 +37,10 @@ void Machine::build_chipset() {
     ports_.attach(devices::Port92::kIoBase, devices::Port92::kPortCount, *port92_);
     ports_.attach(devices::PostPort::kIoBase, 1, post_port_);
     ports_.attach(devices::PciHost::kIoBase, devices::PciHost::kPortCount, pci_);
+    fw_cfg_.set_u16(devices::FwCfg::kNbCpus, 1);  // prevt runs one vCPU
+    fw_cfg_.set_u16(devices::FwCfg::kMaxCpus, 1);
+    fw_cfg_.set_u64(devices::FwCfg::kRamSize, ram_.size());
+    ports_.attach(devices::FwCfg::kIoBase, devices::FwCfg::kPortCount, fw_cfg_);
     build_storage();
 }
 

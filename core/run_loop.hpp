@@ -1,6 +1,6 @@
 // The run loop (run_loop.cpp: one switch on the exit reason) and what it does around each
-// exit: interrupts from the PIC delivered, hlt waited out, accesses in the monitor's top
-// recognised (run_loop_events.cpp).
+// exit: interrupts from the local APIC (and the PIC behind it) delivered, hlt waited out, accesses
+// in the monitor's top recognised (run_loop_events.cpp).
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,9 @@ namespace prevt {
 class RunLoop {
 public:
     explicit RunLoop(Machine& m)
-        : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_, m.config_.cpu} {}
+        : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_, m.config_.cpu} {
+        cpu_.apic = &m.lapic_;
+    }
 
     int run();
 

@@ -1,4 +1,5 @@
-// Around each exit: the PIT brought up to date and the PIC's interrupt delivered (or an
+// Around each exit: the timed devices brought up to date and the local APIC's interrupt (the
+// PIC's, through it) delivered (or an
 // interrupt window asked of the engine), hlt waited out, and native faults on accesses into the
 // monitor's top 32 MiB recognised so that the virtual CPU runs them (docs/interrupts.md,
 // docs/shadow-mmu.md).
@@ -24,8 +25,10 @@
 
 namespace prevt {
 
-// After every exit: the PIC's request delivered if the guest can take it now; otherwise the
-// engine is told to exit when it can (IF set, or one instruction after sti). Time moves the
+// After every exit: an NMI from the local APIC delivered (NMIs ignore IF; blocking them until
+// iret is not modelled), else its maskable request (a fixed vector, or the PIC's through
+// ExtINT) if the guest can take it now; otherwise the engine is told to exit when it can (IF
+// set, or one instruction after sti). Time moves the
 // timed devices (the deadline queue) only when the host timer fired (armed for the earliest
 // deadline) or a device was touched (port I/O may have reprogrammed it): reading the clock on
 // every exit would cost a callout a third more.
@@ -41,14 +44,24 @@ void RunLoop::service_interrupts() {
     }
     const bool shadow = std::exchange(s_.interrupt_shadow, false);
     bool window = false;
-    if (m.pic_.interrupt_pending()) {
+    if (m.lapic_.nmi_pending()) {
+        if (shadow) {
+            m.engine_->step_one();
+        } else {
+            s_.halted = false;
+            m.lapic_.nmi_taken();
+            raise(Event{vec::NMI, EventSource::kExternal, false, 0, s_.eip});
+            // A maskable request waits for the handler's iret (IF is clear in it).
+            window = m.lapic_.interrupt_pending() && !(s_.eflags & eflags::IF);
+        }
+    } else if (m.lapic_.interrupt_pending()) {
         if (!(s_.eflags & eflags::IF)) {
             window = true;
         } else if (shadow) {
             m.engine_->step_one();
         } else {
             s_.halted = false;
-            const uint8_t vector = m.pic_.acknowledge();
+            const uint8_t vector = m.lapic_.acknowledge();
             raise(Event{vector, EventSource::kExternal, false, 0, s_.eip});
         }
     }
@@ -59,26 +72,26 @@ bool RunLoop::timed_out() const {
     return deadline_ != Stats::Clock::time_point{} && Stats::Clock::now() >= deadline_;
 }
 
-// hlt. With IF clear nothing can wake the CPU (prevt raises no NMI): that is how a kernel
+// hlt. With IF clear nothing but an NMI can wake the CPU: that is how a kernel
 // powers a PC off when it has no ACPI (Linux's `poweroff -f`: "System halted"), so the run ends
 // as a power-off, status 0, saying so. With IF set: wait for an interrupt.
 void RunLoop::halt() {
-    if (s_.eflags & eflags::IF) return wait_for_interrupt();
+    if ((s_.eflags & eflags::IF) || m_.lapic_.nmi_pending()) return wait_for_interrupt();
     fprintf(stderr, "prevt: the guest halted with interrupts disabled: powered off\n");
     m_.exit_status_ = kStatusPowerOff;
     m_.stop_ = true;
 }
 
 // hlt with IF set: sleep until the next device deadline (or 10 ms, for terminal input and
-// --timeout) until the PIC has something to deliver.
+// --timeout) until the local APIC has something to deliver.
 void RunLoop::wait_for_interrupt() {
     Machine& m = m_;
     for (;;) {
         const uint64_t next = m.timers_.advance_all();  // 0: no device has a deadline
-        if (m.pic_.interrupt_pending()) return;
+        if (m.lapic_.interrupt_pending() || m.lapic_.nmi_pending()) return;
         if (m.serial_input_) m.poll_serial_input();
         m.refresh_display();
-        if (m.pic_.interrupt_pending() || m.stop_) return;            // stop_: Ctrl-A x
+        if (m.lapic_.interrupt_pending() || m.stop_) return;          // stop_: Ctrl-A x
         if (m.debugger_ && m.debugger_->poll_while_halted()) return;  // gdb's Ctrl-C, stop
         if (stop_signal()) return;                                    // SIGTERM with --stats
         if (!next && !m.serial_input_ && deadline_ == Stats::Clock::time_point{})

@@ -10,12 +10,13 @@
 #include <cstdint>
 
 #include "devices/bus.hpp"
+#include "devices/ext_int_source.hpp"
 #include "devices/i8259.hpp"
 #include "devices/irq_line.hpp"
 
 namespace prevt::devices {
 
-class PicPair {
+class PicPair final : public ExtIntSource {
 public:
     static constexpr uint16_t kMasterBase = 0x20;
     static constexpr uint16_t kSlaveBase = 0xa0;
@@ -34,8 +35,9 @@ public:
     IrqLine* line(unsigned irq);
 
     // The CPU side: the master's INT output and its INTA cycle (which reaches the slave).
-    bool interrupt_pending() const { return master_.int_output(); }
-    uint8_t acknowledge() { return master_.acknowledge(); }
+    // (The local APIC reaches them as ExtINT: ext_int_source.hpp.)
+    bool interrupt_pending() const override { return master_.int_output(); }
+    uint8_t acknowledge() override { return master_.acknowledge(); }
     // INT changes are also driven onto `cpu_int` (may be null), e.g. to kick a halted vCPU.
     void connect_int_output(IrqLine* cpu_int) { master_.connect_int_output(cpu_int); }
 

@@ -1,7 +1,9 @@
 /* nanobench: the Adams & Agesen (ASPLOS 2006) style nanobenchmarks, measured inside the guest
  * with rdtsc: host cycles per operation for a privileged instruction (cli+sti), a port read
- * (in from port 0x80), a guest system call (int $0x80 + iret), a divide-by-zero delivered to
- * the guest, a call/ret pair, and a CPU-bound loop. One machine-readable line per figure:
+ * (in from port 0x80), a local APIC TPR write and EOI (the xAPIC's MMIO page at 0xfee00000:
+ * the guest's most frequent access to privileged state), a guest system call (int $0x80 +
+ * iret), a divide-by-zero delivered to the guest, a call/ret pair, and a CPU-bound loop. One
+ * machine-readable line per figure:
  *   BENCH|name|cycles per operation|iterations
  * bench/run_nanobench.sh runs it on every engine and on QEMU, and writes docs/benchmarks.md. */
 #include "lib/guest.h"
@@ -32,6 +34,10 @@ int main(void) {
      * int/iret in protected mode, so on such a host the run ends at int80_iret. */
     MEASURE("cli_sti", 20000, { __asm__ volatile("cli; sti"); });
     MEASURE("in_port", 20000, { sink = inb(0x80); });
+    /* The TPR written 0 (nothing waits, so nothing is delivered) and an EOI with the ISR
+     * empty: the register accesses alone. */
+    MEASURE("lapic_tpr_write", 20000, { *(volatile uint32_t*)0xfee00080 = 0; });
+    MEASURE("lapic_eoi", 20000, { *(volatile uint32_t*)0xfee000b0 = 0; });
     MEASURE("call_ret", 1000000, { nb_leaf(); });
     uint64_t t0 = rdtsc();
     const uint32_t r = workload();

@@ -10,6 +10,7 @@
 #include "core/emulate/linear_memory.hpp"
 #include "core/vcpu_state.hpp"
 #include "devices/bus.hpp"
+#include "devices/local_apic.hpp"
 
 namespace prevt {
 
@@ -80,6 +81,8 @@ struct Cpu {
     devices::Bus& ports;
     CpuHooks& hooks;
     const CpuProfile* profile = &default_profile();  // the instructions that exist
+    // The local APIC, for IA32_APIC_BASE (null: no APIC, the MSR raises #GP).
+    devices::LocalApic* apic = nullptr;
 
     bool user() const { return s.cpl() == 3; }
 

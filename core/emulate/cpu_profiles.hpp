@@ -13,9 +13,9 @@ namespace prevt {
 namespace profile_detail {
 // The features both Intel parts below have and prevt virtualizes.
 inline constexpr uint32_t kP6Edx = cpuid_bit::FPU | cpuid_bit::PSE | cpuid_bit::TSC |
-                                   cpuid_bit::MSR | cpuid_bit::CX8 | cpuid_bit::SEP |
-                                   cpuid_bit::PGE | cpuid_bit::CMOV | cpuid_bit::MMX |
-                                   cpuid_bit::FXSR | cpuid_bit::SSE;
+                                   cpuid_bit::MSR | cpuid_bit::CX8 | cpuid_bit::APIC |
+                                   cpuid_bit::SEP | cpuid_bit::PGE | cpuid_bit::CMOV |
+                                   cpuid_bit::MMX | cpuid_bit::FXSR | cpuid_bit::SSE;
 // CPUID.4 EAX for one cache: type (1 data, 2 instruction, 3 unified), level, self-initializing;
 // bits 25:14 and 31:26 (threads sharing it, cores in the package, less one) are 0: one CPU.
 constexpr uint32_t cache_eax(uint32_t type, uint32_t level) {
@@ -28,7 +28,7 @@ constexpr CpuidRegs cache(uint32_t type, uint32_t level, uint32_t ways, uint32_t
 }  // namespace profile_detail
 
 // Intel Atom N270 (Diamondville, the Bonnell core: family 6 model 0x1C stepping 2), the
-// netbook part 32-bit Linux ran on. Its own CPUID.1 adds VME DE PAE MCE APIC MTRR MCA PAT
+// netbook part 32-bit Linux ran on. Its own CPUID.1 adds VME DE PAE MCE MTRR MCA PAT
 // CLFSH DS ACPI SS HTT TM PBE / DTES64 MONITOR DS-CPL EST TM2 xTPR PDCM MOVBE, and XD and
 // LAHF64 in 80000001: prevt offers none of those. Linux lists 6/0x1C as NO_SPECULATION
 // (arch/x86/kernel/cpu/common.c, cpu_vuln_whitelist): no Spectre/Meltdown/MDS mitigations.
@@ -86,9 +86,8 @@ inline constexpr CpuProfile kPentium3{
 };
 
 // Everything prevt virtualizes, on the N270's identity (so that guests key their quirks and
-// their vulnerability lists on a real part). Today that is the N270's offer; the local APIC
-// (APIC), x2APIC and TSC-deadline join here as they land, and RDTSCP (80000001 EDX) with its
-// instruction.
+// their vulnerability lists on a real part). Today that is the N270's offer; x2APIC and
+// TSC-deadline join here as they are offered, and RDTSCP (80000001 EDX) with its instruction.
 inline constexpr CpuProfile kMax = [] {
     CpuProfile p = kN270;
     p.name = "max";

@@ -1,7 +1,9 @@
 // The virtual CPU's MSRs by profile: the TSC, the SYSENTER triple, IA32_PLATFORM_ID,
 // IA32_BIOS_SIGN_ID (the microcode revision), and IA32_MISC_ENABLE where the part has one.
+// IA32_APIC_BASE where the machine has a local APIC (Cpu::apic; devices/local_apic.hpp), and
+// its x2APIC registers (0x800-0x8ff) in x2APIC mode.
 // Missing (and #GP, as on a part without them): MTRRs, PAT, the machine-check banks, the
-// performance counters, IA32_APIC_BASE (with the local APIC), EFER (no NX or long mode).
+// performance counters, EFER (no NX or long mode).
 #include "core/emulate/msrs.hpp"
 
 #include <x86intrin.h>
@@ -26,7 +28,14 @@ uint64_t read_msr(const Cpu& cpu, uint32_t index) {
         case msr::kMiscEnable:
             if (!p.misc_enable) break;
             return (s.msr.misc_enable & msr::kMiscEnableWritable) | msr::kMiscEnableFixed;
-        default: break;
+        case msr::kApicBase:
+            if (!cpu.apic) break;
+            return cpu.apic->base_msr();
+        default: {
+            uint64_t v = 0;  // the x2APIC's registers (in x2APIC mode only)
+            if (cpu.apic && cpu.apic->read_x2apic_msr(index, &v)) return v;
+            break;
+        }
     }
     throw fault_gp(0);
 }
@@ -48,7 +57,12 @@ void write_msr(Cpu& cpu, uint32_t index, uint64_t v) {
             if (v & ~(msr::kMiscEnableWritable | msr::kMiscEnableReadOnly)) break;
             s.msr.misc_enable = v & msr::kMiscEnableWritable;
             return;
-        default: break;  // IA32_PLATFORM_ID is read-only
+        case msr::kApicBase:
+            if (!cpu.apic || !cpu.apic->write_base_msr(v)) break;
+            return;
+        default:  // (IA32_PLATFORM_ID is read-only)
+            if (cpu.apic && cpu.apic->write_x2apic_msr(index, v)) return;  // x2APIC mode only
+            break;
     }
     throw fault_gp(0);
 }

@@ -22,7 +22,7 @@ constexpr uint32_t kGenu = 0x756e6547, kIneI = 0x49656e69, kNtel = 0x6c65746e;
 
 constexpr Leaf kN270Leaves[] = {
     {0, 0, 0xa, kGenu, kNtel, kIneI},
-    {1, 0, 0x000106c2, 0, 0x80000201, 0x0780a939},  // SSE3 SSSE3 hypervisor; FPU..SSE2
+    {1, 0, 0x000106c2, 0, 0x80000201, 0x0780ab39},  // SSE3 SSSE3 hypervisor; FPU..SSE2
     {2, 0, 0x4fba5901, 0x0e3080c0, 0, 0},
     {3, 0, 0, 0, 0, 0},
     {4, 0, 0x121, 0x0140003f, 0x3f, 0},   // L1D 24K 6-way, 64 sets
@@ -49,7 +49,7 @@ constexpr Leaf kN270Leaves[] = {
 
 constexpr Leaf kPentium3Leaves[] = {
     {0, 0, 2, kGenu, kNtel, kIneI},
-    {1, 0, 0x673, 0, 0x80000000, 0x0380a939},  // no SSE2
+    {1, 0, 0x673, 0, 0x80000000, 0x0380ab39},  // no SSE2
     {2, 0, 0x03020101, 0, 0, 0x0c040843},
     // Above the maximum, the extended range included: leaf 2's answer.
     {3, 0, 0x03020101, 0, 0, 0x0c040843},

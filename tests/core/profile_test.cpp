@@ -88,13 +88,13 @@ TEST_F(ProfileTest, CpuidReportsTheProfile) {
     EXPECT_STREQ(vendor, "GenuineIntel");
     cpuid(1, 0, r);
     EXPECT_EQ(r[0], 0x106c2u);
-    EXPECT_EQ(r[3], 0x0780a939u);
+    EXPECT_EQ(r[3], 0x0780ab39u);
     EXPECT_EQ(r[2], 0x80000201u);
     s.gpr[eax] = 1;
     cpu.profile = &kPentium3;
     EXPECT_EQ(run({0x0f, 0xa2}), -1);  // the virtual CPU answers for its profile
     EXPECT_EQ(s.gpr[eax], 0x673u);
-    EXPECT_EQ(s.gpr[edx], 0x0380a939u);
+    EXPECT_EQ(s.gpr[edx], 0x0380ab39u);
 }
 
 // The same bytes under each profile: what the part lacks is #UD, what it has runs.
