@@ -7,14 +7,10 @@
 # target is a ratio of at most 0.5. Usage: bench/linux_boot.sh [REPS] [PREVT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-reps=${1:-3}
-prevt=${2:-build/core/prevt}
-cache=${PREVT_GUEST_CACHE:-$HOME/.cache/prevt/linux}
-qemu=${QEMU_I386:-qemu-system-i386}
-command -v "$qemu" >/dev/null || { echo "linux_boot.sh: no $qemu" >&2; exit 2; }
-[ -x "$prevt" ] || { echo "linux_boot.sh: no prevt at $prevt (scripts/build.sh)" >&2; exit 2; }
-scripts/get-linux-guest.sh >/dev/null
-kernel=$cache/vmlinuz-686 initrd=$cache/initrd-test.cpio.gz
+default_reps=3
+# shellcheck source=bench/linux_setup.sh
+. bench/linux_setup.sh
+initrd=$cache/initrd-test.cpio.gz
 append="console=ttyS0 panic=-1"
 seconds() {  # seconds COMMAND...: the wall time of a run that must end at the test's last marker
     local t0 t1 out

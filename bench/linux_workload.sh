@@ -10,14 +10,10 @@
 # Usage: bench/linux_workload.sh [REPS] [PREVT]   (progress on stderr, the table on stdout)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-reps=${1:-2}
-prevt=${2:-build/core/prevt}
-cache=${PREVT_GUEST_CACHE:-$HOME/.cache/prevt/linux}
-qemu=${QEMU_I386:-qemu-system-i386}
-command -v "$qemu" >/dev/null || { echo "linux_workload.sh: no $qemu" >&2; exit 2; }
-[ -x "$prevt" ] || { echo "linux_workload.sh: no prevt at $prevt (scripts/build.sh)" >&2; exit 2; }
-scripts/get-linux-guest.sh >/dev/null
-kernel=$cache/vmlinuz-686 initrd=$cache/initrd-bench.cpio.gz
+default_reps=2
+# shellcheck source=bench/linux_setup.sh
+. bench/linux_setup.sh
+initrd=$cache/initrd-bench.cpio.gz
 append="console=ttyS0 panic=-1 quiet"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -22,17 +22,7 @@ import tempfile
 import termios
 import time
 
-failures = []
-passed = 0
-
-
-def check(name, ok, detail=""):
-    global passed
-    if ok:
-        passed += 1
-    else:
-        failures.append(name)
-        print(f"FAIL: {name}{': ' + detail if detail else ''}", flush=True)
+from checks import check, result  # noqa: E402 (the shared tally)
 
 
 class Run:
@@ -279,8 +269,7 @@ def linux(prevt, src):
 def main():
     mode, prevt, where = sys.argv[1:4]
     {"multiboot": multiboot, "linux": linux}[mode](prevt, where)
-    print(f"console {mode}: {passed} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return result(f"console {mode}")
 
 
 if __name__ == "__main__":

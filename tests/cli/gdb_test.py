@@ -24,17 +24,7 @@ import sys
 import tempfile
 import time
 
-failures = []
-passed = 0
-
-
-def check(name, ok, detail=""):
-    global passed
-    if ok:
-        passed += 1
-    else:
-        failures.append(name)
-        print(f"FAIL: {name}{': ' + detail if detail else ''}", flush=True)
+from checks import check, result  # noqa: E402 (the shared tally)
 
 
 def free_port():
@@ -265,8 +255,7 @@ def main():
     code_write_session(engine, prevt, guests)
     by_hand(engine, prevt, guests)
     bad_ports(engine, prevt, guests)
-    print(f"{passed} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return result("gdb")
 
 
 if __name__ == "__main__":

@@ -13,17 +13,7 @@ import sys
 import tempfile
 import time
 
-failures = []
-passed = 0
-
-
-def check(name, ok, detail=""):
-    global passed
-    if ok:
-        passed += 1
-    else:
-        failures.append(name)
-        print(f"FAIL: {name}{': ' + detail if detail else ''}", flush=True)
+from checks import check, result  # noqa: E402 (the shared tally)
 
 
 def stats_printed(err):
@@ -82,8 +72,7 @@ def main():
     check("monitor quit: status 0", status == 0, f"{status} {err[-300:]}")
     check("monitor quit: --stats printed", stats_printed(err), err[-600:])
     check("monitor: its prompt and answer on stdout", "(prevt) " in out and "EIP=" in out, out)
-    print(f"stats {engine}: {passed} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return result(f"stats {engine}")
 
 
 if __name__ == "__main__":
