@@ -56,6 +56,7 @@ MemoryMap pc_memory_map(uint64_t ram_bytes) {
 Machine::Machine(const MachineConfig& config)
     : config_(config), ram_(pc_memory_map(config.mem_mib << 20), &mmio_) {
     trace_ = Trace::parse(config.trace);
+    trace_.require_engine(config.engine);
     if (trace_.any() || !config.trace_file.empty()) {
         // --trace goes through a HostOutput too: a blocked or failing reader of the trace
         // cannot hold the run past --timeout or kill prevt (core/host_output.hpp).

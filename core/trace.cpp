@@ -30,4 +30,13 @@ Trace Trace::parse(const std::string& list) {
     return t;
 }
 
+void Trace::require_engine(const std::string& engine) const {
+    if (engine == "bt") return;
+    for (const auto& [on, item] : {std::pair{in_asm, "in_asm"}, std::pair{out_asm, "out_asm"}})
+        if (on)
+            throw InputError(std::string("--trace ") + item + ": the " + engine +
+                             " engine translates nothing; only bt prints " + item +
+                             " (--engine bt)");
+}
+
 }  // namespace prevt

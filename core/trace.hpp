@@ -19,6 +19,9 @@ struct Trace {
 
     // Parses "int,exec,..."; throws InputError naming an unknown item.
     static Trace parse(const std::string& list);
+    // Throws InputError for an item `engine` cannot produce, naming the engines that can
+    // (in_asm and out_asm are bt's translations: trap and kvm translate nothing).
+    void require_engine(const std::string& engine) const;
     bool any() const { return interrupts || exec || traps || io || in_asm || out_asm; }
 };
 

@@ -86,6 +86,10 @@ expect_in bzimage-truncated-message "$tmp/err" "truncated"
 check append-multiboot 1 0 -- run --timeout 20 -append "hello args" -kernel "$hello"
 expect_in append-multiboot-output "$tmp/out" "hello from a prevt test guest"
 
+# A trace item the engine cannot produce is refused, naming the engine that can.
+check trace-in-asm-trap 2 1 -- run --engine trap --trace in_asm "$hello"
+expect_in trace-in-asm-trap-message "$tmp/err" "only bt prints in_asm"
+check trace-out-asm-kvm 2 1 -- run --engine kvm --trace int,out_asm "$hello"
 check hello 1 0 -- run --timeout 20 "$hello"
 expect_in hello-output "$tmp/out" "hello from a prevt test guest"
 check serial-none 1 0 -- run --serial none --timeout 20 "$hello"
