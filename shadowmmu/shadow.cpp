@@ -3,6 +3,7 @@
 #include "shadowmmu/shadow.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 #include <variant>
 
 #include "shadowmmu/split.hpp"
@@ -151,9 +152,9 @@ void ShadowMmu::map_page(uint32_t page, const Translation& t, bool writable, boo
                 return it == mapped_.end() || it->second.global;
             });
             std::vector<uint32_t> seen;  // (keep the order: the working set is the first)
-            std::unordered_map<uint32_t, bool> once;
+            std::unordered_set<uint32_t> once;
             for (uint32_t p : local_)
-                if (once.try_emplace(p, true).second) seen.push_back(p);
+                if (once.insert(p).second) seen.push_back(p);
             local_ = std::move(seen);
         }
     }
@@ -185,9 +186,9 @@ void ShadowMmu::drop_non_global() {
         if (it != mapped_.end() && !it->second.global) gone.push_back(page);
     }
     local_.clear();
-    if (gone.size() == mapped_.size()) return clear();
-    std::sort(gone.begin(), gone.end());
+    std::sort(gone.begin(), gone.end());  // (a page mapped again is listed again: once here)
     gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+    if (gone.size() == mapped_.size()) return clear();  // nothing global: one host call
     for (size_t i = 0; i < gone.size();) {
         size_t j = i + 1;
         while (j < gone.size() && gone[j] == gone[j - 1] + kPageSize) ++j;
