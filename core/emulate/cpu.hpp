@@ -67,6 +67,8 @@ public:
     virtual void tlb_invalidate(uint32_t /*linear*/) {}
     // Whether the engine can run the guest with CR0.PG set (a shadow of its page tables).
     virtual bool supports_paging() const { return false; }
+    // Whether the engine can run the guest with CR0.PE clear (real mode).
+    virtual bool supports_real_mode() const { return false; }
     // The x87 FIP a native environment store saw (bt: a translation-cache address) as the
     // guest's EIP; left as it is by engines whose guest code runs where the guest put it.
     virtual void guest_fpu_ip(uint32_t* /*fip*/) const {}

@@ -22,8 +22,8 @@ void write_cr0(Cpu& cpu, uint32_t v) {
     if ((v & cr0::PG) && !(v & cr0::PE)) throw fault_gp(0);
     if ((v & cr0::NW) && !(v & cr0::CD)) throw fault_gp(0);
     v |= cr0::ET;  // hard-wired on the 486 and later
-    if (!(v & cr0::PE) && cpu.s.protected_mode())
-        throw GuestError("the guest left protected mode: real mode is not supported yet");
+    if (!(v & cr0::PE) && cpu.s.protected_mode() && !cpu.hooks.supports_real_mode())
+        throw GuestError("the guest left protected mode: this engine cannot run real mode");
     if ((v & cr0::PG) && !cpu.hooks.supports_paging())
         throw GuestError("the guest turned paging on: this engine cannot run paging guests");
     cpu.s.cr0 = v;

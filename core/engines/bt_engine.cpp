@@ -117,9 +117,20 @@ void BtEngine::prepare_fs_swap(const VcpuState& s) {
     bt::VcpuArea& v = area_.vcpu();
     const uint64_t ceilings[2] = {native::kMonitorBase, shadow_.user_ceiling()};
     for (int user = 0; user < 2; ++user) {
-        v.guest_gs[user] = ldt_.shadow(gs, ceilings[user]);
-        v.guest_cs_data[user] = ldt_.shadow(data, ceilings[user]);
+        v.guest_gs[user] = shadow_register(s, gs, ceilings[user]);
+        v.guest_cs_data[user] = shadow_register(s, data, ceilings[user]);
     }
+}
+
+// A segment register's host selector: in real mode its real-mode view (any selector, 0
+// included, with the hidden limit it keeps: unreal mode), else the guest's descriptor. A
+// register loaded in real mode keeps its cache after CR0.PE is set, until it is loaded again:
+// a null selector with a present cache is such a one (a null load in protected mode leaves
+// the cache unusable), still the real-mode view.
+uint16_t BtEngine::shadow_register(const VcpuState& s, const Segment& seg, uint64_t ceiling) {
+    const bool loaded_in_real_mode = (seg.selector & ~3u) == 0 && seg.present;
+    return s.protected_mode() && !loaded_in_real_mode ? ldt_.shadow(seg, ceiling)
+                                                      : ldt_.shadow_real_mode(seg, ceiling);
 }
 
 void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
@@ -136,7 +147,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
         for (SegReg r : kShadowed) {
             const int i = static_cast<int>(r);
             if (!dirty_[i]) continue;
-            host_sel_[i] = ldt_.shadow(s.seg[i], ceiling_);
+            host_sel_[i] = shadow_register(s, s.seg[i], ceiling_);
             dirty_[i] = false;
         }
         prepare_fs_swap(s);
@@ -273,10 +284,10 @@ Exit BtEngine::run(VcpuState& s) {
     bool resume_stepping = false;
     for (;;) {
         if (!resume_stepping) {
-            if (!s.protected_mode() || (s.eflags & eflags::VM))
+            if (s.protected_mode() && (s.eflags & eflags::VM))
                 throw GuestError(
-                    "the bt engine translates protected-mode code only (real mode and "
-                    "virtual-8086 mode are not built yet)");
+                    "the bt engine translates real-mode and protected-mode code only "
+                    "(virtual-8086 mode is not built yet)");
             // A lookup table's EIPs belong to one CS base and CPL: one table for CPL 3, one
             // for the rest.
             const uint64_t key = key_of(s);

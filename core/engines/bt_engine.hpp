@@ -78,10 +78,14 @@ public:
     // Paging: the shadow is a software TLB of host mappings, filled on hidden faults and
     // dropped on invlpg, CR3 writes, paging-mode changes and returns to CPL 3.
     bool supports_paging() const override { return true; }
+    // Real mode runs translated, in 16-bit host segments whose base is selector * 16
+    // (docs/real-mode.md).
+    bool supports_real_mode() const override { return true; }
     void tlb_invalidate(uint32_t linear) override;
     void set_interrupt_window(bool on) override;
     void control_register_written(int cr) override {
         if (cr == 3) shadow_.note_cr3_write();
+        if (cr == 0) dirty_.fill(true);  // CR0.PE: every register's shadow takes the other view
     }
     void step_one() override { step_one_ = true; }
     // Breakpoints end blocks and are never chained into or looked up; a step translates
@@ -134,6 +138,7 @@ private:
     bt::Block& translate(const VcpuState& s);
     static uint64_t key_of(const VcpuState& s);
     void list_translation(const bt::CodeBuffer& buf) const;
+    uint16_t shadow_register(const VcpuState& s, const Segment& seg, uint64_t ceiling);
     void load_context(VcpuState& s, uint32_t cache_eip);
     void save_context(VcpuState& s);
     void prepare_fast_transfers(const VcpuState& s);

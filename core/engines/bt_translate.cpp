@@ -92,7 +92,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     // holds what CS was loaded from (checked again by the translation, at each iret).
     uint32_t at;
     Descriptor d;
-    if (s.cpl() == 0 && descriptor_linear(s, cs.selector, &at) &&
+    if (s.protected_mode() && s.cpl() == 0 && descriptor_linear(s, cs.selector, &at) &&
         at + 8ull <= native::kMonitorBase - native::kPageZeroOffset &&
         read_code(s, at, reinterpret_cast<uint8_t*>(&d), 8) == 8 && reloads_as(cs, d))
         context.iret_check = {cs.selector, uint32_t(at + native::kPageZeroOffset), d.lo, d.hi};

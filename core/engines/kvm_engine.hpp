@@ -58,6 +58,8 @@ public:
 
     void segment_loaded(SegReg) override { dirty_ = true; }
     void control_register_written(int) override { dirty_ = true; }
+    // Real mode runs in the vCPU (kvm-pvm emulates it): the emulator's CR0 writes may clear PE.
+    bool supports_real_mode() const override { return true; }
 
 private:
     Exit run_once(VcpuState& s);

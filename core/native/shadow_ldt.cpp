@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "core/native/host_descriptor.hpp"
 #include "core/native/layout.hpp"
+#include "core/native/real_mode_segment.hpp"
 
 namespace prevt::native {
 
@@ -67,8 +68,19 @@ unsigned ShadowLdt::allocate(unsigned preferred) {
 }
 
 uint16_t ShadowLdt::shadow(const Segment& seg, uint64_t ceiling) {
+    if ((seg.selector & ~3u) == 0 || !seg.present) {
+        ++lookups_;
+        return 0;
+    }
+    return shadow_present(seg, ceiling);
+}
+
+uint16_t ShadowLdt::shadow_real_mode(const Segment& seg, uint64_t ceiling) {
+    return shadow_present(real_mode_view(seg), ceiling);
+}
+
+uint16_t ShadowLdt::shadow_present(const Segment& seg, uint64_t ceiling) {
     ++lookups_;
-    if ((seg.selector & ~3u) == 0 || !seg.present) return 0;
     const uint16_t attributes = attributes_of(seg);
     Recent& r = recent_[((seg.selector >> 3) ^ (ceiling >> 26)) % recent_.size()];
     if (r.generation == generation_ && r.selector == seg.selector && r.base == seg.base &&

@@ -32,6 +32,9 @@ public:
     // segment maps to the null selector. `ceiling` below kMonitorBase: the user variant, a
     // segment that ends there.
     uint16_t shadow(const Segment& seg, uint64_t ceiling = kMonitorBase);
+    // The same for a segment register in real mode: its real_mode_view (real_mode_segment.hpp),
+    // selector 0 included.
+    uint16_t shadow_real_mode(const Segment& seg, uint64_t ceiling = kMonitorBase);
 
     // The guest segment behind a host selector found in hardware after an exit (the guest
     // may have loaded a shadow selector natively, e.g. `mov %ds,%eax; mov %eax,%es`).
@@ -74,6 +77,7 @@ private:
         Segment guest;
     };
     unsigned allocate(unsigned preferred);
+    uint16_t shadow_present(const Segment& seg, uint64_t ceiling);
     uint16_t shadow_slow(const Segment& seg, uint64_t ceiling, uint16_t attributes);
     // The last results by selector (the engines shadow the same few segments at every
     // privilege change): checked before the host descriptor is built and looked up.
