@@ -64,5 +64,44 @@ TEST(ShadowLdt, AllSlotsTakenDropsThemAllAtOnce) {
     EXPECT_EQ(seg.base, 0xfff00000u);
 }
 
+// Real mode (core/native/real_mode_segment.hpp): selector 0 is the IVT's segment, not null;
+// every selector is writable data at selector * 16 with the hidden limit it keeps.
+Segment real_mode(uint16_t selector, uint32_t limit = 0xffff) {
+    Segment s;
+    s.selector = selector;
+    s.base = uint32_t(selector) << 4;
+    s.limit = limit;
+    s.type = 0;  // read-only data in the hidden part: real mode writes through it anyway
+    return s;
+}
+
+TEST(ShadowLdtRealMode, SelectorZeroIsASegment) {
+    ShadowLdt ldt(kPageZeroOffset);
+    EXPECT_EQ(ldt.shadow(real_mode(0)), 0);  // protected mode: the null selector
+    const uint16_t host = ldt.shadow_real_mode(real_mode(0));
+    ASSERT_NE(host & ~3u, 0u);
+    Segment seg;
+    ASSERT_TRUE(ldt.guest_segment(host, 0, &seg));
+    EXPECT_EQ(seg.base, 0u);
+    EXPECT_EQ(seg.limit, 0xffffu);
+    EXPECT_EQ(seg.type & 2, 2);  // writable
+    EXPECT_EQ(ldt.host_limit(host), 0xffffu);
+}
+
+TEST(ShadowLdtRealMode, EachParagraphIsItsOwnContentAndUnrealKeepsItsLimit) {
+    ShadowLdt ldt(kPageZeroOffset);
+    const uint16_t a = ldt.shadow_real_mode(real_mode(0x1000));
+    const uint16_t b = ldt.shadow_real_mode(real_mode(0x1001));
+    const uint16_t unreal = ldt.shadow_real_mode(real_mode(0x1000, 0xffffffff));
+    EXPECT_NE(a, b);
+    EXPECT_NE(a, unreal);
+    Segment seg;
+    ASSERT_TRUE(ldt.guest_segment(b, 0, &seg));
+    EXPECT_EQ(seg.base, 0x10010u);
+    EXPECT_GT(ldt.host_limit(unreal), 0xffffu);
+    EXPECT_EQ(ldt.shadow_real_mode(real_mode(0x1000)), a);
+    EXPECT_EQ(ldt.ldt_writes(), 3u);
+}
+
 }  // namespace
 }  // namespace prevt::native
