@@ -23,6 +23,7 @@ void CodeCache::reset() {
     lookup_flags_saved_ = emit_lookup_routine(buf);
     lookup_miss_entry_ = emit_lookup_miss_entry(buf);
     sysenter_ = emit_sysenter_routines(buf, base_);
+    stack16_entry_ = emit_stack16_entry(buf);
     memcpy(host_.cache_bytes(base_), buf.bytes().data(), buf.bytes().size());
     shared_end_ = buf.here();
     cursor_ = (shared_end_ + kBlockAlign - 1) & ~(kBlockAlign - 1);

@@ -58,6 +58,7 @@ public:
     // Inside the shared routines (no block: the guest state is the lookup's or the routine's).
     bool in_shared_routines(uint32_t at) const { return at >= base_ && at < shared_end_; }
     const SysenterRoutines& sysenter() const { return sysenter_; }
+    uint32_t stack16_entry() const { return stack16_entry_; }  // (emit_stack16_entry)
 
     // ---- Finding blocks.
     Block* find(uint64_t key) {
@@ -146,6 +147,7 @@ private:
     const uint32_t base_, end_;
     uint32_t cursor_, shared_end_ = 0, lookup_flags_saved_ = 0, lookup_miss_entry_ = 0;
     SysenterRoutines sysenter_{};
+    uint32_t stack16_entry_ = 0;
     std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_, parked_;
     // The last blocks looked up after an exit, direct-mapped (a hash lookup showed in the
     // profile of a callout); a dropped block leaves its slot.

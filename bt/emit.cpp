@@ -286,6 +286,13 @@ uint32_t emit_lookup_miss_entry(CodeBuffer& o) {
     return entry;
 }
 
+uint32_t emit_stack16_entry(CodeBuffer& o) {
+    const uint32_t entry = o.here();
+    o.byte(0x65), o.byte(0x8b), o.byte(0x25), o.u32(kOffEntryEsp);  // mov %gs:entry_esp,%esp
+    o.byte(0x65), o.byte(0xff), o.byte(0x25), o.u32(kOffEntryEip);  // jmp *%gs:entry_eip
+    return entry;
+}
+
 void emit_fs_swap_begin(CodeBuffer& o, uint32_t source) {
     o.byte(0x65), o.byte(0x8c), o.byte(0x25), o.u32(kOffSaveFs);  // mov %fs,%gs:save_fs
     o.byte(0x65), o.byte(0x8e), o.byte(0x25), o.u32(source);      // mov %gs:source,%fs

@@ -93,6 +93,8 @@ struct SysenterRoutines {
         sysexit_light_path;  // light: DS/ES/FS stay (no user ceiling: one variant)
 };
 SysenterRoutines emit_sysenter_routines(CodeBuffer& out, uint32_t lookup_routine);
+// The stack-16 entry: mov %gs:kOffEntryEsp,%esp; jmp *%gs:kOffEntryEip (no flag changed).
+uint32_t emit_stack16_entry(CodeBuffer& out);
 // mov %gs:kOffSaveEax,%eax (6 bytes)
 void emit_unpark_eax(CodeBuffer& out);
 // mov %sreg,%r32 (zero-extended) or %r16: `reg` is the register number 0-7.

@@ -71,6 +71,11 @@ struct VcpuArea {
     // code without an exit, so both are kept ready).
     uint32_t guest_gs[2];
     uint32_t guest_cs_data[2];
+    // Entries with a 16-bit SS (real mode, 16-bit stacks): the iretq into the guest loads only
+    // SP, ESP's upper half being the host kernel's (Linux's espfix64), so the entry goes
+    // through the stack-16 routine (emit.hpp), which loads ESP whole, then jumps on.
+    uint32_t entry_esp;
+    uint32_t entry_eip;  // the cache address it jumps to
 };
 inline constexpr uint32_t kWritablePage = 0, kReadOnlyPage = 0x1000;
 #define PREVT_OFF(field) static_cast<uint32_t>(offsetof(VcpuArea, field))
@@ -99,7 +104,8 @@ inline constexpr uint32_t kOffExitKind = PREVT_OFF(exit_kind), kOffExitEip = PRE
                           kOffSysexitVcs = PREVT_OFF(sysexit_vcs),
                           kOffSysexitVss = PREVT_OFF(sysexit_vss), kOffSaveFs = PREVT_OFF(save_fs),
                           kOffGuestGs = PREVT_OFF(guest_gs),
-                          kOffGuestCsData = PREVT_OFF(guest_cs_data);
+                          kOffGuestCsData = PREVT_OFF(guest_cs_data),
+                          kOffEntryEsp = PREVT_OFF(entry_esp), kOffEntryEip = PREVT_OFF(entry_eip);
 // The user variants of the two, 4 bytes on.
 inline constexpr uint32_t kFsSwapUserVariant = 4;
 #undef PREVT_OFF

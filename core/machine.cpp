@@ -10,6 +10,7 @@
 #include "core/engines/kvm_engine.hpp"
 #include "core/engines/trap_engine.hpp"
 #include "core/errors.hpp"
+#include "core/loaders/bios.hpp"
 #include "core/loaders/guest_loader.hpp"
 #include "core/native/layout.hpp"
 
@@ -45,16 +46,25 @@ int open_output_file(const std::string& option, const std::string& path) {
 
 // The physical memory map: RAM from -m at 0 (below 3 GiB), the local APIC's page at
 // 0xfee00000. No ROM yet (the BIOS and VGA memory come with the issues that need them).
-MemoryMap pc_memory_map(uint64_t ram_bytes) {
+MemoryMap pc_memory_map(uint64_t ram_bytes, const std::vector<uint8_t>* bios) {
     MemoryMap map = MemoryMap::ram_only(ram_bytes);
     map.add_mmio(devices::LocalApic::kDefaultBase, devices::LocalApic::kMmioSize, "the local APIC");
+    if (bios) add_bios_rom(map, bios->size());
     return map;
+}
+
+// The firmware a BIOS boot runs (-bios, or a disk without a guest), read once.
+std::vector<uint8_t> bios_image(const MachineConfig& c) {
+    if (!c.guest.empty()) return {};
+    return read_bios(c.bios.empty() ? kDefaultBios : c.bios);
 }
 
 }  // namespace
 
 Machine::Machine(const MachineConfig& config)
-    : config_(config), ram_(pc_memory_map(config.mem_mib << 20), &mmio_) {
+    : config_(config),
+      bios_(bios_image(config)),
+      ram_(pc_memory_map(config.mem_mib << 20, config.guest.empty() ? &bios_ : nullptr), &mmio_) {
     trace_ = Trace::parse(config.trace);
     trace_.require_engine(config.engine);
     if (trace_.any() || !config.trace_file.empty()) {
@@ -77,7 +87,11 @@ Machine::Machine(const MachineConfig& config)
     if (config.engine == "bt")
         reserved_top = native::kFourGiB - native::kMonitorBase + native::kPageZeroOffset;
     if (config.engine == "trap") reserved_top = native::kFourGiB - native::kMonitorBase;
-    vcpu_ = load_guest({config.guest, config.cmdline, config.initrd, reserved_top}, ram_);
+    if (config.guest.empty())
+        vcpu_ = load_bios(bios_, ram_);
+    else
+        vcpu_ = load_guest({config.guest, config.cmdline, config.initrd, reserved_top}, ram_);
+    bios_.clear();
     engine_ = make_engine(config, ram_, trace_);
     engine_->set_single_step(trace_.exec);
     build_debugger();

@@ -63,6 +63,9 @@ struct MachineConfig {
     // order (letters a, c, d, n; empty: QEMU's "cad"), -snapshot, --screen-dump FILE, and
     // --display none|text.
     std::string fda, hda, boot;
+    // -bios FILE: boot through this firmware (core/loaders/bios.hpp; docs/real-mode.md). Empty
+    // with no guest but a disk: Debian's SeaBIOS.
+    std::string bios;
     bool snapshot = false;
     std::string screen_dump;
     std::string display = "none";
@@ -118,6 +121,7 @@ private:
 
     MachineConfig config_;
     devices::Bus mmio_{"mmio"};  // before ram_, which routes MMIO to it
+    std::vector<uint8_t> bios_;  // a BIOS boot's image until it is loaded (before ram_: its map)
     GuestMemory ram_;
     // Where COM1, the debug console and --trace write (core/host_output.hpp). Declared before
     // the devices holding pointers to them: destroyed after them.

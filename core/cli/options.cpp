@@ -93,6 +93,7 @@ std::string parse_display(const std::string& v) {
 const char* usage_text() {
     return R"(usage: prevt run [options] GUEST     run a Multiboot v1 ELF guest or a Linux bzImage
        prevt run [options] -kernel bzImage [-initrd FILE] [-append "CMDLINE"]
+       prevt run [options] -bios FILE | -fda FILE | -hda FILE   boot through a BIOS
        prevt demo [--engine E]         the sensitive-instruction demo (a built-in guest)
        prevt host                      what this host offers (CPUID faulting, UMIP, KVM)
        prevt table [-cpu NAME]         how the binary translator classifies instructions
@@ -120,6 +121,8 @@ options of run:
                          The guest's writes go to the file (as QEMU), unless -snapshot; a file
                          without write permission is a write-protected disk
   -snapshot, --snapshot  keep the guest's disk writes in memory: the image files stay untouched
+  -bios, --bios FILE     boot through this BIOS image (real mode from the reset vector;
+                         default with -fda/-hda and no guest: /usr/share/seabios/bios.bin)
   -boot, --boot ORDER    the BIOS boot order in CMOS: a (floppy), c (disk), d, n (default cad)
   --display none|text    text: draw the VGA's 80x25 text screen on the terminal (ANSI escapes)
                          and send the terminal's keys to the PS/2 keyboard (Ctrl-A X quits);
@@ -214,6 +217,9 @@ Command parse_command_line(const std::vector<std::string>& args) {
         } else if (a == "-hda" || a == "--hda") {
             m.hda = need();
             if (m.hda.empty()) refuse(a, "empty file name");
+        } else if (a == "-bios" || a == "--bios") {
+            m.bios = need();
+            if (m.bios.empty()) refuse(a, "empty file name");
         } else if (a == "-boot" || a == "--boot") {
             m.boot = parse_boot(need());
         } else if (a == "-snapshot" || a == "--snapshot") {
@@ -279,11 +285,11 @@ Command parse_command_line(const std::vector<std::string>& args) {
         else
             throw InputError("unexpected argument '" + a + "' (see prevt --help)");
     }
-    if (c.verb == "run" && m.guest.empty() && (!m.fda.empty() || !m.hda.empty()))
-        throw InputError(
-            "run: no guest given: -fda/-hda are devices for a guest until prevt boots through "
-            "a BIOS (prevt run GUEST.elf -fda FILE; see prevt --help)");
-    if (c.verb == "run" && m.guest.empty())
+    if (c.verb == "run" && !m.guest.empty() && !m.bios.empty())
+        throw InputError("-bios: prevt boots either a BIOS or a guest kernel, not both ('" +
+                         m.guest + "'; see prevt --help)");
+    const bool bios_boot = !m.bios.empty() || !m.fda.empty() || !m.hda.empty();
+    if (c.verb == "run" && m.guest.empty() && !bios_boot)
         throw InputError(
             "run: no guest given (prevt run GUEST.elf, or -kernel bzImage; see prevt --help)");
     if (m.display == "text" && !serial_given) m.serial = "none";

@@ -25,6 +25,8 @@ using shadowmmu::kPageSize;
 
 namespace {
 
+constexpr uint32_t kStack16EntryBytes = 14;  // bt::emit_stack16_entry's two instructions
+
 // The monitor's two LDT descriptors: translated code (flat 32-bit code) and %gs.
 uint16_t monitor_descriptor(unsigned slot, uint32_t base, uint32_t limit, bool code, bool pages) {
     user_desc d{};
@@ -279,6 +281,26 @@ void BtEngine::save_context(VcpuState& s) {
         s.eflags |= eflags::TF;
 }
 
+// An entry with a 16-bit SS: the iretq loads only SP (ESP's upper half is the host kernel's,
+// Linux's espfix64), so the entry goes through the stack-16 routine, which loads ESP whole.
+// A stepped entry (TF) cannot: the routine's first instruction would trap again at every
+// resume. It enters directly, and true is returned: ESP's upper half must be taken from
+// before the entry (one stepped instruction that sets ESP's upper half loses it).
+bool BtEngine::enter_stack16() {
+    const uint32_t routine = cache_.stack16_entry();
+    const bool in_routine = ctx_.eip - routine < kStack16EntryBytes;
+    if (ctx_.eflags & eflags::TF) return ctx_.eip != routine;  // (there, its mov loads ESP)
+    if (in_routine) {  // stopped inside it: its mov again (entry_esp is still the guest's)
+        ctx_.eip = routine;
+        return false;
+    }
+    bt::VcpuArea& v = area_.vcpu();
+    v.entry_esp = ctx_.gpr[esp];
+    v.entry_eip = ctx_.eip;
+    ctx_.eip = routine;
+    return false;
+}
+
 Exit BtEngine::run(VcpuState& s) {
     retired_sites_.clear();
     bool resume_stepping = false;
@@ -315,7 +337,11 @@ Exit BtEngine::run(VcpuState& s) {
             host_step_ = HostStep::kToExactPoint;
         }
         ++n_.entries;
+        const uint32_t esp_before = ctx_.gpr[esp];
+        const bool stack16 = !s.sreg(SegReg::ss).db;
+        const bool mend_esp = stack16 && enter_stack16();
         prevt_enter_guest(&ctx_);
+        if (mend_esp) ctx_.gpr[esp] = (esp_before & 0xffff0000) | (ctx_.gpr[esp] & 0xffff);
         ldt_writes_at_exit_ = ldt_.ldt_writes();
         save_context(s);
         if (ctx_.event.signal != 0) {

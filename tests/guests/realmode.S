@@ -125,6 +125,35 @@ jumped:
     mov %ax, %es
     mov %es:0xfffe, %ax
     mov %ax, RESULT(50)
+    /* SeaBIOS's interrupt entry: pops and segment stores through [eax] (addr32) in 16-bit
+     * code; a mov from a segment register to memory stores 16 bits, 0x66 or not. */
+    movl $RESULT(0x60), %eax
+    movl $0xaaaaaaaa, 8(%eax)
+    movl $0xbbbbbbbb, 12(%eax)
+    pushl $0x12345678
+    pushw $0x4321
+    .byte 0x67, 0x8f, 0x00             /* popw (%eax) */
+    .byte 0x67, 0x66, 0x8f, 0x40, 0x04 /* popl 4(%eax) */
+    .byte 0x67, 0x66, 0x8c, 0x50, 0x08 /* movl %ss, 8(%eax) */
+    .byte 0x67, 0x8c, 0x40, 0x0c       /* movw %es, 12(%eax) */
+    mov %sp, RESULT(0x70)
+    /* 32-bit near calls in 16-bit code (SeaBIOS's C code): calll pushes 4 bytes, retl pops
+     * them; a 16-bit ret $2 releases its bytes from SP. */
+    movl $RM(sub32), %ecx
+    calll *%ecx
+    mov %sp, RESULT(0x72)
+    calll sub32
+    mov %ax, RESULT(0x74)
+    push $0x7777
+    call sub16_ret2
+    mov %sp, RESULT(0x76)
+    /* ESP's upper half survives with a 16-bit SS, across a port read (an exit to the monitor
+     * and back). */
+    movl $0xabcd5000, %esp
+    inb $0x80, %al
+    movl %esp, %ebx
+    movl $0x5000, %esp
+    movl %ebx, RESULT(0x78)
     /* Back to protected mode: mov to CR0, or lmsw on the second round. */
     lidtl LIN(saved_idt)
     cmpw $1, RESULT(0)
@@ -164,6 +193,11 @@ isr60:  /* IF and TF clear here; the frame holds IP, CS, FLAGS */
 farsub:
     mov %cs, %ax
     lret
+sub32:
+    mov %sp, %ax
+    retl
+sub16_ret2:
+    ret $2
 
     .p2align 2
 farptr:

@@ -19,7 +19,7 @@ static uint32_t d(unsigned at) {
 }
 
 static void round_trip(int lmsw) {
-    for (unsigned i = 0; i < 32; ++i) result16[i] = 0;
+    for (unsigned i = 0; i < 64; ++i) result16[i] = 0;
     result16[0] = (uint16_t)lmsw;
     static const uint32_t target[2] = {0x6000, SEL_CODE16};
     __asm__ volatile("lcall *%0" ::"m"(target)
@@ -38,6 +38,10 @@ static void round_trip(int lmsw) {
     gprintf("unreal fs:200000 %08x, smsw %04x\n", d(40), w(44));
     gprintf("push at sp 0: sp %04x, stored %04x\n", w(48), w(50));
     gprintf("cr0 back in protected mode: %04x\n", w(52) & 0x1f);
+    gprintf("[eax] pops %04x %08x, mov %%ss/%%es to memory %08x %08x, sp %04x\n", w(0x60), d(0x64),
+            d(0x68), d(0x6c), w(0x70));
+    gprintf("calll/retl: sp %04x, sp in callee %04x; ret $2: sp %04x\n", w(0x72), w(0x74), w(0x76));
+    gprintf("esp after a port read with a 16-bit stack: %08x\n", d(0x78));
 }
 
 int main(void) {
