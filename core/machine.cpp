@@ -87,9 +87,11 @@ Machine::Machine(const MachineConfig& config)
     if (config.engine == "bt")
         reserved_top = native::kFourGiB - native::kMonitorBase + native::kPageZeroOffset;
     if (config.engine == "trap") reserved_top = native::kFourGiB - native::kMonitorBase;
-    if (config.guest.empty())
+    if (config.guest.empty()) {
         vcpu_ = load_bios(bios_, ram_);
-    else
+        if (std::vector<uint8_t> vga = read_vga_bios(); !vga.empty())
+            fw_cfg_.add_file(kVgaBiosFwCfgName, std::move(vga));
+    } else
         vcpu_ = load_guest({config.guest, config.cmdline, config.initrd, reserved_top}, ram_);
     bios_.clear();
     engine_ = make_engine(config, ram_, trace_);

@@ -174,6 +174,16 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
             s.gpr[eax] = area_.vcpu().save_eax;
             if (p.ebx) s.gpr[ebx] = area_.vcpu().save_ebx;
         }
+    // The store ran. Inside a rewritten sequence (16-bit code's indirect call pushes its
+    // operand first, then the return address): on to its end, an exact point, with the frame
+    // still writable (going on from the sequence's start would run its stores twice).
+    uint32_t exact = 0;
+    if (host_step_ == HostStep::kSmcStore && ev.signal == SIGTRAP &&
+        !b->boundary_at(ctx_.eip, &exact)) {
+        ctx_.eflags |= eflags::TF;
+        ++n_.stepped;
+        return std::nullopt;
+    }
     if (host_step_ == HostStep::kSmcStore && ev.signal == SIGTRAP) {  // the store ran
         host_step_ = HostStep::kNone;                                 // continue from a new block
         if (cache_.holds_code(smc_frame_)) shadow_.protect_frame(smc_frame_);  // code stays on it

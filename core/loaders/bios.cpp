@@ -33,6 +33,18 @@ std::vector<uint8_t> read_bios(const std::string& path) {
     return bytes;
 }
 
+std::vector<uint8_t> read_vga_bios() {
+    std::unique_ptr<FILE, int (*)(FILE*)> f(fopen(kDefaultVgaBios, "rb"), fclose);
+    std::vector<uint8_t> bytes;
+    if (!f) return bytes;
+    uint8_t chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f.get())) > 0 && bytes.size() <= 256 * 1024)
+        bytes.insert(bytes.end(), chunk, chunk + n);
+    if (ferror(f.get()) || bytes.size() > 256 * 1024) bytes.clear();
+    return bytes;
+}
+
 void add_bios_rom(MemoryMap& map, uint64_t bytes) {
     map.add_rom(kFourGiB - bytes, bytes, "-bios");
 }

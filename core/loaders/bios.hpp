@@ -25,6 +25,14 @@ namespace prevt {
 // Debian's seabios package.
 inline constexpr const char* kDefaultBios = "/usr/share/seabios/bios.bin";
 
+// SeaVGABIOS for an ISA VGA (Debian's seabios package), given to SeaBIOS as the fw_cfg file
+// vgaroms/vgabios-isavga.bin: SeaBIOS runs every vgaroms/ file as a VGA option ROM. (Not a
+// PCI VGA's ROM BAR: prevt's VGA is ISA text mode only, no 1234:1111 device, no Bochs VBE.)
+inline constexpr const char* kDefaultVgaBios = "/usr/share/seabios/vgabios-isavga.bin";
+inline constexpr const char* kVgaBiosFwCfgName = "vgaroms/vgabios-isavga.bin";
+// The VGA BIOS's bytes, empty if the file is missing (the BIOS then runs without one).
+std::vector<uint8_t> read_vga_bios();
+
 // The image's bytes; InputError (one line naming the file) if it cannot be read or its size
 // is not a multiple of 64 KiB between 64 KiB and 16 MiB.
 std::vector<uint8_t> read_bios(const std::string& path);
