@@ -285,11 +285,12 @@ void BtEngine::save_context(VcpuState& s) {
 // Linux's espfix64), so the entry goes through the stack-16 routine, which loads ESP whole.
 // A stepped entry (TF) cannot: the routine's first instruction would trap again at every
 // resume. It enters directly, and true is returned: ESP's upper half must be taken from
-// before the entry (one stepped instruction that sets ESP's upper half loses it).
+// before the entry, unless the stepped instruction writes ESP whole itself.
 bool BtEngine::enter_stack16() {
     const uint32_t routine = cache_.stack16_entry();
     const bool in_routine = ctx_.eip - routine < kStack16EntryBytes;
-    if (ctx_.eflags & eflags::TF) return ctx_.eip != routine;  // (there, its mov loads ESP)
+    if (ctx_.eflags & eflags::TF)  // (at the routine, its mov loads ESP; so does `mov ...,%esp`)
+        return ctx_.eip != routine && !writes_esp32_at(ctx_.eip);
     if (in_routine) {  // stopped inside it: its mov again (entry_esp is still the guest's)
         ctx_.eip = routine;
         return false;

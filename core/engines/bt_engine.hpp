@@ -138,6 +138,7 @@ private:
     bt::Block& translate(const VcpuState& s);
     static uint64_t key_of(const VcpuState& s);
     void list_translation(const bt::CodeBuffer& buf) const;
+    bool writes_esp32_at(uint32_t cache) const;
     bool enter_stack16();
     uint16_t shadow_register(const VcpuState& s, const Segment& seg, uint64_t ceiling);
     void load_context(VcpuState& s, uint32_t cache_eip);

@@ -88,6 +88,24 @@ int BtEngine::flags_memory_at(uint32_t cache) const {
     }
 }
 
+// Whether the host instruction at cache address `cache` writes ESP whole (a 32-bit ESP
+// destination: mov, movzx, lea, pop, xchg, arithmetic), as a stepped entry with a 16-bit SS
+// must know (enter_stack16).
+bool BtEngine::writes_esp32_at(uint32_t cache) const {
+    ZydisDecoder decoder;
+    init_cache_decoder(&decoder);
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (cache < bt::kCacheBase || cache + 15 > bt::kCacheEnd ||
+        !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, area_.writable(cache), 15, &in, ops)))
+        return false;
+    for (unsigned i = 0; i < in.operand_count_visible; ++i)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[i].reg.value == ZYDIS_REGISTER_ESP &&
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+            return true;
+    return false;
+}
+
 // A signal while translated code ran: back to the exact guest EIP, then the exit; or nullopt:
 // the guest resumes where it stopped, with ctx_ as it is now (a hidden fault mapped, a step
 // of the engine's own under way).
@@ -243,6 +261,14 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
                         return std::nullopt;  // the identity mapping is writable again
                     }
                     note_smc_store(s);
+                    // With a 16-bit SS a stepped entry would run the store with ESP's upper
+                    // half the host's (enter_stack16): the virtual CPU makes the store, and
+                    // the write observer drops the translations it changes.
+                    if (!s.sreg(SegReg::ss).db) {
+                        x.reason = ExitReason::kEmulate;
+                        x.vector = vec::UD;
+                        return x;
+                    }
                     // The store's length is not known here: 16 bytes covers all but string
                     // instructions, whose next faults come back here.
                     const uint32_t phys = frame | (linear & (kPageSize - 1));
