@@ -159,8 +159,8 @@ private:
     std::unique_ptr<HostOutput> display_output_;  // --display text: stdout
     std::unique_ptr<TerminalDisplay> display_;
     std::unique_ptr<TerminalKeys> keys_;  // --display text: the terminal's bytes as keys
-    // The A20 gate, as the 8042 and port 0x92 set it (ORed). Recorded, not applied: guest
-    // memory always has A20 enabled (real mode, where it matters, comes with the BIOS).
+    // The A20 gate, as the 8042 and port 0x92 set it (ORed), told to the virtual CPU's linear
+    // memory and the engine (docs/real-mode.md, "A20").
     bool a20_ = true;
     bool serial_input_ = false;         // stdin is a terminal and COM1 is on stdio
     std::unique_ptr<Console> console_;  // then: that terminal, raw while the machine lives

@@ -17,7 +17,11 @@ void Machine::build_chipset() {
                                                static_cast<int64_t>(time(nullptr)));
     rtc_->set_memory_size(ram_.size());
     timers_.add(*rtc_);
-    auto a20 = [this](bool) { a20_ = (i8042_ && i8042_->a20()) || (port92_ && port92_->a20()); };
+    auto a20 = [this](bool) {
+        a20_ = (i8042_ && i8042_->a20()) || (port92_ && port92_->a20());
+        linear_.set_a20(a20_);
+        if (engine_) engine_->set_a20(a20_);
+    };
     devices::I8042::Wiring wiring;
     wiring.keyboard_irq = pic_.line(1);
     wiring.aux_irq = pic_.line(12);

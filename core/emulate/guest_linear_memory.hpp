@@ -24,6 +24,9 @@ public:
             flat_.write(linear, in, len, user);
     }
 
+    // The A20 gate, applied while paging is off (not to the page walker's physical addresses).
+    void set_a20(bool enabled) { flat_.set_a20(enabled); }
+
 private:
     const VcpuState& s_;
     FlatPhysicalMemory flat_;

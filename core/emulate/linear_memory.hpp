@@ -23,9 +23,13 @@ public:
     explicit FlatPhysicalMemory(GuestMemory& ram) : ram_(ram) {}
     void read(uint32_t linear, void* out, unsigned len, bool user) override;
     void write(uint32_t linear, const void* in, unsigned len, bool user) override;
+    // The A20 gate: while it is off, bit 20 of each access's first address is cleared (an
+    // access that crosses a megabyte boundary is not split there).
+    void set_a20(bool enabled) { mask_ = enabled ? ~0u : ~(1u << 20); }
 
 private:
     GuestMemory& ram_;
+    uint32_t mask_ = ~0u;
 };
 
 }  // namespace prevt

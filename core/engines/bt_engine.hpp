@@ -81,6 +81,8 @@ public:
     // Real mode runs translated, in 16-bit host segments whose base is selector * 16
     // (docs/real-mode.md).
     bool supports_real_mode() const override { return true; }
+    // Applied at the next entry while paging is off (map_a20_window, bt_paging.cpp).
+    void set_a20(bool enabled) override { a20_ = enabled; }
     void tlb_invalidate(uint32_t linear) override;
     void set_interrupt_window(bool on) override;
     void control_register_written(int cr) override {
@@ -150,6 +152,7 @@ private:
     std::optional<Exit> signal_exit(VcpuState& s);
     int flags_memory_at(uint32_t cache) const;
     void sync_address_space(const VcpuState& s);
+    void map_a20_window();
     void choose_ceiling(const VcpuState& s);
     uint64_t ceiling_for_user(const VcpuState& s) const;
     void adopt_host_selectors(const std::array<uint32_t, 4>& ss_ds_es_fs, uint64_t ceiling);
@@ -167,6 +170,7 @@ private:
     uint16_t code_selector_, data_selector_;  // the monitor's: translated code, %gs
     std::array<uint16_t, kSegRegCount> host_sel_{};
     std::array<bool, kSegRegCount> dirty_{};
+    bool a20_ = true, a20_mapped_ = true;  // the gate, and the window as mapped
     uint64_t ldt_writes_at_exit_ = 0;
     // Callout sites' instructions, decoded at translation (site n at [n - 1]); until a flush.
     std::deque<Decoded> sites_, retired_sites_;

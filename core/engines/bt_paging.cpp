@@ -45,11 +45,29 @@ std::optional<Exit> BtEngine::page_fault(const VcpuState& s, uint32_t linear, ui
 // translations whose code pages still map to the same frames (one peek walk per code page;
 // none for a page mapped global, as a TLB keeps it, unless CR4.PGE changed), then the shadow
 // maps again the pages the new CR3 had mapped last time.
+// The A20 gate with paging off: while it is off, the 64 KiB above 1 MiB (all real mode reaches
+// beyond 1 MiB) are read-only aliases of the first 64 KiB; stores there fault to the virtual
+// CPU, whose linear memory masks bit 20 (the write observer sees them: SMC stays caught).
+// The cache is flushed (a block keyed by a linear address there would read other bytes).
+// Other megabytes with bit 20 set are not masked natively (docs/real-mode.md).
+void BtEngine::map_a20_window() {
+    constexpr uint32_t kMiB = 1u << 20, kWindow = 0x10000;
+    cache_.flush();
+    for (uint32_t page = kMiB; page < kMiB + kWindow; page += kPageSize)
+        if (ram_.contains(page - kMiB, kPageSize) && ram_.contains(page, kPageSize))
+            shadow_host_.map(page, a20_ ? page : page - kMiB, a20_);
+    a20_mapped_ = a20_;
+}
+
 void BtEngine::sync_address_space(const VcpuState& s) {
     using Change = shadowmmu::ShadowMmu::Change;
     const shadowmmu::PagingState p = paging_state(s);
-    if (shadow_.mode_changes(p)) cache_.flush();
+    if (shadow_.mode_changes(p)) {
+        cache_.flush();
+        a20_mapped_ = true;  // the identity again, if paging is off
+    }
     const Change change = shadow_.sync(p);
+    if (!s.paging() && a20_mapped_ != a20_) map_a20_window();
     if (change != Change::kAddressSpace && change != Change::kAllMappings) return;
     const bool keep_global = change == Change::kAddressSpace;
     std::vector<bt::Block*> stale;

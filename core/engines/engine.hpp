@@ -39,6 +39,9 @@ public:
     // segments are shorter than the guest's (address-space compression; at `s`, before it
     // ran): an engine may translate that instruction differently from now on.
     virtual void note_compressed_access(const VcpuState& /*s*/) {}
+    // The A20 gate changed (port 0x92, the 8042): while it is off, address bit 20 is 0
+    // (docs/real-mode.md: which engines apply it, and where).
+    virtual void set_a20(bool /*enabled*/) {}
     // For the monitor (core/debug/monitor.hpp). `info tlb`: the shadow MMU's host mappings of
     // guest-linear pages (none: the engine has no shadow, or paging is off and the guest's
     // memory is mapped whole). `info tc`: the translation cache's use (bt).

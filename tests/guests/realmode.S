@@ -154,6 +154,22 @@ jumped:
     movl %esp, %ebx
     movl $0x5000, %esp
     movl %ebx, RESULT(0x78)
+    /* A20 off (the 8042's command 0xdd and port 0x92 bit 1): FFFF:0010 wraps to 0000:0000,
+     * a store to FFFF:B010 lands at 0000:B000 (not at 0x10b000); then A20 on again (0xdf). */
+    mov $0xdd, %al
+    outb %al, $0x64
+    inb $0x92, %al
+    and $0xfd, %al
+    outb %al, $0x92
+    mov $0xffff, %ax
+    mov %ax, %es
+    movl %es:0x0010, %eax
+    mov %eax, RESULT(0x80)
+    movw $0x2020, %es:0xb010
+    mov $0xdf, %al
+    outb %al, $0x64
+    movl %es:0x0010, %eax
+    mov %eax, RESULT(0x84)
     /* Back to protected mode: mov to CR0, or lmsw on the second round. */
     lidtl LIN(saved_idt)
     cmpw $1, RESULT(0)

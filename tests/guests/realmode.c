@@ -21,6 +21,7 @@ static uint32_t d(unsigned at) {
 static void round_trip(int lmsw) {
     for (unsigned i = 0; i < 64; ++i) result16[i] = 0;
     result16[0] = (uint16_t)lmsw;
+    *(volatile uint16_t*)0xb000 = 0;
     static const uint32_t target[2] = {0x6000, SEL_CODE16};
     __asm__ volatile("lcall *%0" ::"m"(target)
                      : "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "memory", "cc");
@@ -42,6 +43,9 @@ static void round_trip(int lmsw) {
             d(0x68), d(0x6c), w(0x70));
     gprintf("calll/retl: sp %04x, sp in callee %04x; ret $2: sp %04x\n", w(0x72), w(0x74), w(0x76));
     gprintf("esp after a port read with a 16-bit stack: %08x\n", d(0x78));
+    gprintf("A20 off: ffff:0010 is 0: %s, store to ffff:b010 at b000: %04x; on: 1 MiB: %s\n",
+            d(0x80) == *(volatile uint32_t*)0 ? "yes" : "no", *(volatile uint16_t*)0xb000,
+            d(0x84) == *(volatile uint32_t*)0x100000 ? "yes" : "no");
 }
 
 int main(void) {
