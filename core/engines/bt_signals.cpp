@@ -54,8 +54,11 @@ void BtEngine::adapt_to_callout(const VcpuState& s, std::unordered_map<uint32_t,
     cache_.invalidate(phys, 1);
 }
 
+// With a 16-bit SS pushes and pops count too: DOS keeps stacks in pages that hold code (the
+// FreeDOS kernel's: a million host faults to its prompt), and each such store is a fault and
+// an emulation (enter_stack16) where a callout costs a tenth.
 void BtEngine::note_smc_store(const VcpuState& s) {
-    adapt_to_callout(s, smc_stores_, n_.adaptive, false);
+    adapt_to_callout(s, smc_stores_, n_.adaptive, !s.sreg(SegReg::ss).db);
 }
 
 // glibc's TLS at negative offsets from %gs (`mov %gs:-0x4c, ...`, Variant II) wraps around
