@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/cli/demo.hpp"
+#include "core/cli/demos/demo.hpp"
 #include "core/cli/host_facts.hpp"
 #include "core/cli/options.hpp"
 #include "core/cli/process_setup.hpp"
@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
         if (cmd.verb == "host") return cli::print_host_facts(stdout);
         if (cmd.verb == "table") return cli::print_classification_table(stdout, *cmd.machine.cpu);
         if (cmd.verb == "cpu-help") return cli::print_cpu_profiles(stdout);
-        if (cmd.verb == "demo") return cli::run_demo(cmd.machine);
+        if (cmd.verb == "demo") return cli::run_demo(cmd.machine, cmd.demo, cmd.demo_engines);
         Machine machine(cmd.machine);
         return machine.run();
     } catch (const InputError& e) {
