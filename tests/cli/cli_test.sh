@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The command line's contract (ARCHITECTURE.md "Conventions"): bad input gets one line on
-# stderr and status 2; a failing guest 3 with a register dump; --timeout 124; the options do
+# The command line's contract (core/errors.hpp, the three kinds of failure): bad input gets one
+# line on stderr and status 2; a failing guest 3 with a register dump; --timeout 124; the options do
 # what --help says. Usage: cli_test.sh PREVT GUEST_DIR
 set -u
 prevt=$1 guests=$2
