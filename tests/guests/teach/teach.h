@@ -2,8 +2,8 @@
  * section per challenge of the course, chosen by its command line (sensitive, rings,
  * compression, paging, syscalls, interrupts, tpr). Each section prints two kinds of lines on COM1:
  *   RESULT|name|what the guest saw|what real hardware gives   (8-digit hex)
- *   BENCH|name|cycles per operation|iterations   (rdtsc in the guest; two decimals, so that
- *                                                 bt's sub-cycle cli+sti is not a 0)
+ *   BENCH|name|cycles per operation|iterations   (rdtsc in the guest, two decimals:
+ *                                                 bench/guests/bench.h)
  * and exits with V = 0 (status 1). A section that an engine cannot finish stops where it
  * stopped: the lines printed so far are what the demo shows. */
 #ifndef PREVT_TEACH_H
@@ -25,21 +25,10 @@
         for (uint32_t i_ = 0; i_ < (n); ++i_) { \
             body;                               \
         }                                       \
-        report_fine(name, rdtsc() - t0_, (n));  \
+        report(name, rdtsc() - t0_, (n));       \
     } while (0)
 
 extern volatile uint32_t sink;
-
-/* A BENCH line with cycles per operation to two decimals. */
-static inline void report_fine(const char* name, uint64_t cycles, uint32_t n) {
-    const uint64_t hundredths = divide(cycles * 100, n);
-    if (hundredths >> 32) {
-        report(name, cycles, n);
-        return;
-    }
-    gprintf("BENCH|%s|%u.%02u|%u\n", name, (uint32_t)hundredths / 100, (uint32_t)hundredths % 100,
-            n);
-}
 
 static inline void result_hex(const char* name, uint32_t saw, uint32_t hardware) {
     gprintf("RESULT|%s|%08x|%08x\n", name, saw, hardware);
