@@ -59,6 +59,7 @@ struct MachineConfig {
     double timeout_seconds = 0;
     uint32_t tc_kib = 0;  // bt: translation cache size in KiB (0: all of the monitor area)
     const CpuProfile* cpu = &default_profile();  // -cpu NAME
+    bool cpu_given = false;  // -cpu was on the command line (kvm then checks KVM honours it)
     // Disks and screen (docs/pc-devices.md): -fda/-hda image files (empty: none), -boot's
     // order (letters a, c, d, n; empty: QEMU's "cad"), -snapshot, --screen-dump FILE, and
     // --display none|text.

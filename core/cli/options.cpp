@@ -153,7 +153,8 @@ options of run:
                          cont, quit, help); on the serial console it is Ctrl-A C
 
 exit status: (V << 1) | 1 when the guest writes V to port 0xf4 (isa-debug-exit); 0 when the
-guest powers off; 2 for bad input; 3 when the guest fails (triple fault, unsupported state);
+guest powers off (hlt with interrupts disabled, as Linux's poweroff -f without ACPI) or resets
+the machine (prevt does not reboot); 2 for bad input; 3 when the guest fails (triple fault, unsupported state);
 4 when the host refuses something prevt needs; 124 on --timeout; 0 after Ctrl-A X. Output
 that cannot be written (a reader gone, a full disk) is reported once on stderr and dropped;
 the guest runs on.
@@ -254,6 +255,7 @@ Command parse_command_line(const std::vector<std::string>& args) {
                                  "': feature lists are not supported, only a model name (see "
                                  "prevt run -cpu help)");
             m.cpu = find_cpu_profile(name);
+            m.cpu_given = true;
             if (!m.cpu)
                 throw InputError(a + ": unknown CPU model '" + name +
                                  "' (see prevt run -cpu help)");
