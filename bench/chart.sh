@@ -25,6 +25,7 @@ set format y "%g"
 set yrange [$lo:*]
 set ylabel "$ylabel"
 set grid ytics
-set key outside bottom center horizontal
+set key outside top center horizontal width 4
+set xtics rotate by -20 noenhanced
 plot for [i=2:$columns] "$data" using i:xtic(1) title columnheader(i)
 GP
