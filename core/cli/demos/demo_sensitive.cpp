@@ -54,11 +54,12 @@ const std::vector<Row> kCosts = {
 };
 // clang-format on
 
+// Wrong answers among the rows the run produced.
 int wrong(const GuestRun& g, const std::vector<Row>& rows) {
     int n = 0;
     for (const Row& row : rows) {
         const auto it = g.results.find(row.name);
-        n += it == g.results.end() || it->second.first != it->second.second;
+        n += it != g.results.end() && it->second.first != it->second.second;
     }
     return n;
 }
@@ -81,9 +82,11 @@ int demo_sensitive(const DemoContext& c) {
     std::vector<Row> all = kSensitive;
     all.insert(all.end(), kPrivileged.begin(), kPrivileged.end());
     printf("\n'!' marks a wrong answer:");
-    for (const GuestRun& g : r.runs)
-        printf(" %s %d of %zu%s", g.engine.c_str(), wrong(g, all), all.size(),
-               &g == &r.runs.back() ? ".\n" : ";");
+    for (const GuestRun& g : r.runs) {
+        printf(" %s %d of %zu", g.engine.c_str(), wrong(g, all), g.results.size());
+        if (!g.ok()) printf(" (then %s)", g.failure_word.c_str());
+        printf("%s", &g == &r.runs.back() ? ".\n" : ";");
+    }
     print_failures(r);
     print_wrapped(
         "trap cannot fix the sensitive ones: they never trap. bt rewrites them before they run.");
@@ -95,7 +98,9 @@ int demo_sensitive(const DemoContext& c) {
     print_failures(cost);
     print_wrapped("trap pays a host signal per privileged instruction; bt a callout or nothing.");
     const GuestRun* bt = r.find("bt");
-    return bt && (!bt->ok() || wrong(*bt, all)) ? kStatusGuestFailure : 0;
+    return bt && (!bt->ok() || wrong(*bt, all) || bt->results.size() != all.size())
+               ? kStatusGuestFailure
+               : 0;
 }
 
 }  // namespace prevt::cli::demos

@@ -112,12 +112,10 @@ void print_counter(const Runs& r, const char* label, const char* part) {
 void print_failures(const Runs& r) {
     for (const GuestRun& g : r.runs) {
         if (g.ok()) continue;
-        std::string line =
-            g.engine + " stopped (" + g.failure_word + "): " +
-            (g.failure_line.empty() ? "status " + std::to_string(g.status) : g.failure_line);
-        if (static_cast<int>(line.size()) > kMaxColumns - 2)
-            line = line.substr(0, kMaxColumns - 5) + "...";
-        printf("  %s\n", line.c_str());
+        std::string why = g.failure_line.empty() ? "status " + std::to_string(g.status)
+                                                 : g.failure_line;
+        if (why.rfind("host limit: ", 0) == 0) why = why.substr(12);  // (the word says it)
+        print_wrapped(g.engine + " stopped (" + g.failure_word + "): " + why, "  ");
     }
 }
 
