@@ -7,7 +7,9 @@
 
 #include "../guests/workload.h"
 
-__attribute__((noinline)) void leaf(void) { __asm__ volatile(""); }
+__attribute__((noinline)) void leaf(void) {
+    __asm__ volatile("");
+}
 volatile uint32_t sink;
 
 int main(void) {

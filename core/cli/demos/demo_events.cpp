@@ -6,18 +6,6 @@
 
 namespace prevt::cli::demos {
 
-namespace {
-
-bool bt_right(const Runs& r) {
-    const GuestRun* bt = r.find("bt");
-    if (!bt) return true;
-    for (const auto& [name, v] : bt->results)
-        if (v.first != v.second) return false;
-    return bt->ok();
-}
-
-}  // namespace
-
 int demo_interrupts(const DemoContext& c) {
     const Runs r = run_all(c.base, Guest::kTeach, "interrupts", c.engines, c.host.tsc_mhz);
     printf("prevt demo interrupts: the virtual IF, a pending interrupt, popf\n");
@@ -42,7 +30,7 @@ int demo_interrupts(const DemoContext& c) {
         "fault: the monitor never learns that the guest enabled interrupts, and the pending one "
         "waits for the next sti. bt rewrites pushf and popf to read and write the virtual IF, "
         "and when an interrupt waits, a store that sets IF leaves the cache for its delivery.");
-    return bt_right(r) ? 0 : kStatusGuestFailure;
+    return r.bt_right() ? 0 : kStatusGuestFailure;
 }
 
 int demo_tpr(const DemoContext& c) {
@@ -65,7 +53,7 @@ int demo_tpr(const DemoContext& c) {
         "(a host signal) and the virtual CPU runs it on the device. Hardware vendors answered "
         "this very cost with the TPR shadow of VT-x and CR8 of AMD-V (and VMware's BT patched "
         "the guest's TPR accesses); without them a monitor can only make the exit cheap.");
-    return bt_right(r) ? 0 : kStatusGuestFailure;
+    return r.bt_right() ? 0 : kStatusGuestFailure;
 }
 
 }  // namespace prevt::cli::demos

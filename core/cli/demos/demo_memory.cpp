@@ -8,18 +8,6 @@
 
 namespace prevt::cli::demos {
 
-namespace {
-
-bool bt_right(const Runs& r) {
-    const GuestRun* bt = r.find("bt");
-    if (!bt) return true;
-    for (const auto& [name, v] : bt->results)
-        if (v.first != v.second) return false;
-    return bt->ok();
-}
-
-}  // namespace
-
 int demo_compression(const DemoContext& c) {
     const Runs r = run_all(c.base, Guest::kTeach, "compression", c.engines, c.host.tsc_mhz);
     printf("prevt demo compression: the monitor inside the guest's 4 GiB\n");
@@ -47,7 +35,7 @@ int demo_compression(const DemoContext& c) {
         "host signal); the virtual CPU then runs the instruction with the guest's own segments "
         "and page tables: the right value, at a trap's price. bt retranslates a site that "
         "keeps faulting as a callout (adaptive), so its price falls to a callout's.");
-    return bt_right(r) ? 0 : kStatusGuestFailure;
+    return r.bt_right() ? 0 : kStatusGuestFailure;
 }
 
 int demo_paging(const DemoContext& c) {
@@ -78,7 +66,7 @@ int demo_paging(const DemoContext& c) {
         "set D), so the monitor fills it and resumes, and the guest never knows. A true fault "
         "is the guest's: it reaches its #PF handler (1000 here, as it counted). A and D are set "
         "by the shadow in the guest's PTE: a page is mapped read-only until its first write.");
-    return bt_right(r) ? 0 : kStatusGuestFailure;
+    return r.bt_right() ? 0 : kStatusGuestFailure;
 }
 
 }  // namespace prevt::cli::demos

@@ -44,14 +44,6 @@ int ldt_entry_dpl() {
     return WEXITSTATUS(st);
 }
 
-bool bt_right(const Runs& r) {
-    const GuestRun* bt = r.find("bt");
-    if (!bt) return true;
-    for (const auto& [name, v] : bt->results)
-        if (v.first != v.second) return false;
-    return bt->ok();
-}
-
 }  // namespace
 
 int demo_rings(const DemoContext& c) {
@@ -84,7 +76,7 @@ int demo_rings(const DemoContext& c) {
         " (read back with lar). Only a kernel module could install DPL 1, so the guest's "
         "kernel shares CPL 3 with its user code, and the shadow MMU keeps a kernel view and a "
         "user view of its pages instead of the U/S bit (docs/shadow-mmu.md).");
-    return bt_right(r) ? 0 : kStatusGuestFailure;
+    return r.bt_right() ? 0 : kStatusGuestFailure;
 }
 
 int demo_syscalls(const DemoContext& c) {
@@ -107,7 +99,7 @@ int demo_syscalls(const DemoContext& c) {
         (c.host.amd ? " (on this AMD host sysenter in compatibility mode is #UD instead)." : ".") +
         " bt turns int $0x80 into a callout and runs sysenter and sysexit inline: no host "
         "kernel entry at all.");
-    return bt_right(r) ? 0 : kStatusGuestFailure;
+    return r.bt_right() ? 0 : kStatusGuestFailure;
 }
 
 }  // namespace prevt::cli::demos

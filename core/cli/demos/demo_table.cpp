@@ -35,6 +35,14 @@ const GuestRun* Runs::find(const std::string& engine) const {
     return nullptr;
 }
 
+bool Runs::bt_right() const {
+    const GuestRun* bt = find("bt");
+    if (!bt) return true;
+    for (const auto& [name, v] : bt->results)
+        if (v.first != v.second) return false;
+    return bt->ok();
+}
+
 Runs run_all(const MachineConfig& base, Guest guest, const std::string& section,
              const std::vector<std::string>& engines, double mhz) {
     Runs r;
@@ -112,8 +120,8 @@ void print_counter(const Runs& r, const char* label, const char* part) {
 void print_failures(const Runs& r) {
     for (const GuestRun& g : r.runs) {
         if (g.ok()) continue;
-        std::string why = g.failure_line.empty() ? "status " + std::to_string(g.status)
-                                                 : g.failure_line;
+        std::string why =
+            g.failure_line.empty() ? "status " + std::to_string(g.status) : g.failure_line;
         if (why.rfind("host limit: ", 0) == 0) why = why.substr(12);  // (the word says it)
         print_wrapped(g.engine + " stopped (" + g.failure_word + "): " + why, "  ");
     }

@@ -23,6 +23,9 @@ struct Runs {
     std::vector<GuestRun> runs;
     double mhz = 0;
     const GuestRun* find(const std::string& engine) const;
+    // bt (the engine that must get everything right) ended as it should and saw what the
+    // hardware gives on every row; true when bt did not run.
+    bool bt_right() const;
 };
 
 // Runs `section` of `guest` on each engine.
