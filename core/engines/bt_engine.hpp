@@ -78,6 +78,7 @@ public:
     // Paging: the shadow is a software TLB of host mappings, filled on hidden faults and
     // dropped on invlpg, CR3 writes, paging-mode changes and returns to CPL 3.
     bool supports_paging() const override { return true; }
+    bool iret_ends_nmi_blocking() const override { return true; }
     void tlb_invalidate(uint32_t linear) override;
     void set_interrupt_window(bool on) override;
     void control_register_written(int cr) override {

@@ -35,6 +35,10 @@ public:
     // translated; kvm: hardware). The trap engine runs guest code natively, from executable
     // guest RAM: it is not contained, and the seccomp filter lets it map executable memory.
     virtual bool contained() const { return true; }
+    // Whether every guest iret reaches the virtual CPU while VcpuState::nmi_blocked is set
+    // (trap: always; bt: its inline iret calls out then), so that the run loop may hold NMIs
+    // until the handler's iret. kvm's iret runs in hardware: NMIs are not held there.
+    virtual bool iret_ends_nmi_blocking() const { return false; }
     // The virtual CPU ran an instruction that faulted natively only because the host's
     // segments are shorter than the guest's (address-space compression; at `s`, before it
     // ran): an engine may translate that instruction differently from now on.

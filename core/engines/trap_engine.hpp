@@ -49,6 +49,8 @@ public:
 
     void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }
     bool supports_paging() const override { return true; }
+    // (Guest iret never runs natively: its CS is never the host's.)
+    bool iret_ends_nmi_blocking() const override { return true; }
     void tlb_invalidate(uint32_t linear) override { shadow_.invalidate(linear); }
     void control_register_written(int cr) override {
         if (cr == 3) shadow_.note_cr3_write();
