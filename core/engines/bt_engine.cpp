@@ -303,6 +303,8 @@ Exit BtEngine::run(VcpuState& s) {
             step_one_ = false;
             ctx_.eflags |= eflags::TF;
             host_step_ = HostStep::kToExactPoint;
+            step_from_eip_ = s.eip;
+            steps_in_place_ = 0;
         }
         ++n_.entries;
         prevt_enter_guest(&ctx_);

@@ -178,6 +178,10 @@ private:
     uint32_t ac_step_tf_ = 0;      // ... and the TF that was live before the step
     uint32_t smc_frame_ = 0;       // ... in this frame (protected again after the step if needed)
     bool step_one_ = false;        // the run loop asked for one instruction, then an exit
+    // ... from this guest EIP (~0u: none); the traps seen there since, at most the limit.
+    static constexpr unsigned kStepsInPlaceLimit = 64;
+    uint32_t step_from_eip_ = ~0u;
+    unsigned steps_in_place_ = 0;
     DebugStops debug_;             // the debugger's (core/debug/debug_stops.hpp)
     bool guest_tf_ = false;        // the guest single-steps itself (its TF at entry)
     bool window_ = false;          // the vif page is read-only: IF stores exit
