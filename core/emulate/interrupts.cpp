@@ -78,7 +78,7 @@ void deliver_event(Cpu& cpu, const Event& event) {
     if (!gate.present()) throw fault_np(idt_error);
     if (task_gate) return interrupt_to_task(cpu, gate, ev);
 
-    const uint16_t target_sel = gate.gate_selector();
+    const uint16_t target_sel = cpu.selector(gate.gate_selector());
     if ((target_sel & ~3u) == 0) throw fault_gp(ext);
     const Descriptor code = cpu.descriptor(target_sel);
     if (!code.is_code() || code.dpl() > cpl) throw fault_gp((target_sel & ~3u) | ext);

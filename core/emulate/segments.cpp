@@ -78,6 +78,7 @@ bool switches_task(Cpu& cpu, uint16_t selector, TaskEntry why, uint32_t next_eip
 }  // namespace
 
 void load_segment(Cpu& cpu, SegReg sr, uint16_t selector) {
+    if (cpu.s.protected_mode()) selector = cpu.selector(selector);
     Segment& seg = cpu.s.sreg(sr);
     if (!cpu.s.protected_mode()) {
         seg.selector = selector;
@@ -137,6 +138,7 @@ Descriptor checked_code_target(Cpu& cpu, uint16_t selector) {
 
 void far_jump(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_size,
               uint32_t next_eip) {
+    if (cpu.s.protected_mode()) selector = cpu.selector(selector);
     if (switches_task(cpu, selector, TaskEntry::kJump, next_eip)) return;
     if (operand_size == 2) offset &= 0xffff;
     if (!cpu.s.protected_mode()) {
@@ -152,6 +154,7 @@ void far_jump(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_siz
 
 void far_call(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_size,
               uint32_t return_eip) {
+    if (cpu.s.protected_mode()) selector = cpu.selector(selector);
     if (switches_task(cpu, selector, TaskEntry::kCall, return_eip)) return;
     if (operand_size == 2) offset &= 0xffff;
     const uint32_t saved_esp = cpu.s.gpr[esp];
@@ -178,13 +181,14 @@ void far_call(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_siz
 void far_return(Cpu& cpu, unsigned operand_size, uint16_t release_bytes) {
     const uint32_t sp = cpu.stack_pointer();
     uint32_t eip = cpu.read(SegReg::ss, sp, operand_size);
-    const auto selector = static_cast<uint16_t>(cpu.read(SegReg::ss, sp + operand_size, 2));
+    auto selector = static_cast<uint16_t>(cpu.read(SegReg::ss, sp + operand_size, 2));
     if (!cpu.s.protected_mode()) {
         load_segment(cpu, SegReg::cs, selector);
         cpu.s.eip = eip;
         cpu.set_stack_pointer(sp + 2 * operand_size + release_bytes);
         return;
     }
+    selector = cpu.selector(selector);
     const Descriptor d = checked_return_target(cpu, selector);
     if (eip > d.limit()) throw fault_gp(0);
     const unsigned rpl = selector & 3;
@@ -196,7 +200,7 @@ void far_return(Cpu& cpu, unsigned operand_size, uint16_t release_bytes) {
     }
     const uint32_t outer = sp + 2 * operand_size + release_bytes;
     const uint32_t new_esp = cpu.read(SegReg::ss, outer, operand_size);
-    const auto ss_sel = static_cast<uint16_t>(cpu.read(SegReg::ss, outer + operand_size, 2));
+    const uint16_t ss_sel = cpu.selector(cpu.read(SegReg::ss, outer + operand_size, 2));
     const Descriptor ssd = checked_outer_stack(cpu, ss_sel, rpl);
     return_to_outer_level(cpu, selector, d, eip, ss_sel, ssd, new_esp + release_bytes);
 }
@@ -228,7 +232,7 @@ void interrupt_return(Cpu& cpu, unsigned operand_size) {
         throw GuestError("internal error: iret with EFLAGS.NT reached the same-task return");
     const uint32_t sp = cpu.stack_pointer();
     const uint32_t eip = cpu.read(SegReg::ss, sp, operand_size);
-    const auto selector = static_cast<uint16_t>(cpu.read(SegReg::ss, sp + operand_size, 2));
+    const uint16_t selector = cpu.selector(cpu.read(SegReg::ss, sp + operand_size, 2));
     const uint32_t flags = cpu.read(SegReg::ss, sp + 2 * operand_size, operand_size);
     if (operand_size == 4 && (flags & VM) && cpu.s.cpl() == 0)
         throw GuestError("iret to virtual-8086 mode is not supported");
@@ -243,7 +247,7 @@ void interrupt_return(Cpu& cpu, unsigned operand_size) {
         return;
     }
     const uint32_t new_esp = cpu.read(SegReg::ss, sp + 3 * operand_size, operand_size);
-    const auto ss_sel = static_cast<uint16_t>(cpu.read(SegReg::ss, sp + 4 * operand_size, 2));
+    const uint16_t ss_sel = cpu.selector(cpu.read(SegReg::ss, sp + 4 * operand_size, 2));
     const Descriptor ssd = checked_outer_stack(cpu, ss_sel, rpl);
     write_eflags(cpu, flags, operand_size);  // at the old CPL, as the SDM orders it
     return_to_outer_level(cpu, selector, d, eip, ss_sel, ssd, new_esp);

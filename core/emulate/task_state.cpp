@@ -92,7 +92,7 @@ TaskImage read_task_image(Cpu& cpu, uint32_t base, bool tss32) {
     t.eflags = cpu.read_linear(base + l.eflags, l.width);
     for (int i = 0; i < 8; ++i) t.gpr[i] = cpu.read_linear(base + l.gpr + l.width * i, l.width);
     for (unsigned i = 0; i < l.segments; ++i)
-        t.sel[i] = static_cast<uint16_t>(cpu.read_linear(base + l.sel + l.width * i, 2));
+        t.sel[i] = cpu.selector(cpu.read_linear(base + l.sel + l.width * i, 2));
     t.ldt = static_cast<uint16_t>(cpu.read_linear(base + l.ldt, 2));
     return t;
 }

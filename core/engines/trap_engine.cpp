@@ -83,6 +83,16 @@ void TrapEngine::save_context(VcpuState& s) {
     }
 }
 
+uint16_t TrapEngine::guest_selector(const VcpuState& s, uint16_t selector) const {
+    if ((selector & 7) != 7) return selector;  // shadow selectors are LDT ones with RPL 3
+    if (s.ldtr.present && (selector & ~7u) + 7u <= s.ldtr.limit) return selector;
+    Segment seg;
+    if (!ldt_.guest_segment(selector, 0, &seg) || (seg.selector & ~3u) == 0) return selector;
+    // The RPL the guest's selector had: its segment's DPL (what a non-conforming CS and the
+    // stack at that privilege carry).
+    return static_cast<uint16_t>((seg.selector & ~3u) | seg.dpl);
+}
+
 uint32_t TrapEngine::guest_error_code(uint32_t host_error) const {
     if ((host_error & 6) != 4) return host_error;  // not an LDT selector: no translation
     return ldt_.guest_selector(host_error >> 3) | (host_error & 1);
@@ -233,10 +243,14 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                     throw GuestError(
                         "the guest touched linear address " + hex(host - space.offset()) +
                         ", in the monitor's reserved area (address-space compression)");
-                if (host < space.lowest_mappable())
-                    throw GuestError("the guest touched linear address " + hex(linear) +
-                                     ", below vm.mmap_min_addr: the trap engine runs guest code "
-                                     "at its own linear addresses and cannot map guest page 0");
+                if (host < space.lowest_mappable()) {
+                    // Below vm.mmap_min_addr (guest page 0): no host mapping can serve it, so
+                    // the virtual CPU runs the instruction (through the guest's page tables,
+                    // with their faults), one exit per access.
+                    x.reason = ExitReason::kMemoryMap;
+                    x.address = linear;
+                    return x;
+                }
                 if (shadow_.enabled()) {
                     Exit f = page_fault(s, linear, ev.error_code);
                     f.host_signal = ev.signal;

@@ -51,6 +51,11 @@ public:
     bool supports_paging() const override { return true; }
     // (Guest iret never runs natively: its CS is never the host's.)
     bool iret_ends_nmi_blocking() const override { return true; }
+    // Guest code runs natively: `mov %cs,%ax` or `push %cs` gives it the host's shadow
+    // selector (LDT, RPL 3; segment-register reads are not privileged), which it may then
+    // store in an IDT gate or a TSS. Such a selector stands for the guest segment of its slot,
+    // unless the guest's own LDT has that entry (then it is the guest's).
+    uint16_t guest_selector(const VcpuState& s, uint16_t selector) const override;
     void tlb_invalidate(uint32_t linear) override { shadow_.invalidate(linear); }
     void control_register_written(int cr) override {
         if (cr == 3) shadow_.note_cr3_write();
