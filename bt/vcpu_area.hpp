@@ -101,8 +101,7 @@ inline constexpr uint32_t kOffExitKind = PREVT_OFF(exit_kind), kOffExitEip = PRE
                           kOffSysexitFs = PREVT_OFF(sysexit_fs),
                           kOffSysexitVcs = PREVT_OFF(sysexit_vcs),
                           kOffSysexitVss = PREVT_OFF(sysexit_vss), kOffSaveFs = PREVT_OFF(save_fs),
-                          kOffIretExits = PREVT_OFF(iret_exits),
-                          kOffGuestGs = PREVT_OFF(guest_gs),
+                          kOffIretExits = PREVT_OFF(iret_exits), kOffGuestGs = PREVT_OFF(guest_gs),
                           kOffGuestCsData = PREVT_OFF(guest_cs_data);
 // The user variants of the two, 4 bytes on.
 inline constexpr uint32_t kFsSwapUserVariant = 4;

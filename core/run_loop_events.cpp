@@ -26,12 +26,12 @@
 namespace prevt {
 
 // After every exit: an NMI from the local APIC delivered (NMIs ignore IF; the next waits for
-// the handler's iret where the engine lets the virtual CPU see every iret), else its maskable request (a fixed vector, or the PIC's through
-// ExtINT) if the guest can take it now; otherwise the engine is told to exit when it can (IF
-// set, or one instruction after sti). Time moves the
-// timed devices (the deadline queue) only when the host timer fired (armed for the earliest
-// deadline) or a device was touched (port I/O may have reprogrammed it): reading the clock on
-// every exit would cost a callout a third more.
+// the handler's iret where the engine lets the virtual CPU see every iret), else its maskable
+// request (a fixed vector, or the PIC's through ExtINT) if the guest can take it now; otherwise the
+// engine is told to exit when it can (IF set, or one instruction after sti). Time moves the timed
+// devices (the deadline queue) only when the host timer fired (armed for the earliest deadline) or
+// a device was touched (port I/O may have reprogrammed it): reading the clock on every exit would
+// cost a callout a third more.
 void RunLoop::service_interrupts() {
     Machine& m = m_;
     const bool timer = native::g_timer_pending.load(std::memory_order_relaxed) &&

@@ -4,9 +4,9 @@
 
 #include "core/emulate/fpu_control.hpp"
 #include "core/emulate/interrupts.hpp"
-#include "core/emulate/task_switch.hpp"
 #include "core/emulate/memory_operands.hpp"
 #include "core/emulate/segments.hpp"
+#include "core/emulate/task_switch.hpp"
 #include "core/errors.hpp"
 
 namespace prevt {

@@ -52,8 +52,7 @@ void load_code(Cpu& cpu, uint16_t selector, uint32_t ext) {
     if ((selector & ~3u) == 0) throw ts(selector, ext);
     const Descriptor d = task_descriptor(cpu, selector, ext);
     const unsigned rpl = selector & 3;
-    if (!d.is_code() || (d.conforming() ? d.dpl() > rpl : d.dpl() != rpl))
-        throw ts(selector, ext);
+    if (!d.is_code() || (d.conforming() ? d.dpl() > rpl : d.dpl() != rpl)) throw ts(selector, ext);
     if (!d.present()) throw fault_np((selector & ~3u) | ext);
     load_code_segment(cpu, selector, d, rpl);
 }

@@ -182,9 +182,9 @@ private:
     static constexpr unsigned kStepsInPlaceLimit = 64;
     uint32_t step_from_eip_ = ~0u;
     unsigned steps_in_place_ = 0;
-    DebugStops debug_;             // the debugger's (core/debug/debug_stops.hpp)
-    bool guest_tf_ = false;        // the guest single-steps itself (its TF at entry)
-    bool window_ = false;          // the vif page is read-only: IF stores exit
+    DebugStops debug_;       // the debugger's (core/debug/debug_stops.hpp)
+    bool guest_tf_ = false;  // the guest single-steps itself (its TF at entry)
+    bool window_ = false;    // the vif page is read-only: IF stores exit
     // The shadow MMU (guest RAM mapped non-executable at kPageZeroOffset) and, with it,
     // segment truncation (VMware's): at CPL 3 the guest's expand-up segments end at the user
     // ceiling (Linux: 0xC0000000), so kernel-only mappings up there stay across system calls.
