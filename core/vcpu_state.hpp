@@ -75,6 +75,7 @@ struct Msrs {
     // IA32_BIOS_SIGN_ID as the guest wrote it, until cpuid leaf 1 loads the revision.
     uint64_t bios_sign_id = 0;
     bool bios_sign_id_written = false;
+    uint32_t tsc_aux = 0;  // IA32_TSC_AUX (RDTSCP, RDPID)
 };
 
 struct VcpuState {
