@@ -176,5 +176,34 @@ TEST_F(TaskSwitchTest, IretClearsNmiBlocking) {
     EXPECT_FALSE(s.nmi_blocked);
 }
 
+// The 32-bit TSS's I/O permission bitmap (io.cpp) at CPL > IOPL: a clear bit allows the
+// port, a set one or a port beyond the TSS limit is #GP(0).
+TEST_F(TaskSwitchTest, IoBitmapOfTheCurrentTssDecidesAtCplAboveIopl) {
+    constexpr uint32_t kMap = 0x68, kMapBytes = 0x20;  // ports 0-255
+    ram.write(kTssA + 0x66, 2, kMap);
+    for (uint32_t i = 0; i < kMapBytes + 1; ++i)
+        ram.write(kTssA + kMap + i, 1, i == kMapBytes ? 0xff : 0);
+    ram.write(kTssA + kMap + 0x81 / 8, 1, 1u << (0x81 % 8));  // port 0x81 denied
+    s.tr.limit = kMap + kMapBytes;                            // the map and its 0xff byte
+    s.set_cpl(3);
+    auto in_port = [&](uint8_t port) {
+        s.eip = kCode;
+        try {
+            run({0xe4, port});  // in $port, %al
+        } catch (const GuestFault& f) {
+            return int(f.vector) << 16 | int(f.error);
+        }
+        return -1;
+    };
+    EXPECT_EQ(in_port(0x80), -1);
+    EXPECT_EQ(in_port(0x81), int(vec::GP) << 16);
+    EXPECT_EQ(in_port(0xff), -1);
+    s.tr.limit = kMap + 0x10;  // ports from 0x80 lie beyond the limit
+    EXPECT_EQ(in_port(0x80), int(vec::GP) << 16);
+    EXPECT_EQ(in_port(0x10), -1);
+    s.eflags |= eflags::IOPL;  // CPL <= IOPL: no bitmap
+    EXPECT_EQ(in_port(0x81), -1);
+}
+
 }  // namespace
 }  // namespace prevt
