@@ -66,6 +66,10 @@ void RunLoop::service_interrupts() {
             raise(Event{vector, EventSource::kExternal, false, 0, s_.eip});
         }
     }
+    // An NMI waiting for the handler's iret, which this engine may run natively unseen: one
+    // instruction at a time until it (the engine ends the blocking there).
+    if (m.lapic_.nmi_pending() && s_.nmi_blocked && m.engine_->iret_may_run_natively())
+        m.engine_->step_one();
     if (window != window_) m.engine_->set_interrupt_window(window_ = window);
 }
 
