@@ -1,10 +1,7 @@
 #include "core/emulate/interrupts.hpp"
 
-#include <string>
-
 #include "core/emulate/segments.hpp"
 #include "core/emulate/task_switch.hpp"
-#include "core/errors.hpp"
 
 namespace prevt {
 
