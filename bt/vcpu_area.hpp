@@ -71,6 +71,9 @@ struct VcpuArea {
     // code without an exit, so both are kept ready).
     uint32_t guest_gs[2];
     uint32_t guest_cs_data[2];
+    // Nonzero while the guest's NMI handler runs (VcpuState::nmi_blocked): every iret calls
+    // out, for the virtual CPU to end the blocking.
+    uint32_t iret_exits;
 };
 inline constexpr uint32_t kWritablePage = 0, kReadOnlyPage = 0x1000;
 #define PREVT_OFF(field) static_cast<uint32_t>(offsetof(VcpuArea, field))
@@ -98,7 +101,7 @@ inline constexpr uint32_t kOffExitKind = PREVT_OFF(exit_kind), kOffExitEip = PRE
                           kOffSysexitFs = PREVT_OFF(sysexit_fs),
                           kOffSysexitVcs = PREVT_OFF(sysexit_vcs),
                           kOffSysexitVss = PREVT_OFF(sysexit_vss), kOffSaveFs = PREVT_OFF(save_fs),
-                          kOffGuestGs = PREVT_OFF(guest_gs),
+                          kOffIretExits = PREVT_OFF(iret_exits), kOffGuestGs = PREVT_OFF(guest_gs),
                           kOffGuestCsData = PREVT_OFF(guest_cs_data);
 // The user variants of the two, 4 bytes on.
 inline constexpr uint32_t kFsSwapUserVariant = 4;

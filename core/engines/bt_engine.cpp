@@ -162,6 +162,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     area_.vif() = s.eflags & eflags::IF;
     v.viopl = s.eflags & eflags::IOPL;
     v.vnt = s.eflags & eflags::NT;  // (NT is in hardware too: both follow popf)
+    v.iret_exits = s.nmi_blocked;   // the NMI handler's iret ends the blocking: a callout
     for (int i = 0; i < kSegRegCount; ++i) v.vsel[i] = s.seg[i].selector;
 }
 
@@ -302,6 +303,8 @@ Exit BtEngine::run(VcpuState& s) {
             step_one_ = false;
             ctx_.eflags |= eflags::TF;
             host_step_ = HostStep::kToExactPoint;
+            step_from_eip_ = s.eip;
+            steps_in_place_ = 0;
         }
         ++n_.entries;
         prevt_enter_guest(&ctx_);
