@@ -2,7 +2,10 @@
 
 #include <cstdlib>
 
+#include <sys/stat.h>
+
 #include "bt/vcpu_area.hpp"
+#include "core/cli/qemu_options.hpp"
 #include "core/errors.hpp"
 
 namespace prevt::cli {
@@ -31,7 +34,8 @@ bool parse_decimal(const std::string& v, uint64_t max, uint64_t* out, std::strin
     return true;
 }
 
-uint64_t parse_mib(const std::string& v) {
+uint64_t parse_mib(std::string v) {
+    if (v.rfind("size=", 0) == 0) v = v.substr(5);  // QEMU's -m size=128M
     constexpr uint64_t kMin = 2, kMax = 3072;
     const std::string range = "expected a size of 2 MiB .. 3 GiB (suffix M or G), got '" + v + "'";
     uint64_t n = 0;
@@ -93,13 +97,16 @@ std::string parse_display(const std::string& v) {
 const char* usage_text() {
     return R"(usage: prevt run [options] GUEST     run a Multiboot v1 ELF guest or a Linux bzImage
        prevt run [options] -kernel bzImage [-initrd FILE] [-append "CMDLINE"]
+       prevt GUEST [options], prevt -kernel FILE [options]   the same, as qemu-system-i386
+                                       is called (-- ends the options)
        prevt demo [--engine E]         the sensitive-instruction demo (a built-in guest)
        prevt host                      what this host offers (CPUID faulting, UMIP, KVM)
        prevt table [-cpu NAME]         how the binary translator classifies instructions
        prevt --help | --version
 
 options of run:
-  --engine trap|bt|kvm   execution engine (default bt)
+  --engine trap|bt|kvm   execution engine (default bt); QEMU's -accel tcg is bt, -accel kvm
+                         (-enable-kvm, -machine accel=) kvm (docs/qemu-options.md)
                          bt: all guest code runs from a translation cache (contained).
                          kvm: the host's KVM (on a host without VT-x/SVM only what KVM's
                          instruction emulator can run; the rest stops with "host limit").
@@ -113,8 +120,8 @@ options of run:
   -initrd, --initrd FILE Linux: the initial ramdisk (placed high in RAM, page aligned)
   -append, --append CMDLINE
                          Linux: the kernel command line exactly (default empty; add
-                         console=ttyS0 for the serial console). Multiboot: the command
-                         line (default: the guest's path)
+                         console=ttyS0 for the serial console). Multiboot: as QEMU, the
+                         guest's path, a space, then CMDLINE
   -fda, --fda FILE       floppy drive A: a 1.44 MB image (exactly 1474560 bytes)
   -hda, --hda FILE       ATA disk 0 on the primary channel: a raw image, whole 512-byte sectors.
                          The guest's writes go to the file (as QEMU), unless -snapshot; a file
@@ -128,15 +135,19 @@ options of run:
   -nographic             --display none and --serial stdio (the default)
   --screen-dump FILE     write the last text screen to FILE as plain text (UTF-8) when the run
                          ends, however it ends
-  --serial stdio|none|file:PATH
-                         where COM1's output goes (default stdio). stdio with stdin a
+  -serial, --serial stdio|none|file:PATH|pty
+                         where COM1's output goes (default stdio; null is none, mon:stdio
+                         stdio). pty: a new pseudo-terminal, named on stderr as QEMU
+                         does ("char device redirected to /dev/pts/N"). stdio with stdin a
                          terminal is the guest's console, as QEMU's -nographic: the
                          terminal is raw (^C goes to the guest); Ctrl-A X quits (status
                          0), Ctrl-A H lists the escapes, Ctrl-A C the monitor, Ctrl-A Ctrl-A
                          sends Ctrl-A
   --stats                print exit, trap, signal and device statistics on stderr
-  --trace LIST           comma-separated: int, exec (trap), trap, io, in_asm, out_asm (bt), as QEMU's -d
-  --trace-file PATH      write the trace there instead of stderr
+  -d, --trace LIST       comma-separated, QEMU's -d names: int, exec, cpu, trap, io,
+                         guest_errors, in_asm, out_asm (bt); -d help describes them
+  -D, --trace-file PATH  write the trace there instead of stderr
+  --perf-map             bt: write /tmp/perf-PID.map (a line per translation) for perf report
   --timeout SECONDS      stop the guest after that long (exit status 124)
   --tc-size KIB          bt: limit the translation cache (flushed when full; default ~31 MiB)
   -cpu, --cpu NAME       the guest's CPU (CPUID, MSRs, the instructions that exist; default
@@ -146,7 +157,17 @@ options of run:
                          (docs/debugging.md)
   -s                     -gdb tcp::1234
   -S                     do not start the guest: wait for gdb's continue (or the monitor's)
-  -monitor, --monitor stdio
+  -smp 1                 one vCPU (more are refused: SMP is not built)
+  -machine, -M pc[,accel=tcg|kvm]
+                         QEMU's pc (i440fx, PIIX3) is prevt's machine; other types refused
+  -no-reboot             the run ends when the guest resets the machine (prevt never
+                         reboots; with or without it, only the message differs)
+  -name NAME             the process's name (ps, top)
+  -vga std|none          std: the VGA (text mode, the default); none: no VGA ports
+  -nodefaults            no VGA unless -vga std, COM1 unconnected unless -serial
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04
+                         accepted: prevt's PC always has it; other devices are refused
+  -monitor, --monitor stdio|none
                          the monitor on stdin/stdout (info registers, x/4x ADDR, stop,
                          cont, quit, help); on the serial console it is Ctrl-A C
 
@@ -170,13 +191,41 @@ Command parse_command_line(const std::vector<std::string>& args) {
         c.verb = "version";
         return c;
     }
-    if (c.verb != "run" && c.verb != "demo" && c.verb != "host" && c.verb != "table")
-        throw InputError("unknown command '" + c.verb +
-                         "' (known: run, demo, host, table; see prevt --help)");
+    // QEMU's habit: `prevt GUEST [options]` or `prevt -kernel FILE ...`, without `run`.
+    size_t first = 1;
+    if (c.verb != "run" && c.verb != "demo" && c.verb != "host" && c.verb != "table") {
+        struct stat st;
+        const bool file = stat(c.verb.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+        if (!file && (c.verb.empty() || c.verb[0] != '-'))
+            throw InputError(
+                "unknown command '" + c.verb +
+                "' (known: run, demo, host, table, or a guest file; see prevt --help)");
+        c.verb = "run";
+        first = 0;
+    }
     MachineConfig& m = c.machine;
     bool serial_given = false;  // --display text moves COM1's default off the terminal
-    for (size_t i = 1; i < args.size(); ++i) {
+    bool options_end = false;   // after "--": every argument is the guest
+    QemuParse q;
+    auto positional = [&](const std::string& a) {
+        if (c.verb == "run" && m.guest.empty())
+            m.guest = a;
+        else if (c.verb == "run")
+            throw InputError("unexpected argument '" + a + "': the guest is already given ('" +
+                             m.guest + "'; see prevt --help)");
+        else
+            throw InputError("unexpected argument '" + a + "' (see prevt --help)");
+    };
+    for (size_t i = first; i < args.size(); ++i) {
         std::string a = args[i], value;
+        if (options_end) {
+            positional(a);
+            continue;
+        }
+        if (a == "--") {
+            options_end = true;
+            continue;
+        }
         const size_t eq = a.find('=');
         const bool has_eq = a.rfind("--", 0) == 0 && eq != std::string::npos;
         if (has_eq) {
@@ -192,9 +241,15 @@ Command parse_command_line(const std::vector<std::string>& args) {
         auto flag = [&]() {
             if (has_eq) refuse(a, "takes no value, got '" + value + "'");
         };
+        const OptionArgs qemu_args{need, flag};
         if (a == "--engine")
-            m.engine = need();
-        else if (a == "-m" || a == "--mem")
+            q.choose_engine(m, need(), "--engine");
+        else if (apply_qemu_option(a, qemu_args, m, q, &c.verb)) {
+            if (c.verb == "trace-help") return c;
+        } else if (a == "--perf-map") {
+            flag();
+            m.perf_map = true;
+        } else if (a == "-m" || a == "--mem")
             m.mem_mib = parse_mib(need());
         else if (a == "-append" || a == "--append")
             m.cmdline = need();
@@ -205,8 +260,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
         } else if (a == "-initrd" || a == "--initrd") {
             m.initrd = need();
             if (m.initrd.empty()) refuse(a, "empty file name");
-        } else if (a == "--serial") {
-            m.serial = need();
+        } else if (a == "--serial" || a == "-serial") {
+            m.serial = parse_serial(need());
             serial_given = true;
         } else if (a == "-fda" || a == "--fda") {
             m.fda = need();
@@ -265,19 +320,16 @@ Command parse_command_line(const std::vector<std::string>& args) {
             m.start_stopped = true;
         } else if (a == "-monitor" || a == "--monitor") {
             m.monitor = need();
-            if (m.monitor != "stdio") refuse(a, "only 'stdio' is offered, got '" + m.monitor + "'");
+            if (m.monitor == "none") m.monitor.clear();  // QEMU's: no monitor
+            if (!m.monitor.empty() && m.monitor != "stdio")
+                refuse(a, "only 'stdio' (or 'none') is offered, got '" + m.monitor + "'");
         } else if (a == "--help" || a == "-h") {
             flag();
             c.verb = "help";
         } else if (!a.empty() && a[0] == '-')
             throw InputError("unknown option '" + a + "' (see prevt --help)");
-        else if (c.verb == "run" && m.guest.empty())
-            m.guest = a;
-        else if (c.verb == "run")
-            throw InputError("unexpected argument '" + a + "': the guest is already given ('" +
-                             m.guest + "'; see prevt --help)");
         else
-            throw InputError("unexpected argument '" + a + "' (see prevt --help)");
+            positional(a);
     }
     if (c.verb == "run" && m.guest.empty() && (!m.fda.empty() || !m.hda.empty()))
         throw InputError(
@@ -287,6 +339,7 @@ Command parse_command_line(const std::vector<std::string>& args) {
         throw InputError(
             "run: no guest given (prevt run GUEST.elf, or -kernel bzImage; see prevt --help)");
     if (m.display == "text" && !serial_given) m.serial = "none";
+    q.finish(m, serial_given);
     if (m.engine != "trap" && m.engine != "bt" && m.engine != "kvm")
         refuse("--engine", "unknown engine '" + m.engine + "' (known: bt, trap, kvm)");
     return c;
