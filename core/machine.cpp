@@ -58,17 +58,19 @@ MemoryMap pc_memory_map(uint64_t ram_bytes) {
 // direction and width as x86 spells them (inb/outw/readl...), the address, the value, the device.
 devices::Bus::Observer io_tracer(const Trace& trace, const devices::Bus& bus) {
     const bool ports = bus.name() == "port";
-    return [out = trace.out, all = trace.io, ports](std::string_view device, uint64_t address,
-                                                    unsigned size, bool write, uint32_t value) {
-        if (!all && !device.empty()) return;
-        const char width = size == 1 ? 'b' : size == 2 ? 'w' : 'l';
-        const char* verb = ports ? (write ? "out" : "in") : (write ? "write" : "read");
-        const std::string who = device.empty() ? "unassigned" : std::string(device);
-        fprintf(out, "%s: %s %s%c %0*llx %s %0*x (%s)\n", all ? "io" : "guest_errors",
-                ports ? "port" : "mmio", verb, width, ports ? 4 : 8,
-                static_cast<unsigned long long>(address), write ? "<-" : "->",
-                static_cast<int>(2 * size), value, who.c_str());
-    };
+    return
+        [out = trace.out, all = trace.io, errors = trace.guest_errors, ports](
+            std::string_view device, uint64_t address, unsigned size, bool write, uint32_t value) {
+            if (!all && !device.empty()) return;
+            const bool error = errors && device.empty();  // (one line, under its own item)
+            const char width = size == 1 ? 'b' : size == 2 ? 'w' : 'l';
+            const char* verb = ports ? (write ? "out" : "in") : (write ? "write" : "read");
+            const std::string who = device.empty() ? "unassigned" : std::string(device);
+            fprintf(out, "%s: %s %s%c %0*llx %s %0*x (%s)\n", error ? "guest_errors" : "io",
+                    ports ? "port" : "mmio", verb, width, ports ? 4 : 8,
+                    static_cast<unsigned long long>(address), write ? "<-" : "->",
+                    static_cast<int>(2 * size), value, who.c_str());
+        };
 }
 
 }  // namespace
