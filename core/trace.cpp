@@ -77,6 +77,9 @@ void Trace::require_engine(const std::string& engine) const {
     }
     if (engine == "kvm" && traps)
         refuse("trap", "trap and bt print trap", "emulates no instruction in prevt's monitor");
+    // KVM delivers the guest's exceptions and most interrupts itself, unseen by the run loop.
+    if (engine == "kvm" && interrupts)
+        refuse("int", "trap and bt print int", "delivers interrupts and exceptions inside KVM");
 }
 
 }  // namespace prevt

@@ -170,6 +170,11 @@ refused("d-in-asm-trap", "--engine", "trap", "-d", "in_asm", hello, says="only b
 if "kvm" in ENGINES:
     refused("d-out-asm-kvm", "--engine", "kvm", "-d", "out_asm", hello, says="only bt")
     refused("d-trap-kvm", "--engine", "kvm", "-d", "trap", hello, says="only trap and bt")
+    refused("d-int-kvm", "--engine", "kvm", "-d", "int", hello, says="only trap and bt print int")
+for e in ("trap", "bt"):
+    _, err = runs(f"d-int-{e}", "--engine", e, "-d", "int", os.path.join(guests, "exceptions.elf"),
+                  out_has=None)
+    check(f"d-int-{e}-gp", re.search(r"^int: v=0d ", err, re.M) is not None)
 
 # -d exec on every engine: the first instruction at the entry point, the emulated ones
 # marked (trap, bt), the same instructions in the same order on each (a rep string
@@ -228,5 +233,24 @@ check("perf-map-entry-block", any(l.endswith(" guest 0010:00103000") for l in li
 if os.path.exists(map_path):
     os.unlink(map_path)
 refused("perf-map-trap", "--engine", "trap", "--perf-map", hello, says="only bt")
+
+# The doc's table (docs/qemu-options.md): each QEMU option it maps is in --help, and prevt
+# takes it (a bad value for it is refused by that option's own line, not as unknown).
+doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                   "qemu-options.md")
+_, help_text, _ = run("--help")
+names = set()
+for row in open(doc).read().split("## The mapping")[1].split("## Traces")[0].splitlines():
+    if row.startswith("| `-"):
+        for code in re.findall(r"`(-[^`]*)`", row.split("|")[1]):
+            names.add(code.split()[0].split(",")[0] if not code.startswith("-smp") else "-smp")
+check("doc-table-read", len(names) > 20, str(sorted(names)))
+for name in sorted(names):
+    check(f"doc-option-{name}-in-help", re.search(r"(^|[\s,(])" + re.escape(name) + r"\b",
+                                                   help_text, re.M) is not None)
+    if name not in ("-s", "-S", "-nographic", "-snapshot", "-no-reboot", "-nodefaults",
+                    "-enable-kvm"):  # (flags: no value to get wrong)
+        _, _, err = run(name)  # no value
+        check(f"doc-option-{name}-known", "unknown option" not in err, err)
 
 sys.exit(result("qemu options"))
