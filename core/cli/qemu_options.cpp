@@ -6,15 +6,12 @@
 #include <sstream>
 #include <vector>
 
+#include "core/cli/option_values.hpp"
 #include "core/errors.hpp"
 
 namespace prevt::cli {
 
 namespace {
-
-[[noreturn]] void refuse(const std::string& option, const std::string& problem) {
-    throw InputError(option + ": " + problem + " (see prevt --help)");
-}
 
 std::vector<std::string> split(const std::string& v, char sep) {
     std::vector<std::string> parts;
