@@ -112,8 +112,9 @@ Command parse_command_line(const std::vector<std::string>& args) {
         const bool file = stat(c.verb.c_str(), &st) == 0 && S_ISREG(st.st_mode);
         if (!file && (c.verb.empty() || c.verb[0] != '-'))
             throw InputError(
-                "unknown command '" + c.verb +
-                "' (known: run, demo, host, table, or a guest file; see prevt --help)");
+                "'" + c.verb +
+                "' is neither a command (run, demo, host, table) nor a guest file (see prevt "
+                "--help)");
         c.verb = "run";
         first = 0;
     }

@@ -143,8 +143,13 @@ runs("monitor-none", "-monitor", "none", hello)
 p = subprocess.Popen([prevt, "-name", "guest=myvm,debug-threads=on", "--timeout", "3", runaway],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                      stderr=subprocess.DEVNULL)
-time.sleep(0.5)
-comm = open(f"/proc/{p.pid}/comm").read().strip()
+end, comm = time.monotonic() + 10, ""
+while comm != "myvm" and time.monotonic() < end and p.poll() is None:
+    time.sleep(0.1)
+    try:
+        comm = open(f"/proc/{p.pid}/comm").read().strip()
+    except OSError:  # (it ended meanwhile: the check fails with what was seen)
+        break
 p.wait(timeout=30)
 check("name-process", comm == "myvm", comm)
 refused("name-empty", "-name", "", hello)
