@@ -108,6 +108,8 @@ Machine::Machine(const MachineConfig& config)
     // -d guest_errors: those no device answers.
     if (trace_.io || trace_.guest_errors)
         for (devices::Bus* bus : {&ports_, &mmio_}) bus->set_observer(io_tracer(trace_, *bus));
+    if (!pty_name_.empty())
+        fprintf(stderr, "char device redirected to %s (label serial0)\n", pty_name_.c_str());
     if (console_) console_->enter_raw();  // last: bad input leaves the terminal untouched
 }
 
@@ -124,7 +126,9 @@ void Machine::open_perf_map() {
         throw InputError("--perf-map: the " + config_.engine +
                          " engine translates nothing; only bt writes a perf map (--engine bt)");
     const std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
-    perf_map_ = fopen(path.c_str(), "we");
+    // (not through a link another user left there: the name is predictable)
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    perf_map_ = fd >= 0 ? fdopen(fd, "w") : nullptr;
     if (!perf_map_) throw HostError("--perf-map: " + path + ": " + strerror(errno));
     setvbuf(perf_map_, nullptr, _IOLBF, 0);  // whole lines, whatever way the run ends
 }
@@ -139,7 +143,7 @@ int Machine::open_serial_pty() {
     if (name) pty_slave_ = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (!name || pty_slave_ < 0)
         throw HostError(std::string("--serial pty: no pseudo-terminal: ") + strerror(errno));
-    fprintf(stderr, "char device redirected to %s (label serial0)\n", name);
+    pty_name_ = name;  // said once the machine is built (bad input keeps its one line)
     return master;
 }
 

@@ -169,6 +169,7 @@ private:
     bool a20_ = true;
     FILE* perf_map_ = nullptr;          // --perf-map
     int pty_slave_ = -1;                // --serial pty: the slave, held open (open_serial_pty)
+    std::string pty_name_;              // ... and its name (/dev/pts/N)
     bool serial_input_ = false;         // stdin is a terminal and COM1 is on stdio (or a pty)
     std::unique_ptr<Console> console_;  // then: that terminal, raw while the machine lives
     VcpuState vcpu_;

@@ -123,6 +123,8 @@ check("serial-pty-output", b"running away" in seen, repr(seen[:100]))
 p.wait(timeout=30)
 check("serial-pty-timeout-status", p.returncode == 124, str(p.returncode))
 
+refused("serial-pty-bad-guest", "-serial", "pty", os.path.join(tmp, "none.elf"), says="none.elf")
+
 # -nodefaults: COM1 unconnected unless -serial; no VGA unless -vga std.
 out, _ = runs("nodefaults-no-serial", "-nodefaults", hello, out_has=None)
 check("nodefaults-silent", out == "")
