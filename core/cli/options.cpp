@@ -121,6 +121,7 @@ Command parse_command_line(const std::vector<std::string>& args) {
     MachineConfig& m = c.machine;
     bool serial_given = false;  // --display text moves COM1's default off the terminal
     bool options_end = false;   // after "--": every argument is the guest
+    int serial_options = 0;
     QemuParse q;
     auto positional = [&](const std::string& a) {
         if (c.verb == "run" && m.guest.empty())
@@ -176,6 +177,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
             m.initrd = need();
             if (m.initrd.empty()) refuse(a, "empty file name");
         } else if (a == "--serial" || a == "-serial") {
+            // QEMU's second -serial is COM2, which prevt's PC does not have.
+            if (serial_options++) refuse(a, "given twice: prevt's PC has one serial port (COM1)");
             m.serial = parse_serial(need());
             serial_given = true;
         } else if (a == "-fda" || a == "--fda") {

@@ -105,6 +105,7 @@ runs("serial-file", "-serial", "file:" + com1, hello, out_has=None)
 check("serial-file-output", GREETING in open(com1).read())
 refused("serial-tcp", "-serial", "tcp::4444", hello, says="pty")
 refused("serial-empty-file", "-serial", "file:", hello)
+refused("serial-twice", "-serial", "stdio", "-serial", "null", hello, says="one serial port")
 
 # -serial pty: the path printed as QEMU prints it; COM1's bytes come out of it.
 p = subprocess.Popen([prevt, "-serial", "pty", "--timeout", "5", runaway], stdin=subprocess.DEVNULL,
