@@ -72,15 +72,19 @@ BtEngine::~BtEngine() {
     ram_.set_write_observer(nullptr);
 }
 
+// The exec trace steps as the debugger does: one-instruction blocks, a dispatch exit after
+// each (the debugger's own stops are merged in).
 void BtEngine::set_single_step(bool on) {
-    if (on)
-        throw InputError("--trace exec: the bt engine does not single-step; use --trace in_asm");
+    exec_step_ = on;
+    set_debug_stops(debug_);
 }
 
 bool BtEngine::set_debug_stops(const DebugStops& stops) {
-    if (stops.breakpoints != debug_.breakpoints || stops.step != debug_.step)
+    DebugStops merged = stops;
+    merged.step = stops.step || exec_step_;
+    if (merged.breakpoints != debug_.breakpoints || merged.step != debug_.step)
         cache_.flush();  // no block may run into a new breakpoint or past a step
-    debug_ = stops;
+    debug_ = std::move(merged);
     return true;
 }
 

@@ -7,6 +7,8 @@
 // %gs belongs to the monitor (the per-vCPU area); the guest's %gs is virtual.
 #pragma once
 
+#include <cstdio>
+
 #include <algorithm>
 #include <array>
 #include <deque>
@@ -54,6 +56,9 @@ public:
     const char* name() const override { return "bt"; }
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override;
+    // --perf-map: a line per translation, "CACHE-START SIZE guest CS:EIP" (perf's map format),
+    // written to `map` (opened by the machine before the seccomp filter).
+    void set_perf_map(FILE* map) { perf_map_ = map; }
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
     std::vector<ShadowMapping> shadow_mappings() const override {
         std::vector<ShadowMapping> v;
@@ -182,9 +187,11 @@ private:
     static constexpr unsigned kStepsInPlaceLimit = 64;
     uint32_t step_from_eip_ = ~0u;
     unsigned steps_in_place_ = 0;
-    DebugStops debug_;       // the debugger's (core/debug/debug_stops.hpp)
-    bool guest_tf_ = false;  // the guest single-steps itself (its TF at entry)
-    bool window_ = false;    // the vif page is read-only: IF stores exit
+    DebugStops debug_;          // the debugger's (core/debug/debug_stops.hpp)
+    bool exec_step_ = false;    // -d exec/cpu: every block one instruction
+    FILE* perf_map_ = nullptr;  // --perf-map
+    bool guest_tf_ = false;     // the guest single-steps itself (its TF at entry)
+    bool window_ = false;       // the vif page is read-only: IF stores exit
     // The shadow MMU (guest RAM mapped non-executable at kPageZeroOffset) and, with it,
     // segment truncation (VMware's): at CPL 3 the guest's expand-up segments end at the user
     // ceiling (Linux: 0xC0000000), so kernel-only mappings up there stay across system calls.
