@@ -1,25 +1,37 @@
 #!/usr/bin/env bash
-# The comparison harness (one command): the nanobenchmark guest (bench/guests/nanobench.c) on
-# every prevt engine that can run here (trap, bt, kvm), on QEMU TCG and QEMU with KVM when
-# installed, and the native 32-bit reference, REPS times each in one run; then the host
-# floors (bench/signal_floor.cpp). Writes docs/benchmarks.md (medians with min-max, the host,
-# the commands), docs/benchmarks.png (gnuplot) and docs/benchmarks.dat (the chart's data).
-#   scripts/build.sh && bench/run_nanobench.sh [REPS]
+# The comparison harness (one command): the nanobenchmark guests (bench/guests/nanobench.c,
+# nanobench_paging.c) on every prevt engine that can run here (trap, bt, kvm), on QEMU TCG and
+# QEMU with KVM when installed, and the native 32-bit reference, REPS times each in one run;
+# then the host floors (bench/signal_floor.cpp). Progress goes to stderr. Writes, into
+# build/bench-results/ (into docs/ with --update-docs, to commit them): benchmarks.md
+# (medians with min-max, the host, the commands), benchmarks.png (single operations, ns, log
+# scale), benchmarks-workload.png (the whole CPU-bound workload), benchmarks-paging.png, and
+# the charts' data (benchmarks.dat, benchmarks-workload.dat, benchmarks-paging.dat).
+#   scripts/build.sh && bench/run_nanobench.sh [--update-docs] [REPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+outdir=build/bench-results
+if [ "${1:-}" = "--update-docs" ]; then
+    outdir=docs
+    shift
+fi
+case "${1:-5}" in
+    '' | *[!0-9]* | 0) echo "usage: bench/run_nanobench.sh [--update-docs] [REPS >= 1]" >&2; exit 2 ;;
+esac
 reps=${1:-5}
 prevt=build/core/prevt
 guest=build/tests/guests/nanobench.elf
 pguest=build/tests/guests/nanobench_paging.elf
 native=build/bench/nanobench_native
 floor=build/bench/prevt_signal_floor
-out=docs/benchmarks.md
-chart=docs/benchmarks.png
+out=$outdir/benchmarks.md
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for f in "$prevt" "$guest" "$native" "$floor"; do
+for f in "$prevt" "$guest" "$pguest" "$native" "$floor"; do
     [ -e "$f" ] || { echo "missing $f: run scripts/build.sh first" >&2; exit 2; }
 done
+mkdir -p "$outdir"
+progress() { echo "run_nanobench: $*" >&2; }
 facts=$("$prevt" host)
 mhz=$(awk '/^tsc-mhz:/ {print $2}' <<<"$facts")
 has() { grep -q "^$1: yes" <<<"$facts"; }
@@ -32,6 +44,7 @@ collect() {
     shift 3
     : >"$tmp/$name"
     for ((i = 0; i < n; i++)); do
+        progress "$name: run $((i + 1)) of $n"
         timeout "$limit" "$@" </dev/null 2>/dev/null | awk -F'|' '/^BENCH\|/ {print $2, $3}' >>"$tmp/$name" || true
     done
 }
@@ -47,12 +60,15 @@ if [ -n "$qemu" ]; then
     has kvm && collect qemukvm "$kvm_reps" 120 "$qemu" -accel kvm $qemu_cmd
 fi
 # The translator's own figures, from one bt run with --stats.
+progress "bt --stats: the translator's figures"
 "$prevt" run --engine bt --stats "$guest" </dev/null >/dev/null 2>"$tmp/btstats" || true
 stat_of() { awk -v k="$1" 'index($0, k) {print $NF; exit}' "$tmp/btstats"; }
-# The paging nanobenchmarks: bt and QEMU TCG (trap has no shadow MMU; kvm-pvm cannot page).
+# The paging nanobenchmarks: trap, bt and QEMU TCG (kvm-pvm cannot enable paging).
+collect ptrap "$reps" 120 "$prevt" run --engine trap --timeout 100 "$pguest"
 collect pbt "$reps" 120 "$prevt" run --engine bt --timeout 100 "$pguest"
 # shellcheck disable=SC2086
 [ -n "$qemu" ] && collect pqemu "$reps" 120 "$qemu" -accel tcg ${qemu_cmd/$guest/$pguest}
+progress "host floors (Google Benchmark)"
 "$floor" --benchmark_repetitions="$reps" --benchmark_format=csv 2>/dev/null |
     awk -F, -v mhz="$mhz" '/_median"?,/ {gsub(/"/, "", $1); sub(/_median/, "", $1); print $1, $3 * mhz / 1000}' >"$tmp/floor"
 
@@ -61,7 +77,8 @@ median() { values "$1" "$2" | awk '{v[NR] = $1} END {if (NR) print (NR % 2) ? v[
 cell() {  # median (min-max), or "-"
     values "$1" "$2" | awk '{v[NR] = $1} END {if (NR == 0) {print "-"; exit}
         m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        if (NR == 1) printf "%.0f", m; else printf "%.0f (%.0f-%.0f)", m, v[1], v[NR]}'
+        f = (v[1] < 10) ? "%.1f" : "%.0f"  # (bt'"'"'s cli+sti is under 2 cycles)
+        if (NR == 1) printf f, m; else printf f " (" f "-" f ")", m, v[1], v[NR]}'
 }
 fastest() { values "$1" "$2" | head -1; }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}' || echo "-"; }
@@ -104,14 +121,14 @@ has vmx-or-svm || kvm_label="kvm (kvm-pvm here: KVM's instruction emulator, not 
     echo "Paging (bench/guests/nanobench_paging.c), cycles; the 2006 column is Adams & Agesen's"
     echo "native / VMware BT / VT-x:"
     echo
-    echo "| operation | bt | QEMU TCG | 2006 |"
-    echo "|---|---|---|---|"
-    echo "| true page fault, delivered and back | $(cell pbt true_page_fault) | $(cell pqemu true_page_fault) | 1093 / 3927 / 11242 |"
-    echo "| invlpg, then refill the page | $(cell pbt invlpg_and_refill) | $(cell pqemu invlpg_and_refill) | - |"
-    echo "| PTE write | $(cell pbt pte_write) | $(cell pqemu pte_write) | ~1 store / 391 / 12733 |"
-    echo "| address-space switch + 32 pages | $(cell pbt cr3_switch_32_pages) | $(cell pqemu cr3_switch_32_pages) | - |"
-    echo "| ring-3 system call (int/iret) + 4 user pages | $(cell pbt user_syscall_4_pages) | $(cell pqemu user_syscall_4_pages) | - |"
-    echo "| sysenter + sysexit from ring 3 | $(cell pbt sysenter_sysexit) | $(cell pqemu sysenter_sysexit) | - |"
+    echo "| operation | trap | bt | QEMU TCG | 2006 |"
+    echo "|---|---|---|---|---|"
+    echo "| true page fault, delivered and back | $(cell ptrap true_page_fault) | $(cell pbt true_page_fault) | $(cell pqemu true_page_fault) | 1093 / 3927 / 11242 |"
+    echo "| invlpg, then refill the page | $(cell ptrap invlpg_and_refill) | $(cell pbt invlpg_and_refill) | $(cell pqemu invlpg_and_refill) | - |"
+    echo "| PTE write | $(cell ptrap pte_write) | $(cell pbt pte_write) | $(cell pqemu pte_write) | ~1 store / 391 / 12733 |"
+    echo "| address-space switch + 32 pages | $(cell ptrap cr3_switch_32_pages) | $(cell pbt cr3_switch_32_pages) | $(cell pqemu cr3_switch_32_pages) | - |"
+    echo "| ring-3 system call (int/iret) + 4 user pages | $(cell ptrap user_syscall_4_pages) | $(cell pbt user_syscall_4_pages) | $(cell pqemu user_syscall_4_pages) | - |"
+    echo "| sysenter + sysexit from ring 3 | $(cell ptrap sysenter_sysexit) | $(cell pbt sysenter_sysexit) | $(cell pqemu sysenter_sysexit) | - |"
     echo
     echo "bt's shadow is a software TLB: a PTE write is a plain store (nothing is traced; the change"
     echo "takes effect at the next invlpg or CR3 write, as the architecture allows), invlpg drops one"
@@ -150,22 +167,50 @@ has vmx-or-svm || kvm_label="kvm (kvm-pvm here: KVM's instruction emulator, not 
     echo "  with no host exits: the cheapest privileged operations here, slower CPU-bound code."
     echo
     echo "Commands: \`$prevt run --engine ENGINE $guest\`; \`qemu-system-i386 -accel tcg|kvm $qemu_cmd\`;"
-    echo "\`$native\`; \`$floor\`. Chart: docs/benchmarks.png (ns per operation, log scale)."
+    echo "\`$native\`; \`$floor\`. Charts (ns, log scale): benchmarks.png (single operations),"
+    echo "benchmarks-workload.png (the workload), benchmarks-paging.png, beside this file."
 } >"$out"
 
-# The chart: ns per operation, one cluster per operation, one bar per engine.
-{
-    echo "op native trap bt kvm qemu qemukvm"
-    for op in "${ops[@]}"; do
-        row="$op"
-        for e in native trap bt kvm qemu qemukvm; do
-            m=$(median "$e" "$op")
-            row+=" $( [ -n "$m" ] && awk -v c="$m" -v f="$mhz" 'BEGIN {printf "%.1f", c * 1000 / f}' || echo "NaN")"
+# The charts' data: ns per operation (per run for the workload), one column per engine.
+# dat FILE SUFFIX ENGINES... -- OPS...: a header of quoted labels, one row per operation.
+label() {
+    case ${1#p} in
+        qemu) echo '"QEMU TCG"' ;; qemukvm) echo '"QEMU KVM"' ;;
+        kvm) echo "\"$short_kvm\"" ;; *) echo "\"${1#p}\"" ;;
+    esac
+}
+dat() {
+    local file=$1 scale=$2 e op m row engines=() header="op"
+    shift 2
+    while [ "$1" != "--" ]; do engines+=("$1"); header+=" $(label "$1")"; shift; done
+    shift
+    {
+        echo "$header"
+        for op in "$@"; do
+            row="$op"
+            for e in "${engines[@]}"; do
+                m=$(median "$e" "$op")
+                row+=" $( [ -n "$m" ] && awk -v c="$m" -v f="$mhz" -v s="$scale" 'BEGIN {printf "%.3g", c * 1000 / f / s}' || echo "NaN")"
+            done
+            echo "$row"
         done
-        echo "$row"
-    done
-} >docs/benchmarks.dat
+    } >"$file"
+}
 short_kvm="kvm"
 has vmx-or-svm || short_kvm="kvm (kvm-pvm: KVM's emulator)"
-bench/chart.sh docs/benchmarks.dat "$chart" "prevt nanobenchmarks, $(sed -n 's/^cpu: //p' <<<"$facts")" "$short_kvm"
+host_cpu=$(sed -n 's/^cpu: //p' <<<"$facts")
+progress "charts"
+single_ops=()
+for op in "${ops[@]}"; do [ "$op" = cpu_loop ] || single_ops+=("$op"); done
+dat "$outdir/benchmarks.dat" 1 native trap bt kvm qemu qemukvm -- "${single_ops[@]}"
+dat "$outdir/benchmarks-workload.dat" 1000000 native trap bt kvm qemu qemukvm -- cpu_loop
+dat "$outdir/benchmarks-paging.dat" 1 ptrap pbt pqemu -- true_page_fault invlpg_and_refill \
+    pte_write cr3_switch_32_pages user_syscall_4_pages sysenter_sysexit
+bench/chart.sh "$outdir/benchmarks.dat" "$outdir/benchmarks.png" \
+    "prevt nanobenchmarks, single operations, $host_cpu" "ns per operation"
+bench/chart.sh "$outdir/benchmarks-workload.dat" "$outdir/benchmarks-workload.png" \
+    "prevt: the CPU-bound workload (bench/guests/workload.h), $host_cpu" "ms per run"
+bench/chart.sh "$outdir/benchmarks-paging.dat" "$outdir/benchmarks-paging.png" \
+    "prevt nanobenchmarks, paging, $host_cpu" "ns per operation"
 cat "$out"
+progress "written: $out and its charts in $outdir/"

@@ -102,6 +102,9 @@ constexpr Rule kRules[] = {
      "reports the guest's CPU profile, not the host CPU"},
     {M(RDTSC), F::kAny, C::kSensitive, T::kInline,
      "copied while the virtual TSC is the host's (no TSC write; CR4.TSD allows); else a callout"},
+    {M(RDTSCP), F::kAny, C::kSensitive, T::kCallout,
+     "the virtual TSC and IA32_TSC_AUX (the host's TSC_AUX names a host CPU)"},
+    {M(RDPID), F::kAny, C::kSensitive, T::kCallout, "the virtual IA32_TSC_AUX"},
     {M(RDPMC), F::kAny, C::kSensitive, T::kCallout,
      "no performance counters are virtualized: 0 at CPL 0, #GP at CPL 3"},
     // Segment loads: the guest descriptor is checked and mirrored into a shadow descriptor.

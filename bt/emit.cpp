@@ -202,6 +202,8 @@ IretSequence emit_iret(CodeBuffer& o, uint32_t lookup_flags_saved, const IretChe
     jnz_slow();
     o.byte(0x65), o.byte(0xf7), o.byte(0x05), o.u32(kOffVnt), o.u32(0x4000);  // a task return
     jnz_slow();
+    o.byte(0x65), o.byte(0x83), o.byte(0x3d), o.u32(kOffIretExits), o.byte(0);  // NMI blocked
+    jnz_slow();
     gs_ebx_store(o, kOffSaveEbx);
     seq.ebx_parked = o.here();
     // The popped flags in the lookup routine's format: AH = EFLAGS[7:0] (sahf), AL = OF.

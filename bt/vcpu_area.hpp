@@ -71,6 +71,9 @@ struct VcpuArea {
     // code without an exit, so both are kept ready).
     uint32_t guest_gs[2];
     uint32_t guest_cs_data[2];
+    // Nonzero while the guest's NMI handler runs (VcpuState::nmi_blocked): every iret calls
+    // out, for the virtual CPU to end the blocking.
+    uint32_t iret_exits;
     // Entries with a 16-bit SS (real mode, 16-bit stacks): the iretq into the guest loads only
     // SP, ESP's upper half being the host kernel's (Linux's espfix64), so the entry goes
     // through the stack-16 routine (emit.hpp), which loads ESP whole, then jumps on.
@@ -103,7 +106,7 @@ inline constexpr uint32_t kOffExitKind = PREVT_OFF(exit_kind), kOffExitEip = PRE
                           kOffSysexitFs = PREVT_OFF(sysexit_fs),
                           kOffSysexitVcs = PREVT_OFF(sysexit_vcs),
                           kOffSysexitVss = PREVT_OFF(sysexit_vss), kOffSaveFs = PREVT_OFF(save_fs),
-                          kOffGuestGs = PREVT_OFF(guest_gs),
+                          kOffIretExits = PREVT_OFF(iret_exits), kOffGuestGs = PREVT_OFF(guest_gs),
                           kOffGuestCsData = PREVT_OFF(guest_cs_data),
                           kOffEntryEsp = PREVT_OFF(entry_esp), kOffEntryEip = PREVT_OFF(entry_eip);
 // The user variants of the two, 4 bytes on.

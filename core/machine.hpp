@@ -52,13 +52,14 @@ struct MachineConfig {
     std::string guest;             // -kernel: a Multiboot ELF or a Linux bzImage
     std::string cmdline;           // -append: Multiboot (default: the guest path) or Linux
     std::string initrd;            // -initrd: Linux only
-    std::string serial = "stdio";  // stdio | none | file:PATH
+    std::string serial = "stdio";  // stdio | none | file:PATH | pty
     bool stats = false;
     std::string trace;  // --trace LIST
     std::string trace_file;
     double timeout_seconds = 0;
     uint32_t tc_kib = 0;  // bt: translation cache size in KiB (0: all of the monitor area)
     const CpuProfile* cpu = &default_profile();  // -cpu NAME
+    bool cpu_given = false;  // -cpu was on the command line (kvm then checks KVM honours it)
     // Disks and screen (docs/pc-devices.md): -fda/-hda image files (empty: none), -boot's
     // order (letters a, c, d, n; empty: QEMU's "cad"), -snapshot, --screen-dump FILE, and
     // --display none|text.
@@ -73,6 +74,13 @@ struct MachineConfig {
     std::string gdb;
     bool start_stopped = false;
     std::string monitor;  // "" or "stdio"
+    // QEMU's (docs/qemu-options.md): -no-reboot (prevt never reboots: it only changes the
+    // reset line's wording), -name, -vga none (no VGA ports; -nodefaults implies it).
+    bool no_reboot = false;
+    std::string name;
+    bool vga = true;
+    // --perf-map (bt): /tmp/perf-PID.map, a line per translation, for perf report.
+    bool perf_map = false;
     // Where COM1's output goes when serial == "capture" (the demo).
     std::function<void(uint8_t)> capture;
 };
@@ -116,6 +124,8 @@ private:
     // (core/console.hpp: the escapes; Ctrl-A x ends the run, status 0).
     void poll_serial_input();
     void build_debugger();  // (machine_debug.cpp)
+    void open_perf_map();   // --perf-map (bt): /tmp/perf-PID.map
+    int open_serial_pty();  // --serial pty: the master's descriptor
     void print_stats(FILE* out) const;
     Stats::Clock::time_point started_{};
 
@@ -162,7 +172,10 @@ private:
     // The A20 gate, as the 8042 and port 0x92 set it (ORed), told to the virtual CPU's linear
     // memory and the engine (docs/real-mode.md, "A20").
     bool a20_ = true;
-    bool serial_input_ = false;         // stdin is a terminal and COM1 is on stdio
+    FILE* perf_map_ = nullptr;          // --perf-map
+    int pty_slave_ = -1;                // --serial pty: the slave, held open (open_serial_pty)
+    std::string pty_name_;              // ... and its name (/dev/pts/N)
+    bool serial_input_ = false;         // stdin is a terminal and COM1 is on stdio (or a pty)
     std::unique_ptr<Console> console_;  // then: that terminal, raw while the machine lives
     VcpuState vcpu_;
     GuestLinearMemory linear_{ram_, vcpu_};

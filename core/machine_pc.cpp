@@ -50,7 +50,10 @@ void Machine::build_chipset() {
 
 void Machine::reset_requested(const char* by) {
     if (stop_) return;  // (Linux pulses the 8042 up to ten times)
-    fprintf(stderr, "prevt: the guest reset the machine (%s); prevt does not reboot\n", by);
+    // prevt never reboots: without -no-reboot (QEMU would reboot) the line says so.
+    fprintf(stderr, "prevt: the guest reset the machine (%s); %s\n", by,
+            config_.no_reboot ? "the run ends (-no-reboot)"
+                              : "prevt does not reboot: the run ends, as with -no-reboot");
     exit_status_ = kStatusPowerOff;
     stop_ = true;
 }

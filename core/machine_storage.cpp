@@ -62,7 +62,7 @@ void Machine::build_storage() {
     dma_->attach(ports_);
     fdc_->attach(ports_);
     if (ata_) ata_->attach(ports_);
-    vga_->attach(ports_);
+    if (config_.vga) vga_->attach(ports_);  // (-vga none: no ports; the text RAM stays)
 
     // CMOS: drive A is a 1.44 MB drive when there is an image; the boot order as QEMU writes
     // it (0x3d: first and second device, 0x38 bits 7:4: the third; bit 0 clear: the floppy's

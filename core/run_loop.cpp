@@ -63,8 +63,11 @@ void RunLoop::emulate(const Exit& x) {
         fprintf(m_.trace_.out, "trap: %04x:%08x %-28s (%s)\n", s_.sreg(SegReg::cs).selector, s_.eip,
                 d.text().c_str(), x.host_signal ? sigabbrev_np(x.host_signal) : "callout");
     const bool stepping = s_.eflags & eflags::TF;  // TF at the start: #DB after it
+    const uint16_t cs = s_.sreg(SegReg::cs).selector;
+    const uint32_t eip = s_.eip;
     const Outcome o = execute(cpu_, d);
     m_.stats_.instruction(d.in.mnemonic, m_.stats_.ticks() - t0);
+    if (o != Outcome::kNotEmulated && m_.trace_.steps()) trace_exec(cs, eip, d.text(), "emulated");
     if (o == Outcome::kNotEmulated) {
         // A callout of a cs: read the virtual CPU has no form for (bt copies the others with
         // CS as data in FS): stop the guest rather than fault it with a made-up #UD.
@@ -124,6 +127,8 @@ void RunLoop::serve(const Exit& x) {
             raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
             break;
         case ExitReason::kSoftwareInt:
+            if (m_.trace_.steps())
+                trace_exec(entry_cs_, entry_eip_, entry_text_, "delivered by the monitor");
             raise(Event{x.vector, EventSource::kSoftware, false, 0, x.next_eip});
             break;
         case ExitReason::kMemoryMap: emulate(x); break;  // MMIO, stores into ROM/unassigned
@@ -131,11 +136,15 @@ void RunLoop::serve(const Exit& x) {
             m_.poll_serial_input();
             m_.refresh_display();
             break;
-        case ExitReason::kHalt: halt(); break;
+        case ExitReason::kHalt:  // (kvm: the hlt ran; trap and bt emulate it)
+            if (m_.trace_.steps()) trace_exec(entry_cs_, entry_eip_, entry_text_, "exit to prevt");
+            halt();
+            break;
         case ExitReason::kShutdown: throw GuestError("triple fault: the guest is shut down");
         case ExitReason::kEscape:
         case ExitReason::kHostLimit: throw GuestError(x.detail);
-        case ExitReason::kIo:
+        case ExitReason::kIo:  // (kvm: the instruction completes in KVM, from these values)
+            if (m_.trace_.steps()) trace_exec(entry_cs_, entry_eip_, entry_text_, "exit to prevt");
             for (uint32_t i = 0; i < x.count; ++i) {
                 uint8_t* p = x.data + i * x.size;
                 uint32_t v = 0;
@@ -151,6 +160,7 @@ void RunLoop::serve(const Exit& x) {
         case ExitReason::kMmio:  // (kvm) no slot, or a store into a read-only one (ROM)
             // Through the memory map: MMIO to the bus, unassigned all-ones, ROM stores dropped.
             // KVM's buffer holds 8 bytes; a larger size would be a KVM bug, never trusted.
+            if (m_.trace_.steps()) trace_exec(entry_cs_, entry_eip_, entry_text_, "exit to prevt");
             if (x.size == 0 || x.size > 8)
                 throw HostError("KVM reported an MMIO access of " + std::to_string(x.size) +
                                 " bytes");
@@ -160,8 +170,8 @@ void RunLoop::serve(const Exit& x) {
                 m_.ram_.load(x.address, x.data, x.size);
             break;
         case ExitReason::kDebugStop:  // the exec trace's single-step; the debugger's stops
-            if (m_.trace_.exec)
-                fprintf(m_.trace_.out, "exec: %04x:%08x\n", s_.sreg(SegReg::cs).selector, s_.eip);
+            // The step ran the instruction the entry started at (EIP is past it now).
+            if (m_.trace_.steps()) trace_exec(entry_cs_, entry_eip_, entry_text_, nullptr);
             break;  // (the debugger looks at every exit: Debugger::after_exit)
         case ExitReason::kHandled:
             throw HostError("internal error: the engine returned an exit it had handled");
@@ -195,6 +205,9 @@ int RunLoop::run() {
             fprintf(stderr, "prevt: --timeout of %g s reached\n", m_.config_.timeout_seconds);
             return kStatusTimeout;
         }
+        entry_cs_ = s_.sreg(SegReg::cs).selector;
+        entry_eip_ = s_.eip;
+        if (m_.trace_.steps()) entry_text_ = entry_text();
         const Exit x = m_.engine_->run(s_);
         const uint64_t t0 = m_.stats_.ticks();
         if (x.host_signal) m_.stats_.host_signal(x.host_signal);

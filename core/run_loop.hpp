@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/emulate/cpu.hpp"
@@ -26,6 +27,12 @@ private:
     void emulate(const Exit& x);
     void raise(Event ev);
     void trace_event(const Event& ev) const;
+    // -d exec / cpu: the instruction `text` at cs:eip ran (`how`: null natively or from the
+    // translation cache, else how the monitor ran it) (run_loop_trace.cpp).
+    void trace_exec(uint16_t cs, uint32_t eip, const std::string& text, const char* how);
+    // The instruction an entry at the current CS:EIP will run, as text (before it runs: a far
+    // transfer changes CS).
+    std::string entry_text();
     void service_interrupts();
     void halt();  // hlt: wait for an interrupt, or (IF clear) power off
     void wait_for_interrupt();
@@ -38,6 +45,10 @@ private:
     uint64_t armed_ns_ = 0;     // the device timer's deadline, 0 if disarmed
     bool timer_fired_ = false;  // the host timer fired since run() last looked
     bool window_ = false;       // the engine was asked for an interrupt window
+    // Where the last entry into the guest started: the instruction a step ran (-d exec).
+    uint16_t entry_cs_ = 0;
+    uint32_t entry_eip_ = 0;
+    std::string entry_text_;
 };
 
 }  // namespace prevt

@@ -25,13 +25,13 @@
 
 namespace prevt {
 
-// After every exit: an NMI from the local APIC delivered (NMIs ignore IF; blocking them until
-// iret is not modelled), else its maskable request (a fixed vector, or the PIC's through
-// ExtINT) if the guest can take it now; otherwise the engine is told to exit when it can (IF
-// set, or one instruction after sti). Time moves the
-// timed devices (the deadline queue) only when the host timer fired (armed for the earliest
-// deadline) or a device was touched (port I/O may have reprogrammed it): reading the clock on
-// every exit would cost a callout a third more.
+// After every exit: an NMI from the local APIC delivered (NMIs ignore IF; the next waits for
+// the handler's iret where the engine lets the virtual CPU see every iret), else its maskable
+// request (a fixed vector, or the PIC's through ExtINT) if the guest can take it now; otherwise the
+// engine is told to exit when it can (IF set, or one instruction after sti). Time moves the timed
+// devices (the deadline queue) only when the host timer fired (armed for the earliest deadline) or
+// a device was touched (port I/O may have reprogrammed it): reading the clock on every exit would
+// cost a callout a third more.
 void RunLoop::service_interrupts() {
     Machine& m = m_;
     const bool timer = native::g_timer_pending.load(std::memory_order_relaxed) &&
@@ -44,13 +44,14 @@ void RunLoop::service_interrupts() {
     }
     const bool shadow = std::exchange(s_.interrupt_shadow, false);
     bool window = false;
-    if (m.lapic_.nmi_pending()) {
+    if (m.lapic_.nmi_pending() && !s_.nmi_blocked) {
         if (shadow) {
             m.engine_->step_one();
         } else {
             s_.halted = false;
             m.lapic_.nmi_taken();
             raise(Event{vec::NMI, EventSource::kExternal, false, 0, s_.eip});
+            s_.nmi_blocked = m.engine_->iret_ends_nmi_blocking();
             // A maskable request waits for the handler's iret (IF is clear in it).
             window = m.lapic_.interrupt_pending() && !(s_.eflags & eflags::IF);
         }
@@ -65,6 +66,10 @@ void RunLoop::service_interrupts() {
             raise(Event{vector, EventSource::kExternal, false, 0, s_.eip});
         }
     }
+    // An NMI waiting for the handler's iret, which this engine may run natively unseen: one
+    // instruction at a time until it (the engine ends the blocking there).
+    if (m.lapic_.nmi_pending() && s_.nmi_blocked && m.engine_->iret_may_run_natively())
+        m.engine_->step_one();
     if (window != window_) m.engine_->set_interrupt_window(window_ = window);
 }
 
@@ -76,7 +81,8 @@ bool RunLoop::timed_out() const {
 // powers a PC off when it has no ACPI (Linux's `poweroff -f`: "System halted"), so the run ends
 // as a power-off, status 0, saying so. With IF set: wait for an interrupt.
 void RunLoop::halt() {
-    if ((s_.eflags & eflags::IF) || m_.lapic_.nmi_pending()) return wait_for_interrupt();
+    if ((s_.eflags & eflags::IF) || (m_.lapic_.nmi_pending() && !s_.nmi_blocked))
+        return wait_for_interrupt();
     fprintf(stderr, "prevt: the guest halted with interrupts disabled: powered off\n");
     m_.exit_status_ = kStatusPowerOff;
     m_.stop_ = true;
@@ -88,7 +94,7 @@ void RunLoop::wait_for_interrupt() {
     Machine& m = m_;
     for (;;) {
         const uint64_t next = m.timers_.advance_all();  // 0: no device has a deadline
-        if (m.lapic_.interrupt_pending() || m.lapic_.nmi_pending()) return;
+        if (m.lapic_.interrupt_pending() || (m.lapic_.nmi_pending() && !s_.nmi_blocked)) return;
         if (m.serial_input_) m.poll_serial_input();
         m.refresh_display();
         if (m.lapic_.interrupt_pending() || m.stop_) return;          // stop_: Ctrl-A x

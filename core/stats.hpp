@@ -49,6 +49,13 @@ public:
     void event(uint8_t vector, bool software) { ++(software ? software_ : exceptions_)[vector]; }
 
     void print(FILE* out, const Engine& engine, const devices::Bus& ports, double seconds) const;
+    // (for `prevt demo`, which shows the counts beside its figures)
+    uint64_t exit_count(ExitReason r) const { return exits_[static_cast<int>(r)].count; }
+    uint64_t host_signal_count() const {
+        uint64_t n = 0;
+        for (const auto& [sig, count] : signals_) n += count;
+        return n;
+    }
 
 private:
     bool timed_ = false;

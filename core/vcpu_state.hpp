@@ -75,6 +75,7 @@ struct Msrs {
     // IA32_BIOS_SIGN_ID as the guest wrote it, until cpuid leaf 1 loads the revision.
     uint64_t bios_sign_id = 0;
     bool bios_sign_id_written = false;
+    uint32_t tsc_aux = 0;  // IA32_TSC_AUX (RDTSCP, RDPID)
 };
 
 struct VcpuState {
@@ -91,6 +92,10 @@ struct VcpuState {
     bool halted = false;
     // sti that set IF: no interrupt until the next instruction has run (SDM 6.8.3).
     bool interrupt_shadow = false;
+    // An NMI handler runs: the next NMI waits for an iret (SDM 6.7.1). Set by the run loop
+    // when it delivers an NMI, cleared by the virtual CPU's iret (every engine that honours
+    // it runs iret there: trap always, bt whenever this is set; kvm's hardware keeps its own).
+    bool nmi_blocked = false;
     // The guest's x87/SSE state in FXSAVE format, swapped with the monitor's around guest runs.
     alignas(64) std::array<uint8_t, 512> fpu{};
     // The x87 instruction pointer and its selector as the guest last loaded them (fldenv,

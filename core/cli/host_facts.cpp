@@ -2,12 +2,16 @@
 
 #include <asm/prctl.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <x86intrin.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -45,12 +49,21 @@ HostFacts probe_host() {
     const double us =
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     f.tsc_mhz = (c1 - c0) / us;
+    // Usable means a VM can be made: /dev/kvm can exist, open, and still refuse (a container
+    // without the module's permission, a nested host without virtualization, ...).
     const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (fd >= 0) {
+    if (fd < 0) {
+        f.kvm_unusable = std::string("cannot open /dev/kvm: ") + strerror(errno);
+    } else if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+        f.kvm_unusable = "/dev/kvm speaks another KVM API version";
+    } else if (const int vm = ioctl(fd, KVM_CREATE_VM, 0); vm < 0) {
+        f.kvm_unusable = std::string("KVM_CREATE_VM: ") + strerror(errno);
+    } else {
+        close(vm);
         f.kvm = true;
-        close(fd);
-        f.kvm_cpuid = KvmEngine::host_accepts_cpuid_profile();
     }
+    if (fd >= 0) close(fd);
+    if (f.kvm) f.kvm_cpuid = KvmEngine::host_accepts_cpuid_profile();
     return f;
 }
 
@@ -62,7 +75,7 @@ int print_host_facts(FILE* out) {
     // Intel the reverse (the trap engine's int80 golden file records the AMD behaviour).
     fprintf(out, "amd: %s\n", f.amd ? "yes" : "no");
     fprintf(out, "umip: %s\n", f.umip ? "yes" : "no");
-    fprintf(out, "kvm: %s\n", f.kvm ? "yes" : "no");
+    fprintf(out, "kvm: %s\n", f.kvm ? "yes" : ("no (" + f.kvm_unusable + ")").c_str());
     fprintf(out, "kvm-cpuid: %s\n", f.kvm_cpuid ? "yes" : "no");
     fprintf(out, "vmx-or-svm: %s\n", f.hardware_virtualization ? "yes" : "no");
     fprintf(out, "tsc-mhz: %.0f\n", f.tsc_mhz);

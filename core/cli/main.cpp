@@ -1,18 +1,21 @@
 // prevt's entry point: parse the command line, build the machine, run it.
 // Bad input of any kind ends here with one line on stderr and exit status 2.
+#include <sys/prctl.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "core/cli/demo.hpp"
+#include "core/cli/demos/demo.hpp"
 #include "core/cli/host_facts.hpp"
 #include "core/cli/options.hpp"
 #include "core/cli/process_setup.hpp"
 #include "core/cli/table.hpp"
 #include "core/errors.hpp"
 #include "core/native/address_space.hpp"
+#include "core/trace.hpp"
 #include "devices/bus.hpp"
 
 int main(int argc, char** argv) {
@@ -38,7 +41,13 @@ int main(int argc, char** argv) {
         if (cmd.verb == "host") return cli::print_host_facts(stdout);
         if (cmd.verb == "table") return cli::print_classification_table(stdout, *cmd.machine.cpu);
         if (cmd.verb == "cpu-help") return cli::print_cpu_profiles(stdout);
-        if (cmd.verb == "demo") return cli::run_demo(cmd.machine);
+        if (cmd.verb == "trace-help") {  // -d help
+            fputs(Trace::help_text(), stdout);
+            return 0;
+        }
+        // -name: the process's name, as QEMU's -name ...,process= sets it (ps, top, perf).
+        if (!cmd.machine.name.empty()) prctl(PR_SET_NAME, cmd.machine.name.c_str());
+        if (cmd.verb == "demo") return cli::run_demo(cmd.machine, cmd.demo, cmd.demo_engines);
         Machine machine(cmd.machine);
         return machine.run();
     } catch (const InputError& e) {

@@ -1,106 +1,29 @@
 #include "core/cli/options.hpp"
 
-#include <cstdlib>
+#include <sys/stat.h>
 
-#include "bt/vcpu_area.hpp"
+#include "core/cli/option_values.hpp"
+#include "core/cli/qemu_options.hpp"
 #include "core/errors.hpp"
 
 namespace prevt::cli {
-
-namespace {
-
-// Every refusal of a value ends by pointing at --help.
-[[noreturn]] void refuse(const std::string& option, const std::string& problem) {
-    throw InputError(option + ": " + problem + " (see prevt --help)");
-}
-
-// The decimal digits at the start of `v` as a number no larger than `max`, or false: no sign,
-// no spaces, no hexadecimal, and no wrap (strtoull would take "-1" as 2^64 - 1 and saturate
-// on overflow). `*rest` gets what follows the digits.
-bool parse_decimal(const std::string& v, uint64_t max, uint64_t* out, std::string* rest) {
-    size_t i = 0;
-    uint64_t n = 0;
-    for (; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) {
-        const uint64_t digit = static_cast<uint64_t>(v[i] - '0');
-        if (n > (max - digit) / 10) return false;  // n * 10 + digit > max
-        n = n * 10 + digit;
-    }
-    if (i == 0) return false;
-    *out = n;
-    *rest = v.substr(i);
-    return true;
-}
-
-uint64_t parse_mib(const std::string& v) {
-    constexpr uint64_t kMin = 2, kMax = 3072;
-    const std::string range = "expected a size of 2 MiB .. 3 GiB (suffix M or G), got '" + v + "'";
-    uint64_t n = 0;
-    std::string suffix;
-    // kMax * 1024 bounds the digits: any larger number is out of range whatever the suffix.
-    if (!parse_decimal(v, kMax * 1024, &n, &suffix)) refuse("-m/--mem", range);
-    uint64_t mib = n;
-    if (suffix == "G" || suffix == "g")
-        mib = n * 1024;  // n <= kMax * 1024: no overflow
-    else if (!(suffix.empty() || suffix == "M" || suffix == "m"))
-        refuse("-m/--mem", "unknown size suffix in '" + v + "' (use M or G)");
-    if (mib < kMin || mib > kMax) refuse("-m/--mem", range);
-    return mib;
-}
-
-double parse_seconds(const std::string& v) {
-    // Digits with at most one decimal point: no sign, exponent, hexadecimal, inf or nan.
-    const bool shape = !v.empty() && v.find_first_not_of("0123456789.") == std::string::npos &&
-                       v.find('.') == v.rfind('.') && v != ".";
-    char* end = nullptr;
-    const double d = shape ? strtod(v.c_str(), &end) : 0;
-    if (!shape || *end || !(d > 0) || d > 1e7)
-        refuse("--timeout", "expected a number of seconds > 0 and <= 10000000, got '" + v + "'");
-    return d;
-}
-
-uint32_t parse_kib(const std::string& v) {
-    // The cache lives in the monitor area: bt::kCacheEnd - bt::kCacheBase at most.
-    constexpr uint64_t kMin = 16, kMax = (bt::kCacheEnd - bt::kCacheBase) >> 10;
-    const std::string range = "expected a size in KiB of " + std::to_string(kMin) + " .. " +
-                              std::to_string(kMax) + ", got '" + v + "'";
-    uint64_t n = 0;
-    std::string rest;
-    if (!parse_decimal(v, kMax, &n, &rest) || !rest.empty() || n < kMin) refuse("--tc-size", range);
-    return static_cast<uint32_t>(n);
-}
-
-// -boot: QEMU's drive letters (a floppy, c hard disk, d CD-ROM, n network), each at most once,
-// up to three (what CMOS 0x3d/0x38 hold); "order=" may precede them, as QEMU writes it.
-std::string parse_boot(std::string v) {
-    if (v.rfind("order=", 0) == 0) v = v.substr(6);
-    const bool letters =
-        !v.empty() && v.size() <= 3 && v.find_first_not_of("acdn") == std::string::npos;
-    bool repeated = false;
-    for (size_t i = 0; i < v.size(); ++i) repeated |= v.find(v[i], i + 1) != std::string::npos;
-    if (!letters || repeated)
-        refuse("-boot", "expected up to three of a (floppy), c (disk), d, n, got '" + v + "'");
-    return v;
-}
-
-std::string parse_display(const std::string& v) {
-    if (v == "none" || v == "text") return v;
-    if (v == "curses") return "text";  // QEMU's name for a text screen in the terminal
-    refuse("--display", "expected none, text or curses, got '" + v + "'");
-}
-
-}  // namespace
 
 const char* usage_text() {
     return R"(usage: prevt run [options] GUEST     run a Multiboot v1 ELF guest or a Linux bzImage
        prevt run [options] -kernel bzImage [-initrd FILE] [-append "CMDLINE"]
        prevt run [options] -bios FILE | -fda FILE | -hda FILE   boot through a BIOS
-       prevt demo [--engine E]         the sensitive-instruction demo (a built-in guest)
+       prevt GUEST [options], prevt -kernel FILE [options]   the same, as qemu-system-i386
+                                       is called (-- ends the options)
+       prevt demo [NAME] [--engine E,E] a demo per challenge (built-in guests): sensitive,
+                                       rings, compression, paging, syscalls, interrupts,
+                                       tpr, all (docs/teaching.md)
        prevt host                      what this host offers (CPUID faulting, UMIP, KVM)
        prevt table [-cpu NAME]         how the binary translator classifies instructions
        prevt --help | --version
 
 options of run:
-  --engine trap|bt|kvm   execution engine (default bt)
+  --engine trap|bt|kvm   execution engine (default bt); QEMU's -accel tcg is bt, -accel kvm
+                         (-enable-kvm, -machine accel=) kvm (docs/qemu-options.md)
                          bt: all guest code runs from a translation cache (contained).
                          kvm: the host's KVM (on a host without VT-x/SVM only what KVM's
                          instruction emulator can run; the rest stops with "host limit").
@@ -114,8 +37,8 @@ options of run:
   -initrd, --initrd FILE Linux: the initial ramdisk (placed high in RAM, page aligned)
   -append, --append CMDLINE
                          Linux: the kernel command line exactly (default empty; add
-                         console=ttyS0 for the serial console). Multiboot: the command
-                         line (default: the guest's path)
+                         console=ttyS0 for the serial console). Multiboot: as QEMU, the
+                         guest's path, a space, then CMDLINE
   -fda, --fda FILE       floppy drive A: a 1.44 MB image (exactly 1474560 bytes)
   -hda, --hda FILE       ATA disk 0 on the primary channel: a raw image, whole 512-byte sectors.
                          The guest's writes go to the file (as QEMU), unless -snapshot; a file
@@ -131,15 +54,19 @@ options of run:
   -nographic             --display none and --serial stdio (the default)
   --screen-dump FILE     write the last text screen to FILE as plain text (UTF-8) when the run
                          ends, however it ends
-  --serial stdio|none|file:PATH
-                         where COM1's output goes (default stdio). stdio with stdin a
+  -serial, --serial stdio|none|file:PATH|pty
+                         where COM1's output goes (default stdio; null is none, mon:stdio
+                         stdio). pty: a new pseudo-terminal, named on stderr as QEMU
+                         does ("char device redirected to /dev/pts/N"). stdio with stdin a
                          terminal is the guest's console, as QEMU's -nographic: the
                          terminal is raw (^C goes to the guest); Ctrl-A X quits (status
                          0), Ctrl-A H lists the escapes, Ctrl-A C the monitor, Ctrl-A Ctrl-A
                          sends Ctrl-A
   --stats                print exit, trap, signal and device statistics on stderr
-  --trace LIST           comma-separated: int, exec (trap), trap, io, in_asm, out_asm (bt), as QEMU's -d
-  --trace-file PATH      write the trace there instead of stderr
+  -d, --trace LIST       comma-separated, QEMU's -d names: int, exec, cpu, trap, io,
+                         guest_errors, in_asm, out_asm (bt); -d help describes them
+  -D, --trace-file PATH  write the trace there instead of stderr
+  --perf-map             bt: write /tmp/perf-PID.map (a line per translation) for perf report
   --timeout SECONDS      stop the guest after that long (exit status 124)
   --tc-size KIB          bt: limit the translation cache (flushed when full; default ~31 MiB)
   -cpu, --cpu NAME       the guest's CPU (CPUID, MSRs, the instructions that exist; default
@@ -149,12 +76,23 @@ options of run:
                          (docs/debugging.md)
   -s                     -gdb tcp::1234
   -S                     do not start the guest: wait for gdb's continue (or the monitor's)
-  -monitor, --monitor stdio
+  -smp 1                 one vCPU (more are refused: SMP is not built)
+  -machine, -M pc[,accel=tcg|kvm]
+                         QEMU's pc (i440fx, PIIX3) is prevt's machine; other types refused
+  -no-reboot             the run ends when the guest resets the machine (prevt never
+                         reboots; with or without it, only the message differs)
+  -name NAME             the process's name (ps, top)
+  -vga std|none          std: the VGA (text mode, the default); none: no VGA ports
+  -nodefaults            no VGA unless -vga std, COM1 unconnected unless -serial
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04
+                         accepted: prevt's PC always has it; other devices are refused
+  -monitor, --monitor stdio|none
                          the monitor on stdin/stdout (info registers, x/4x ADDR, stop,
                          cont, quit, help); on the serial console it is Ctrl-A C
 
 exit status: (V << 1) | 1 when the guest writes V to port 0xf4 (isa-debug-exit); 0 when the
-guest powers off; 2 for bad input; 3 when the guest fails (triple fault, unsupported state);
+guest powers off (hlt with interrupts disabled, as Linux's poweroff -f without ACPI) or resets
+the machine (prevt does not reboot); 2 for bad input; 3 when the guest fails (triple fault, unsupported state);
 4 when the host refuses something prevt needs; 124 on --timeout; 0 after Ctrl-A X. Output
 that cannot be written (a reader gone, a full disk) is reported once on stderr and dropped;
 the guest runs on.
@@ -173,13 +111,45 @@ Command parse_command_line(const std::vector<std::string>& args) {
         c.verb = "version";
         return c;
     }
-    if (c.verb != "run" && c.verb != "demo" && c.verb != "host" && c.verb != "table")
-        throw InputError("unknown command '" + c.verb +
-                         "' (known: run, demo, host, table; see prevt --help)");
+    // QEMU's habit: `prevt GUEST [options]` or `prevt -kernel FILE ...`, without `run`.
+    size_t first = 1;
+    if (c.verb != "run" && c.verb != "demo" && c.verb != "host" && c.verb != "table") {
+        struct stat st;
+        const bool file = stat(c.verb.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+        if (!file && (c.verb.empty() || c.verb[0] != '-'))
+            throw InputError(
+                "'" + c.verb +
+                "' is neither a command (run, demo, host, table) nor a guest file (see prevt "
+                "--help)");
+        c.verb = "run";
+        first = 0;
+    }
     MachineConfig& m = c.machine;
     bool serial_given = false;  // --display text moves COM1's default off the terminal
-    for (size_t i = 1; i < args.size(); ++i) {
+    bool options_end = false;   // after "--": every argument is the guest
+    int serial_options = 0;
+    QemuParse q;
+    auto positional = [&](const std::string& a) {
+        if (c.verb == "run" && m.guest.empty())
+            m.guest = a;
+        else if (c.verb == "run")
+            throw InputError("unexpected argument '" + a + "': the guest is already given ('" +
+                             m.guest + "'; see prevt --help)");
+        else if (c.verb == "demo" && c.demo.empty())
+            c.demo = a;
+        else
+            throw InputError("unexpected argument '" + a + "' (see prevt --help)");
+    };
+    for (size_t i = first; i < args.size(); ++i) {
         std::string a = args[i], value;
+        if (options_end) {
+            positional(a);
+            continue;
+        }
+        if (a == "--") {
+            options_end = true;
+            continue;
+        }
         const size_t eq = a.find('=');
         const bool has_eq = a.rfind("--", 0) == 0 && eq != std::string::npos;
         if (has_eq) {
@@ -195,9 +165,17 @@ Command parse_command_line(const std::vector<std::string>& args) {
         auto flag = [&]() {
             if (has_eq) refuse(a, "takes no value, got '" + value + "'");
         };
-        if (a == "--engine")
-            m.engine = need();
-        else if (a == "-m" || a == "--mem")
+        const OptionArgs qemu_args{need, flag};
+        if (a == "--engine" && c.verb == "demo") {
+            c.demo_engines = need();  // a list: the demo checks it
+        } else if (a == "--engine") {
+            q.choose_engine(m, need(), "--engine");
+        } else if (apply_qemu_option(a, qemu_args, m, q, &c.verb)) {
+            if (c.verb == "trace-help") return c;
+        } else if (a == "--perf-map") {
+            flag();
+            m.perf_map = true;
+        } else if (a == "-m" || a == "--mem")
             m.mem_mib = parse_mib(need());
         else if (a == "-append" || a == "--append")
             m.cmdline = need();
@@ -208,8 +186,10 @@ Command parse_command_line(const std::vector<std::string>& args) {
         } else if (a == "-initrd" || a == "--initrd") {
             m.initrd = need();
             if (m.initrd.empty()) refuse(a, "empty file name");
-        } else if (a == "--serial") {
-            m.serial = need();
+        } else if (a == "--serial" || a == "-serial") {
+            // QEMU's second -serial is COM2, which prevt's PC does not have.
+            if (serial_options++) refuse(a, "given twice: prevt's PC has one serial port (COM1)");
+            m.serial = parse_serial(need());
             serial_given = true;
         } else if (a == "-fda" || a == "--fda") {
             m.fda = need();
@@ -257,6 +237,7 @@ Command parse_command_line(const std::vector<std::string>& args) {
                                  "': feature lists are not supported, only a model name (see "
                                  "prevt run -cpu help)");
             m.cpu = find_cpu_profile(name);
+            m.cpu_given = true;
             if (!m.cpu)
                 throw InputError(a + ": unknown CPU model '" + name +
                                  "' (see prevt run -cpu help)");
@@ -271,19 +252,16 @@ Command parse_command_line(const std::vector<std::string>& args) {
             m.start_stopped = true;
         } else if (a == "-monitor" || a == "--monitor") {
             m.monitor = need();
-            if (m.monitor != "stdio") refuse(a, "only 'stdio' is offered, got '" + m.monitor + "'");
+            if (m.monitor == "none") m.monitor.clear();  // QEMU's: no monitor
+            if (!m.monitor.empty() && m.monitor != "stdio")
+                refuse(a, "only 'stdio' (or 'none') is offered, got '" + m.monitor + "'");
         } else if (a == "--help" || a == "-h") {
             flag();
             c.verb = "help";
         } else if (!a.empty() && a[0] == '-')
             throw InputError("unknown option '" + a + "' (see prevt --help)");
-        else if (c.verb == "run" && m.guest.empty())
-            m.guest = a;
-        else if (c.verb == "run")
-            throw InputError("unexpected argument '" + a + "': the guest is already given ('" +
-                             m.guest + "'; see prevt --help)");
         else
-            throw InputError("unexpected argument '" + a + "' (see prevt --help)");
+            positional(a);
     }
     if (c.verb == "run" && !m.guest.empty() && !m.bios.empty())
         throw InputError("-bios: prevt boots either a BIOS or a guest kernel, not both ('" +
@@ -293,6 +271,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
         throw InputError(
             "run: no guest given (prevt run GUEST.elf, or -kernel bzImage; see prevt --help)");
     if (m.display == "text" && !serial_given) m.serial = "none";
+    if (c.verb == "demo") return c;  // (its --engine is a list: the demo checks it)
+    q.finish(m, serial_given);
     if (m.engine != "trap" && m.engine != "bt" && m.engine != "kvm")
         refuse("--engine", "unknown engine '" + m.engine + "' (known: bt, trap, kvm)");
     return c;

@@ -11,6 +11,8 @@ namespace prevt::cli {
 struct Command {
     std::string verb;  // run | demo | host | help | version
     MachineConfig machine;
+    std::string demo;          // prevt demo NAME ("" = sensitive)
+    std::string demo_engines;  // prevt demo --engine LIST, as given ("" = the default columns)
 };
 
 // Throws InputError with one line for any bad option or value.

@@ -75,6 +75,13 @@ public:
     // Whether the guest's x87 registers are in the hardware now (bt, after a callout: the
     // monitor runs no x87 code) rather than only in VcpuState::fpu (after a signal exit).
     virtual bool fpu_in_hardware() const { return false; }
+    // A selector the guest got natively from a segment register (mov/push of %cs under
+    // trap: the host's shadow selector) and has since handed to the virtual CPU (an IDT gate,
+    // an iret frame, a far pointer, a TSS): the guest selector it stands for. Engines whose
+    // guest never sees a host selector return it unchanged.
+    virtual uint16_t guest_selector(const VcpuState& /*s*/, uint16_t selector) const {
+        return selector;
+    }
 };
 
 struct Cpu {
@@ -87,6 +94,10 @@ struct Cpu {
     devices::LocalApic* apic = nullptr;
 
     bool user() const { return s.cpl() == 3; }
+    // A selector from guest memory or a guest register (CpuHooks::guest_selector).
+    uint16_t selector(uint32_t raw) const {
+        return hooks.guest_selector(s, static_cast<uint16_t>(raw));
+    }
 
     // Segment-relative access with the limit and type checks of the SDM (#GP(0), or #SS(0)
     // for the stack segment).

@@ -25,6 +25,9 @@ inline constexpr uint32_t FPU = 1u << 0, PSE = 1u << 3, TSC = 1u << 4, MSR = 1u 
                           SSE2 = 1u << 26;
 // ECX
 inline constexpr uint32_t SSE3 = 1u << 0, MONITOR = 1u << 3, SSSE3 = 1u << 9, HYPERVISOR = 1u << 31;
+// CPUID.80000001 EDX and CPUID.7.0 ECX
+inline constexpr uint32_t EXT_RDTSCP = 1u << 27;
+inline constexpr uint32_t LEAF7_RDPID = 1u << 22;
 }  // namespace cpuid_bit
 
 // What prevt virtualizes: every profile must stay within these. (x2APIC and TSC-deadline join
@@ -38,6 +41,10 @@ inline constexpr uint32_t kVirtualizedEdx =
 // (Linux then skips what only bare metal needs, and a guest that wants to know can know).
 inline constexpr uint32_t kVirtualizedEcx =
     cpuid_bit::SSE3 | cpuid_bit::SSSE3 | cpuid_bit::HYPERVISOR;
+
+// RDTSCP and RDPID: callouts that read the virtual IA32_TSC_AUX (system.cpp).
+inline constexpr uint32_t kVirtualizedExtEdx = cpuid_bit::EXT_RDTSCP;
+inline constexpr uint32_t kVirtualizedLeaf7Ecx = cpuid_bit::LEAF7_RDPID;
 
 // One CPUID answer: EAX EBX ECX EDX.
 struct CpuidRegs {
@@ -66,6 +73,11 @@ struct CpuProfile {
     uint64_t platform_id;  // IA32_PLATFORM_ID (0x17), read-only
     uint32_t microcode;    // IA32_BIOS_SIGN_ID (0x8b) bits 63:32 after cpuid leaf 1
     bool misc_enable;      // IA32_MISC_ENABLE (0x1a0) exists (Pentium 4, Pentium M, Atom; not P6)
+    // IA32_EFER (0xc0000080) exists: it reads 0 and takes only 0, since prevt implements none
+    // of its bits (no SYSCALL, NX or long mode). `max` has it, for guests that read it to
+    // learn the mode (kvm-unit-tests' la57).
+    bool efer = false;
+    uint32_t leaf7_ecx = 0;  // CPUID.7.0 ECX (RDPID); leaves 7's other registers are 0
 
     // Whether the profiled CPU has the instruction at all (its ISA set, and for the few sets
     // that several CPUID bits share, the mnemonic's own bit).
@@ -75,8 +87,13 @@ struct CpuProfile {
     constexpr bool has_lzcnt() const { return false; }
     // Invariant: a profile offers only what prevt virtualizes.
     constexpr bool within_virtualized() const {
-        return (edx & ~kVirtualizedEdx) == 0 && (ecx & ~kVirtualizedEcx) == 0 && ext_edx == 0 &&
-               ext_ecx == 0;
+        return (edx & ~kVirtualizedEdx) == 0 && (ecx & ~kVirtualizedEcx) == 0 &&
+               (ext_edx & ~kVirtualizedExtEdx) == 0 && ext_ecx == 0 &&
+               (leaf7_ecx & ~kVirtualizedLeaf7Ecx) == 0 && (max_leaf >= 7 || leaf7_ecx == 0);
+    }
+    // IA32_TSC_AUX (0xc0000103) exists with RDTSCP or RDPID.
+    constexpr bool has_tsc_aux() const {
+        return (ext_edx & cpuid_bit::EXT_RDTSCP) || (leaf7_ecx & cpuid_bit::LEAF7_RDPID);
     }
 };
 
@@ -88,6 +105,8 @@ struct IsaSetRequirement {
     uint32_t edx;
     uint32_t ecx = 0;
     ZydisISAExt only = ZYDIS_ISA_EXT_INVALID;  // the set's instructions of this extension only
+    uint32_t ext_edx = 0;                      // CPUID.80000001 EDX bits
+    uint32_t leaf7_ecx = 0;                    // CPUID.7.0 ECX bits
 };
 inline constexpr IsaSetRequirement kIsaSets[] = {
     {ZYDIS_ISA_SET_I86, 0},
@@ -121,6 +140,9 @@ inline constexpr IsaSetRequirement kIsaSets[] = {
     {ZYDIS_ISA_SET_SSE3X87, cpuid_bit::FPU, cpuid_bit::SSE3},
     {ZYDIS_ISA_SET_SSSE3, 0, cpuid_bit::SSSE3},
     {ZYDIS_ISA_SET_SSSE3MMX, cpuid_bit::MMX, cpuid_bit::SSSE3},
+    // The table's callouts: they read the virtual IA32_TSC_AUX.
+    {ZYDIS_ISA_SET_RDTSCP, 0, 0, ZYDIS_ISA_EXT_INVALID, cpuid_bit::EXT_RDTSCP},
+    {ZYDIS_ISA_SET_RDPID, 0, 0, ZYDIS_ISA_EXT_INVALID, 0, cpuid_bit::LEAF7_RDPID},
 };
 
 // Mnemonics whose own CPUID bit is finer than their ISA set's.
@@ -161,7 +183,8 @@ constexpr bool CpuProfile::offers(const ZydisDecodedInstruction& in) const {
         if (r.set != in.meta.isa_set) continue;
         if (r.only != ZYDIS_ISA_EXT_INVALID && r.only != in.meta.isa_ext) return false;
         const uint32_t need = r.edx | mnemonic_requirement(in.mnemonic, in.meta.isa_ext);
-        return (edx & need) == need && (ecx & r.ecx) == r.ecx;
+        return (edx & need) == need && (ecx & r.ecx) == r.ecx &&
+               (ext_edx & r.ext_edx) == r.ext_edx && (leaf7_ecx & r.leaf7_ecx) == r.leaf7_ecx;
     }
     return false;
 }

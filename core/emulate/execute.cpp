@@ -6,6 +6,7 @@
 #include "core/emulate/interrupts.hpp"
 #include "core/emulate/memory_operands.hpp"
 #include "core/emulate/segments.hpp"
+#include "core/emulate/task_switch.hpp"
 #include "core/errors.hpp"
 
 namespace prevt {
@@ -145,7 +146,7 @@ Outcome dispatch(Cpu& cpu, const Decoded& d) {
             uint16_t sel;
             uint32_t off;
             far_pointer(cpu, d, &sel, &off);
-            far_jump(cpu, sel, off, d.operand_size());
+            far_jump(cpu, sel, off, d.operand_size(), d.next_eip());
             return Outcome::kDone;
         }
         case ZYDIS_MNEMONIC_CALL: {
@@ -164,7 +165,13 @@ Outcome dispatch(Cpu& cpu, const Decoded& d) {
                            : 0);
             return Outcome::kDone;
         case ZYDIS_MNEMONIC_IRET:
-        case ZYDIS_MNEMONIC_IRETD: interrupt_return(cpu, d.operand_size()); return Outcome::kDone;
+        case ZYDIS_MNEMONIC_IRETD:
+            s.nmi_blocked = false;  // iret ends the NMI handler's blocking (SDM 6.7.1)
+            if (s.protected_mode() && !(s.eflags & eflags::VM) && (s.eflags & eflags::NT))
+                return_from_task(cpu, d.next_eip());
+            else
+                interrupt_return(cpu, d.operand_size());
+            return Outcome::kDone;
         case ZYDIS_MNEMONIC_INT:
             return software_interrupt(cpu, d, static_cast<uint8_t>(d.ops[0].imm.value.u),
                                       EventSource::kSoftware);

@@ -1,9 +1,7 @@
 #include "core/emulate/interrupts.hpp"
 
-#include <string>
-
 #include "core/emulate/segments.hpp"
-#include "core/errors.hpp"
+#include "core/emulate/task_switch.hpp"
 
 namespace prevt {
 
@@ -67,19 +65,17 @@ void deliver_event(Cpu& cpu, const Event& event) {
     gate.lo = cpu.read_linear(cpu.s.idtr.base + ev.vector * 8u, 4);
     gate.hi = cpu.read_linear(cpu.s.idtr.base + ev.vector * 8u + 4, 4);
     const uint8_t type = gate.type();
-    if (gate.s() || !(type == 0x6 || type == 0x7 || type == 0xe || type == 0xf)) {
-        if (!gate.s() && type == 0x5 && gate.present())
-            throw GuestError("interrupt " + std::to_string(ev.vector) +
-                             " goes through a task gate: task switches are not supported");
+    const bool task_gate = !gate.s() && type == 0x5;
+    if (gate.s() || !(task_gate || type == 0x6 || type == 0x7 || type == 0xe || type == 0xf))
         throw fault_gp(idt_error);
-    }
     const unsigned cpl = cpu.s.cpl();
     const bool software =
         ev.source == EventSource::kSoftware || ev.source == EventSource::kSoftwareException;
     if (software && gate.dpl() < cpl) throw fault_gp(idt_error);
     if (!gate.present()) throw fault_np(idt_error);
+    if (task_gate) return interrupt_to_task(cpu, gate, ev);
 
-    const uint16_t target_sel = gate.gate_selector();
+    const uint16_t target_sel = cpu.selector(gate.gate_selector());
     if ((target_sel & ~3u) == 0) throw fault_gp(ext);
     const Descriptor code = cpu.descriptor(target_sel);
     if (!code.is_code() || code.dpl() > cpl) throw fault_gp((target_sel & ~3u) | ext);

@@ -1,7 +1,7 @@
 // Delivery of interrupts and exceptions through the guest's IDT (protected mode) or IVT
 // (real mode), as the Intel SDM vol. 3 ch. 6 describes: gate checks, privilege checks for
 // software interrupts, a stack switch from the TSS on a change of privilege, error codes,
-// IF/TF/NT/RF/VM handling. Task gates are not supported (GuestError).
+// IF/TF/NT/RF/VM handling. Task gates switch tasks (task_switch.hpp).
 #pragma once
 
 #include <cstdint>

@@ -2,8 +2,10 @@
 // IA32_BIOS_SIGN_ID (the microcode revision), and IA32_MISC_ENABLE where the part has one.
 // IA32_APIC_BASE where the machine has a local APIC (Cpu::apic; devices/local_apic.hpp), and
 // its x2APIC registers (0x800-0x8ff) in x2APIC mode.
+// IA32_EFER where the profile has it (max: reads 0, only 0 written; no bit is implemented),
+// IA32_TSC_AUX with RDTSCP/RDPID (its low 32 bits; the high ones reserved).
 // Missing (and #GP, as on a part without them): MTRRs, PAT, the machine-check banks, the
-// performance counters, EFER (no NX or long mode).
+// performance counters.
 #include "core/emulate/msrs.hpp"
 
 #include <x86intrin.h>
@@ -31,6 +33,12 @@ uint64_t read_msr(const Cpu& cpu, uint32_t index) {
         case msr::kApicBase:
             if (!cpu.apic) break;
             return cpu.apic->base_msr();
+        case msr::kEfer:
+            if (!p.efer) break;
+            return 0;
+        case msr::kTscAux:
+            if (!p.has_tsc_aux()) break;
+            return s.msr.tsc_aux;
         default: {
             uint64_t v = 0;  // the x2APIC's registers (in x2APIC mode only)
             if (cpu.apic && cpu.apic->read_x2apic_msr(index, &v)) return v;
@@ -59,6 +67,13 @@ void write_msr(Cpu& cpu, uint32_t index, uint64_t v) {
             return;
         case msr::kApicBase:
             if (!cpu.apic || !cpu.apic->write_base_msr(v)) break;
+            return;
+        case msr::kEfer:  // SCE, LME, NXE, ...: none implemented, so each is reserved (#GP)
+            if (!cpu.profile->efer || v != 0) break;
+            return;
+        case msr::kTscAux:
+            if (!cpu.profile->has_tsc_aux() || (v >> 32) != 0) break;
+            s.msr.tsc_aux = static_cast<uint32_t>(v);
             return;
         default:  // (IA32_PLATFORM_ID is read-only)
             if (cpu.apic && cpu.apic->write_x2apic_msr(index, v)) return;  // x2APIC mode only

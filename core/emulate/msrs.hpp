@@ -12,7 +12,8 @@ namespace prevt {
 namespace msr {
 inline constexpr uint32_t kTsc = 0x10, kPlatformId = 0x17, kBiosSignId = 0x8b, kSysenterCs = 0x174,
                           kSysenterEsp = 0x175, kSysenterEip = 0x176, kMiscEnable = 0x1a0,
-                          kApicBase = 0x1b;  // devices::LocalApic::kBaseMsr
+                          kApicBase = 0x1b,  // devices::LocalApic::kBaseMsr
+    kEfer = 0xc0000080, kTscAux = 0xc0000103;
 // IA32_MISC_ENABLE: the bits a guest may set (fast strings, automatic thermal control, EIST,
 // MONITOR FSM, limit CPUID maxval, xTPR disable, XD disable) and the read-only ones (7: no
 // performance monitoring; 11, 12: BTS and PEBS unavailable, both read 1). The writable bits

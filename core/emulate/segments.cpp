@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/emulate/task_switch.hpp"
 #include "core/errors.hpp"
 
 namespace prevt {
@@ -15,7 +16,7 @@ uint32_t sel_error(uint16_t selector) {
 [[noreturn]] void unsupported_system_target(uint16_t selector, const Descriptor& d) {
     throw GuestError("far transfer to selector " + std::to_string(selector) +
                      " (system descriptor type " + std::to_string(d.type()) +
-                     "): call gates and task switches are not supported");
+                     "): call gates are not supported");
 }
 
 // After a return to an outer privilege level, data segments the new CPL may not use are nulled.
@@ -65,9 +66,19 @@ void return_to_outer_level(Cpu& cpu, uint16_t selector, const Descriptor& d, uin
     drop_inaccessible_data_segments(cpu);
 }
 
+// A far jmp/call in protected mode to a TSS or a task gate: a task switch (task_switch.cpp).
+bool switches_task(Cpu& cpu, uint16_t selector, TaskEntry why, uint32_t next_eip) {
+    if (!cpu.s.protected_mode() || (selector & ~3u) == 0) return false;
+    const Descriptor d = cpu.descriptor(selector);
+    if (!is_task_target(d)) return false;
+    far_transfer_to_task(cpu, selector, d, why, next_eip);
+    return true;
+}
+
 }  // namespace
 
 void load_segment(Cpu& cpu, SegReg sr, uint16_t selector) {
+    if (cpu.s.protected_mode()) selector = cpu.selector(selector);
     Segment& seg = cpu.s.sreg(sr);
     if (!cpu.s.protected_mode()) {
         seg.selector = selector;
@@ -112,11 +123,10 @@ Descriptor checked_code_target(Cpu& cpu, uint16_t selector) {
     const Descriptor d = cpu.descriptor(selector);
     const unsigned cpl = cpu.s.cpl();
     if (!d.s()) {
-        // Call gates (4, 12), task gates (5) and TSSs (1, 3, 9, 11) are real targets prevt
-        // does not implement; any other system type is #GP(selector), as for a null slot.
+        // Call gates (4, 12) are real targets prevt does not implement (task gates and TSSs
+        // are the callers' task switches); any other system type is #GP(selector).
         const uint8_t t = d.type();
-        if (t == 4 || t == 12 || t == 5 || t == 1 || t == 3 || t == 9 || t == 11)
-            unsupported_system_target(selector, d);
+        if (t == 4 || t == 12) unsupported_system_target(selector, d);
         throw fault_gp(sel_error(selector));
     }
     if (!d.is_code()) throw fault_gp(sel_error(selector));
@@ -126,7 +136,10 @@ Descriptor checked_code_target(Cpu& cpu, uint16_t selector) {
     return d;
 }
 
-void far_jump(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_size) {
+void far_jump(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_size,
+              uint32_t next_eip) {
+    if (cpu.s.protected_mode()) selector = cpu.selector(selector);
+    if (switches_task(cpu, selector, TaskEntry::kJump, next_eip)) return;
     if (operand_size == 2) offset &= 0xffff;
     if (!cpu.s.protected_mode()) {
         load_segment(cpu, SegReg::cs, selector);
@@ -141,6 +154,8 @@ void far_jump(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_siz
 
 void far_call(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_size,
               uint32_t return_eip) {
+    if (cpu.s.protected_mode()) selector = cpu.selector(selector);
+    if (switches_task(cpu, selector, TaskEntry::kCall, return_eip)) return;
     if (operand_size == 2) offset &= 0xffff;
     const uint32_t saved_esp = cpu.s.gpr[esp];
     const uint16_t old_cs = cpu.s.sreg(SegReg::cs).selector;
@@ -166,13 +181,14 @@ void far_call(Cpu& cpu, uint16_t selector, uint32_t offset, unsigned operand_siz
 void far_return(Cpu& cpu, unsigned operand_size, uint16_t release_bytes) {
     const uint32_t sp = cpu.stack_pointer();
     uint32_t eip = cpu.read(SegReg::ss, sp, operand_size);
-    const auto selector = static_cast<uint16_t>(cpu.read(SegReg::ss, sp + operand_size, 2));
+    auto selector = static_cast<uint16_t>(cpu.read(SegReg::ss, sp + operand_size, 2));
     if (!cpu.s.protected_mode()) {
         load_segment(cpu, SegReg::cs, selector);
         cpu.s.eip = eip;
         cpu.set_stack_pointer(sp + 2 * operand_size + release_bytes);
         return;
     }
+    selector = cpu.selector(selector);
     const Descriptor d = checked_return_target(cpu, selector);
     if (eip > d.limit()) throw fault_gp(0);
     const unsigned rpl = selector & 3;
@@ -184,7 +200,7 @@ void far_return(Cpu& cpu, unsigned operand_size, uint16_t release_bytes) {
     }
     const uint32_t outer = sp + 2 * operand_size + release_bytes;
     const uint32_t new_esp = cpu.read(SegReg::ss, outer, operand_size);
-    const auto ss_sel = static_cast<uint16_t>(cpu.read(SegReg::ss, outer + operand_size, 2));
+    const uint16_t ss_sel = cpu.selector(cpu.read(SegReg::ss, outer + operand_size, 2));
     const Descriptor ssd = checked_outer_stack(cpu, ss_sel, rpl);
     return_to_outer_level(cpu, selector, d, eip, ss_sel, ssd, new_esp + release_bytes);
 }
@@ -212,11 +228,11 @@ void interrupt_return(Cpu& cpu, unsigned operand_size) {
         cpu.s.eflags = (cpu.s.eflags & ~mask) | (flags & mask) | kFixed1;
         return;
     }
-    if (cpu.s.eflags & NT)
-        throw GuestError("iret with EFLAGS.NT set (task return) is not supported");
+    if (cpu.s.eflags & NT)  // (execute.cpp: a task return)
+        throw GuestError("internal error: iret with EFLAGS.NT reached the same-task return");
     const uint32_t sp = cpu.stack_pointer();
     const uint32_t eip = cpu.read(SegReg::ss, sp, operand_size);
-    const auto selector = static_cast<uint16_t>(cpu.read(SegReg::ss, sp + operand_size, 2));
+    const uint16_t selector = cpu.selector(cpu.read(SegReg::ss, sp + operand_size, 2));
     const uint32_t flags = cpu.read(SegReg::ss, sp + 2 * operand_size, operand_size);
     if (operand_size == 4 && (flags & VM) && cpu.s.cpl() == 0)
         throw GuestError("iret to virtual-8086 mode is not supported");
@@ -231,7 +247,7 @@ void interrupt_return(Cpu& cpu, unsigned operand_size) {
         return;
     }
     const uint32_t new_esp = cpu.read(SegReg::ss, sp + 3 * operand_size, operand_size);
-    const auto ss_sel = static_cast<uint16_t>(cpu.read(SegReg::ss, sp + 4 * operand_size, 2));
+    const uint16_t ss_sel = cpu.selector(cpu.read(SegReg::ss, sp + 4 * operand_size, 2));
     const Descriptor ssd = checked_outer_stack(cpu, ss_sel, rpl);
     write_eflags(cpu, flags, operand_size);  // at the old CPL, as the SDM orders it
     return_to_outer_level(cpu, selector, d, eip, ss_sel, ssd, new_esp);

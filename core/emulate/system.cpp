@@ -242,6 +242,15 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
             s.gpr[edx] = static_cast<uint32_t>(t >> 32);
             break;
         }
+        case ZYDIS_MNEMONIC_RDTSCP: {  // (offered by the profile: execute.cpp checked)
+            if ((s.cr4 & cr4::TSD) && s.cpl() != 0) throw fault_gp(0);
+            const uint64_t t = __rdtsc() + s.msr.tsc_offset;
+            s.gpr[eax] = static_cast<uint32_t>(t);
+            s.gpr[edx] = static_cast<uint32_t>(t >> 32);
+            s.gpr[ecx] = s.msr.tsc_aux;
+            break;
+        }
+        case ZYDIS_MNEMONIC_RDPID: write_operand(cpu, d, 0, s.msr.tsc_aux); break;
         case ZYDIS_MNEMONIC_RDPMC:  // no counters are virtualized: CR4.PCE is never set
             require_cpl0(cpu);
             if (s.gpr[ecx] > 1) throw fault_gp(0);  // a P6 has counters 0 and 1

@@ -74,15 +74,19 @@ BtEngine::~BtEngine() {
     ram_.set_write_observer(nullptr);
 }
 
+// The exec trace steps as the debugger does: one-instruction blocks, a dispatch exit after
+// each (the debugger's own stops are merged in).
 void BtEngine::set_single_step(bool on) {
-    if (on)
-        throw InputError("--trace exec: the bt engine does not single-step; use --trace in_asm");
+    exec_step_ = on;
+    set_debug_stops(debug_);
 }
 
 bool BtEngine::set_debug_stops(const DebugStops& stops) {
-    if (stops.breakpoints != debug_.breakpoints || stops.step != debug_.step)
+    DebugStops merged = stops;
+    merged.step = stops.step || exec_step_;
+    if (merged.breakpoints != debug_.breakpoints || merged.step != debug_.step)
         cache_.flush();  // no block may run into a new breakpoint or past a step
-    debug_ = stops;
+    debug_ = std::move(merged);
     return true;
 }
 
@@ -175,6 +179,7 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
     area_.vif() = s.eflags & eflags::IF;
     v.viopl = s.eflags & eflags::IOPL;
     v.vnt = s.eflags & eflags::NT;  // (NT is in hardware too: both follow popf)
+    v.iret_exits = s.nmi_blocked;   // the NMI handler's iret ends the blocking: a callout
     for (int i = 0; i < kSegRegCount; ++i) v.vsel[i] = s.seg[i].selector;
 }
 
@@ -336,6 +341,8 @@ Exit BtEngine::run(VcpuState& s) {
             step_one_ = false;
             ctx_.eflags |= eflags::TF;
             host_step_ = HostStep::kToExactPoint;
+            step_from_eip_ = s.eip;
+            steps_in_place_ = 0;
         }
         ++n_.entries;
         const uint32_t esp_before = ctx_.gpr[esp];

@@ -7,6 +7,8 @@
 // %gs belongs to the monitor (the per-vCPU area); the guest's %gs is virtual.
 #pragma once
 
+#include <cstdio>
+
 #include <algorithm>
 #include <array>
 #include <deque>
@@ -54,6 +56,9 @@ public:
     const char* name() const override { return "bt"; }
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override;
+    // --perf-map: a line per translation, "CACHE-START SIZE guest CS:EIP" (perf's map format),
+    // written to `map` (opened by the machine before the seccomp filter).
+    void set_perf_map(FILE* map) { perf_map_ = map; }
     std::vector<std::pair<std::string, uint64_t>> counters() const override;
     std::vector<ShadowMapping> shadow_mappings() const override {
         std::vector<ShadowMapping> v;
@@ -78,6 +83,7 @@ public:
     // Paging: the shadow is a software TLB of host mappings, filled on hidden faults and
     // dropped on invlpg, CR3 writes, paging-mode changes and returns to CPL 3.
     bool supports_paging() const override { return true; }
+    bool iret_ends_nmi_blocking() const override { return true; }
     // Real mode runs translated, in 16-bit host segments whose base is selector * 16
     // (docs/real-mode.md).
     bool supports_real_mode() const override { return true; }
@@ -188,9 +194,15 @@ private:
     uint32_t ac_step_tf_ = 0;      // ... and the TF that was live before the step
     uint32_t smc_frame_ = 0;       // ... in this frame (protected again after the step if needed)
     bool step_one_ = false;        // the run loop asked for one instruction, then an exit
-    DebugStops debug_;             // the debugger's (core/debug/debug_stops.hpp)
-    bool guest_tf_ = false;        // the guest single-steps itself (its TF at entry)
-    bool window_ = false;          // the vif page is read-only: IF stores exit
+    // ... from this guest EIP (~0u: none); the traps seen there since, at most the limit.
+    static constexpr unsigned kStepsInPlaceLimit = 64;
+    uint32_t step_from_eip_ = ~0u;
+    unsigned steps_in_place_ = 0;
+    DebugStops debug_;          // the debugger's (core/debug/debug_stops.hpp)
+    bool exec_step_ = false;    // -d exec/cpu: every block one instruction
+    FILE* perf_map_ = nullptr;  // --perf-map
+    bool guest_tf_ = false;     // the guest single-steps itself (its TF at entry)
+    bool window_ = false;       // the vif page is read-only: IF stores exit
     // The shadow MMU (guest RAM mapped non-executable at kPageZeroOffset) and, with it,
     // segment truncation (VMware's): at CPL 3 the guest's expand-up segments end at the user
     // ceiling (Linux: 0xC0000000), so kernel-only mappings up there stay across system calls.

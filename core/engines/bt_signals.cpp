@@ -185,7 +185,10 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
                             std::to_string(ev.fault_address) + ") at cache address " +
                             std::to_string(ctx_.eip) + " inside an indirect-branch lookup");
         ctx_.eflags |= eflags::TF;
-        if (host_step_ == HostStep::kNone) host_step_ = HostStep::kToExactPoint;
+        if (host_step_ == HostStep::kNone) {
+            host_step_ = HostStep::kToExactPoint;
+            step_from_eip_ = ~0u;  // (a timer's step: any exact point will do)
+        }
         ++n_.stepped;
         return std::nullopt;
     }
@@ -212,8 +215,18 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
         x.reason = ExitReason::kHandled;
         return x;
     }
+    // step_one(): still at the instruction the step began with, its callout sequence under
+    // way (nothing of the guest's ran yet): on until the callout, which ends the step, or
+    // another exact point. (Bounded: `jmp .` comes back to the same EIP having run.)
+    if (host_step_ == HostStep::kToExactPoint && ev.signal == SIGTRAP && s.eip == step_from_eip_ &&
+        ++steps_in_place_ < kStepsInPlaceLimit) {
+        ctx_.eflags |= eflags::TF;
+        ++n_.stepped;
+        return std::nullopt;
+    }
     if (host_step_ == HostStep::kToExactPoint) {  // reached: deliver the timer exit now
         host_step_ = HostStep::kNone;
+        step_from_eip_ = ~0u;
         s.eflags &= ~eflags::TF;
         x.reason = ExitReason::kTimer;
         return x;

@@ -136,6 +136,9 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     }
     const bool unread = s.paging() && block.pages.empty();
     bt::Block& b = cache_.add(std::move(block), buf, key_of(s), s.paging());
+    if (perf_map_)  // (after a flush the addresses come again: docs/qemu-options.md)
+        fprintf(perf_map_, "%x %x guest %04x:%08x\n", b.cache_start, b.cache_end - b.cache_start,
+                cs.selector, s.eip);
     // Its first instruction could not be fetched (a page not present yet: a new process's
     // code, mapped as it faults in): the block is one callout, for the virtual CPU to raise
     // the fault. It runs this once and is not kept: no page of it would ever tell that it

@@ -35,6 +35,14 @@ public:
     // translated; kvm: hardware). The trap engine runs guest code natively, from executable
     // guest RAM: it is not contained, and the seccomp filter lets it map executable memory.
     virtual bool contained() const { return true; }
+    // Whether every guest iret reaches the virtual CPU while VcpuState::nmi_blocked is set
+    // (trap: always; bt: its inline iret calls out then), so that the run loop may hold NMIs
+    // until the handler's iret. kvm's iret runs in hardware: NMIs are not held there.
+    virtual bool iret_ends_nmi_blocking() const { return false; }
+    // Whether a guest iret may still run natively unseen (trap: through a frame the guest
+    // built with its natively read %cs): then the run loop steps the NMI handler one
+    // instruction at a time while an NMI waits, and the engine ends the blocking at an iret.
+    virtual bool iret_may_run_natively() const { return false; }
     // The virtual CPU ran an instruction that faulted natively only because the host's
     // segments are shorter than the guest's (address-space compression; at `s`, before it
     // ran): an engine may translate that instruction differently from now on.

@@ -36,7 +36,8 @@ bool same_sregs(const VcpuState& a, const VcpuState& b);  // segments, tables, C
 
 class KvmEngine final : public Engine {
 public:
-    // InputError without /dev/kvm. `profile`: the guest's CPUID (KVM_SET_CPUID2).
+    // InputError without /dev/kvm. `profile`: the guest's CPUID (KVM_SET_CPUID2); unless
+    // `quiet`, a probe VM checks that the guest sees it and a difference is warned of.
     explicit KvmEngine(GuestMemory& ram, const CpuProfile& profile = default_profile(),
                        bool quiet = false);
     ~KvmEngine() override;

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "core/emulate/decoded.hpp"
 #include "core/engines/shadow_fault_exit.hpp"
@@ -83,6 +84,32 @@ void TrapEngine::save_context(VcpuState& s) {
     }
 }
 
+uint16_t TrapEngine::guest_selector(const VcpuState& s, uint16_t selector) const {
+    if ((selector & 7) != 7) return selector;  // shadow selectors are LDT ones with RPL 3
+    if (s.ldtr.present && (selector & ~7u) + 7u <= s.ldtr.limit) return selector;
+    Segment seg;
+    if (!ldt_.guest_segment(selector, 0, &seg) || (seg.selector & ~3u) == 0) return selector;
+    // The RPL the guest's selector had: its segment's DPL (what a non-conforming CS and the
+    // stack at that privilege carry).
+    return static_cast<uint16_t>((seg.selector & ~3u) | seg.dpl);
+}
+
+// Whether the instruction at CS:EIP is an iret (cf, or 66 cf), read through the guest's tables.
+bool TrapEngine::iret_at(const VcpuState& s) const {
+    uint8_t bytes[2] = {};
+    for (uint32_t i = 0; i < 2; ++i) {
+        uint32_t at = s.sreg(SegReg::cs).base + s.eip + i;
+        if (s.paging()) {
+            const auto t = walk_guest_tables(ram_, s, at, false, false, true);
+            const auto* tr = std::get_if<shadowmmu::Translation>(&t);
+            if (!tr) return false;
+            at = tr->physical;
+        }
+        ram_.read_bytes(at, &bytes[i], 1);
+    }
+    return bytes[0] == 0xcf || (bytes[0] == 0x66 && bytes[1] == 0xcf);
+}
+
 uint32_t TrapEngine::guest_error_code(uint32_t host_error) const {
     if ((host_error & 6) != 4) return host_error;  // not an LDT selector: no translation
     return ldt_.guest_selector(host_error >> 3) | (host_error & 1);
@@ -133,6 +160,7 @@ Exit TrapEngine::run(VcpuState& s) {
             return x;
         }
         ++entries_;
+        iret_stepped_ = step_once_ && s.nmi_blocked && iret_at(s);
         prevt_enter_guest(&ctx_);
         // An escaped guest's selectors are the host's: report the escape, map nothing back.
         if (!ctx_.event.escaped && !ctx_.event.lost_in_host_syscall) save_context(s);
@@ -233,10 +261,14 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                     throw GuestError(
                         "the guest touched linear address " + hex(host - space.offset()) +
                         ", in the monitor's reserved area (address-space compression)");
-                if (host < space.lowest_mappable())
-                    throw GuestError("the guest touched linear address " + hex(linear) +
-                                     ", below vm.mmap_min_addr: the trap engine runs guest code "
-                                     "at its own linear addresses and cannot map guest page 0");
+                if (host < space.lowest_mappable()) {
+                    // Below vm.mmap_min_addr (guest page 0): no host mapping can serve it, so
+                    // the virtual CPU runs the instruction (through the guest's page tables,
+                    // with their faults), one exit per access.
+                    x.reason = ExitReason::kMemoryMap;
+                    x.address = linear;
+                    return x;
+                }
                 if (shadow_.enabled()) {
                     Exit f = page_fault(s, linear, ev.error_code);
                     f.host_signal = ev.signal;
@@ -292,6 +324,9 @@ Exit TrapEngine::translate_event(VcpuState& s) {
             }
             if (step_once_ && !(s.eflags & eflags::TF)) {
                 step_once_ = false;
+                // A native iret done (a fault would have been another signal): the NMI
+                // handler's end, which the virtual CPU did not see.
+                if (std::exchange(iret_stepped_, false)) s.nmi_blocked = false;
                 x.reason = ExitReason::kTimer;
                 return x;
             }

@@ -49,6 +49,14 @@ public:
 
     void segment_loaded(SegReg sr) override { dirty_[static_cast<int>(sr)] = true; }
     bool supports_paging() const override { return true; }
+    // (Guest iret never runs natively: its CS is never the host's.)
+    bool iret_ends_nmi_blocking() const override { return true; }
+    bool iret_may_run_natively() const override { return true; }
+    // Guest code runs natively: `mov %cs,%ax` or `push %cs` gives it the host's shadow
+    // selector (LDT, RPL 3; segment-register reads are not privileged), which it may then
+    // store in an IDT gate or a TSS. Such a selector stands for the guest segment of its slot,
+    // unless the guest's own LDT has that entry (then it is the guest's).
+    uint16_t guest_selector(const VcpuState& s, uint16_t selector) const override;
     void tlb_invalidate(uint32_t linear) override { shadow_.invalidate(linear); }
     void control_register_written(int cr) override {
         if (cr == 3) shadow_.note_cr3_write();
@@ -73,8 +81,10 @@ private:
     std::array<uint16_t, kSegRegCount> host_sel_{};
     std::array<bool, kSegRegCount> dirty_{};
     bool single_step_ = false;
-    bool step_once_ = false;  // one instruction for the run loop (the sti shadow), then exit
-    DebugStops debug_;        // the debugger's (core/debug/debug_stops.hpp)
+    bool step_once_ = false;     // one instruction for the run loop (the sti shadow), then exit
+    bool iret_stepped_ = false;  // ... and it is an iret while NMIs are blocked
+    bool iret_at(const VcpuState& s) const;
+    DebugStops debug_;  // the debugger's (core/debug/debug_stops.hpp)
     bool our_tf() const { return single_step_ || step_once_ || debug_.active(); }
     bool cpuid_faulting_ = false;
     uint64_t entries_ = 0, unassigned_maps_ = 0, native_sysenters_ = 0;

@@ -44,8 +44,9 @@ VcpuState load_guest(const GuestImage& image, GuestMemory& mem) {
         loaders::refuse(image.initrd,
                         "-initrd needs a Linux bzImage kernel; prevt's Multiboot loader takes "
                         "no modules");
-    return load_multiboot(image.kernel, mem, image.cmdline.empty() ? image.kernel : image.cmdline)
-        .state;
+    // QEMU's Multiboot command line (hw/i386/multiboot.c): the kernel's path, a space, then
+    // -append's text (empty: the path and the space).
+    return load_multiboot(image.kernel, mem, image.kernel + " " + image.cmdline).state;
 }
 
 }  // namespace prevt

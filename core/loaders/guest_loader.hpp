@@ -13,7 +13,7 @@ namespace prevt {
 
 struct GuestImage {
     std::string kernel;
-    // -append. Multiboot: the `cmdline` string, the kernel's path when empty (as before).
+    // -append. Multiboot: the kernel's path, a space, then `cmdline` (QEMU's multiboot.c).
     // Linux: the kernel command line exactly, as QEMU passes it (empty: an empty line).
     std::string cmdline;
     std::string initrd;  // -initrd: Linux only (Multiboot modules are not supported)

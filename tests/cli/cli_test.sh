@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The command line's contract (ARCHITECTURE.md "Conventions"): bad input gets one line on
-# stderr and status 2; a failing guest 3 with a register dump; --timeout 124; the options do
+# The command line's contract (core/errors.hpp, the three kinds of failure): bad input gets one
+# line on stderr and status 2; a failing guest 3 with a register dump; --timeout 124; the options do
 # what --help says. Usage: cli_test.sh PREVT GUEST_DIR
 set -u
 prevt=$1 guests=$2
@@ -111,12 +111,13 @@ check bt-tls-wrap 1 -1 -- run --engine bt --stats --timeout 20 "$guests/../hosti
 expect_in bt-tls-wrap-count "$tmp/err" "shorter segments refuse, retranslated as callouts *3$"
 expect_in bt-tls-wrap-output "$tmp/out" "read by ring 3: no), 2 faults"
 expect_in bt-user-ceiling-none-taken "$tmp/err" "taken back at CPL 3 *0$"
-check bt-exec-refused 2 1 -- run --engine bt --trace exec "$hello"
+check bt-exec 1 0 -- run --engine bt --trace exec --trace-file "$tmp/bt-exec.txt" "$hello"
+expect_in bt-exec-lines "$tmp/bt-exec.txt" "^exec: 0010:00103000  mov %eax, %ebp$"
 check trace-int 1 0 -- run --trace int,trap --trace-file "$tmp/trace.txt" --timeout 20 "$guests/exceptions.elf"
 expect_in trace-int-lines "$tmp/trace.txt" "^int: v=0d"
 expect_in trace-trap-lines "$tmp/trace.txt" "^trap: "
 check trace-io 1 0 -- run --trace io --trace-file "$tmp/io.txt" --timeout 20 "$guests/portio.elf"
-expect_in trace-io-lines "$tmp/io.txt" "^io: port out 03f8 <- "
+expect_in trace-io-lines "$tmp/io.txt" "^io: port outb 03f8 <- "
 expect_in trace-io-unassigned "$tmp/io.txt" "(unassigned)$"
 check trace-exec 1 0 -- run --engine trap --trace exec --trace-file "$tmp/exec.txt" --timeout 20 "$hello"
 expect_in trace-exec-lines "$tmp/exec.txt" "^exec: 0008:00"

@@ -80,7 +80,8 @@ TEST(Cpuid, Pentium3LeafByLeaf) {
     expect_leaves(kPentium3, kPentium3Leaves, std::size(kPentium3Leaves));
 }
 
-// max is the N270 with every feature prevt virtualizes (today the same set).
+// max is the N270 with every feature prevt virtualizes: RDTSCP (80000001 EDX) and RDPID
+// (7.0 ECX) besides the N270's.
 TEST(Cpuid, MaxOffersEverythingVirtualized) {
     uint32_t r[4];
     cpuid(1, 0, r, kMax);
@@ -89,6 +90,16 @@ TEST(Cpuid, MaxOffersEverythingVirtualized) {
     EXPECT_EQ(r[2], kVirtualizedEcx);
     cpuid(0, 0, r, kMax);
     EXPECT_EQ(r[0], 0xau);
+    cpuid(0x80000001, 0, r, kMax);
+    EXPECT_EQ(r[3], cpuid_bit::EXT_RDTSCP);
+    cpuid(7, 0, r, kMax);
+    EXPECT_EQ(r[0], 0u);
+    EXPECT_EQ(r[1], 0u) << "no SMEP/SMAP";
+    EXPECT_EQ(r[2], cpuid_bit::LEAF7_RDPID);
+    cpuid(7, 0, r, kN270);
+    EXPECT_EQ(r[2], 0u);
+    cpuid(0x80000001, 0, r, kN270);
+    EXPECT_EQ(r[3], 0u);
 }
 
 TEST(Cpuid, TheBrandStringReadsBack) {

@@ -1,8 +1,9 @@
 // The MSRs each CPU profile implies, through rdmsr/wrmsr on the virtual CPU: the microcode
 // revision dance Linux does (write 0, cpuid leaf 1, read), IA32_PLATFORM_ID read-only,
 // IA32_MISC_ENABLE's writable, read-only and reserved bits (and its absence on a P6), the
-// "limit CPUID maxval" bit reaching cpuid, and #GP for what no profile has (IA32_APIC_BASE
-// until the local APIC lands, EFER, the MTRRs, PAT, the performance counters).
+// "limit CPUID maxval" bit reaching cpuid, EFER and IA32_TSC_AUX (max only) with RDTSCP and
+// RDPID, and #GP for what no profile has (IA32_APIC_BASE without the local APIC, the MTRRs,
+// PAT, the performance counters).
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -113,7 +114,6 @@ TEST_F(MsrTest, WhatNoProfileImpliesIsGp) {
     for (const CpuProfile* p : kCpuProfiles) {
         cpu.profile = p;
         for (uint32_t index : {0x1bu,           // IA32_APIC_BASE (with the local APIC)
-                               0xc0000080u,     // EFER: no NX, no long mode
                                0xfeu, 0x2ffu,   // MTRRCAP, MTRR_DEF_TYPE: no MTRR
                                0x277u,          // PAT
                                0x179u,          // MCG_CAP: no MCE
@@ -136,6 +136,42 @@ TEST_F(MsrTest, SysenterAndTscRemainOnEveryProfile) {
         EXPECT_EQ(v, 0x12345678u);
         EXPECT_EQ(rdmsr(msr::kTsc, &v), -1) << p->name;
     }
+}
+
+// EFER exists on max only, reading 0: none of its bits is implemented, so writing any is #GP.
+TEST_F(MsrTest, EferOnMaxReadsZeroAndTakesOnlyZero) {
+    uint64_t v = 1;
+    cpu.profile = &kMax;
+    EXPECT_EQ(rdmsr(msr::kEfer, &v), -1);
+    EXPECT_EQ(v, 0u);
+    EXPECT_EQ(wrmsr(msr::kEfer, 0), -1);
+    for (uint64_t bit : {1ull << 0, 1ull << 8, 1ull << 11})  // SCE, LME, NXE
+        EXPECT_EQ(wrmsr(msr::kEfer, bit), vec::GP) << bit;
+    for (const CpuProfile* p : {&kN270, &kPentium3}) {
+        cpu.profile = p;
+        EXPECT_EQ(rdmsr(msr::kEfer, &v), vec::GP) << p->name;
+        EXPECT_EQ(wrmsr(msr::kEfer, 0), vec::GP) << p->name;
+    }
+}
+
+// IA32_TSC_AUX (max: RDTSCP and RDPID) and the instructions that read it; #UD and #GP on the
+// profiles without them.
+TEST_F(MsrTest, TscAuxReachesRdtscpAndRdpid) {
+    cpu.profile = &kMax;
+    EXPECT_EQ(wrmsr(msr::kTscAux, 0x1234), -1);
+    EXPECT_EQ(wrmsr(msr::kTscAux, 1ull << 32), vec::GP) << "the high half is reserved";
+    uint64_t v = 0;
+    EXPECT_EQ(rdmsr(msr::kTscAux, &v), -1);
+    EXPECT_EQ(v, 0x1234u);
+    s.gpr[ecx] = 0;
+    EXPECT_EQ(run({0x0f, 0x01, 0xf9}), -1);  // rdtscp
+    EXPECT_EQ(s.gpr[ecx], 0x1234u);
+    EXPECT_EQ(run({0xf3, 0x0f, 0xc7, 0xfb}), -1);  // rdpid %ebx
+    EXPECT_EQ(s.gpr[ebx], 0x1234u);
+    cpu.profile = &kN270;
+    EXPECT_EQ(rdmsr(msr::kTscAux, &v), vec::GP);
+    EXPECT_EQ(run({0x0f, 0x01, 0xf9}), vec::UD);
+    EXPECT_EQ(run({0xf3, 0x0f, 0xc7, 0xfb}), vec::UD);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/loaders/guest_loader.hpp"
 #include "core/loaders/multiboot.hpp"
 #include "tests/core/multiboot_images.hpp"
 
@@ -59,6 +60,16 @@ TEST_F(LoaderTest, BuildsTheInformationStructure) {
         EXPECT_GE(p, kDefaultBootArea);
         EXPECT_LT(p, kDefaultBootArea + kBootAreaSize);
     }
+}
+
+// -append (load_guest): QEMU's Multiboot command line is the kernel's path, a space, then
+// -append's text (hw/i386/multiboot.c), also when -append is not given.
+TEST_F(LoaderTest, AppendFollowsThePathAsUnderQemu) {
+    const std::string path = write(kernel_image());
+    const VcpuState with = load_guest({path, "console=1 x", "", 0}, mem);
+    EXPECT_EQ(read_string(mem.read(with.gpr[ebx] + 16, 4)), path + " console=1 x");
+    const VcpuState without = load_guest({path, "", "", 0}, mem);
+    EXPECT_EQ(read_string(mem.read(without.gpr[ebx] + 16, 4)), path + " ");
 }
 
 // A kernel loaded where the boot area would be (kvm-unit-tests' realmode.flat is linked at

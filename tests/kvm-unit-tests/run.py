@@ -137,10 +137,10 @@ def map_params(section, engine, guests_dir, prevt="prevt"):
     if smp > 1:
         notes.append(f"smp {smp} run on one CPU: prevt runs one vCPU (fw_cfg says 1)")
     # QEMU gives a Multiboot kernel "FILE ARGS" as its command line (hw/i386/multiboot.c), and
-    # the suite takes the first word for argv[0]; prevt gives -append's text alone.
+    # the suite takes the first word for argv[0]; prevt does the same (docs/qemu-options.md).
     test_args = " ".join(x for x in (extra_append, unquote(section.get("test_args", ""))) if x)
     if test_args:
-        args += ["-append", os.path.join(guests_dir, section["file"]) + " " + test_args]
+        args += ["-append", test_args]
     return args, notes, None
 
 
