@@ -38,7 +38,14 @@ Block Builder::build(const CodeReader& read) {
         }
         open = emit(in, ops, bytes);
     }
-    if (open) exit_to(eip_, out_.jmp(0));  // the limit or a stop: continue in a new block
+    // The limit or a stop: continue in a new block. The jump is an exact point of its own, at
+    // the next instruction: a signal there comes after the last instruction ran, and without
+    // this entry it would map to that instruction, which the guest would then run twice (an
+    // `add` cut off by the limit, twice: the Linux guest's wrong md5 sums).
+    if (open) {
+        block_.map.emplace_back(out_.here(), eip_);
+        exit_to(eip_, out_.jmp(0));
+    }
     // A callout's instruction counts as the block's: its bytes were decoded once (the
     // callout site), so a store into them must invalidate the block.
     // (Offsets from the block's start, modulo 4 GiB: EIP may wrap past 0xffffffff.)

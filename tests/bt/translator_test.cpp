@@ -242,6 +242,23 @@ TEST(Translator, BlocksEndAtTheInstructionLimit) {
     EXPECT_EQ(t.block.exits[0].target_eip, kEip + kMaxInstructions);
 }
 
+// A signal at the jump that ends a block at the limit arrives after the last instruction ran:
+// the guest resumes after it, not at it (an `add` run twice was the Linux guest's wrong md5).
+TEST(Translator, TheLimitsJumpIsAnExactPointAfterTheLastInstruction) {
+    std::vector<uint8_t> code;
+    for (unsigned i = 0; i < kMaxInstructions + 2; ++i) code.push_back(0x01), code.push_back(0xce);
+    const Translation t = translate(code);  // add %ecx,%esi, over and over
+    ASSERT_EQ(t.block.instructions, kMaxInstructions);
+    const uint32_t last = kCache + 2 * (kMaxInstructions - 1), jump = last + 2;
+    uint32_t eip = 0;
+    ASSERT_TRUE(t.block.guest_eip_at(last + 1, &eip));  // inside the last add: at it
+    EXPECT_EQ(eip, kEip + 2 * (kMaxInstructions - 1));
+    ASSERT_TRUE(t.block.guest_eip_at(jump, &eip));  // at the jump: after it
+    EXPECT_EQ(eip, kEip + 2 * kMaxInstructions);
+    ASSERT_TRUE(t.block.boundary_at(jump, &eip));  // a single-step there has completed it
+    EXPECT_EQ(eip, kEip + 2 * kMaxInstructions);
+}
+
 TEST(ClassificationTable, EveryRuleNamesARealMnemonicAndTheSensitiveSetIsThere) {
     unsigned sensitive = 0;
     for (const Rule& r : rules()) {

@@ -1,13 +1,15 @@
 #!/bin/bash
-# Reproduces the open wrong-md5 bug of the bt engine (docs/linux-guest.md, "Open bug"):
-# busybox's md5sum (and sha256sum) in the Linux guest sometimes prints a wrong digest of a
-# file whose bytes are right, in ~5-10% of runs while the host is loaded. A diagnostic, not a
-# ctest: it prints what it measured and exits 0 whatever the counts.
+# The reproduction of bt's wrong-md5 bug (fixed: docs/linux-guest.md, "Fixed (2026-12-02)"):
+# busybox's md5sum (and sha256sum) in the Linux guest printed a wrong digest of a file whose
+# bytes were right, in ~5-10% of runs while the host was loaded. Kept as a diagnostic for
+# bugs of the kind (a state wrong after an exit at some point of translated code), not a
+# ctest: it prints what it measured and exits 0 whatever the counts. Every count 0 and all
+# md5sums 8d55a91d... is right.
 #   tests/linux/repro/md5_under_load.sh [PARALLEL_RUNS] [PREVT]
 # Builds an initramfs from the bench one plus two static i386 programs:
-#   own_md5           the same algorithm, our code, reading the same file: never wrong so far;
+#   own_md5           the same algorithm, our code, reading the same file (was never wrong);
 #   busybox_md5_block busybox's own md5 block function, mapped from /bin/busybox at its address
-#                     and run over memory (no system calls): wrong in ~1% of 256 KiB passes.
+#                     and run over memory (no system calls): was wrong in ~1% of 256 KiB passes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 n=${1:-2}
