@@ -153,7 +153,10 @@ bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand*
                 (gs && accesses_through(in, ops, ZYDIS_REGISTER_CS)))
                 break;
             block_.map.emplace_back(out_.here(), eip_);
-            emit_fs_swap_begin(out_, (gs ? kOffGuestGs : kOffGuestCsData) +
+            const bool wraps = gs && context_.gs_wraps && context_.gs_wraps->count(cs_base_ + eip_);
+            emit_fs_swap_begin(out_, (wraps ? kOffGuestGsWrap
+                                      : gs  ? kOffGuestGs
+                                            : kOffGuestCsData) +
                                          (context_.cpl0 ? 0 : kFsSwapUserVariant));
             const size_t start = out_.bytes().size();
             out_.raw(bytes, in.length);

@@ -53,6 +53,8 @@ struct TranslationContext {
     IretCheck iret_check{};
     // Adaptive translation: guest-linear addresses of instructions to translate as callouts.
     const std::unordered_set<uint32_t>* callouts = nullptr;
+    // ... and of %gs accesses whose offsets wrap around 4 GiB: copied through guest_gs_wrap.
+    const std::unordered_set<uint32_t>* gs_wraps = nullptr;
     // A debugger's stops (core/debug/debug_stops.hpp): a block ends before any of these
     // guest-linear addresses (its fall-through exit goes to the monitor, which stops there),
     // and with `single` every block is one instruction (the debugger's step). The engine

@@ -79,6 +79,10 @@ struct VcpuArea {
     // through the stack-16 routine (emit.hpp), which loads ESP whole, then jumps on.
     uint32_t entry_esp;
     uint32_t entry_eip;  // the cache address it jumps to
+    // ... and for the accesses through GS whose offsets wrap around 4 GiB (glibc's TLS at
+    // negative offsets): GS as an expand-down segment holding only those offsets
+    // (BtEngine::prepare_fs_swap), [0] kernel and [1] user variant as above.
+    uint32_t guest_gs_wrap[2];
 };
 inline constexpr uint32_t kWritablePage = 0, kReadOnlyPage = 0x1000;
 #define PREVT_OFF(field) static_cast<uint32_t>(offsetof(VcpuArea, field))
@@ -108,7 +112,8 @@ inline constexpr uint32_t kOffExitKind = PREVT_OFF(exit_kind), kOffExitEip = PRE
                           kOffSysexitVss = PREVT_OFF(sysexit_vss), kOffSaveFs = PREVT_OFF(save_fs),
                           kOffIretExits = PREVT_OFF(iret_exits), kOffGuestGs = PREVT_OFF(guest_gs),
                           kOffGuestCsData = PREVT_OFF(guest_cs_data),
-                          kOffEntryEsp = PREVT_OFF(entry_esp), kOffEntryEip = PREVT_OFF(entry_eip);
+                          kOffEntryEsp = PREVT_OFF(entry_esp), kOffEntryEip = PREVT_OFF(entry_eip),
+                          kOffGuestGsWrap = PREVT_OFF(guest_gs_wrap);
 // The user variants of the two, 4 bytes on.
 inline constexpr uint32_t kFsSwapUserVariant = 4;
 #undef PREVT_OFF

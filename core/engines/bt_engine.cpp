@@ -122,9 +122,20 @@ void BtEngine::prepare_fs_swap(const VcpuState& s) {
     data.s = true;
     bt::VcpuArea& v = area_.vcpu();
     const uint64_t ceilings[2] = {native::kMonitorBase, shadow_.user_ceiling()};
+    // GS for offsets that wrap around 4 GiB (a flat expand-up GS at base B, where they are
+    // valid: glibc's TLS at negative offsets): expand-down at the same base with limit
+    // 4 GiB - 1 - B, whose valid offsets are exactly those that wrap, reaching [0, B). (With
+    // the truncated user variant they fault, each a host signal.) make_host_descriptor keeps
+    // it inside the window like any other; another GS: its plain shadow.
+    Segment wrap = gs;
+    const bool flat_gs = gs.present && gs.s && !(gs.type & 8) && !(gs.type & 4) &&
+                         gs.limit == 0xffffffff && gs.base != 0;
+    if (flat_gs) wrap.type = gs.type | 4, wrap.limit = 0xffffffff - gs.base, wrap.db = true;
     for (int user = 0; user < 2; ++user) {
         v.guest_gs[user] = shadow_register(s, gs, ceilings[user]);
         v.guest_cs_data[user] = shadow_register(s, data, ceilings[user]);
+        v.guest_gs_wrap[user] =
+            flat_gs ? shadow_register(s, wrap, ceilings[user]) : v.guest_gs[user];
     }
 }
 
@@ -431,6 +442,8 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
         {"  of them by the virtual CPU's stores", n_.emulated_code_writes},
         {"stores retranslated as callouts (adaptive)", n_.adaptive},
         {"code frames dropped whole by a store", n_.frames_dropped_on_store},
+        {"%gs accesses that wrap around 4 GiB, retranslated through GS's wrap variant",
+         n_.gs_wraps},
         {"accesses the host's shorter segments refuse, retranslated as callouts",
          n_.adaptive_compressed},
         {"cache flushes", k.flushes},

@@ -139,6 +139,7 @@ private:
     }
     void note_smc_store(const VcpuState& s);
     void note_compressed_access(const VcpuState& s) override;
+    bool uses_gs_at(const VcpuState& s, uint32_t linear);
     void adapt_to_callout(const VcpuState& s, std::unordered_map<uint32_t, unsigned>& seen,
                           uint64_t& counter, bool stack_ops_too);
     bt::Block& block_for(const VcpuState& s);
@@ -221,7 +222,7 @@ private:
     // -> count), and those now translated as callouts to the virtual CPU.
     static constexpr unsigned kAdaptiveThreshold = 4;
     std::unordered_map<uint32_t, unsigned> smc_stores_, compressed_faults_;
-    std::unordered_set<uint32_t> callout_eips_;
+    std::unordered_set<uint32_t> callout_eips_, gs_wrap_eips_;
     // Stores into a code frame from elsewhere drop the frame's translations whole (see
     // bt_signals.cpp), at most kFrameDropLimit times per frame: then its stores are stepped
     // one by one, so a page that mixes hot code and hot data is not translated again and
@@ -232,8 +233,8 @@ private:
         uint64_t callouts = 0, dispatches = 0, entries = 0, lookup_fills = 0, stepped = 0,
                  host_instructions = 0, translate_ticks = 0, window_exits = 0,
                  blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
-                 frames_dropped_on_store = 0, adaptive_compressed = 0, inline_sysenters = 0,
-                 inline_sysexits = 0, ac_stepped = 0;
+                 frames_dropped_on_store = 0, adaptive_compressed = 0, gs_wraps = 0,
+                 inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0;
     } n_;
 };
 

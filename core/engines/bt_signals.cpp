@@ -63,10 +63,35 @@ void BtEngine::note_smc_store(const VcpuState& s) {
 
 // glibc's TLS at negative offsets from %gs (`mov %gs:-0x4c, ...`, Variant II) wraps around
 // 4 GiB: with the user ceiling, the host's segment ends below and each such access faults
-// (VMware's "nosegneg" problem). After a few, it is a callout: 0.25 us instead of a #GP and
-// a host signal, ~3 us.
+// (VMware's "nosegneg" problem). After a few faults, a %gs access is translated through GS's
+// wrap variant (prepare_fs_swap: native again); one that still faults then, and any other,
+// becomes a callout: 0.25 us instead of a #GP and a host signal, ~3 us.
 void BtEngine::note_compressed_access(const VcpuState& s) {
+    const uint32_t linear = s.sreg(SegReg::cs).base + s.eip;
+    if (!gs_wrap_eips_.count(linear) && !callout_eips_.count(linear) &&
+        compressed_faults_[linear] + 1 >= kAdaptiveThreshold && uses_gs_at(s, linear)) {
+        gs_wrap_eips_.insert(linear);
+        compressed_faults_.erase(linear);
+        ++n_.gs_wraps;
+        uint32_t phys = linear;
+        if (s.paging()) phys = walk_guest(s, linear, false)->physical;
+        cache_.invalidate(phys, 1);  // translated again, through the wrap variant
+        return;
+    }
     adapt_to_callout(s, compressed_faults_, n_.adaptive_compressed, true);  // (push %gs:-4)
+}
+
+// Whether the instruction at `linear` accesses memory through %gs.
+bool BtEngine::uses_gs_at(const VcpuState& s, uint32_t linear) {
+    uint8_t bytes[15];
+    const unsigned n = read_code(s, linear, bytes, sizeof bytes);
+    Decoded d;
+    if (!decode_bytes(bytes, n, s.sreg(SegReg::cs).db, s.sreg(SegReg::ss).db, s.eip, &d))
+        return false;
+    for (unsigned i = 0; i < d.in.operand_count; ++i)
+        if (d.ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && d.ops[i].mem.segment == ZYDIS_REGISTER_GS)
+            return true;
+    return false;
 }
 
 // What the host instruction at cache address `cache` does with EFLAGS in memory: 1 loads

@@ -83,6 +83,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.code32 = cs.db;
     context.cs_limit = cs.limit;
     context.callouts = &callout_eips_;
+    context.gs_wraps = &gs_wrap_eips_;
     context.stops = debug_.breakpoints.empty() ? nullptr : &debug_.breakpoints;
     context.single = debug_.step;
     context.fpu = FpuControl::of(s);  // (in the key: a CR0/CR4 write selects other blocks)

@@ -2,12 +2,12 @@
  * nonzero base (the thread pointer) and a 4 GiB limit, and TLS variables sit at negative
  * offsets from it (`mov %gs:-4, %eax`): the offset wraps around 4 GiB to just below the
  * base. bt truncates ring 3's segments at the user ceiling (the kernel's region stays mapped
- * across system calls), where such an access faults and runs on the virtual CPU; after a few
- * faults the instruction is translated as a callout (core/engines/bt_signals.cpp). Hostile
- * part: the same instructions, once adapted, are given an offset that does not wrap - one
- * into the user's page above the thread pointer (must work), then one that lands on the
- * kernel's supervisor alias (must be #PF 5 on a read, 7 on a write): no translation of these
- * sites may let ring 3 reach the kernel's memory. Oracle: QEMU's golden. */
+ * across system calls), where such an access faults; after a few faults it translates the
+ * instruction through an expand-down "wrap variant" of GS that holds only the wrapping
+ * offsets. Hostile part: the same instructions, once made wrap sites, are given an offset
+ * that does not wrap - one into the user's page above the thread pointer (must work), then
+ * one that lands on the kernel's supervisor alias (must be #PF 5 on a read, 7 on a write):
+ * the wrap variant must not let ring 3 reach the kernel's memory. Oracle: QEMU's golden. */
 #include "../guests/lib/guest.h"
 
 #define KERNEL_BASE 0xC0000000u
