@@ -76,8 +76,8 @@ static void on_page_fault(struct frame* f) {
 
 static void on_exit_call(struct frame* f) {
     volatile uint32_t* tls = (volatile uint32_t*)TLS_BASE;
-    gprintf("int 0x81 from cs %04x: sum %u, tls[-2] %u, tls[0x40] read %x now %x\n",
-            f->cs & 0xffff, results[0], results[1], results[2], tls[0x40]);
+    gprintf("int 0x81 from cs %04x: sum %u, tls[-2] %u, tls[0x40] read %x now %x\n", f->cs & 0xffff,
+            results[0], results[1], results[2], tls[0x40]);
     gprintf("the kernel's secret %x (read by ring 3: %s), %u faults\n", kernel_secret,
             results[3] == 0x5ec7e7 ? "yes" : "no", faults);
     WRITE_CR(0, READ_CR(0) & ~CR0_PG);
