@@ -8,11 +8,11 @@ Usage: freedos_ver.py PREVT ENGINE IMAGE    (status 0 pass, 1 fail, 77 skipped)
 """
 import os
 import pty
-import select
 import subprocess
 import sys
 import tempfile
-import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+from pty_reader import PtyReader  # noqa: E402 (tests/cli)
 
 prevt, engine, image = sys.argv[1], sys.argv[2], sys.argv[3]
 if not os.path.exists(image) or not os.path.exists("/usr/share/seabios/bios.bin"):
@@ -26,32 +26,18 @@ with tempfile.TemporaryDirectory() as tmp:
                              "-snapshot", "--display", "text", "--screen-dump", dump,
                              "--timeout", "20"],
                             stdin=slave, stdout=slave, stderr=subprocess.PIPE)
-    out = b""
+    tty = PtyReader(master)
 
-    def pump(seconds):
-        global out
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            r, _, _ = select.select([master], [], [], max(0, end - time.monotonic()))
-            if not r:
-                return
-            try:
-                out += os.read(master, 4096)
-            except OSError:
-                return
-
-    end = time.monotonic() + 25
-    while b"A:\\>" not in out and time.monotonic() < end:
-        pump(0.2)
-    if b"A:\\>" not in out:
+    tty.wait_for(b"A:\\>", 25, 0.2)
+    if b"A:\\>" not in tty.out:
         proc.kill()
         proc.wait()
-        print("FAIL: no A:\\> prompt drawn:", repr(out[-300:]))
+        print("FAIL: no A:\\> prompt drawn:", repr(tty.out[-300:]))
         sys.exit(1)
-    pump(0.5)
+    tty.pump(0.5)
     for key in b"ver\r":
         os.write(master, bytes([key]))
-        pump(0.15)
+        tty.pump(0.15)
     proc.wait(timeout=30)
     os.close(master)
     os.close(slave)

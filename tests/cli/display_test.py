@@ -7,12 +7,11 @@ Usage: display_test.py PREVT GUEST_DIR
 """
 import os
 import pty
-import select
 import subprocess
 import sys
 import tempfile
 import termios
-import time
+from pty_reader import PtyReader  # (this directory)
 
 prevt, guests = sys.argv[1], sys.argv[2]
 failures = []
@@ -32,33 +31,18 @@ with tempfile.TemporaryDirectory() as tmp:
                              "--screen-dump", dump, "--timeout", "20",
                              os.path.join(guests, "keyboard.elf")],
                             stdin=slave, stdout=slave, stderr=subprocess.PIPE)
-    out = b""
+    tty = PtyReader(master)
 
-    def pump(seconds):
-        global out
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            r, _, _ = select.select([master], [], [], max(0, end - time.monotonic()))
-            if not r:
-                return
-            try:
-                data = os.read(master, 4096)
-            except OSError:
-                return
-            out += data
-
-    end = time.monotonic() + 15
-    while b"keyboard guest" not in out and time.monotonic() < end:
-        pump(0.1)
-    check("the screen is drawn", b"keyboard guest: type, then Enter" in out, repr(out[-200:]))
-    check("ANSI colours", b"\x1b[0;37;40m" in out)
+    tty.wait_for(b"keyboard guest", 15)
+    check("the screen is drawn", b"keyboard guest: type, then Enter" in tty.out, repr(tty.out[-200:]))
+    check("ANSI colours", b"\x1b[0;37;40m" in tty.out)
     os.write(master, b"oK\r")
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    pump(0.2)
+    tty.pump(0.2)
     err = proc.stderr.read().decode(errors="replace")
     check("status 1 (V = 0)", proc.returncode == 1, f"{proc.returncode}: {err}")
     with open(serial) as f:
