@@ -49,6 +49,7 @@ ShadowMmu::Change ShadowMmu::sync(const PagingState& p) {
         cr3_ = p.control.cr3;
         cr3_written_ = false;
         mapped_.clear();
+        large_regions_.clear();
         local_.clear();
         rmap_.clear();
         kernel_only_.clear();
@@ -142,6 +143,7 @@ void ShadowMmu::map_page(uint32_t page, const Translation& t, bool writable, boo
     }
     host_.map(page, frame, writable);
     mapped_[page] = Mapping{frame, writable, t.page_size == kLargePageSize, t.global};
+    if (t.page_size == kLargePageSize) ++large_regions_[page & ~(kLargePageSize - 1)];
     if (t.global) {
         ++n_.global_mapped;
     } else {
@@ -168,13 +170,23 @@ void ShadowMmu::map_page(uint32_t page, const Translation& t, bool writable, boo
 void ShadowMmu::unmap_page(uint32_t page) {
     auto it = mapped_.find(page);
     if (it == mapped_.end()) return;
+    forget_mapping(it);
+    host_.unmap(page);
+}
+
+// The bookkeeping of a mapping that goes (the host's side is the caller's).
+void ShadowMmu::forget_mapping(std::unordered_map<uint32_t, Mapping>::iterator it) {
+    const uint32_t page = it->first;
     auto r = rmap_.find(it->second.frame);
     if (r != rmap_.end()) {
         std::erase(r->second, page);
         if (r->second.empty()) rmap_.erase(r);
     }
+    if (it->second.large) {
+        auto l = large_regions_.find(page & ~(kLargePageSize - 1));
+        if (l != large_regions_.end() && --l->second == 0) large_regions_.erase(l);
+    }
     mapped_.erase(it);
-    host_.unmap(page);
 }
 
 // A CR3 write with CR4.PGE: every mapping but the global ones goes, in runs of pages (one
@@ -195,15 +207,7 @@ void ShadowMmu::drop_non_global() {
         host_.unmap_range(gone[i], uint64_t(j - i) * kPageSize);
         i = j;
     }
-    for (uint32_t page : gone) {
-        auto it = mapped_.find(page);
-        auto r = rmap_.find(it->second.frame);
-        if (r != rmap_.end()) {
-            std::erase(r->second, page);
-            if (r->second.empty()) rmap_.erase(r);
-        }
-        mapped_.erase(it);
-    }
+    for (uint32_t page : gone) forget_mapping(mapped_.find(page));
     kernel_only_.insert(kernel_only_.end(), kept_.begin(), kept_.end());
     std::erase_if(kernel_only_, [this](const auto& k) { return !mapped_.count(k.first); });
     kept_.clear();
@@ -216,6 +220,7 @@ void ShadowMmu::drop_non_global() {
 void ShadowMmu::clear() {
     host_.unmap_all();
     mapped_.clear();
+    large_regions_.clear();
     local_.clear();
     rmap_.clear();
     kernel_only_.clear();
@@ -227,12 +232,18 @@ void ShadowMmu::clear() {
 std::pair<uint32_t, uint32_t> ShadowMmu::invalidate(uint32_t linear) {
     if (!enabled()) return {0, 0};
     uint32_t first = linear & ~(kPageSize - 1), size = kPageSize;
-    auto it = mapped_.find(first);
-    if (it != mapped_.end() && it->second.large) {
-        first = linear & ~(kLargePageSize - 1);
+    // The page itself, and whatever a large page mapped in its 4 MiB region (named page
+    // mapped or not: the TLB's entry for a large page is the whole page, SDM 4.10.4.1).
+    unmap_page(first);
+    const uint32_t region = linear & ~(kLargePageSize - 1);
+    if (large_regions_.count(region)) {
+        for (uint32_t p = region; p - region < kLargePageSize; p += kPageSize) {
+            auto it = mapped_.find(p);
+            if (it != mapped_.end() && it->second.large) unmap_page(p);
+        }
+        first = region;
         size = kLargePageSize;
     }
-    for (uint32_t p = first; p - first < size; p += kPageSize) unmap_page(p);
     ++n_.invlpg_pages;
     return {first, size};
 }

@@ -182,7 +182,12 @@ private:
     std::unordered_map<uint32_t, bool> ceiling_memo_;
     unsigned ceiling_memo_uses_ = 0;
     void drop_non_global();
-    std::unordered_map<uint32_t, Mapping> mapped_;              // by guest-linear page
+    std::unordered_map<uint32_t, Mapping> mapped_;  // by guest-linear page
+    // How many pages each 4 MiB region has mapped from a large page: an invlpg anywhere in
+    // such a region drops them all (the TLB's entry is the whole large page), even when the
+    // page it names is not mapped itself.
+    std::unordered_map<uint32_t, uint32_t> large_regions_;
+    void forget_mapping(std::unordered_map<uint32_t, Mapping>::iterator it);
     std::unordered_map<uint32_t, std::vector<uint32_t>> rmap_;  // frame -> linear pages
     // Kernel-only mappings, (page, user may read): made since the last take-back, and kept
     // by it (at or above kept_below_). Stale entries (a page unmapped since) are skipped.

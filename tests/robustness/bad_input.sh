@@ -38,9 +38,10 @@ expect_in() {  # expect_in NAME FILE TEXT
 
 # ---- 1. Mutated guests: truncations and byte flips of a real test guest, fixed seed -------
 # Each must load and run (the guest's own odd status), be refused (2, one line), fail as a
-# guest (3) or time out (124), within the timeout: never a signal. A flipped byte can make the
-# guest choose any exit value, even one >= 128 (V << 1 | 1), so the runs use --stats: a run
-# that ended through Machine::run (not by a signal) prints the statistics table last.
+# guest (3), time out (124) or power off or reset (0, with its line), within the timeout:
+# never a signal. A flipped byte can make the guest choose any exit value, even one >= 128
+# (V << 1 | 1), so the runs use --stats: a run that ended through Machine::run (not by a
+# signal) prints the statistics table last.
 size=$(stat -c %s "$hello")
 RANDOM=1999  # the fixed seed: the same 200 variants on every run
 mkdir -p "$tmp/v"
@@ -72,21 +73,24 @@ export -f mutant
 export PREVT=$prevt
 for i in $(seq 0 199); do echo "$tmp/v/$i.elf bt"; echo "$tmp/v/$i.elf trap"; done |
     xargs -P 2 -n 2 bash -c 'mutant "$0" "$1"' >"$tmp/mutants.txt"
-bad=0 refused=0 ran=0
+bad=0 refused=0 ran=0 off=0
 while read -r v engine st n t stats; do
     if [ "$t" -gt 8000 ] || { [ "$st" -eq 2 ] && [ "$n" -ne 1 ]; } ||
         { [ "$st" -ne 2 ] && [ "$stats" -ne 1 ]; } ||
-        { [ "$st" -ne 2 ] && [ "$st" -ne 3 ] && [ "$st" -ne 124 ] && [ $((st % 2)) -eq 0 ]; }; then
+        { [ "$st" -eq 0 ] && ! grep -q "powered off\|reset" "$tmp/v/$v.$engine.err"; } ||
+        { [ "$st" -ne 0 ] && [ "$st" -ne 2 ] && [ "$st" -ne 3 ] && [ "$st" -ne 124 ] &&
+            [ $((st % 2)) -eq 0 ]; }; then
         fail "mutant $v on $engine: status $st, $n stderr lines, $t ms"
         sed 's/^/    /' "$tmp/v/$v.$engine.err" | head -3
         bad=$((bad + 1))
     fi
     [ "$st" -eq 2 ] && refused=$((refused + 1))
     [ $((st % 2)) -eq 1 ] && ran=$((ran + 1))
+    [ "$st" -eq 0 ] && off=$((off + 1))
 done <"$tmp/mutants.txt"
 [ "$(wc -l <"$tmp/mutants.txt")" -eq 400 ] || fail "mutants: $(wc -l <"$tmp/mutants.txt") of 400 ran"
 [ "$bad" -eq 0 ] && ok
-echo "mutants: 400 runs, $refused refused (2), $ran ran to a guest status, $bad bad"
+echo "mutants: 400 runs, $refused refused (2), $ran ran to a guest status, $off powered off or reset (0), $bad bad"
 
 # ---- 2. Closed descriptors 0-2 (cron, daemons): never guest memory ------------------------
 # While prevt runs with all three closed, each of its descriptors 0-2 must be /dev/null, not

@@ -292,6 +292,13 @@ TEST_F(ShadowTest, InvlpgDropsAPageOrAWholeLargePage) {
     EXPECT_EQ(mmu.invalidate(0x801234), std::make_pair(0x800000u, 0x400000u));
     EXPECT_FALSE(host.maps.count(0x801000));
     EXPECT_FALSE(host.maps.count(0xbff000));
+    // An invlpg of a page of the large page that was never touched (not mapped itself) drops
+    // the large page's other pages all the same: the TLB's entry is the whole 4 MiB page.
+    fault(0x801000, false);
+    fault(0xbff000, false);
+    EXPECT_EQ(mmu.invalidate(0x900000), std::make_pair(0x800000u, 0x400000u));
+    EXPECT_FALSE(host.maps.count(0x801000));
+    EXPECT_FALSE(host.maps.count(0xbff000));
     mmu.sync(PagingState{});
     EXPECT_EQ(mmu.invalidate(0x7000), std::make_pair(0u, 0u));  // paging off: no TLB
 }
