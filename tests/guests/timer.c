@@ -55,9 +55,7 @@ __asm__(
 int main(void) {
     print("timer interrupts\n");
     /* The PICs as a PC BIOS leaves them, but with IRQ 0 at vector 0x20, only IRQ 0 open. */
-    outb(0x20, 0x11), outb(0x21, 0x20), outb(0x21, 0x04), outb(0x21, 0x01);
-    outb(0xa0, 0x11), outb(0xa1, 0x28), outb(0xa1, 0x02), outb(0xa1, 0x01);
-    outb(0x21, 0xfe), outb(0xa1, 0xff);
+    pic_init(0xfe, 0xff);
     idt_set(0x20, SEL_CODE, isr_stub(0x20), GATE_INT32);
     trap_hooks[0x20] = on_timer;
     /* PIT channel 0, mode 2 (rate generator), 1 kHz. */

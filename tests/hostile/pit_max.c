@@ -1,23 +1,30 @@
-/* pit_max -- mechanism 4 at the PIT's fastest rate: the PIT at its fastest (mode 2, divisor 2: ~597 kHz) with IRQ 0 unmasked while the
- * guest runs the inline rewrites back to back: pushf/popf, cli/sti, an inline iret to the same
- * CS, indirect call/ret lookups, push %cs, rep movsb, and callouts (in, cpuid). A checksum over
- * what the loop computes must not depend on where the interrupts land; the flags checks
- * (IF clear after cli inside pushf/popf, CS after the inline iret, IF set at the end of each
- * round) count failures in `bad`. Golden: QEMU's. Trap skipped (ring aliasing). */
+/* pit_max -- mechanism 4 at the PIT's fastest rate: the PIT at its fastest (mode 2, divisor 2: ~597
+ * kHz) with IRQ 0 unmasked while the guest runs the inline rewrites back to back: pushf/popf,
+ * cli/sti, an inline iret to the same CS, indirect call/ret lookups, push %cs, rep movsb, and
+ * callouts (in, cpuid). A checksum over what the loop computes must not depend on where the
+ * interrupts land; the flags checks (IF clear after cli inside pushf/popf, CS after the inline
+ * iret, IF set at the end of each round) count failures in `bad`. Golden: QEMU's. Trap skipped
+ * (ring aliasing). */
 #include "hostile.h"
 
 static volatile uint32_t ticks;
-static void on_timer(struct frame* f) { (void)f; ++ticks; outb(0x20, 0x20); }
-static uint32_t __attribute__((noinline)) f1(uint32_t x) { return x * 3 + 1; }
-static uint32_t __attribute__((noinline)) f2(uint32_t x) { return x ^ 0x5a5a; }
+static void on_timer(struct frame* f) {
+    (void)f;
+    ++ticks;
+    outb(0x20, 0x20);
+}
+static uint32_t __attribute__((noinline)) f1(uint32_t x) {
+    return x * 3 + 1;
+}
+static uint32_t __attribute__((noinline)) f2(uint32_t x) {
+    return x ^ 0x5a5a;
+}
 static uint32_t (*volatile fp[2])(uint32_t) = {f1, f2};
 static uint8_t src[64], dst[64];
 
 int main(void) {
     print("PIT divisor 2 during inline sequences\n");
-    outb(0x20, 0x11), outb(0x21, 0x20), outb(0x21, 0x04), outb(0x21, 0x01);
-    outb(0xa0, 0x11), outb(0xa1, 0x28), outb(0xa1, 0x02), outb(0xa1, 0x01);
-    outb(0x21, 0xfe), outb(0xa1, 0xff);
+    pic_init(0xfe, 0xff);
     idt_set(0x20, SEL_CODE, isr_stub(0x20), GATE_INT32);
     trap_hooks[0x20] = on_timer;
     for (int i = 0; i < 64; ++i) src[i] = (uint8_t)(i * 7);
@@ -39,7 +46,12 @@ int main(void) {
         uint32_t cx = 64;
         __asm__ volatile("cld\n rep movsb" : "+S"(si), "+D"(di), "+c"(cx)::"memory");
         sum += dst[i & 63];
-        if ((i & 1023) == 0) { uint32_t r[4]; cpuid(0, r); (void)r; (void)inb(0x80); }
+        if ((i & 1023) == 0) {
+            uint32_t r[4];
+            cpuid(0, r);
+            (void)r;
+            (void)inb(0x80);
+        }
         if (!(read_eflags() & EFLAGS_IF)) ++bad;
     }
     cli();
