@@ -18,11 +18,7 @@ static void fail(const char* what) {
     ++fail_count;
 }
 
-/* ---- PICs: initialised, every input masked; IRR shows a held request ---------------------- */
-static void pic_init(void) {
-    outb(0x20, 0x11), outb(0x21, 0x20), outb(0x21, 0x04), outb(0x21, 0x01), outb(0x21, 0xff);
-    outb(0xa0, 0x11), outb(0xa1, 0x28), outb(0xa1, 0x02), outb(0xa1, 0x01), outb(0xa1, 0xff);
-}
+/* ---- PICs: initialised (pic_init in the kit), every input masked; IRR shows a held request */
 static int irr_bit(unsigned irq) {
     const uint16_t port = irq < 8 ? 0x20 : 0xa0;
     outb(port, 0x0a); /* OCW3: read IRR */
@@ -256,7 +252,7 @@ static uint8_t cmos(uint8_t index) {
 int main(void) {
     gprintf("cmos: floppy types %02x, boot order %02x %02x\n", cmos(0x10), cmos(0x3d),
             cmos(0x38) & 0xf0);
-    pic_init();
+    pic_init(0xff, 0xff);
     dma_setup();
     floppy();
     ata();

@@ -114,10 +114,10 @@ void runtime_init(void);
 /* ---- Exceptions and interrupts ---------------------------------------------------------- */
 /* What the stubs save; the dispatcher may change any field (eip to resume elsewhere). */
 struct frame {
-    uint32_t gs, fs, es, ds;                               /* only the low 16 bits are meaningful */
+    uint32_t gs, fs, es, ds;                         /* only the low 16 bits are meaningful */
     uint32_t edi, esi, ebp, esp_pusha, ebx, edx, ecx, eax; /* pusha order */
-    uint32_t vector, error;                                /* error is 0 if the CPU pushed none */
-    uint32_t eip, cs, eflags;                              /* pushed by the CPU (cs: low 16 bits) */
+    uint32_t vector, error;                          /* error is 0 if the CPU pushed none */
+    uint32_t eip, cs, eflags;                        /* pushed by the CPU (cs: low 16 bits) */
 };
 typedef void (*trap_hook)(struct frame* f);
 /* Per-vector hook; if set, the dispatcher calls it and does nothing else. */
@@ -182,36 +182,32 @@ static inline uint32_t inl(uint16_t port) {
     __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
     return v;
 }
-static inline void cli(void) {
-    __asm__ volatile("cli" ::: "memory");
-}
-static inline void sti(void) {
-    __asm__ volatile("sti" ::: "memory");
-}
+static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline uint32_t read_eflags(void) {
     uint32_t v;
     __asm__ volatile("pushfl; popl %0" : "=r"(v)::"memory");
     return v;
 }
-#define READ_CR(n)                                                   \
-    ({                                                               \
-        uint32_t v_;                                                 \
+#define READ_CR(n)                                              \
+    ({                                                          \
+        uint32_t v_;                                            \
         __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v_)::"memory"); \
-        v_;                                                          \
+        v_;                                                     \
     })
 #define WRITE_CR(n, v) __asm__ volatile("mov %0, %%cr" #n ::"r"((uint32_t)(v)) : "memory")
-#define READ_DR(n)                                                   \
-    ({                                                               \
-        uint32_t v_;                                                 \
+#define READ_DR(n)                                              \
+    ({                                                          \
+        uint32_t v_;                                            \
         __asm__ volatile("mov %%db" #n ", %0" : "=r"(v_)::"memory"); \
-        v_;                                                          \
+        v_;                                                     \
     })
 #define WRITE_DR(n, v) __asm__ volatile("mov %0, %%db" #n ::"r"((uint32_t)(v)) : "memory")
-#define READ_SEG(s)                                                \
-    ({                                                             \
-        uint32_t v_;                                               \
+#define READ_SEG(s)                                             \
+    ({                                                          \
+        uint32_t v_;                                            \
         __asm__ volatile("mov %%" #s ", %0" : "=r"(v_)::"memory"); \
-        v_ & 0xffff;                                               \
+        v_ & 0xffff;                                            \
     })
 static inline uint64_t rdmsr(uint32_t msr) {
     uint32_t lo, hi;
@@ -238,12 +234,8 @@ static inline struct dtr sidt(void) {
     __asm__ volatile("sidt %0" : "=m"(d));
     return d;
 }
-static inline void lgdt(const struct dtr* d) {
-    __asm__ volatile("lgdt %0" ::"m"(*d) : "memory");
-}
-static inline void lidt(const struct dtr* d) {
-    __asm__ volatile("lidt %0" ::"m"(*d) : "memory");
-}
+static inline void lgdt(const struct dtr* d) { __asm__ volatile("lgdt %0" ::"m"(*d) : "memory"); }
+static inline void lidt(const struct dtr* d) { __asm__ volatile("lidt %0" ::"m"(*d) : "memory"); }
 
 /* Small string helpers (freestanding). */
 void* memcpy(void* d, const void* s, uint32_t n);
@@ -257,12 +249,31 @@ void* memset(void* d, int c, uint32_t n);
  * CASE_AT name         the label name_at, put before the instruction under test
  * CASE_END name        name_resume: clears trap_resume and returns */
 #ifdef __ASSEMBLER__
-.macro CASE_BEGIN name.text.globl \name, \name\() _at.type \name, @function.balign 16
-\name : push % ebx push % esi push % edi push % ebp movl $\name\() _resume,
-    trap_resume.endm.macro CASE_AT name
-\name\() _at :.endm.macro CASE_END name
-\name\() _resume : movl $0, trap_resume pop % ebp pop % edi pop % esi pop % ebx ret.size \name,
-    .- \name.endm
+.macro CASE_BEGIN name
+    .text
+    .globl \name, \name\()_at
+    .type \name, @function
+    .balign 16
+\name:
+    push %ebx
+    push %esi
+    push %edi
+    push %ebp
+    movl $\name\()_resume, trap_resume
+.endm
+.macro CASE_AT name
+\name\()_at:
+.endm
+.macro CASE_END name
+\name\()_resume:
+    movl $0, trap_resume
+    pop %ebp
+    pop %edi
+    pop %esi
+    pop %ebx
+    ret
+    .size \name, . - \name
+.endm
 #endif
 
 #endif /* PREVT_GUEST_H */
