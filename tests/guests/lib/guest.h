@@ -248,6 +248,7 @@ void* memset(void* d, int c, uint32_t n);
  *                      case's end, so an exception resumes there (the stack as at the fault)
  * CASE_AT name         the label name_at, put before the instruction under test
  * CASE_END name        name_resume: clears trap_resume and returns */
+/* clang-format off: assembler macros (clang-format would join their lines) */
 #ifdef __ASSEMBLER__
 .macro CASE_BEGIN name
     .text
@@ -275,5 +276,6 @@ void* memset(void* d, int c, uint32_t n);
     .size \name, . - \name
 .endm
 #endif
+/* clang-format on */
 
 #endif /* PREVT_GUEST_H */
