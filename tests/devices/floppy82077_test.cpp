@@ -8,6 +8,7 @@
 #include "devices/bus.hpp"
 #include "devices/floppy82077.hpp"
 #include "devices/isa_dma.hpp"
+#include "dma_channel2.hpp"
 #include "fakes.hpp"
 
 namespace prevt::devices {
@@ -54,16 +55,7 @@ protected:
         return result;
     }
     void program_dma(uint32_t addr, uint32_t bytes, bool to_memory) {
-        out(0x0a, 0x06);
-        out(0x0c, 0);
-        out(0x04, static_cast<uint8_t>(addr));
-        out(0x04, static_cast<uint8_t>(addr >> 8));
-        out(0x0c, 0);
-        out(0x05, static_cast<uint8_t>(bytes - 1));
-        out(0x05, static_cast<uint8_t>((bytes - 1) >> 8));
-        out(0x0b, to_memory ? 0x46 : 0x4a);
-        out(0x81, static_cast<uint8_t>(addr >> 16));
-        out(0x0a, 0x02);
+        program_dma_channel2(bus, addr, bytes, to_memory ? kDmaWriteToMemory : kDmaReadFromMemory);
     }
     // SeaBIOS's floppy_read(): 0xe6 with the head in byte 1 and EOT = sector + count - 1.
     std::vector<uint8_t> read(uint8_t c, uint8_t h, uint8_t s, uint8_t eot) {

@@ -8,6 +8,7 @@
 #include "devices/bus.hpp"
 #include "devices/isa_dma.hpp"
 #include "devices/post_port.hpp"
+#include "dma_channel2.hpp"
 #include "fakes.hpp"
 
 namespace prevt::devices {
@@ -30,16 +31,7 @@ protected:
     }
     // SeaBIOS's floppy_cmd(): channel 2, `mode`, `bytes` at `addr`.
     void program_channel2(uint32_t addr, uint16_t bytes, uint8_t mode) {
-        out(0x0a, 0x06);
-        out(0x0c, 0);
-        out(0x04, static_cast<uint8_t>(addr));
-        out(0x04, static_cast<uint8_t>(addr >> 8));
-        out(0x0c, 0);
-        out(0x05, static_cast<uint8_t>(bytes - 1));
-        out(0x05, static_cast<uint8_t>((bytes - 1) >> 8));
-        out(0x0b, mode);
-        out(0x81, static_cast<uint8_t>(addr >> 16));
-        out(0x0a, 0x02);
+        program_dma_channel2(bus, addr, bytes, mode);
     }
     static std::vector<uint8_t> pattern(size_t n) {
         std::vector<uint8_t> v(n);
