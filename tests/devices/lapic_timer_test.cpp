@@ -8,19 +8,12 @@
 #include "devices/bus.hpp"
 #include "devices/local_apic.hpp"
 #include "fakes.hpp"
+#include "lapic_offsets.hpp"
 
 namespace prevt::devices {
 namespace {
 
-constexpr uint64_t kBase = LocalApic::kDefaultBase;
-enum : uint32_t {
-    kEoi = 0xb0,
-    kSpiv = 0xf0,
-    kLvtTimer = 0x320,
-    kInitial = 0x380,
-    kCurrent = 0x390,
-    kDivide = 0x3e0,
-};
+using namespace lapic_mmio;  // the register offsets, as the SDM gives them
 constexpr uint32_t kPeriodic = 1u << 17, kMasked = 1u << 16;
 
 class LapicTimerTest : public ::testing::Test {

@@ -8,6 +8,7 @@
 #include "devices/bus.hpp"
 #include "devices/local_apic.hpp"
 #include "fakes.hpp"
+#include "lapic_offsets.hpp"
 
 namespace prevt::devices {
 namespace {
@@ -26,27 +27,7 @@ public:
     int acks = 0;
 };
 
-constexpr uint64_t kBase = LocalApic::kDefaultBase;
-enum : uint32_t {
-    kId = 0x20,
-    kVersion = 0x30,
-    kTpr = 0x80,
-    kPpr = 0xa0,
-    kEoi = 0xb0,
-    kLdr = 0xd0,
-    kDfr = 0xe0,
-    kSpiv = 0xf0,
-    kIsr = 0x100,
-    kTmr = 0x180,
-    kIrr = 0x200,
-    kEsr = 0x280,
-    kIcrLow = 0x300,
-    kIcrHigh = 0x310,
-    kLvtTimer = 0x320,
-    kLvtLint0 = 0x350,
-    kLvtLint1 = 0x360,
-    kLvtError = 0x370,
-};
+using namespace lapic_mmio;  // the register offsets, as the SDM gives them
 constexpr uint32_t kSelf = 1u << 18, kAllIncludingSelf = 2u << 18, kAllExcludingSelf = 3u << 18;
 constexpr uint32_t kNmiMode = 4u << 8, kLogical = 1u << 11, kMasked = 1u << 16;
 
