@@ -223,7 +223,7 @@ bool Builder::inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecod
             ++block_.rewritten;
             return true;
         case ZYDIS_MNEMONIC_POPFD:
-            if (!stack_ok) return false;
+            if (!stack_ok || context_.smap) return false;
             emit_popf(out_);
             block_.parked.push_back({start + 6, out_.here() - 1, false});  // till popf
             break;
@@ -236,7 +236,8 @@ bool Builder::inline_rewrite(const ZydisDecodedInstruction& in, const ZydisDecod
             fast_transfer(kOffSysexitPath);
             break;
         case ZYDIS_MNEMONIC_IRETD: {
-            if (!stack_ok || !context_.lookup_flags_saved || !context_.iret_check.descriptor_host)
+            if (!stack_ok || context_.smap || !context_.lookup_flags_saved ||
+                !context_.iret_check.descriptor_host)
                 return false;
             const IretSequence seq =
                 emit_iret(out_, context_.lookup_flags_saved, context_.iret_check);

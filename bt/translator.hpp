@@ -51,6 +51,9 @@ struct TranslationContext {
     // iretd to the same CS inline: the CS selector and its descriptor as the guest's table
     // holds it (see IretCheck; descriptor_host 0: the callout).
     IretCheck iret_check{};
+    // CR4.SMAP: EFLAGS.AC decides what CPL 0 may touch (the shadow MMU follows it at each
+    // entry), so popf and iret, which load AC, are callouts at CPL 0 (as stac/clac are).
+    bool smap = false;
     // Adaptive translation: guest-linear addresses of instructions to translate as callouts.
     const std::unordered_set<uint32_t>* callouts = nullptr;
     // ... and of %gs accesses whose offsets wrap around 4 GiB: copied through guest_gs_wrap.

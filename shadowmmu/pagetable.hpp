@@ -42,13 +42,19 @@ struct Access {
     bool peek = false;
     // A debugger's look (core/debug/debugger.cpp): A and D bits neither required nor set.
     bool debug = false;
+    // An instruction fetch (SMAP does not apply; prevt offers no SMEP or NX).
+    bool fetch = false;
+    // An explicit supervisor access with EFLAGS.AC set (CPL 0-2): SMAP lets it reach user
+    // pages. Implicit supervisor accesses (descriptor tables, the TSS, from any CPL) pass false.
+    bool ac = false;
 };
 
 struct PagingControl {
     uint32_t cr3 = 0;
-    bool wp = false;   // CR0.WP
-    bool pse = false;  // CR4.PSE
-    bool pge = false;  // CR4.PGE
+    bool wp = false;    // CR0.WP
+    bool pse = false;   // CR4.PSE
+    bool pge = false;   // CR4.PGE
+    bool smap = false;  // CR4.SMAP
 };
 
 // #PF error code bits (SDM 4.7).
@@ -92,6 +98,9 @@ std::variant<Translation, PageFault> walk(Memory& mem, const PagingControl& c, u
     const bool rw_ok = pde.writable() && leaf.writable();
     if (a.user && !user_ok) return PageFault{linear, fault_bits | pf::P};
     if (a.write && !rw_ok && (a.user || c.wp)) return PageFault{linear, fault_bits | pf::P};
+    // SMAP (SDM 4.6.1): a supervisor data access to a user page faults unless AC allows it.
+    if (c.smap && !a.user && user_ok && !a.fetch && !a.ac && !a.debug)
+        return PageFault{linear, fault_bits | pf::P};
     if (a.peek && (!pde.accessed() || !leaf.accessed() || (a.write && !leaf.dirty())))
         return PageFault{linear, fault_bits | pf::P};
     // The CPU sets A in every entry it used, and D in the leaf on a write.

@@ -1,5 +1,5 @@
 // The shadow MMU (shadow.hpp): hidden faults, mode and CR3 changes, invlpg, the code side's
-// frames and the kernel-only mappings of a kernel/user split.
+// frames (what each privilege may keep mapped: shadow_privilege.cpp).
 #include "shadowmmu/shadow.hpp"
 
 #include <algorithm>
@@ -42,6 +42,12 @@ uint64_t ShadowMmu::find_user_ceiling(const PagingState& p) {
 }
 
 ShadowMmu::Change ShadowMmu::sync(const PagingState& p) {
+    const Change change = sync_tables(p);
+    follow_smap(p);
+    return change;
+}
+
+ShadowMmu::Change ShadowMmu::sync_tables(const PagingState& p) {
     const uint64_t mode = mode_of(p);
     if (mode != mode_) {
         mode_ = mode;
@@ -97,7 +103,9 @@ void ShadowMmu::prefetch(const PagingState& p) {
     auto it = working_sets_.find(p.control.cr3);
     if (!enabled() || it == working_sets_.end()) return;
     for (uint32_t page : it->second) {
-        const auto r = walk(tables_, p.control, page, Access{false, p.user, true});
+        Access a{false, p.user, true};
+        a.ac = p.ac;
+        const auto r = walk(tables_, p.control, page, a);
         const auto* t = std::get_if<Translation>(&r);
         if (!t) continue;
         const uint32_t frame = t->physical & ~(kPageSize - 1);
@@ -113,7 +121,9 @@ void ShadowMmu::prefetch(const PagingState& p) {
 
 ShadowMmu::Fault ShadowMmu::fault(const PagingState& p, uint32_t linear, bool write,
                                   bool code_store) {
-    const auto r = walk(tables_, p.control, linear, Access{write, p.user, false});
+    Access a{write, p.user, false};
+    a.ac = p.ac;
+    const auto r = walk(tables_, p.control, linear, a);
     if (const auto* f = std::get_if<PageFault>(&r)) {
         ++n_.true_faults;
         return {Fault::kGuestPageFault, f->error_code};
@@ -142,7 +152,16 @@ void ShadowMmu::map_page(uint32_t page, const Translation& t, bool writable, boo
         ++n_.budget_flushes;
     }
     host_.map(page, frame, writable);
-    mapped_[page] = Mapping{frame, writable, t.page_size == kLargePageSize, t.global};
+    mapped_[page] = Mapping{frame, writable, t.page_size == kLargePageSize, t.global, t.user};
+    if (t.user && smap_listed_) {
+        user_mapped_.push_back(page);
+        if (user_mapped_.size() > 2 * mapped_.size() + 64) {  // mapped again and again: compact
+            std::sort(user_mapped_.begin(), user_mapped_.end());
+            user_mapped_.erase(std::unique(user_mapped_.begin(), user_mapped_.end()),
+                               user_mapped_.end());
+            std::erase_if(user_mapped_, [this](uint32_t p) { return !mapped_.count(p); });
+        }
+    }
     if (t.page_size == kLargePageSize) ++large_regions_[page & ~(kLargePageSize - 1)];
     if (t.global) {
         ++n_.global_mapped;
@@ -274,41 +293,6 @@ void ShadowMmu::release_frame(uint32_t frame) {
     for (uint32_t page : pages) unmap_page(page);
 }
 
-void ShadowMmu::take_back_kernel_mappings(uint64_t below) {
-    if (below != kept_below_) {  // another ceiling: everything kept is looked at again
-        kernel_only_.insert(kernel_only_.end(), kept_.begin(), kept_.end());
-        kept_.clear();
-        kept_below_ = below;
-        lowest_kept_ = ~0ull;
-    }
-    for (const auto& [page, user_may_read] : kernel_only_) {
-        auto it = mapped_.find(page);
-        if (it == mapped_.end()) continue;
-        if (page >= below) {
-            kept_.emplace_back(page, user_may_read);
-            lowest_kept_ = std::min<uint64_t>(lowest_kept_, page);
-            ++n_.kernel_only_kept;
-            continue;
-        }
-        if (!user_may_read) {
-            unmap_page(page);
-        } else if (it->second.writable) {
-            host_.protect(page, false);
-            it->second.writable = false;
-        }
-        ++n_.kernel_only_dropped;
-    }
-    kernel_only_.clear();
-    // A page mapped again and again (invlpg, re-fault) is listed again each time: keep the
-    // kept list no longer than what is mapped.
-    if (kept_.size() > 2 * mapped_.size() + 64) {
-        std::sort(kept_.begin(), kept_.end());
-        kept_.erase(std::unique(kept_.begin(), kept_.end()), kept_.end());
-        std::erase_if(kept_, [this](const auto& k) { return !mapped_.count(k.first); });
-    }
-    lowest_kernel_only_ = lowest_kept_;
-}
-
 std::optional<uint32_t> ShadowMmu::frame_of(uint32_t page) const {
     if (!enabled()) return page & ~(kPageSize - 1);
     auto it = mapped_.find(page & ~(kPageSize - 1));
@@ -317,7 +301,9 @@ std::optional<uint32_t> ShadowMmu::frame_of(uint32_t page) const {
 }
 
 std::optional<uint32_t> ShadowMmu::peek(const PagingState& p, uint32_t linear) {
-    const auto r = walk(tables_, p.control, linear, Access{false, false, true});
+    Access a{false, false, true};
+    a.fetch = true;  // (the code side's question: the frame its translations came from)
+    const auto r = walk(tables_, p.control, linear, a);
     const auto* t = std::get_if<Translation>(&r);
     if (!t) return std::nullopt;
     return t->physical & ~(kPageSize - 1);
@@ -343,7 +329,9 @@ std::vector<std::pair<std::string, uint64_t>> ShadowMmu::counters() const {
             {"shadow: pages prefetched on CR3 writes", n_.prefetched},
             {"shadow: kernel-only mappings taken back at CPL 3", n_.kernel_only_dropped},
             {"shadow: kernel-only mappings kept above the user ceiling", n_.kernel_only_kept},
-            {"shadow: flushes at the host mapping budget (vm.max_map_count)", n_.budget_flushes}};
+            {"shadow: flushes at the host mapping budget (vm.max_map_count)", n_.budget_flushes},
+            {"shadow: SMAP: entries into CPL 0 with user pages blocked", n_.smap_entries},
+            {"shadow: SMAP: user-page mappings taken back", n_.smap_dropped}};
 }
 
 }  // namespace prevt::shadowmmu

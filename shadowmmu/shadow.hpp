@@ -13,6 +13,9 @@
 // - Mappings made at CPL 0 that give more than CPL 3 may have are listed ("kernel-only") and
 //   taken back on the way to CPL 3 (below the user ceiling: split.hpp); every other mapping
 //   stays across the switch.
+// - With CR4.SMAP and EFLAGS.AC clear at CPL 0-2 no user page is mapped: the walker refuses
+//   to map one then, and those mapped before (at CPL 3, with AC set, SMAP off) go when that
+//   state begins (sync()).
 // - A CR3 write keeps each address space's working set and maps it again on the next switch
 //   back, where the tables still allow it without setting an A or D bit (a peek walk).
 //
@@ -37,6 +40,9 @@ struct PagingState {
     bool enabled = false;
     PagingControl control;
     bool user = false;  // CPL 3
+    bool ac = false;    // EFLAGS.AC at CPL 0-2: with CR4.SMAP, user pages are reachable
+    // With CR4.SMAP and AC clear at CPL 0-2, no mapping of a user page may stay (SMAP's rule).
+    bool user_pages_blocked() const { return enabled && !user && control.smap && !ac; }
 };
 
 // Guest-physical memory as the walker reads and writes it (A/D bits are stores).
@@ -97,7 +103,8 @@ public:
     // the same value): a shadow for the new CR3 that keeps only global mappings (CR4.PGE);
     // kAllMappings (CR4.PGE changed: how a kernel flushes its global TLB entries) keeps none.
     // The caller drops what no longer translates (peek(): global pages need none after a
-    // kAddressSpace, as a TLB keeps them), then calls prefetch().
+    // kAddressSpace, as a TLB keeps them), then calls prefetch(). SMAP's rule is followed
+    // here too: entering a state where user pages are blocked takes their mappings back.
     Change sync(const PagingState& p);
     void note_cr3_write() { cr3_written_ = true; }
     // Maps the pages this CR3 had mapped when the guest last switched away from it.
@@ -138,7 +145,8 @@ public:
     struct Counts {
         uint64_t hidden_faults = 0, true_faults = 0, flushes = 0, invlpg_pages = 0,
                  cr3_switches = 0, prefetched = 0, kernel_only_dropped = 0, kernel_only_kept = 0,
-                 budget_flushes = 0, global_flushes = 0, global_mapped = 0;
+                 budget_flushes = 0, global_flushes = 0, global_mapped = 0, smap_entries = 0,
+                 smap_dropped = 0;
     };
     const Counts& counts() const { return n_; }
     // The host mappings now (paging on), by guest-linear page, ascending.
@@ -152,6 +160,8 @@ public:
 
 private:
     static uint64_t mode_of(const PagingState& p);
+    Change sync_tables(const PagingState& p);
+    void follow_smap(const PagingState& p);
     void map_page(uint32_t page, const Translation& t, bool writable, bool kernel_only);
     void unmap_page(uint32_t page);
     void clear();
@@ -171,6 +181,7 @@ private:
         bool writable;
         bool large;   // from a 4 MiB page: invlpg drops the whole region
         bool global;  // survives a CR3 write (G bit with CR4.PGE)
+        bool user;    // a user page (U at both levels): SMAP may take it back
     };
     bool pge_ = false;  // CR4.PGE of the current shadow
     // The pages mapped not global since the last CR3 write, in mapping order (a CR3 write
@@ -192,6 +203,10 @@ private:
     // Kernel-only mappings, (page, user may read): made since the last take-back, and kept
     // by it (at or above kept_below_). Stale entries (a page unmapped since) are skipped.
     std::vector<std::pair<uint32_t, bool>> kernel_only_, kept_;
+    // SMAP: whether user pages are blocked now (PagingState::user_pages_blocked), and while
+    // CR4.SMAP is on (smap_listed_), the user pages mapped since they last were.
+    bool user_pages_blocked_ = false, smap_listed_ = false;
+    std::vector<uint32_t> user_mapped_;
     uint64_t kept_below_ = ~0ull, lowest_kept_ = ~0ull;
     uint64_t lowest_kernel_only_ = ~0ull;  // of both lists
     // Per CR3 (a few): the linear pages mapped when the guest last switched away from it.

@@ -25,9 +25,10 @@ inline constexpr uint32_t FPU = 1u << 0, PSE = 1u << 3, TSC = 1u << 4, MSR = 1u 
                           SSE2 = 1u << 26;
 // ECX
 inline constexpr uint32_t SSE3 = 1u << 0, MONITOR = 1u << 3, SSSE3 = 1u << 9, HYPERVISOR = 1u << 31;
-// CPUID.80000001 EDX and CPUID.7.0 ECX
+// CPUID.80000001 EDX, CPUID.7.0 EBX and ECX
 inline constexpr uint32_t EXT_RDTSCP = 1u << 27;
-inline constexpr uint32_t LEAF7_RDPID = 1u << 22;
+inline constexpr uint32_t LEAF7_SMAP = 1u << 20;   // EBX
+inline constexpr uint32_t LEAF7_RDPID = 1u << 22;  // ECX
 }  // namespace cpuid_bit
 
 // What prevt virtualizes: every profile must stay within these. (x2APIC and TSC-deadline join
@@ -45,6 +46,9 @@ inline constexpr uint32_t kVirtualizedEcx =
 // RDTSCP and RDPID: callouts that read the virtual IA32_TSC_AUX (system.cpp).
 inline constexpr uint32_t kVirtualizedExtEdx = cpuid_bit::EXT_RDTSCP;
 inline constexpr uint32_t kVirtualizedLeaf7Ecx = cpuid_bit::LEAF7_RDPID;
+// SMAP: CR4.SMAP and EFLAGS.AC in the walker (shadowmmu/pagetable.hpp), stac/clac callouts.
+// (SMEP is not built: the walker would need the fetches the translator makes as fetches.)
+inline constexpr uint32_t kVirtualizedLeaf7Ebx = cpuid_bit::LEAF7_SMAP;
 
 // One CPUID answer: EAX EBX ECX EDX.
 struct CpuidRegs {
@@ -77,6 +81,7 @@ struct CpuProfile {
     // of its bits (no SYSCALL, NX or long mode). `max` has it, for guests that read it to
     // learn the mode (kvm-unit-tests' la57).
     bool efer = false;
+    uint32_t leaf7_ebx = 0;  // CPUID.7.0 EBX (SMAP)
     uint32_t leaf7_ecx = 0;  // CPUID.7.0 ECX (RDPID); leaves 7's other registers are 0
 
     // Whether the profiled CPU has the instruction at all (its ISA set, and for the few sets
@@ -89,7 +94,9 @@ struct CpuProfile {
     constexpr bool within_virtualized() const {
         return (edx & ~kVirtualizedEdx) == 0 && (ecx & ~kVirtualizedEcx) == 0 &&
                (ext_edx & ~kVirtualizedExtEdx) == 0 && ext_ecx == 0 &&
-               (leaf7_ecx & ~kVirtualizedLeaf7Ecx) == 0 && (max_leaf >= 7 || leaf7_ecx == 0);
+               (leaf7_ecx & ~kVirtualizedLeaf7Ecx) == 0 &&
+               (leaf7_ebx & ~kVirtualizedLeaf7Ebx) == 0 &&
+               (max_leaf >= 7 || (leaf7_ecx == 0 && leaf7_ebx == 0));
     }
     // IA32_TSC_AUX (0xc0000103) exists with RDTSCP or RDPID.
     constexpr bool has_tsc_aux() const {
@@ -107,6 +114,7 @@ struct IsaSetRequirement {
     ZydisISAExt only = ZYDIS_ISA_EXT_INVALID;  // the set's instructions of this extension only
     uint32_t ext_edx = 0;                      // CPUID.80000001 EDX bits
     uint32_t leaf7_ecx = 0;                    // CPUID.7.0 ECX bits
+    uint32_t leaf7_ebx = 0;                    // CPUID.7.0 EBX bits
 };
 inline constexpr IsaSetRequirement kIsaSets[] = {
     {ZYDIS_ISA_SET_I86, 0},
@@ -143,6 +151,8 @@ inline constexpr IsaSetRequirement kIsaSets[] = {
     // The table's callouts: they read the virtual IA32_TSC_AUX.
     {ZYDIS_ISA_SET_RDTSCP, 0, 0, ZYDIS_ISA_EXT_INVALID, cpuid_bit::EXT_RDTSCP},
     {ZYDIS_ISA_SET_RDPID, 0, 0, ZYDIS_ISA_EXT_INVALID, 0, cpuid_bit::LEAF7_RDPID},
+    // stac/clac: callouts that set and clear the virtual AC (system.cpp).
+    {ZYDIS_ISA_SET_SMAP, 0, 0, ZYDIS_ISA_EXT_INVALID, 0, 0, cpuid_bit::LEAF7_SMAP},
 };
 
 // Mnemonics whose own CPUID bit is finer than their ISA set's.
@@ -184,7 +194,8 @@ constexpr bool CpuProfile::offers(const ZydisDecodedInstruction& in) const {
         if (r.only != ZYDIS_ISA_EXT_INVALID && r.only != in.meta.isa_ext) return false;
         const uint32_t need = r.edx | mnemonic_requirement(in.mnemonic, in.meta.isa_ext);
         return (edx & need) == need && (ecx & r.ecx) == r.ecx &&
-               (ext_edx & r.ext_edx) == r.ext_edx && (leaf7_ecx & r.leaf7_ecx) == r.leaf7_ecx;
+               (ext_edx & r.ext_edx) == r.ext_edx && (leaf7_ecx & r.leaf7_ecx) == r.leaf7_ecx &&
+               (leaf7_ebx & r.leaf7_ebx) == r.leaf7_ebx;
     }
     return false;
 }

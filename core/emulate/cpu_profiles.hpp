@@ -87,17 +87,19 @@ inline constexpr CpuProfile kPentium3{
 
 // Everything prevt virtualizes, on the N270's identity (so that guests key their quirks and
 // their vulnerability lists on a real part): the N270's offer, RDTSCP (80000001 EDX), RDPID
-// (7.0 ECX) with IA32_TSC_AUX, and IA32_EFER (reading 0). x2APIC and TSC-deadline join here
-// as they are offered.
+// (7.0 ECX) with IA32_TSC_AUX, SMAP (7.0 EBX) and IA32_EFER (reading 0). x2APIC and TSC-deadline
+// join here as they are offered.
 inline constexpr CpuProfile kMax = [] {
     CpuProfile p = kN270;
     p.name = "max";
     p.summary =
-        "everything prevt virtualizes (the N270's features, RDTSCP, RDPID, EFER; grows with prevt)";
+        "everything prevt virtualizes (the N270's features, RDTSCP, RDPID, SMAP, EFER; grows "
+        "with prevt)";
     p.edx = kVirtualizedEdx;
     p.ecx = kVirtualizedEcx;
     p.ext_edx = kVirtualizedExtEdx;
     p.leaf7_ecx = kVirtualizedLeaf7Ecx;
+    p.leaf7_ebx = kVirtualizedLeaf7Ebx;
     p.efer = true;
     return p;
 }();
@@ -111,7 +113,8 @@ constexpr bool all_within_virtualized() {
 }
 static_assert(all_within_virtualized(), "a profile offers only what prevt virtualizes");
 static_assert(kMax.edx == kVirtualizedEdx && kMax.ecx == kVirtualizedEcx &&
-                  kMax.ext_edx == kVirtualizedExtEdx && kMax.leaf7_ecx == kVirtualizedLeaf7Ecx,
+                  kMax.ext_edx == kVirtualizedExtEdx && kMax.leaf7_ecx == kVirtualizedLeaf7Ecx &&
+                  kMax.leaf7_ebx == kVirtualizedLeaf7Ebx,
               "max offers everything prevt virtualizes");
 
 // The profile named `name` (-cpu NAME), or nullptr.

@@ -24,10 +24,11 @@ CpuidRegs basic_leaf(uint32_t leaf, uint32_t subleaf, const CpuProfile& p, uint3
         case 1: return {p.signature, 0, p.ecx, p.edx};
         case 2: return p.leaf2;
         case 4: return subleaf < std::size(p.leaf4) ? p.leaf4[subleaf] : CpuidRegs{};
-        // Structured extended features: subleaf 0 only (EAX 0: no others), ECX's RDPID.
-        case 7: return subleaf == 0 ? CpuidRegs{0, 0, p.leaf7_ecx, 0} : CpuidRegs{};
-        // 3 (serial number: off), 5 (MONITOR: not offered), 6 (thermal and power: none), 7's
-        // EBX (SMEP/SMAP would go there: not offered), 8-9, and 0xA: the
+        // Structured extended features: subleaf 0 only (EAX 0: no others), EBX's SMAP, ECX's
+        // RDPID.
+        case 7: return subleaf == 0 ? CpuidRegs{0, p.leaf7_ebx, p.leaf7_ecx, 0} : CpuidRegs{};
+        // 3 (serial number: off), 5 (MONITOR: not offered), 6 (thermal and power: none), 8-9,
+        // and 0xA: the
         // architectural PMU's version 0, i.e. no PMU, so no guest touches its MSRs.
         default: return {};
     }

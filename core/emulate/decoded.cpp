@@ -39,7 +39,7 @@ Decoded decode_at(Cpu& cpu, uint32_t eip) {
     const unsigned avail = read_code_bytes(
         linear, d.bytes, within_limit, [&](uint32_t at, uint8_t* out, unsigned len) -> unsigned {
             try {
-                cpu.mem.read(at, out, len, cpu.user());
+                cpu.mem.fetch(at, out, len, cpu.user());
                 return len;
             } catch (const GuestFault&) {
                 return 0;
@@ -69,7 +69,7 @@ Decoded decode_at(Cpu& cpu, uint32_t eip) {
         if (status == ZYDIS_STATUS_NO_MORE_DATA) {
             if (avail < within_limit) {  // the bytes it needs are on a page that faults
                 uint8_t byte;
-                cpu.mem.read(linear + avail, &byte, 1, cpu.user());  // raises that #PF
+                cpu.mem.fetch(linear + avail, &byte, 1, cpu.user());  // raises that #PF
             }
             throw fault_gp(0);  // beyond the CS limit, or longer than 15 bytes
         }

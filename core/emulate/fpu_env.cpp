@@ -50,17 +50,40 @@ uint32_t get32(const uint8_t* p) {
 // deprecates them (CPUID 7.EBX[6] and [13], the Xeons here) stores 0, where a CPU of the
 // profile would store the last x87 memory operand and opcode; prevt does not track those. A
 // nonzero host FDS becomes the guest's DS: a host selector never stays.
+// Whether this host's fxsave gives the x87 pointers at all (the guest's state crosses the
+// world switch through fxsave/fxrstor): AMD's store them only with an unmasked exception
+// pending (FSW.ES) and store 0 otherwise. Probed once, on the
+// monitor's own x87 state (saved and restored around it).
+bool host_stores_x87_pointers() {
+    static const bool stores = [] {
+        alignas(16) uint8_t saved[512];
+        asm volatile("fxsave64 %0" : "=m"(saved));
+        const uint32_t env[7] = {0x037f, 0, 0xffff, 0x12345678, 0x0008, 0, 0};
+        alignas(16) uint8_t out[512] = {};
+        asm volatile("fldenv %1\n\tfxsave %0" : "=m"(out) : "m"(env));  // (FIP at 8)
+        asm volatile("fxrstor64 %0" ::"m"(saved));
+        return get32(out + 8) == 0x12345678;
+    }();
+    return stores;
+}
+
 // A FIP the guest loaded itself (fldenv, frstor, fxrstor) and no x87 instruction has replaced
-// since stays as loaded, with the FCS loaded with it.
+// since stays as loaded, with the FCS loaded with it. On a host that stores no pointers (0,
+// above) a loaded FIP stays until the guest loads another: an x87 instruction since (or
+// fninit) would have replaced it on the profile's CPU, and prevt cannot see that there.
 void guest_pointers(Cpu& cpu, uint8_t* fip_at, uint8_t* fcs_at, uint8_t* fds_at) {
-    uint32_t fip = get32(fip_at);
+    const uint32_t host_fip = get32(fip_at);
+    uint32_t fip = host_fip;
     uint16_t fcs = fip ? cpu.s.sreg(SegReg::cs).selector : 0;
     VcpuState::LoadedFpuIp& loaded = cpu.s.fpu_loaded_ip;
-    if (loaded.valid && fip == loaded.fip)
+    if (loaded.valid &&
+        (host_fip == loaded.fip || (host_fip == 0 && !host_stores_x87_pointers()))) {
+        fip = loaded.fip;
         fcs = loaded.fcs;
-    else if (fip)
-        cpu.hooks.guest_fpu_ip(&fip);
-    if (get32(fip_at) != loaded.fip) loaded.valid = false;  // an x87 instruction ran since
+    } else {
+        loaded.valid = false;  // an x87 instruction ran since
+        if (fip) cpu.hooks.guest_fpu_ip(&fip);
+    }
     put32(fip_at, fip);
     put32(fcs_at, (get32(fcs_at) & 0xffff0000u) | fcs);
     const uint16_t fds = get32(fds_at) & 0xffff ? cpu.s.sreg(SegReg::ds).selector : 0;

@@ -17,6 +17,12 @@ public:
         else
             flat_.read(linear, out, len, user);
     }
+    void fetch(uint32_t linear, void* out, unsigned len, bool user) override {
+        if (s_.paging())
+            paged_.fetch(linear, out, len, user);
+        else
+            flat_.read(linear, out, len, user);
+    }
     void write(uint32_t linear, const void* in, unsigned len, bool user) override {
         if (s_.paging())
             paged_.write(linear, in, len, user);

@@ -16,6 +16,10 @@ public:
     // `user`: the access is made at CPL 3 (for U/S checks). Throws GuestFault (#PF).
     virtual void read(uint32_t linear, void* out, unsigned len, bool user) = 0;
     virtual void write(uint32_t linear, const void* in, unsigned len, bool user) = 0;
+    // An instruction fetch: as a read, but outside SMAP's rule (PagedMemory).
+    virtual void fetch(uint32_t linear, void* out, unsigned len, bool user) {
+        read(linear, out, len, user);
+    }
 };
 
 class FlatPhysicalMemory final : public LinearMemory {

@@ -7,14 +7,17 @@
 namespace prevt {
 
 std::variant<shadowmmu::Translation, shadowmmu::PageFault> walk_guest_tables(
-    GuestMemory& ram, const VcpuState& s, uint32_t linear, bool write, bool user, bool peek) {
+    GuestMemory& ram, const VcpuState& s, uint32_t linear, bool write, bool user, bool peek,
+    bool fetch) {
     GuestTables tables(ram);
-    return shadowmmu::walk(tables, paging_state(s).control, linear,
-                           shadowmmu::Access{write, user, peek});
+    shadowmmu::Access a{write, user, peek};
+    a.fetch = fetch;
+    a.ac = !user && s.cpl() < 3 && (s.eflags & eflags::AC);
+    return shadowmmu::walk(tables, paging_state(s).control, linear, a);
 }
 
-uint32_t PagedMemory::translate(uint32_t linear, bool write, bool user) {
-    const auto r = walk_guest_tables(ram_, s_, linear, write, user);
+uint32_t PagedMemory::translate(uint32_t linear, bool write, bool user, bool fetch) {
+    const auto r = walk_guest_tables(ram_, s_, linear, write, user, false, fetch);
     if (const auto* f = std::get_if<shadowmmu::PageFault>(&r))
         throw GuestFault{vec::PF, true, f->error_code, f->linear};
     return std::get<shadowmmu::Translation>(r).physical;
@@ -28,6 +31,15 @@ void PagedMemory::read(uint32_t linear, void* out, unsigned len, bool user) {
         const unsigned chunk = std::min<unsigned>(len, 4096 - (linear & 0xfff));
         const uint32_t phys = translate(linear, false, user);
         ram_.load(phys, dst, chunk);  // through the memory map (one page: one range)
+        dst += chunk, linear += chunk, len -= chunk;
+    }
+}
+
+void PagedMemory::fetch(uint32_t linear, void* out, unsigned len, bool user) {
+    auto* dst = static_cast<uint8_t*>(out);
+    while (len) {
+        const unsigned chunk = std::min<unsigned>(len, 4096 - (linear & 0xfff));
+        ram_.load(translate(linear, false, user, true), dst, chunk);
         dst += chunk, linear += chunk, len -= chunk;
     }
 }

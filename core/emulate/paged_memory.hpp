@@ -27,7 +27,7 @@ private:
 };
 
 // The virtual CPU's paging state as the walker and the shadow MMU see it (CR0.PG/WP, CR3,
-// CR4.PSE/PGE, CPL 3).
+// CR4.PSE/PGE/SMAP, CPL 3, EFLAGS.AC).
 inline shadowmmu::PagingState paging_state(const VcpuState& s) {
     shadowmmu::PagingState p;
     p.enabled = s.paging();
@@ -35,18 +35,21 @@ inline shadowmmu::PagingState paging_state(const VcpuState& s) {
     p.control.wp = s.cr0 & cr0::WP;
     p.control.pse = s.cr4 & cr4::PSE;
     p.control.pge = s.cr4 & cr4::PGE;
+    p.control.smap = s.cr4 & cr4::SMAP;
     p.user = s.cpl() == 3;
+    p.ac = !p.user && (s.eflags & eflags::AC);
     return p;
 }
 
 // The guest's page tables walked as the virtual CPU in state `s` would (CR3, CR0.WP,
-// CR4.PSE/PGE), setting A/D bits in guest RAM (unless `peek`: see shadowmmu::Access). The one
-// walk the emulator and the engines' shadow share.
-std::variant<shadowmmu::Translation, shadowmmu::PageFault> walk_guest_tables(GuestMemory& ram,
-                                                                             const VcpuState& s,
-                                                                             uint32_t linear,
-                                                                             bool write, bool user,
-                                                                             bool peek = false);
+// CR4.PSE/PGE/SMAP), setting A/D bits in guest RAM (unless `peek`: see shadowmmu::Access).
+// The one walk the emulator and the engines' shadow share. A supervisor access (`user`
+// false) at CPL 0-2 counts as explicit for SMAP (EFLAGS.AC applies); from CPL 3 it is
+// implicit (descriptor tables, the TSS). An implicit access at CPL 0 (an interrupt's frame
+// pushed, the IDT read) is taken as explicit too: kernels keep those in supervisor pages.
+std::variant<shadowmmu::Translation, shadowmmu::PageFault> walk_guest_tables(
+    GuestMemory& ram, const VcpuState& s, uint32_t linear, bool write, bool user, bool peek = false,
+    bool fetch = false);
 
 class PagedMemory final : public LinearMemory {
 public:
@@ -54,9 +57,10 @@ public:
     PagedMemory(GuestMemory& ram, const VcpuState& state) : ram_(ram), s_(state) {}
     void read(uint32_t linear, void* out, unsigned len, bool user) override;
     void write(uint32_t linear, const void* in, unsigned len, bool user) override;
+    void fetch(uint32_t linear, void* out, unsigned len, bool user) override;
 
     // The guest-physical address of `linear`, or throws GuestFault(#PF).
-    uint32_t translate(uint32_t linear, bool write, bool user);
+    uint32_t translate(uint32_t linear, bool write, bool user, bool fetch = false);
 
 private:
     GuestMemory& ram_;

@@ -36,7 +36,8 @@ void write_control(Cpu& cpu, unsigned n, uint32_t v) {
         case 2: cpu.s.cr2 = v; return;
         case 3: cpu.s.cr3 = v & 0xfffff018; break;
         case 4:
-            if (v & ~(kCr4Supported | ((cpu.profile->edx & cpuid_bit::PGE) ? cr4::PGE : 0)))
+            if (v & ~(kCr4Supported | ((cpu.profile->edx & cpuid_bit::PGE) ? cr4::PGE : 0) |
+                      ((cpu.profile->leaf7_ebx & cpuid_bit::LEAF7_SMAP) ? cr4::SMAP : 0)))
                 throw fault_gp(0);
             cpu.s.cr4 = v;
             break;
@@ -251,6 +252,14 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
             break;
         }
         case ZYDIS_MNEMONIC_RDPID: write_operand(cpu, d, 0, s.msr.tsc_aux); break;
+        // SMAP's explicit-access override (offered by the profile: execute.cpp checked): #UD
+        // outside CPL 0, but real mode has them. The shadow MMU follows AC at the next entry.
+        case ZYDIS_MNEMONIC_STAC:
+        case ZYDIS_MNEMONIC_CLAC:
+            if (s.protected_mode() && s.cpl() != 0) throw fault_ud();
+            s.eflags = d.in.mnemonic == ZYDIS_MNEMONIC_STAC ? s.eflags | eflags::AC
+                                                            : s.eflags & ~eflags::AC;
+            break;
         case ZYDIS_MNEMONIC_RDPMC:  // no counters are virtualized: CR4.PCE is never set
             require_cpl0(cpu);
             if (s.gpr[ecx] > 1) throw fault_gp(0);  // a P6 has counters 0 and 1

@@ -198,17 +198,19 @@ void BtEngine::load_context(VcpuState& s, uint32_t cache_eip) {
 // SYSENTER_CS would fault, or while an interrupt window makes stores to the virtual IF exit.
 // Both directions are prepared at every entry whatever the CPL (a round trip of inline
 // sysenter and sysexit has no exit in between), and only when something they depend on
-// changed: the MSRs, a segment load, the user ceiling, the kernel-only mappings, the window.
+// changed: the MSRs, a segment load, the user ceiling, the kernel-only mappings, the window,
+// CR4.SMAP.
 void BtEngine::prepare_fast_transfers(const VcpuState& s) {
-    const uint64_t key[] = {
-        s.msr.sysenter_cs,
-        s.msr.sysenter_esp,
-        s.msr.sysenter_eip,
-        segment_loads_,
-        shadow_.user_ceiling(),
-        shadow_.lowest_kernel_only(),
-        uint64_t(window_) | uint64_t(shadow_.enabled()) << 1 | uint64_t(s.protected_mode()) << 2,
-        ldt_.generation()};
+    const uint64_t key[] = {s.msr.sysenter_cs,
+                            s.msr.sysenter_esp,
+                            s.msr.sysenter_eip,
+                            segment_loads_,
+                            shadow_.user_ceiling(),
+                            shadow_.lowest_kernel_only(),
+                            uint64_t(window_) | uint64_t(shadow_.enabled()) << 1 |
+                                uint64_t(s.protected_mode()) << 2 |
+                                uint64_t(bool(s.cr4 & cr4::SMAP)) << 3,
+                            ldt_.generation()};
     if (std::equal(std::begin(key), std::end(key), std::begin(prepared_key_))) return;
     std::copy(std::begin(key), std::end(key), std::begin(prepared_key_));
     bt::VcpuArea& v = area_.vcpu();
@@ -221,7 +223,9 @@ void BtEngine::prepare_fast_transfers(const VcpuState& s) {
 void BtEngine::prepare_sysenter(const VcpuState& s) {
     bt::VcpuArea& v = area_.vcpu();
     const uint32_t cs = s.msr.sysenter_cs & 0xfffc;
-    if (window_) return;
+    // With CR4.SMAP the kernel's entry may block user pages (AC clear): the shadow MMU must
+    // see it (sync at the entry), so sysenter is a callout.
+    if (window_ || (s.cr4 & cr4::SMAP)) return;
     VcpuState entered = s;  // (only when the key changed: prepare_fast_transfers)
     sysenter_segments(entered);
     v.sysenter_ss = ldt_.shadow(entered.sreg(SegReg::ss));  // the flat ring-0 SS

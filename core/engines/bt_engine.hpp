@@ -164,6 +164,7 @@ private:
     uint64_t ceiling_for_user(const VcpuState& s) const;
     void adopt_host_selectors(const std::array<uint32_t, 4>& ss_ds_es_fs, uint64_t ceiling);
     unsigned read_code(const VcpuState& s, uint32_t linear, uint8_t* out, unsigned max);
+    // A walk for guest code (the translator's fetch: SMAP does not apply).
     std::optional<shadowmmu::Translation> walk_guest(const VcpuState& s, uint32_t linear,
                                                      bool write, uint32_t* error = nullptr);
     std::optional<Exit> page_fault(const VcpuState& s, uint32_t linear, uint32_t host_error,

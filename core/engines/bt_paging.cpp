@@ -19,7 +19,7 @@ using shadowmmu::kPageSize;
 
 std::optional<shadowmmu::Translation> BtEngine::walk_guest(const VcpuState& s, uint32_t linear,
                                                            bool write, uint32_t* error) {
-    const auto r = walk_guest_tables(ram_, s, linear, write, s.cpl() == 3);
+    const auto r = walk_guest_tables(ram_, s, linear, write, s.cpl() == 3, false, true);
     if (const auto* f = std::get_if<shadowmmu::PageFault>(&r)) {
         if (error) *error = f->error_code;
         return std::nullopt;

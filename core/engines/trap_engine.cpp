@@ -100,7 +100,7 @@ bool TrapEngine::iret_at(const VcpuState& s) const {
     for (uint32_t i = 0; i < 2; ++i) {
         uint32_t at = s.sreg(SegReg::cs).base + s.eip + i;
         if (s.paging()) {
-            const auto t = walk_guest_tables(ram_, s, at, false, false, true);
+            const auto t = walk_guest_tables(ram_, s, at, false, false, true, true);
             const auto* tr = std::get_if<shadowmmu::Translation>(&t);
             if (!tr) return false;
             at = tr->physical;
@@ -315,7 +315,7 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                 uint8_t prev = 0;  // (it just ran: its page translates)
                 uint32_t at = s.sreg(SegReg::cs).base + s.eip - 1;
                 if (s.paging()) {
-                    const auto t = walk_guest_tables(ram_, s, at, false, false, true);
+                    const auto t = walk_guest_tables(ram_, s, at, false, false, true, true);
                     if (const auto* tr = std::get_if<shadowmmu::Translation>(&t)) at = tr->physical;
                 }
                 ram_.read_bytes(at, &prev, 1);

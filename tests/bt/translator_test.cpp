@@ -207,6 +207,27 @@ TEST(Translator, InlineRewritesAtCpl0) {
     EXPECT_EQ(popf.text[popf.text.size() - 5], "popfd");
 }
 
+// CR4.SMAP: AC decides what CPL 0 may touch, so popf is a callout (the shadow MMU follows AC
+// at each entry); stac and clac are callouts with max and #UD without it.
+TEST(Translator, UnderSmapPopfAndStacClacCallOut) {
+    TranslationContext context;
+    context.smap = true;
+    context.profile = &kMax;
+    // (The bytes are followed by hlt, a callout: the first callout's EIP tells which it is.)
+    auto first_callout = [&](std::vector<uint8_t> c) {
+        const auto t = testing_support::translate_guest_bytes(std::move(c), context);
+        return t.block.callouts.empty() ? 0u : t.block.callouts[0].eip;
+    };
+    EXPECT_EQ(first_callout({0x9d}), kEip);
+    for (const std::vector<uint8_t>& c :
+         {std::vector<uint8_t>{0x0f, 0x01, 0xcb}, std::vector<uint8_t>{0x0f, 0x01, 0xca}}) {
+        SCOPED_TRACE(testing::PrintToString(c));
+        EXPECT_EQ(first_callout(c), kEip);
+    }
+    context.smap = false;
+    EXPECT_EQ(first_callout({0x9d}), kEip + 1) << "inline popf, then the hlt";
+}
+
 TEST(Translator, InlineRewritesBecomeCalloutsAtCpl3) {
     expect_callout_at(translate({0xfa}, false), 0, kEip);
     expect_callout_at(translate({0x9c}, false), 0, kEip);

@@ -174,5 +174,24 @@ TEST_F(MsrTest, TscAuxReachesRdtscpAndRdpid) {
     EXPECT_EQ(run({0xf3, 0x0f, 0xc7, 0xfb}), vec::UD);
 }
 
+// SMAP (max only): CR4.SMAP is writable and stac/clac set and clear AC at CPL 0; on a profile
+// without SMAP the bit is reserved (#GP) and the instructions are #UD.
+TEST_F(MsrTest, SmapsCr4BitAndStacClacFollowTheProfile) {
+    const std::vector<uint8_t> stac = {0x0f, 0x01, 0xcb}, clac = {0x0f, 0x01, 0xca};
+    const std::vector<uint8_t> mov_cr4_eax = {0x0f, 0x22, 0xe0};
+    s.gpr[eax] = cr4::SMAP;
+    EXPECT_EQ(run(mov_cr4_eax), vec::GP);
+    EXPECT_EQ(run(stac), vec::UD);
+    cpu.profile = &kMax;
+    EXPECT_EQ(run(mov_cr4_eax), -1);
+    EXPECT_EQ(s.cr4, cr4::SMAP);
+    EXPECT_EQ(run(stac), -1);
+    EXPECT_TRUE(s.eflags & eflags::AC);
+    EXPECT_EQ(run(clac), -1);
+    EXPECT_FALSE(s.eflags & eflags::AC);
+    s.set_cpl(3);
+    EXPECT_EQ(run(stac), vec::UD) << "CPL 3";
+}
+
 }  // namespace
 }  // namespace prevt

@@ -1,5 +1,5 @@
 // Emulator memory with guest paging: translation through the walker, #PF with CR2 and the
-// error code as a GuestFault, accesses straddling a page boundary.
+// error code as a GuestFault, accesses straddling a page boundary, SMAP with EFLAGS.AC.
 #include <gtest/gtest.h>
 
 #include "core/emulate/fault.hpp"
@@ -66,6 +66,28 @@ TEST_F(PagedMemoryTest, FaultsCarryCr2AndTheErrorCode) {
         EXPECT_EQ(f.cr2, 0xc0002000u);
         EXPECT_EQ(ram.read(0x30ffe, 2), 0u);
     }
+}
+
+// CR4.SMAP: at CPL 0 a data access to a user page faults (P, U clear) unless AC is set;
+// an instruction fetch from it does not; at CPL 3 a supervisor (implicit) access to a user
+// page faults whatever AC says.
+TEST_F(PagedMemoryTest, SmapFollowsAcAndLetsFetchesThrough) {
+    s.cr4 |= cr4::SMAP;
+    uint32_t v = 0;
+    try {
+        mem.read(0xc0001000, &v, 4, false);
+        FAIL();
+    } catch (const GuestFault& f) {
+        EXPECT_EQ(f.error, 1u);  // P
+    }
+    mem.fetch(0xc0001000, &v, 4, false);
+    s.eflags |= eflags::AC;
+    mem.write(0xc0001000, &v, 4, false);
+    s.set_cpl(3);
+    EXPECT_THROW(mem.read(0xc0001000, &v, 4, false), GuestFault) << "implicit: AC does not help";
+    mem.read(0xc0001000, &v, 4, true);
+    s.cr4 &= ~cr4::SMAP;
+    mem.read(0xc0001000, &v, 4, false);
 }
 
 }  // namespace

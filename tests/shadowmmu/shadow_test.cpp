@@ -329,6 +329,52 @@ TEST_F(ShadowTest, KernelOnlyMappingsAreTakenBackBelowTheCeiling) {
     EXPECT_FALSE(mmu.has_kernel_only());
 }
 
+// SMAP: at CPL 0 with CR4.SMAP and AC clear no user page stays mapped. Those mapped at CPL 3,
+// or at CPL 0 with AC set, go when that state begins; supervisor pages stay; a fault on a
+// user page then is the guest's #PF.
+TEST_F(ShadowTest, SmapTakesUserPagesBackWhenAcIsCleared) {
+    paging.control.smap = true;
+    paging.user = true;
+    mmu.sync(paging);
+    fault(0x5000, false);  // at CPL 3
+    paging.user = false;
+    paging.ac = true;
+    mmu.sync(paging);
+    EXPECT_TRUE(host.maps.count(0x5000));  // AC set: user pages stay reachable
+    fault(0x6000, false);
+    fault(0x7000, false);  // mapped at CPL 0 with AC set
+    EXPECT_TRUE(host.maps.count(0x7000));
+    paging.ac = false;  // clac
+    mmu.sync(paging);
+    EXPECT_FALSE(host.maps.count(0x5000));
+    EXPECT_FALSE(host.maps.count(0x7000));
+    EXPECT_TRUE(host.maps.count(0x6000));
+    EXPECT_EQ(mmu.counts().smap_dropped, 2u);
+    const auto f = mmu.fault(paging, 0x5000, true);
+    EXPECT_EQ(f.kind, ShadowMmu::Fault::kGuestPageFault);
+    EXPECT_EQ(f.error_code, 0x3u);  // P | W, U clear: a supervisor access
+    EXPECT_FALSE(host.maps.count(0x5000));
+}
+
+// SMAP turned on while user pages are mapped (they were not listed): they go too.
+TEST_F(ShadowTest, SmapTurnedOnTakesBackWhatWasMappedBefore) {
+    fault(0x5000, false);  // SMAP off, CPL 0
+    paging.control.smap = true;
+    paging.ac = true;
+    mmu.sync(paging);  // on, with AC set: kept
+    EXPECT_TRUE(host.maps.count(0x5000));
+    paging.ac = false;
+    mmu.sync(paging);
+    EXPECT_FALSE(host.maps.count(0x5000));
+    // And straight from off to blocked.
+    paging.control.smap = false;
+    mmu.sync(paging);
+    fault(0x7000, false);
+    paging.control.smap = true;
+    mmu.sync(paging);
+    EXPECT_FALSE(host.maps.count(0x7000));
+}
+
 TEST_F(ShadowTest, TheUserCeilingComesFromTheDirectory) {
     EXPECT_EQ(mmu.user_ceiling(), kTop);  // no supervisor region at the top
     ram.write32(kDir2 + 4 * (0xbfc00000u >> 22), kTable | P | W | U);  // the user stack...

@@ -117,6 +117,29 @@ TEST_F(WalkerTest, PeekWritesNothingAndNeedsTheBitsAlreadySet) {
     EXPECT_TRUE(std::holds_alternative<PageFault>(walk(ram, control, 0x6000, peek_read)));
 }
 
+// SMAP (SDM 4.6.1): with CR4.SMAP a supervisor data access to a user page faults (P, and W
+// for a write; U clear) unless it is explicit with EFLAGS.AC set; fetches, supervisor pages
+// and user-mode accesses are not its business.
+TEST_F(WalkerTest, SmapBlocksSupervisorDataAccessesToUserPagesUnlessAc) {
+    control.smap = true;
+    EXPECT_EQ(error(go(0x5000, false, false)), pf::P);
+    EXPECT_EQ(error(go(0x5000, true, false)), pf::P | pf::W);
+    EXPECT_EQ(error(go(0x7000, false, false)), pf::P);
+    EXPECT_TRUE(std::holds_alternative<Translation>(go(0x6000, false, false)));  // supervisor
+    EXPECT_TRUE(std::holds_alternative<Translation>(go(0x5000, true, true)));    // CPL 3
+    Access ac{true, false};
+    ac.ac = true;
+    EXPECT_TRUE(std::holds_alternative<Translation>(walk(ram, control, 0x5000, ac)));
+    Access fetch{false, false};
+    fetch.fetch = true;
+    EXPECT_TRUE(std::holds_alternative<Translation>(walk(ram, control, 0x5000, fetch)));
+    // With AC the rest of the rules still hold: WP stops a write to a read-only user page.
+    control.wp = true;
+    EXPECT_EQ(std::get<PageFault>(walk(ram, control, 0x7000, ac)).error_code, pf::P | pf::W);
+    control.smap = false;
+    EXPECT_TRUE(std::holds_alternative<Translation>(go(0x5000, false, false)));
+}
+
 TEST_F(WalkerTest, ADebuggersLookNeitherNeedsNorSetsAccessedBits) {
     Access look;
     look.debug = true;
