@@ -52,19 +52,21 @@ uint32_t get32(const uint8_t* p) {
 // nonzero host FDS becomes the guest's DS: a host selector never stays.
 // Whether this host's fxsave gives the x87 pointers at all (the guest's state crosses the
 // world switch through fxsave/fxrstor): AMD's store them only with an unmasked exception
-// pending (FSW.ES) and store 0 otherwise. Probed once, on the
-// monitor's own x87 state (saved and restored around it).
+// pending (FSW.ES) and store 0 otherwise. Probed once at start-up, before any guest runs: the
+// probe's fldenv leaves its own pointers in the hardware (on such a host fxrstor does not
+// load them back).
+bool probe_host_stores_x87_pointers() {
+    alignas(16) uint8_t saved[512];
+    asm volatile("fxsave64 %0" : "=m"(saved));
+    const uint32_t env[7] = {0x037f, 0, 0xffff, 0x12345678, 0x0008, 0, 0};
+    alignas(16) uint8_t out[512] = {};
+    asm volatile("fldenv %1\n\tfxsave %0" : "=m"(out) : "m"(env));  // (FIP at 8)
+    asm volatile("fninit\n\tfxrstor64 %0" ::"m"(saved));
+    return get32(out + 8) == 0x12345678;
+}
+const bool kHostStoresX87Pointers = probe_host_stores_x87_pointers();
 bool host_stores_x87_pointers() {
-    static const bool stores = [] {
-        alignas(16) uint8_t saved[512];
-        asm volatile("fxsave64 %0" : "=m"(saved));
-        const uint32_t env[7] = {0x037f, 0, 0xffff, 0x12345678, 0x0008, 0, 0};
-        alignas(16) uint8_t out[512] = {};
-        asm volatile("fldenv %1\n\tfxsave %0" : "=m"(out) : "m"(env));  // (FIP at 8)
-        asm volatile("fxrstor64 %0" ::"m"(saved));
-        return get32(out + 8) == 0x12345678;
-    }();
-    return stores;
+    return kHostStoresX87Pointers;
 }
 
 // A FIP the guest loaded itself (fldenv, frstor, fxrstor) and no x87 instruction has replaced
@@ -136,7 +138,19 @@ Outcome execute_fpu_store(Cpu& cpu, const Decoded& d) {
         // 32-bit format: FIP, FCS, FDP, FDS. Outside 64-bit mode the CPU writes bytes 0-287
         // only (288-463 reserved, 464-511 software's; checked natively on the host): the
         // rest of the monitor's image (its XMM8-15) never reaches the guest.
-        with_guest_fpu(cpu, [&] { asm volatile("fxsave %0" : "=m"(image)); });
+        with_guest_fpu(cpu, [&] {
+            asm volatile("fxsave %0" : "=m"(image));
+            // A host whose fxsave stores no pointers (AMD's, without an exception pending):
+            // FOP, FIP, FCS, FDP and FDS from an environment store, the environment put back
+            // (fnstenv masks the exceptions after storing).
+            if (!host_stores_x87_pointers()) {
+                uint8_t env[28];
+                asm volatile("fnstenv %0\n\tfldenv %0" : "+m"(env));
+                memcpy(image + 6, env + 18, 2);   // FOP (bits 16-26 of the FCS dword)
+                memcpy(image + 8, env + 12, 6);   // FIP, FCS
+                memcpy(image + 16, env + 20, 6);  // FDP, FDS
+            }
+        });
         len = kFxsaveWritten;
         guest_pointers(cpu, image + 8, image + 12, image + 20);
         memcpy(image + 24, cpu.s.fpu.data() + 24, 4);      // MXCSR: the guest's, saved at exit

@@ -45,13 +45,19 @@ if [ "$engine" = qemu ]; then
 fi
 
 # NAME.ENGINE.requires lists host facts (as `prevt host` prints them: "umip", "cpuid-faulting",
-# "kvm") that the golden file assumes; without them the test is skipped, saying why.
+# "kvm") that the golden file assumes, "!FACT" one it assumes absent ("!amd": an Intel host);
+# otherwise the test is skipped, saying why.
 requires=$golden_dir/$name.$engine.requires
 if [ "$engine" != qemu ] && [ -f "$requires" ]; then
     facts=$("$prevt" host)
     while read -r fact why; do
         [ -n "$fact" ] || continue
-        if ! grep -q "^$fact: yes" <<<"$facts"; then
+        if [ "${fact#!}" != "$fact" ]; then
+            if grep -q "^${fact#!}: yes" <<<"$facts"; then
+                echo "SKIP: this host has ${fact#!}: $why"
+                exit 77
+            fi
+        elif ! grep -q "^$fact: yes" <<<"$facts"; then
             echo "SKIP: this host lacks $fact: $why"
             exit 77
         fi
