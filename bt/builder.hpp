@@ -77,6 +77,9 @@ private:
     bool encode32(ZydisEncoderRequest& req);
 
     bool copy16(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops);
+    // A learned store to the local APIC's TPR (TranslationContext::tpr_stores): the same mov
+    // with %gs:kOffTpr as its destination. False if it is no such store.
+    bool tpr_store(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops);
 
     // ret / jmp *r/m / call *r/m in 16-bit code: the target (popped, or pushed from the r/m
     // operand re-encoded as a push, then popped) to the lookup routine, zero-extended when

@@ -70,6 +70,24 @@ bool Builder::encode32(ZydisEncoderRequest& req) {
     return true;
 }
 
+bool Builder::tpr_store(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
+    if (in.mnemonic != ZYDIS_MNEMONIC_MOV || in.operand_width != 32 ||
+        ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY || ops[0].mem.base != ZYDIS_REGISTER_NONE ||
+        ops[0].mem.index != ZYDIS_REGISTER_NONE)
+        return false;
+    ZydisEncoderRequest req;
+    if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(
+            &in, ops, in.operand_count_visible, &req)))
+        return false;
+    req.operands[0].mem.displacement = kOffTpr;
+    req.prefixes = (req.prefixes & ~ZYDIS_ATTRIB_HAS_SEGMENT) | ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+    const uint32_t here = out_.here();
+    if (!encode32(req)) return false;
+    block_.map.emplace_back(here, eip_);
+    ++block_.rewritten;
+    return true;
+}
+
 bool Builder::copy16(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
     ZydisEncoderRequest req;
     if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(

@@ -121,6 +121,12 @@ bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand*
         callout();
         return false;
     }
+    if (context_.tpr_stores && context_.cpl0 && context_.tpr_stores->count(cs_base_ + eip_) &&
+        tpr_store(in, ops)) {
+        list(in, ops, category_name(rule.category), "TPR store: to the slot at %gs:kOffTpr");
+        eip_ += in.length;
+        return true;
+    }
     // FPU control: under these CR0/CR4 bits the instruction faults before it executes.
     if ((rule.treatment == Treatment::kCopy || rule.treatment == Treatment::kSwapFs) &&
         fpu_fault(fpu_class(in, ops), context_.fpu) != kNoFpuFault) {

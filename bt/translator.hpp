@@ -58,6 +58,9 @@ struct TranslationContext {
     const std::unordered_set<uint32_t>* callouts = nullptr;
     // ... and of %gs accesses whose offsets wrap around 4 GiB: copied through guest_gs_wrap.
     const std::unordered_set<uint32_t>* gs_wraps = nullptr;
+    // ... and of stores to the local APIC's TPR (an absolute `mov` at CPL 0): translated as a
+    // store to %gs:kOffTpr, the TPR's slot (the engine learns them and keeps them valid).
+    const std::unordered_set<uint32_t>* tpr_stores = nullptr;
     // A debugger's stops (core/debug/debug_stops.hpp): a block ends before any of these
     // guest-linear addresses (its fall-through exit goes to the monitor, which stops there),
     // and with `single` every block is one instruction (the debugger's step). The engine

@@ -135,5 +135,11 @@ static_assert(kNtOfByte1 + 0x400 <= kIblTable);
 // guest's view, so every inline cli/sti/popf/iret store to it exits (at an exact point).
 inline constexpr uint32_t kVifPage = 0x1f000, kOffVif = kVifPage;
 static_assert(kReadOnlyEnd <= kVifPage && kVifPage + 0x1000 == kVcpuAreaSize);
+// The local APIC's TPR (devices::TprSlot, bound there), alone on the page below: a guest
+// store to the TPR translated as a store to %gs:kOffTpr. While an interrupt is pending the
+// page is read-only in the guest's view, so such a store exits (at an exact point) and the
+// virtual CPU runs it through the APIC, which may then deliver (bt_tpr.cpp).
+inline constexpr uint32_t kTprPage = 0x1e000, kOffTpr = kTprPage;
+static_assert(kReadOnlyEnd <= kTprPage && kTprPage + 0x1000 == kVifPage);
 
 }  // namespace prevt::bt

@@ -131,7 +131,10 @@ void RunLoop::serve(const Exit& x) {
                 trace_exec(entry_cs_, entry_eip_, entry_text_, "delivered by the monitor");
             raise(Event{x.vector, EventSource::kSoftware, false, 0, x.next_eip});
             break;
-        case ExitReason::kMemoryMap: emulate(x); break;  // MMIO, stores into ROM/unassigned
+        case ExitReason::kMemoryMap:  // MMIO, stores into ROM/unassigned
+            m_.engine().note_memory_map_access(s_);
+            emulate(x);
+            break;
         case ExitReason::kTimer:                         // deadline: see run()
             m_.poll_serial_input();
             m_.refresh_display();

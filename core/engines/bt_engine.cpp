@@ -348,6 +348,7 @@ Exit BtEngine::run(VcpuState& s) {
             }
             sync_address_space(s);
             choose_ceiling(s);
+            follow_tpr(s);
             bt::Block& b = block_for(s, key);
             load_context(s, b.cache_start);
         }
@@ -456,6 +457,8 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
         {"lookup table fills (misses)", n_.lookup_fills},
         {"timer signals stepped to an exact point", n_.stepped},
         {"alignment checks stepped over (#AC at CPL 0-2 or CR0.AM clear)", n_.ac_stepped},
+        {"TPR stores learned (translated as one store to the slot)", n_.tpr_stores},
+        {"TPR stores that exited (an interrupt pending)", n_.tpr_exits},
         {"host mappings (guest pages; budget " +
              std::to_string(native::AddressSpace::instance().budget()) + ")",
          native::AddressSpace::instance().mappings()},

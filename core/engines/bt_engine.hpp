@@ -31,6 +31,7 @@
 #include "core/native/native_context.hpp"
 #include "core/native/shadow_host.hpp"
 #include "core/native/shadow_ldt.hpp"
+#include "devices/local_apic.hpp"
 #include "shadowmmu/pagetable.hpp"
 #include "shadowmmu/shadow.hpp"
 
@@ -139,6 +140,12 @@ private:
     }
     void note_smc_store(const VcpuState& s);
     void note_compressed_access(const VcpuState& s) override;
+    // The TPR fast path (bt_tpr.cpp): learned sites, translated as stores to the slot.
+    void note_memory_map_access(const VcpuState& s) override { learn_tpr_store(s); }
+    void attach_local_apic(devices::LocalApic& apic) override;
+    bool learn_tpr_store(const VcpuState& s);
+    void follow_tpr(const VcpuState& s);
+    void forget_tpr_stores();
     bool uses_gs_at(const VcpuState& s, uint32_t linear);
     void adapt_to_callout(const VcpuState& s, std::unordered_map<uint32_t, unsigned>& seen,
                           uint64_t& counter, bool stack_ops_too);
@@ -224,6 +231,20 @@ private:
     static constexpr unsigned kAdaptiveThreshold = 4;
     std::unordered_map<uint32_t, unsigned> smc_stores_, compressed_faults_;
     std::unordered_set<uint32_t> callout_eips_, gs_wrap_eips_;
+    // TPR stores (guest-linear EIP), translated as stores to the slot on the TPR page; valid
+    // while the segment each one went through keeps its base and limit and IA32_APIC_BASE
+    // stays (follow_tpr), and, with paging, while the TPR's page maps the APIC (a page of
+    // each block that holds one).
+    struct TprStore {
+        SegReg segment;
+        uint32_t base, limit, page;
+    };
+    std::unordered_map<uint32_t, TprStore> tpr_store_sites_;
+    std::unordered_set<uint32_t> tpr_store_eips_;
+    devices::LocalApic* apic_ = nullptr;
+    devices::TprSlot* tpr_slot_ = nullptr;  // on the TPR page (the monitor's view)
+    bool tpr_trapped_ = false;              // the TPR page read-only: TPR stores exit
+    uint64_t tpr_checked_loads_ = ~0ull, tpr_base_msr_ = 0;
     // Stores into a code frame from elsewhere drop the frame's translations whole (see
     // bt_signals.cpp), at most kFrameDropLimit times per frame: then its stores are stepped
     // one by one, so a page that mixes hot code and hot data is not translated again and
@@ -235,7 +256,8 @@ private:
                  host_instructions = 0, translate_ticks = 0, window_exits = 0,
                  blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
                  frames_dropped_on_store = 0, adaptive_compressed = 0, gs_wraps = 0,
-                 inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0;
+                 inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0, tpr_stores = 0,
+                 tpr_exits = 0;
     } n_;
 };
 

@@ -67,6 +67,7 @@ void BtEngine::note_smc_store(const VcpuState& s) {
 // wrap variant (prepare_fs_swap: native again); one that still faults then, and any other,
 // becomes a callout: 0.25 us instead of a #GP and a host signal, ~3 us.
 void BtEngine::note_compressed_access(const VcpuState& s) {
+    if (learn_tpr_store(s)) return;  // (bt_tpr.cpp)
     const uint32_t linear = s.sreg(SegReg::cs).base + s.eip;
     if (!gs_wrap_eips_.count(linear) && !callout_eips_.count(linear) &&
         compressed_faults_[linear] + 1 >= kAdaptiveThreshold && uses_gs_at(s, linear)) {
@@ -266,6 +267,14 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
     switch (ev.signal) {
         case SIGSEGV:
             if (ev.trapno == 14) {
+                if (ev.fault_address - (uint64_t(bt::kVcpuArea) + bt::kTprPage) < kPageSize) {
+                    // A TPR store while an interrupt is pending: the virtual CPU runs it
+                    // through the APIC, then the run loop looks (bt_tpr.cpp).
+                    ++n_.tpr_exits;
+                    x.reason = ExitReason::kEmulate;
+                    x.vector = vec::GP;
+                    return x;
+                }
                 if (ev.fault_address - (uint64_t(bt::kVcpuArea) + bt::kVifPage) < kPageSize) {
                     // A store to the virtual IF while an interrupt waits: the virtual CPU
                     // runs the instruction (cli, sti, popf or iret), then the run loop looks.

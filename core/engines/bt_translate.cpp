@@ -84,6 +84,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.cs_limit = cs.limit;
     context.callouts = &callout_eips_;
     context.gs_wraps = &gs_wrap_eips_;
+    context.tpr_stores = &tpr_store_eips_;
     context.stops = debug_.breakpoints.empty() ? nullptr : &debug_.breakpoints;
     context.single = debug_.step;
     context.fpu = FpuControl::of(s);  // (in the key: a CR0/CR4 write selects other blocks)
@@ -137,6 +138,12 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
         block.pages.push_back({p, frame, global});
     }
     const bool unread = s.paging() && block.pages.empty();
+    // A TPR store's page is one of the block's (bt_tpr.cpp): re-checked like its code's.
+    if (s.paging())
+        for (const auto& [eip, site] : tpr_store_sites_)
+            if (eip >= block.guest_linear && eip < block.guest_end)
+                block.pages.push_back(
+                    {site.page, uint32_t(devices::LocalApic::kDefaultBase), false});
     bt::Block& b = cache_.add(std::move(block), buf, key_of(s), s.paging());
     if (perf_map_)  // (after a flush the addresses come again: docs/qemu-options.md)
         fprintf(perf_map_, "%x %x guest %04x:%08x\n", b.cache_start, b.cache_end - b.cache_start,

@@ -11,6 +11,10 @@
 #include "core/exit.hpp"
 #include "core/vcpu_state.hpp"
 
+namespace prevt::devices {
+class LocalApic;
+}
+
 namespace prevt {
 
 class Engine : public CpuHooks {
@@ -47,6 +51,11 @@ public:
     // segments are shorter than the guest's (address-space compression; at `s`, before it
     // ran): an engine may translate that instruction differently from now on.
     virtual void note_compressed_access(const VcpuState& /*s*/) {}
+    // The virtual CPU is about to run an instruction whose access no host mapping serves (MMIO,
+    // ROM or unassigned memory; at `s`, before it ran).
+    virtual void note_memory_map_access(const VcpuState& /*s*/) {}
+    // The machine's local APIC: an engine may keep its TPR where translated code reaches it.
+    virtual void attach_local_apic(devices::LocalApic& /*apic*/) {}
     // The A20 gate changed (port 0x92, the 8042): while it is off, address bit 20 is 0
     // (docs/real-mode.md: which engines apply it, and where).
     virtual void set_a20(bool /*enabled*/) {}

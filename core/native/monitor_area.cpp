@@ -39,6 +39,7 @@ MonitorArea::MonitorArea() {
     // it jumps through and the lookup tables, nothing in between (bt/vcpu_area.hpp).
     map_low(fd_, kVcpuArea + kWritablePage, 0x1000, PROT_READ | PROT_WRITE);
     map_low(fd_, kVcpuArea + kReadOnlyPage, kReadOnlyEnd - kReadOnlyPage, PROT_READ);
+    map_low(fd_, kVcpuArea + kTprPage, 0x1000, PROT_READ | PROT_WRITE);
     map_low(fd_, kVcpuArea + kVifPage, 0x1000, PROT_READ | PROT_WRITE);
     map_low(fd_, kCacheBase, kCacheEnd - kCacheBase, PROT_READ | PROT_EXEC);
 
@@ -77,6 +78,12 @@ void MonitorArea::trap_vif_stores(bool on) {
                  on ? PROT_READ : PROT_READ | PROT_WRITE) != 0)
         throw HostError(std::string("mprotect of the interrupt-window page failed: ") +
                         strerror(errno));
+}
+
+void MonitorArea::trap_tpr_stores(bool on) {
+    if (mprotect(reinterpret_cast<void*>(uint64_t(kVcpuArea) + kTprPage), 0x1000,
+                 on ? PROT_READ : PROT_READ | PROT_WRITE) != 0)
+        throw HostError(std::string("mprotect of the TPR page failed: ") + strerror(errno));
 }
 
 void MonitorArea::clear_ibl(int user) {

@@ -34,6 +34,10 @@ public:
     }
     // The interrupt window: the vif page read-only (true) or writable in the guest's view.
     void trap_vif_stores(bool on);
+    // The TPR page (bt::kTprPage): the monitor's view of it, and read-only (true) or writable
+    // in the guest's view.
+    void* tpr_page() const { return writable(bt::kVcpuArea + bt::kTprPage); }
+    void trap_tpr_stores(bool on);
     void clear_ibl() {
         clear_ibl(0);
         clear_ibl(1);
