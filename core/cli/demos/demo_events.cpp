@@ -51,8 +51,10 @@ int demo_tpr(const DemoContext& c) {
     print_wrapped(
         "The APIC page is never mapped for a native engine: under trap every access faults "
         "(a host signal) and the virtual CPU runs it on the device. Hardware vendors answered "
-        "this very cost with the TPR shadow of VT-x and CR8 of AMD-V (and VMware's BT patched "
-        "the guest's TPR accesses); without them a monitor can only make the exit cheap.");
+        "this very cost with the TPR shadow of VT-x and CR8 of AMD-V, and VMware's BT patched "
+        "the guest's TPR accesses. bt does what VMware did: a TPR store it has seen once is "
+        "translated as one store to the TPR's slot, exiting only while an interrupt waits; "
+        "reads and the EOI stay callouts.");
     return r.bt_right() ? 0 : kStatusGuestFailure;
 }
 
