@@ -34,7 +34,7 @@ inline constexpr uint32_t PE = 1u << 0, MP = 1u << 1, EM = 1u << 2, TS = 1u << 3
 namespace cr4 {
 inline constexpr uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3, PSE = 1u << 4,
                           PAE = 1u << 5, PGE = 1u << 7, OSFXSR = 1u << 9, OSXMMEXCPT = 1u << 10,
-                          SMAP = 1u << 21;
+                          SMEP = 1u << 20, SMAP = 1u << 21;
 }
 
 // A segment register with its hidden part (the descriptor cache).

@@ -42,7 +42,7 @@ struct Access {
     bool peek = false;
     // A debugger's look (core/debug/debugger.cpp): A and D bits neither required nor set.
     bool debug = false;
-    // An instruction fetch (SMAP does not apply; prevt offers no SMEP or NX).
+    // An instruction fetch: SMEP's business, not SMAP's (prevt offers no NX).
     bool fetch = false;
     // An explicit supervisor access with EFLAGS.AC set (CPL 0-2): SMAP lets it reach user
     // pages. Implicit supervisor accesses (descriptor tables, the TSS, from any CPL) pass false.
@@ -54,12 +54,13 @@ struct PagingControl {
     bool wp = false;    // CR0.WP
     bool pse = false;   // CR4.PSE
     bool pge = false;   // CR4.PGE
+    bool smep = false;  // CR4.SMEP
     bool smap = false;  // CR4.SMAP
 };
 
 // #PF error code bits (SDM 4.7).
 namespace pf {
-inline constexpr uint32_t P = 1u << 0, W = 1u << 1, U = 1u << 2, RSVD = 1u << 3;
+inline constexpr uint32_t P = 1u << 0, W = 1u << 1, U = 1u << 2, RSVD = 1u << 3, ID = 1u << 4;
 }
 
 struct Translation {
@@ -81,7 +82,9 @@ struct PageFault {
 template <class Memory>
 std::variant<Translation, PageFault> walk(Memory& mem, const PagingControl& c, uint32_t linear,
                                           Access a) {
-    const uint32_t fault_bits = (a.write ? pf::W : 0) | (a.user ? pf::U : 0);
+    // I/D: a fetch, reported as such while CR4.SMEP is set (without PAE's NX: SDM 4.7).
+    const uint32_t fault_bits =
+        (a.write ? pf::W : 0) | (a.user ? pf::U : 0) | (a.fetch && c.smep ? pf::ID : 0);
     const uint32_t pde_at = (c.cr3 & 0xfffff000u) + ((linear >> 22) << 2);
     Entry pde{mem.read32(pde_at)};
     if (!pde.present()) return PageFault{linear, fault_bits};
@@ -98,6 +101,9 @@ std::variant<Translation, PageFault> walk(Memory& mem, const PagingControl& c, u
     const bool rw_ok = pde.writable() && leaf.writable();
     if (a.user && !user_ok) return PageFault{linear, fault_bits | pf::P};
     if (a.write && !rw_ok && (a.user || c.wp)) return PageFault{linear, fault_bits | pf::P};
+    // SMEP (SDM 4.6.1): a supervisor fetch from a user page faults.
+    if (c.smep && !a.user && user_ok && a.fetch && !a.debug)
+        return PageFault{linear, fault_bits | pf::P};
     // SMAP (SDM 4.6.1): a supervisor data access to a user page faults unless AC allows it.
     if (c.smap && !a.user && user_ok && !a.fetch && !a.ac && !a.debug)
         return PageFault{linear, fault_bits | pf::P};

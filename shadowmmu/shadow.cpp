@@ -301,9 +301,11 @@ std::optional<uint32_t> ShadowMmu::frame_of(uint32_t page) const {
 }
 
 std::optional<uint32_t> ShadowMmu::peek(const PagingState& p, uint32_t linear) {
-    Access a{false, false, true};
-    a.fetch = true;  // (the code side's question: the frame its translations came from)
-    const auto r = walk(tables_, p.control, linear, a);
+    // The code side's question: the frame its translations came from, whatever the rights
+    // (the fetch that made them was checked; SMEP and SMAP do not change frames).
+    PagingControl frames = p.control;
+    frames.smep = frames.smap = false;
+    const auto r = walk(tables_, frames, linear, Access{false, false, true});
     const auto* t = std::get_if<Translation>(&r);
     if (!t) return std::nullopt;
     return t->physical & ~(kPageSize - 1);

@@ -27,7 +27,7 @@ inline constexpr uint32_t FPU = 1u << 0, PSE = 1u << 3, TSC = 1u << 4, MSR = 1u 
 inline constexpr uint32_t SSE3 = 1u << 0, MONITOR = 1u << 3, SSSE3 = 1u << 9, HYPERVISOR = 1u << 31;
 // CPUID.80000001 EDX, CPUID.7.0 EBX and ECX
 inline constexpr uint32_t EXT_RDTSCP = 1u << 27;
-inline constexpr uint32_t LEAF7_SMAP = 1u << 20;   // EBX
+inline constexpr uint32_t LEAF7_SMEP = 1u << 7, LEAF7_SMAP = 1u << 20;  // EBX
 inline constexpr uint32_t LEAF7_RDPID = 1u << 22;  // ECX
 }  // namespace cpuid_bit
 
@@ -46,9 +46,9 @@ inline constexpr uint32_t kVirtualizedEcx =
 // RDTSCP and RDPID: callouts that read the virtual IA32_TSC_AUX (system.cpp).
 inline constexpr uint32_t kVirtualizedExtEdx = cpuid_bit::EXT_RDTSCP;
 inline constexpr uint32_t kVirtualizedLeaf7Ecx = cpuid_bit::LEAF7_RDPID;
-// SMAP: CR4.SMAP and EFLAGS.AC in the walker (shadowmmu/pagetable.hpp), stac/clac callouts.
-// (SMEP is not built: the walker would need the fetches the translator makes as fetches.)
-inline constexpr uint32_t kVirtualizedLeaf7Ebx = cpuid_bit::LEAF7_SMAP;
+// SMEP and SMAP: CR4.SMEP/SMAP and EFLAGS.AC in the walker (shadowmmu/pagetable.hpp), which
+// the translator's fetches and the shadow MMU's faults go through; stac/clac callouts.
+inline constexpr uint32_t kVirtualizedLeaf7Ebx = cpuid_bit::LEAF7_SMEP | cpuid_bit::LEAF7_SMAP;
 
 // One CPUID answer: EAX EBX ECX EDX.
 struct CpuidRegs {
@@ -81,7 +81,7 @@ struct CpuProfile {
     // of its bits (no SYSCALL, NX or long mode). `max` has it, for guests that read it to
     // learn the mode (kvm-unit-tests' la57).
     bool efer = false;
-    uint32_t leaf7_ebx = 0;  // CPUID.7.0 EBX (SMAP)
+    uint32_t leaf7_ebx = 0;  // CPUID.7.0 EBX (SMEP, SMAP)
     uint32_t leaf7_ecx = 0;  // CPUID.7.0 ECX (RDPID); leaves 7's other registers are 0
 
     // Whether the profiled CPU has the instruction at all (its ISA set, and for the few sets

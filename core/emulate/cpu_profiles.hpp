@@ -87,13 +87,13 @@ inline constexpr CpuProfile kPentium3{
 
 // Everything prevt virtualizes, on the N270's identity (so that guests key their quirks and
 // their vulnerability lists on a real part): the N270's offer, RDTSCP (80000001 EDX), RDPID
-// (7.0 ECX) with IA32_TSC_AUX, SMAP (7.0 EBX) and IA32_EFER (reading 0). x2APIC and TSC-deadline
+// (7.0 ECX) with IA32_TSC_AUX, SMEP and SMAP (7.0 EBX) and IA32_EFER (reading 0). x2APIC and TSC-deadline
 // join here as they are offered.
 inline constexpr CpuProfile kMax = [] {
     CpuProfile p = kN270;
     p.name = "max";
     p.summary =
-        "everything prevt virtualizes (the N270's features, RDTSCP, RDPID, SMAP, EFER; grows "
+        "everything prevt virtualizes (the N270's features, RDTSCP, RDPID, SMEP, SMAP, EFER; grows "
         "with prevt)";
     p.edx = kVirtualizedEdx;
     p.ecx = kVirtualizedEcx;

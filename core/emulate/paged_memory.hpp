@@ -35,6 +35,7 @@ inline shadowmmu::PagingState paging_state(const VcpuState& s) {
     p.control.wp = s.cr0 & cr0::WP;
     p.control.pse = s.cr4 & cr4::PSE;
     p.control.pge = s.cr4 & cr4::PGE;
+    p.control.smep = s.cr4 & cr4::SMEP;
     p.control.smap = s.cr4 & cr4::SMAP;
     p.user = s.cpl() == 3;
     p.ac = !p.user && (s.eflags & eflags::AC);

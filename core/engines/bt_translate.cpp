@@ -158,28 +158,29 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
 }
 
 namespace {
-// The descriptor tables in use, folded to 20 bits: the inline iret's check reads the CS
+// The descriptor tables in use, folded to 19 bits: the inline iret's check reads the CS
 // descriptor where the GDT/LDT were at translation (a reload of GDTR or LDTR selects other
-// blocks; a collision keeps the check on the old table, 2^-20 per switch).
+// blocks; a collision keeps the check on the old table, 2^-19 per switch).
 uint32_t descriptor_tables_hash(const VcpuState& s) {
     uint64_t h = (uint64_t(s.gdtr.base) << 16 | s.gdtr.limit) * 0x9e3779b97f4a7c15ull;
     h ^= uint64_t(s.sreg(SegReg::cs).limit) * 0xff51afd7ed558ccdull;  // (a translation's reach)
     h ^= (uint64_t(s.ldtr.base) << 20 ^ s.ldtr.limit ^ s.ldtr.selector) * 0xc2b2ae3d27d4eb4full;
-    return static_cast<uint32_t>(h >> 44);
+    return static_cast<uint32_t>(h >> 45);
 }
 }  // namespace
 
 // Everything TranslationContext takes from the state, so that blocks (and the lookup tables,
 // cleared when these bits change) of another context never match. The layout, low to high:
 // linear EIP (32), CPL (2), SS.B, CS.D (protected 16/32), the x87 controls (4), native rdtsc,
-// the CPU mode (2: protected, real, virtual-8086), CR4.SMAP, the descriptor tables' hash (20).
+// the CPU mode (2: protected, real, virtual-8086), CR4.SMAP and CR4.SMEP (a fetch from a user
+// page at CPL 0 was allowed or not), the descriptor tables' hash (19).
 uint64_t BtEngine::key_of(const VcpuState& s) {
     const uint64_t mode = !s.protected_mode() ? 1 : (s.eflags & eflags::VM) ? 2 : 0;
     return uint64_t(s.sreg(SegReg::cs).base + s.eip) | (uint64_t(s.cpl()) << 32) |
            (uint64_t(s.sreg(SegReg::ss).db) << 34) | (uint64_t(s.sreg(SegReg::cs).db) << 35) |
            (uint64_t(FpuControl::of(s).bits()) << 36) | (uint64_t(native_tsc(s)) << 40) |
            (mode << 41) | (uint64_t(bool(s.cr4 & cr4::SMAP)) << 43) |
-           (uint64_t(descriptor_tables_hash(s)) << 44);
+           (uint64_t(bool(s.cr4 & cr4::SMEP)) << 44) | (uint64_t(descriptor_tables_hash(s)) << 45);
 }
 
 // --trace out_asm: the translation as the CPU will see it, decoded again with Zydis.

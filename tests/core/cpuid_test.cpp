@@ -94,7 +94,7 @@ TEST(Cpuid, MaxOffersEverythingVirtualized) {
     EXPECT_EQ(r[3], cpuid_bit::EXT_RDTSCP);
     cpuid(7, 0, r, kMax);
     EXPECT_EQ(r[0], 0u);
-    EXPECT_EQ(r[1], cpuid_bit::LEAF7_SMAP) << "SMAP, no SMEP";
+    EXPECT_EQ(r[1], cpuid_bit::LEAF7_SMEP | cpuid_bit::LEAF7_SMAP);
     EXPECT_EQ(r[2], cpuid_bit::LEAF7_RDPID);
     cpuid(7, 0, r, kN270);
     EXPECT_EQ(r[1], 0u);

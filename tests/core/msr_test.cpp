@@ -185,6 +185,9 @@ TEST_F(MsrTest, SmapsCr4BitAndStacClacFollowTheProfile) {
     cpu.profile = &kMax;
     EXPECT_EQ(run(mov_cr4_eax), -1);
     EXPECT_EQ(s.cr4, cr4::SMAP);
+    s.gpr[eax] = cr4::SMEP | cr4::SMAP;
+    EXPECT_EQ(run(mov_cr4_eax), -1);
+    EXPECT_EQ(s.cr4, cr4::SMEP | cr4::SMAP);
     EXPECT_EQ(run(stac), -1);
     EXPECT_TRUE(s.eflags & eflags::AC);
     EXPECT_EQ(run(clac), -1);

@@ -140,6 +140,27 @@ TEST_F(WalkerTest, SmapBlocksSupervisorDataAccessesToUserPagesUnlessAc) {
     EXPECT_TRUE(std::holds_alternative<Translation>(go(0x5000, false, false)));
 }
 
+// SMEP (SDM 4.6.1): with CR4.SMEP a supervisor fetch from a user page faults (P, I/D); every
+// fetch fault then says I/D (bit 4); data accesses and fetches from supervisor pages and by
+// user mode are not its business.
+TEST_F(WalkerTest, SmepBlocksSupervisorFetchesFromUserPages) {
+    control.smep = true;
+    Access fetch{false, false};
+    fetch.fetch = true;
+    EXPECT_EQ(std::get<PageFault>(walk(ram, control, 0x5000, fetch)).error_code, pf::P | pf::ID);
+    EXPECT_EQ(std::get<PageFault>(walk(ram, control, 0x8000, fetch)).error_code, pf::ID);
+    EXPECT_TRUE(std::holds_alternative<Translation>(walk(ram, control, 0x6000, fetch)));
+    EXPECT_TRUE(std::holds_alternative<Translation>(go(0x5000, false, false)));  // data
+    Access user_fetch{false, true};
+    user_fetch.fetch = true;
+    EXPECT_TRUE(std::holds_alternative<Translation>(walk(ram, control, 0x5000, user_fetch)));
+    EXPECT_EQ(std::get<PageFault>(walk(ram, control, 0x6000, user_fetch)).error_code,
+              pf::P | pf::U | pf::ID);
+    control.smep = false;
+    EXPECT_TRUE(std::holds_alternative<Translation>(walk(ram, control, 0x5000, fetch)));
+    EXPECT_EQ(std::get<PageFault>(walk(ram, control, 0x8000, fetch)).error_code, 0u);
+}
+
 TEST_F(WalkerTest, ADebuggersLookNeitherNeedsNorSetsAccessedBits) {
     Access look;
     look.debug = true;
