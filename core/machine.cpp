@@ -12,6 +12,7 @@
 #include "core/engines/trap_engine.hpp"
 #include "core/errors.hpp"
 #include "core/loaders/bios.hpp"
+#include "core/loaders/bios_left_state.hpp"
 #include "core/loaders/guest_loader.hpp"
 #include "core/native/layout.hpp"
 
@@ -119,6 +120,10 @@ Machine::Machine(const MachineConfig& config)
         if (std::vector<uint8_t> vga = read_vga_bios(); !vga.empty())
             fw_cfg_.add_file(kVgaBiosFwCfgName, std::move(vga));
     } else {
+        // QEMU boots a Multiboot kernel after SeaBIOS's POST: the PICs, the PIT, the IVT and
+        // the BDA as SeaBIOS leaves them (core/loaders/bios_left_state.hpp), before the load.
+        if (guest_kind(config.guest) == GuestKind::kMultiboot)
+            loaders::leave_bios_state(ports_, ram_);
         vcpu_ = load_guest({config.guest, config.cmdline, config.initrd, reserved_top}, ram_);
     }
     bios_.clear();

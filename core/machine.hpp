@@ -34,6 +34,7 @@
 #include "devices/isa_dma.hpp"
 #include "devices/local_apic.hpp"
 #include "devices/mc146818.hpp"
+#include "devices/pc_testdev.hpp"
 #include "devices/pci_host.hpp"
 #include "devices/pic_pair.hpp"
 #include "devices/piix3.hpp"
@@ -79,6 +80,8 @@ struct MachineConfig {
     bool no_reboot = false;
     std::string name;
     bool vga = true;
+    // -device pc-testdev: QEMU's test device (0xe0, 0x2000 + IRQ; devices/pc_testdev.hpp).
+    bool pc_testdev = false;
     // --perf-map (bt): /tmp/perf-PID.map, a line per translation, for perf report.
     bool perf_map = false;
     // Where COM1's output goes when serial == "capture" (the demo).
@@ -157,6 +160,8 @@ private:
     devices::Piix3Ide piix3_ide_;              // PCI 00:01.1
     devices::PciHost pci_;                     // 0xcf8-0xcff
     devices::FwCfg fw_cfg_;                    // 0x510-0x511
+    // -device pc-testdev only: 0xe0-0xeb, 0x2000-0x2017 (its IRQ lines into pic_).
+    std::unique_ptr<devices::PcTestdev> pc_testdev_;
     // Storage and screen (machine_storage.cpp): guest memory as devices reach it, the images,
     // the devices; declared in the order they depend on each other.
     std::unique_ptr<devices::PhysicalMemory> device_memory_;

@@ -1,10 +1,11 @@
 // The PC chipset the Linux and BIOS guests expect, wired into the machine (machine.hpp): the
 // MC146818 CMOS/RTC on IRQ 8 and the deadline queue, the 8042 with its keyboard on IRQ 1 and
-// 12, port 0x92, port 0x80, and the PCI host bridge with the 440FX host bridge and the PIIX3
-// ISA bridge (its 0xcf9 reset control) and its IDE function; the storage devices and the VGA
-// (machine_storage.cpp); QEMU's fw_cfg (one CPU, the RAM size). Their A20 outputs are ORed;
-// their reset requests end the run. The CMOS, the 440FX's DRAM rows and fw_cfg are sized
-// from -m.
+// 12, port 0x92, port 0x80, QEMU's pc-testdev when asked for (-device pc-testdev), and the PCI
+// host bridge with the 440FX host bridge and the PIIX3 ISA bridge (its 0xcf9 reset control)
+// and its IDE function; the storage devices and the VGA (machine_storage.cpp); QEMU's fw_cfg
+// (one CPU, the RAM size). Their A20 outputs are ORed; their reset requests end the run. The
+// CMOS, the 440FX's DRAM rows and fw_cfg are sized from -m.
+#include <array>
 #include <cstdio>
 #include <ctime>
 
@@ -40,6 +41,13 @@ void Machine::build_chipset() {
     i8042_->attach(ports_);
     ports_.attach(devices::Port92::kIoBase, devices::Port92::kPortCount, *port92_);
     ports_.attach(devices::PostPort::kIoBase, 1, post_port_);
+    if (config_.pc_testdev) {  // (QEMU has it only with -device pc-testdev)
+        std::array<devices::IrqLine*, devices::PcTestdev::kIsaIrqs> lines{};
+        for (unsigned irq = 0; irq < lines.size(); ++irq)
+            if (irq != devices::PicPair::kCascadeIrq) lines[irq] = pic_.line(irq);
+        pc_testdev_ = std::make_unique<devices::PcTestdev>(lines);
+        pc_testdev_->attach(ports_);
+    }
     ports_.attach(devices::PciHost::kIoBase, devices::PciHost::kPortCount, pci_);
     fw_cfg_.set_u16(devices::FwCfg::kNbCpus, 1);  // prevt runs one vCPU
     fw_cfg_.set_u16(devices::FwCfg::kMaxCpus, 1);

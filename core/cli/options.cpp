@@ -86,6 +86,7 @@ options of run:
   -nodefaults            no VGA unless -vga std, COM1 unconnected unless -serial
   -device isa-debug-exit,iobase=0xf4,iosize=0x04
                          accepted: prevt's PC always has it; other devices are refused
+  -device pc-testdev     QEMU's test device (0xe0, IRQ lines at 0x2000), for kvm-unit-tests
   -monitor, --monitor stdio|none
                          the monitor on stdin/stdout (info registers, x/4x ADDR, stop,
                          cont, quit, help); on the serial console it is Ctrl-A C

@@ -87,11 +87,18 @@ void apply_machine(const std::string& option, const std::string& v, MachineConfi
     }
 }
 
-// -device: prevt's PC is fixed; the one device QEMU's test command lines add is the
-// isa-debug-exit port, which prevt always has at 0xf4, 4 ports: that one is accepted.
-void check_device(const std::string& v) {
+// -device: prevt's PC is fixed; the devices QEMU's test command lines add are the
+// isa-debug-exit port, which prevt always has at 0xf4, 4 ports, and kvm-unit-tests' pc-testdev
+// (devices/pc_testdev.hpp), attached only when asked for, as in QEMU: those two are accepted.
+void check_device(const std::string& v, MachineConfig& m) {
     const std::vector<std::string> parts = split(v, ',');
     const std::string name = parts.empty() ? "" : parts[0];
+    if (name == "pc-testdev") {
+        if (parts.size() > 1)
+            refuse("-device", "pc-testdev: property '" + parts[1] + "' is not offered");
+        m.pc_testdev = true;
+        return;
+    }
     if (name != "isa-debug-exit")
         refuse("-device", "'" + name +
                               "' is not offered: prevt's PC has a fixed set of devices "
@@ -181,7 +188,7 @@ bool apply_qemu_option(const std::string& a, const OptionArgs& args, MachineConf
         args.flag();
         q.nodefaults = true;
     } else if (a == "-device" || a == "--device") {
-        check_device(args.value());
+        check_device(args.value(), m);
     } else {
         return false;
     }

@@ -224,7 +224,10 @@ void interrupt_return(Cpu& cpu, unsigned operand_size) {
         const uint32_t flags = cpu.pop(operand_size);
         load_segment(cpu, SegReg::cs, selector);
         cpu.s.eip = eip;
-        const uint32_t mask = operand_size == 2 ? 0xffffu : ~(VM | VIF | VIP);
+        // The SDM's real-mode IRET: tempEFLAGS AND 257FD5H (32-bit; the low word's 7FD5H for
+        // 16-bit), VM, VIF and VIP kept: the reserved bits (3, 5, 15, 22-31) never load.
+        uint32_t mask = CF | PF | AF | ZF | SF | TF | IF | DF | OF | IOPL | NT | RF | AC | ID;
+        if (operand_size == 2) mask &= 0xffff;
         cpu.s.eflags = (cpu.s.eflags & ~mask) | (flags & mask) | kFixed1;
         return;
     }

@@ -12,15 +12,19 @@
 
 namespace prevt {
 
+GuestKind guest_kind(const std::string& kernel) {
+    const loaders::KernelFile file(kernel);  // the checks, and the first 8 KiB
+    const std::vector<uint8_t>& head = file.head();
+    if (is_linux_boot_image(head.data(), head.size())) return GuestKind::kLinux;
+    if (head.size() >= SELFMAG && memcmp(head.data(), ELFMAG, SELFMAG) == 0)
+        return GuestKind::kMultiboot;
+    return GuestKind::kUnknown;
+}
+
 VcpuState load_guest(const GuestImage& image, GuestMemory& mem) {
-    bool elf = false, bzimage = false;
-    {
-        const loaders::KernelFile file(image.kernel);  // the checks, and the first 8 KiB
-        const std::vector<uint8_t>& head = file.head();
-        elf = head.size() >= SELFMAG && memcmp(head.data(), ELFMAG, SELFMAG) == 0;
-        bzimage = is_linux_boot_image(head.data(), head.size());
-    }
-    if (bzimage) {
+    const GuestKind kind = guest_kind(image.kernel);
+    const bool elf = kind == GuestKind::kMultiboot;
+    if (kind == GuestKind::kLinux) {
         std::string cmdline = image.cmdline;
         char arg[48] = "";
         if (image.reserved_top && cmdline.find("reservetop=") == std::string::npos) {

@@ -25,6 +25,11 @@ struct GuestImage {
     uint64_t reserved_top = 0;
 };
 
+// Which loader a kernel file goes to, by its first bytes (an ELF file: Multiboot; "HdrS" at
+// 0x202: Linux); kUnknown is refused by load_guest. Throws InputError if it cannot be read.
+enum class GuestKind { kMultiboot, kLinux, kUnknown };
+GuestKind guest_kind(const std::string& kernel);
+
 // Loads the guest into `mem`; returns the vCPU state its loader says it starts in.
 VcpuState load_guest(const GuestImage& image, GuestMemory& mem);
 

@@ -3,7 +3,9 @@
 // sets the a.out kludge (flag 16), by the header's address fields as QEMU and GRUB do (checked
 // as the spec defines them: nonsense is refused). The Multiboot information structure is built
 // in low memory. Anything else is refused with one InputError line naming the file. The file
-// is checked before it is read and never read whole (loaders::KernelFile).
+// is checked before it is read and never read whole (loaders::KernelFile). Before the load the
+// machine gives the kernel the state SeaBIOS leaves under QEMU (bios_left_state.hpp: the 8259As,
+// PIT channel 0, the IVT, the BDA), as QEMU boots a Multiboot kernel after SeaBIOS's POST.
 #pragma once
 
 #include <cstdint>

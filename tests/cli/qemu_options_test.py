@@ -146,6 +146,9 @@ check("vga-none-3d4-unassigned", re.search(r"guest_errors: port \w+ 03d[45] .*\(
                                            err) is not None)
 refused("device-other", "-device", "e1000", hello, says="'e1000' is not offered")
 refused("device-debug-exit-default-port", "-device", "isa-debug-exit", hello, says="iobase=0xf4")
+runs("device-pc-testdev", "-device", "pc-testdev", hello)
+refused("device-pc-testdev-property", "-device", "pc-testdev,iobase=0x100", hello,
+        says="property 'iobase=0x100'")
 runs("monitor-none", "-monitor", "none", hello)
 
 # -name: the process's name.

@@ -88,6 +88,29 @@ TEST_F(RealModeTest, IntThroughTheIvtAndIret) {
     EXPECT_EQ(s.gpr[esp], 0x7000u);
 }
 
+// kvm-unit-tests' realmode.flat irets with 0xffc18028 ORed into the frame's flags: the
+// reserved bits must not load (its later sahf and DAS tests read bits 3 and 5 back).
+TEST_F(RealModeTest, IretLoadsNoReservedFlag) {
+    leave_protected_mode(real_cpu);
+    s.gpr[eax] = 0;
+    run(real_cpu, {0x8e, 0xd0});  // mov %ax,%ss
+    s.sreg(SegReg::ss).db = false;
+    for (unsigned operand_size : {4u, 2u}) {
+        s.gpr[esp] = 0x7000 - 3 * operand_size;
+        ram.write(0x7000 - 3 * operand_size, operand_size, 0x0100);        // IP
+        ram.write(0x7000 - 2 * operand_size, operand_size, 0);             // CS
+        ram.write(0x7000 - operand_size, operand_size, 0xffc18028 | 0x1);  // FLAGS
+        s.eip = kCode;
+        if (operand_size == 4)
+            run(real_cpu, {0x66, 0xcf});  // iretl
+        else
+            run(real_cpu, {0xcf});  // iret
+        EXPECT_EQ(s.eip, 0x100u);
+        EXPECT_EQ(s.eflags & 0xffc0802a, 0x2u) << "reserved bits, operand size " << operand_size;
+        EXPECT_TRUE(s.eflags & eflags::CF);
+    }
+}
+
 TEST_F(RealModeTest, FarJumpThenLmswEntersProtectedModeWithTheRealModeCache) {
     leave_protected_mode(real_cpu);
     run(real_cpu, {0xea, 0x00, 0x01, 0x00, 0x20});  // ljmp $0x2000,$0x0100

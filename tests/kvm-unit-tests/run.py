@@ -160,6 +160,11 @@ def map_params(section, engine, guests_dir, prevt="prevt"):
     return args, notes, None
 
 
+# The devices kvm-unit-tests' x86/run adds to every test's command line: pc-testdev (the
+# scratch port 0xe0, the IRQ lines at 0x2000) and isa-debug-exit; QEMU and prevt get both.
+TEST_DEVICES = ["-device", "pc-testdev", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x4"]
+
+
 def run_one(engine, name, section, prevt, guests):
     """(outcome, detail, output)."""
     args, notes, refused = map_params(section, engine, guests, prevt)
@@ -171,12 +176,11 @@ def run_one(engine, name, section, prevt, guests):
         qemu = os.environ.get("QEMU_I386", "qemu-system-i386")
         if not shutil.which(qemu):
             return "refused", f"no {qemu}", ""
-        cmd = [qemu, "-accel", "tcg", "-nodefaults", "-no-reboot", "-m", "256", "-device",
-               "isa-debug-exit,iobase=0xf4,iosize=0x4", "-serial", "stdio", "-display", "none",
-               "-kernel", flat] + args
+        cmd = [qemu, "-accel", "tcg", "-nodefaults", "-no-reboot", "-m", "256"] + TEST_DEVICES
+        cmd += ["-serial", "stdio", "-display", "none", "-kernel", flat] + args
     else:
         cmd = [prevt, "run", "--engine", engine, "--timeout", str(timeout), "-m", "256",
-               "--serial", "stdio"]
+               "--serial", "stdio"] + TEST_DEVICES
         cmd += args + ["-kernel", flat]
     try:
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,

@@ -186,9 +186,9 @@ void isr_dispatch(struct frame* f) {
 }
 
 void runtime_init(void) {
-    /* Mask every IRQ on both 8259 PICs: under QEMU the BIOS left the timer running, and a
-     * guest that executes sti must see no interrupts (prevt has no PIC: the writes go to
-     * unassigned ports). */
+    /* Mask every IRQ on both 8259 PICs: the BIOS left the timer running (SeaBIOS under QEMU;
+     * prevt leaves the same, core/loaders/bios_left_state.hpp), and a guest that executes sti
+     * must see no interrupts. */
     outb(0x21, 0xff);
     outb(0xa1, 0xff);
     serial_init();
