@@ -66,7 +66,7 @@ constexpr Rule kRules[] = {
     {M(SIDT), F::kAny, C::kSensitive, T::kCallout, "stores the virtual IDTR, not the host's"},
     {M(SLDT), F::kAny, C::kSensitive, T::kCallout, "stores the virtual LDTR selector"},
     {M(STR), F::kAny, C::kSensitive, T::kCallout, "stores the virtual TR selector"},
-    {M(SMSW), F::kAny, C::kSensitive, T::kCallout, "stores the virtual CR0's low word"},
+    {M(SMSW), F::kAny, C::kSensitive, T::kCallout, "stores the virtual CR0 (its low word to memory)"},
     {M(PUSHF), F::kAny, C::kSensitive, T::kInline,
      "merges the virtual IF and IOPL into the pushed flags"},
     {M(PUSHFD), F::kAny, C::kSensitive, T::kInline,

@@ -184,7 +184,12 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
             write_cr0(cpu, (s.cr0 & ~0xeu) | v | (s.cr0 & cr0::PE));
             break;
         }
-        case ZYDIS_MNEMONIC_SMSW: write_operand(cpu, d, 0, s.cr0 & 0xffff); break;
+        // To a 32-bit register the SDM leaves bits 31:16 undefined; P6-class parts (the
+        // profiles') and QEMU store all of CR0 (kvm-unit-tests' realmode checks it). Memory
+        // gets the low word.
+        case ZYDIS_MNEMONIC_SMSW:
+            write_operand(cpu, d, 0, d.ops[0].size == 32 ? s.cr0 : s.cr0 & 0xffff);
+            break;
         case ZYDIS_MNEMONIC_LGDT:
             require_cpl0(cpu);
             load_table_register(cpu, d, &s.gdtr);
