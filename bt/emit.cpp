@@ -197,8 +197,9 @@ IretSequence emit_iret(CodeBuffer& o, uint32_t lookup_flags_saved, const IretChe
     o.byte(0x2e), o.byte(0xa1), o.u32(check.descriptor_host + 4);  // mov %cs:hi,%eax
     o.byte(0x3d), o.u32(check.hi);                                 // cmp $hi,%eax
     jnz_slow();
-    o.byte(0xf7), o.byte(0x44), o.byte(0x24), o.byte(0x08);  // testl $(TF|NT|AC|VM|ID),8(%esp)
-    o.u32(0x100 | 0x4000 | 0x40000 | 0x20000 | 0x200000);
+    // testl $(TF|NT|RF|AC|VM|ID),8(%esp): RF is virtual (a #DB handler's resume flag)
+    o.byte(0xf7), o.byte(0x44), o.byte(0x24), o.byte(0x08);
+    o.u32(0x100 | 0x4000 | 0x10000 | 0x40000 | 0x20000 | 0x200000);
     jnz_slow();
     o.byte(0x65), o.byte(0xf7), o.byte(0x05), o.u32(kOffVnt), o.u32(0x4000);  // a task return
     jnz_slow();

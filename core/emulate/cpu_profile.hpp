@@ -28,7 +28,7 @@ inline constexpr uint32_t SSE3 = 1u << 0, MONITOR = 1u << 3, SSSE3 = 1u << 9, HY
 // CPUID.80000001 EDX, CPUID.7.0 EBX and ECX
 inline constexpr uint32_t EXT_RDTSCP = 1u << 27;
 inline constexpr uint32_t LEAF7_SMEP = 1u << 7, LEAF7_SMAP = 1u << 20;  // EBX
-inline constexpr uint32_t LEAF7_RDPID = 1u << 22;  // ECX
+inline constexpr uint32_t LEAF7_RDPID = 1u << 22;                       // ECX
 }  // namespace cpuid_bit
 
 // What prevt virtualizes: every profile must stay within these. (x2APIC and TSC-deadline join

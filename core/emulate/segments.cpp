@@ -205,11 +205,11 @@ void far_return(Cpu& cpu, unsigned operand_size, uint16_t release_bytes) {
     return_to_outer_level(cpu, selector, d, eip, ss_sel, ssd, new_esp + release_bytes);
 }
 
-void write_eflags(Cpu& cpu, uint32_t value, unsigned operand_size) {
+void write_eflags(Cpu& cpu, uint32_t value, unsigned operand_size, bool iret) {
     using namespace eflags;
     const unsigned cpl = cpu.s.cpl();
     const unsigned iopl = (cpu.s.eflags & IOPL) >> 12;
-    uint32_t mask = CF | PF | AF | ZF | SF | TF | DF | OF | NT | AC | ID;
+    uint32_t mask = CF | PF | AF | ZF | SF | TF | DF | OF | NT | AC | ID | (iret ? RF : 0);
     if (cpl == 0) mask |= IOPL;
     if (cpl <= iopl) mask |= IF;
     if (operand_size == 2) mask &= 0xffff;
@@ -246,13 +246,13 @@ void interrupt_return(Cpu& cpu, unsigned operand_size) {
         load_code_segment(cpu, selector, d, rpl);
         cpu.s.eip = eip;
         cpu.set_stack_pointer(sp + 3 * operand_size);
-        write_eflags(cpu, flags, operand_size);
+        write_eflags(cpu, flags, operand_size, true);
         return;
     }
     const uint32_t new_esp = cpu.read(SegReg::ss, sp + 3 * operand_size, operand_size);
     const uint16_t ss_sel = cpu.selector(cpu.read(SegReg::ss, sp + 4 * operand_size, 2));
     const Descriptor ssd = checked_outer_stack(cpu, ss_sel, rpl);
-    write_eflags(cpu, flags, operand_size);  // at the old CPL, as the SDM orders it
+    write_eflags(cpu, flags, operand_size, true);  // at the old CPL, as the SDM orders it
     return_to_outer_level(cpu, selector, d, eip, ss_sel, ssd, new_esp);
 }
 

@@ -27,6 +27,7 @@ void interrupt_return(Cpu& cpu, unsigned operand_size);
 // The checks a far transfer makes on its target code segment (same privilege only).
 Descriptor checked_code_target(Cpu& cpu, uint16_t selector);
 // EFLAGS written by popf/iret at the current CPL and IOPL (the SDM's rules on IF and IOPL).
-void write_eflags(Cpu& cpu, uint32_t value, unsigned operand_size);
+// `iret`: a 32-bit iret loads RF too (popf never does: SDM IRET, POPF).
+void write_eflags(Cpu& cpu, uint32_t value, unsigned operand_size, bool iret = false);
 
 }  // namespace prevt

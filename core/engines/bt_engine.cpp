@@ -87,6 +87,7 @@ bool BtEngine::set_debug_stops(const DebugStops& stops) {
     if (merged.breakpoints != debug_.breakpoints || merged.step != debug_.step)
         cache_.flush();  // no block may run into a new breakpoint or past a step
     debug_ = std::move(merged);
+    merge_stops();
     return true;
 }
 
@@ -341,6 +342,14 @@ Exit BtEngine::run(VcpuState& s) {
                 ibl_context_[user] = context;
             }
             area_.vcpu().ibl_bias = user * bt::kIblEntries;
+            if (const uint32_t hit = guest_breakpoint_hit(s)) {  // DR0-DR3: a fault, before it
+                s.dr6 = (s.dr6 & ~0xfu) | hit;
+                ++n_.guest_breakpoints;
+                Exit x;
+                x.reason = ExitReason::kException;
+                x.vector = vec::DB;
+                return x;
+            }
             if (debug_.active() && stops_before(debug_, s.sreg(SegReg::cs).base + s.eip)) {
                 Exit x;
                 x.reason = ExitReason::kDebugStop;  // a breakpoint: nothing of it ran
@@ -395,6 +404,8 @@ Exit BtEngine::run(VcpuState& s) {
                 x.reason = ExitReason::kDebugStop;
                 return x;
             }
+            // A guest instruction breakpoint there: never chained into (the entry checks it).
+            if (guest_breakpoints_.count(s.sreg(SegReg::cs).base + s.eip)) continue;
             bt::Block& target = block_for(s);
             if (v.exit_link) {
                 cache_.chain(v.exit_link, target);
@@ -459,6 +470,7 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
         {"alignment checks stepped over (#AC at CPL 0-2 or CR0.AM clear)", n_.ac_stepped},
         {"TPR stores learned (translated as one store to the slot)", n_.tpr_stores},
         {"TPR stores that exited (an interrupt pending)", n_.tpr_exits},
+        {"guest instruction breakpoints taken (DR0-DR3)", n_.guest_breakpoints},
         {"host mappings (guest pages; budget " +
              std::to_string(native::AddressSpace::instance().budget()) + ")",
          native::AddressSpace::instance().mappings()},

@@ -146,6 +146,10 @@ private:
     bool learn_tpr_store(const VcpuState& s);
     void follow_tpr(const VcpuState& s);
     void forget_tpr_stores();
+    // The guest's instruction breakpoints (DR0-DR3 with DR7: bt_breakpoints.cpp).
+    uint32_t guest_breakpoint_hit(VcpuState& s);
+    void follow_guest_breakpoints(const VcpuState& s);
+    void merge_stops();
     bool uses_gs_at(const VcpuState& s, uint32_t linear);
     void adapt_to_callout(const VcpuState& s, std::unordered_map<uint32_t, unsigned>& seen,
                           uint64_t& counter, bool stack_ops_too);
@@ -245,6 +249,11 @@ private:
     devices::TprSlot* tpr_slot_ = nullptr;  // on the TPR page (the monitor's view)
     bool tpr_trapped_ = false;              // the TPR page read-only: TPR stores exit
     uint64_t tpr_checked_loads_ = ~0ull, tpr_base_msr_ = 0;
+    // The guest's enabled instruction breakpoints (linear addresses), what they were made from
+    // (DR7's enables and kinds, DR0-DR3), and the stops blocks end before: these and the
+    // debugger's.
+    std::unordered_set<uint32_t> guest_breakpoints_, stops_;
+    uint32_t breakpoints_key_[5] = {0, 0, 0, 0, 0};
     // Stores into a code frame from elsewhere drop the frame's translations whole (see
     // bt_signals.cpp), at most kFrameDropLimit times per frame: then its stores are stepped
     // one by one, so a page that mixes hot code and hot data is not translated again and
@@ -257,7 +266,7 @@ private:
                  blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
                  frames_dropped_on_store = 0, adaptive_compressed = 0, gs_wraps = 0,
                  inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0, tpr_stores = 0,
-                 tpr_exits = 0;
+                 tpr_exits = 0, guest_breakpoints = 0;
     } n_;
 };
 

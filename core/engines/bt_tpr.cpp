@@ -65,8 +65,7 @@ bool BtEngine::learn_tpr_store(const VcpuState& s) {
     constexpr uint32_t kTprAddress = devices::LocalApic::kDefaultBase + devices::lapic::kTpr * 16;
     // (A writable expand-up data segment that holds the dword: the checks the store skips.)
     const bool writable_data = (sr.type & 0xa) == 0x2 && !(sr.type & 0x4) && sr.s;
-    if (physical != kTprAddress || !writable_data || uint64_t(offset) + 3 > sr.limit)
-        return false;
+    if (physical != kTprAddress || !writable_data || uint64_t(offset) + 3 > sr.limit) return false;
     tpr_store_sites_[eip_linear] = {seg, sr.base, sr.limit, linear & ~(shadowmmu::kPageSize - 1)};
     tpr_store_eips_.insert(eip_linear);
     ++n_.tpr_stores;

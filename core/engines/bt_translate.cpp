@@ -85,7 +85,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.callouts = &callout_eips_;
     context.gs_wraps = &gs_wrap_eips_;
     context.tpr_stores = &tpr_store_eips_;
-    context.stops = debug_.breakpoints.empty() ? nullptr : &debug_.breakpoints;
+    context.stops = stops_.empty() ? nullptr : &stops_;
     context.single = debug_.step;
     context.fpu = FpuControl::of(s);  // (in the key: a CR0/CR4 write selects other blocks)
     context.native_tsc = native_tsc(s);
