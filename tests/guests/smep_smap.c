@@ -35,6 +35,16 @@ static void on_page_fault(struct frame* f) {
     f->eip = trap_resume_at;
 }
 
+/* The user data's first word, or 0 after a #PF (the handler resumes past the load). */
+static uint32_t __attribute__((noinline)) read_user_data(void) {
+    uint32_t v = 0;
+    __asm__ volatile("movl $1f, trap_resume_at\n mov %1, %0\n 1:\n"
+                     : "+r"(v)
+                     : "m"(user_data[0])
+                     : "memory");
+    return v;
+}
+
 static void page(uint32_t a, uint32_t bits) {
     tables[a >> 22][(a >> 12) & 1023] |= bits;
 }
@@ -75,27 +85,13 @@ int main(void) {
     faults = 0;
     gprintf("SMAP off: the user data reads %x\n", user_data[0]);
     WRITE_CR(4, READ_CR(4) | CR4_SMAP);
-    uint32_t v = 0;
-    __asm__ volatile(
-        "movl $1f, trap_resume_at\n"
-        "clac\n"
-        "mov %1, %0\n"
-        "1:\n"
-        : "+r"(v)
-        : "m"(user_data[0])
-        : "memory");
+    __asm__ volatile("clac" ::: "memory");
+    uint32_t v = read_user_data();
     gprintf("SMAP on, AC clear: %u #PF, error %x, cr2 the user data: %s, read %x\n", faults,
             fault_error, fault_cr2 == (uint32_t)user_data ? "yes" : "no", v);
     __asm__ volatile("stac\n mov %1, %0\n clac" : "=r"(v) : "m"(user_data[0]) : "memory");
     gprintf("SMAP on, after stac: read %x, %u #PF\n", v, faults);
-    v = 0;
-    __asm__ volatile(
-        "movl $1f, trap_resume_at\n"
-        "mov %1, %0\n"
-        "1:\n"
-        : "+r"(v)
-        : "m"(user_data[0])
-        : "memory");
+    v = read_user_data();
     gprintf("SMAP on, after clac: %u #PF, read %x\n", faults, v);
     v = 0;
     __asm__ volatile(
