@@ -130,7 +130,8 @@ Machine::Machine(const MachineConfig& config)
     if (config.perf_map) open_perf_map();  // before the seccomp filter forbids opening files
     engine_ = make_engine(config, ram_, trace_, perf_map_);
     engine_->set_single_step(trace_.steps());
-    engine_->attach_local_apic(lapic_);  // (bt keeps its TPR where translated code stores)
+    // bt keeps the TPR where translated code stores it (not with -d io: every access is seen).
+    if (!trace_.io) engine_->attach_local_apic(lapic_);
     build_debugger();
     // -d io: every port and MMIO access, whichever engine made it (all go through a bus);
     // -d guest_errors: those no device answers.

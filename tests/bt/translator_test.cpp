@@ -228,6 +228,36 @@ TEST(Translator, UnderSmapPopfAndStacClacCallOut) {
     EXPECT_EQ(first_callout({0x9d}), kEip + 1) << "inline popf, then the hlt";
 }
 
+// A learned TPR store (TranslationContext::tpr_stores) is the same mov aimed at the TPR's
+// slot, %gs:kOffTpr, whatever segment and displacement it had; only at CPL 0, only an absolute
+// 32-bit mov; anything else there is translated as before.
+TEST(Translator, ALearnedTprStoreBecomesAStoreToTheSlot) {
+    const std::unordered_set<uint32_t> sites = {kEip};
+    TranslationContext context;
+    context.tpr_stores = &sites;
+    auto text = [&](std::vector<uint8_t> bytes, bool cpl0 = true) {
+        context.cpl0 = cpl0;
+        const auto g = testing_support::translate_guest_bytes(std::move(bytes), context);
+        csh cs;
+        cs_open(CS_ARCH_X86, CS_MODE_32, &cs);
+        cs_insn* insn = nullptr;
+        std::string first;
+        if (cs_disasm(cs, g.bytes.data(), g.bytes.size(), kCache, 1, &insn) == 1)
+            first = std::string(insn[0].mnemonic) + " " + insn[0].op_str;
+        cs_free(insn, 1);
+        cs_close(&cs);
+        return first;
+    };
+    const std::string slot = "gs:[0x" + to_hex(kOffTpr) + "]";
+    EXPECT_EQ(text({0xa3, 0x80, 0x00, 0xe0, 0xfe}), "mov dword ptr " + slot + ", eax");
+    EXPECT_EQ(text({0x3e, 0xc7, 0x05, 0x80, 0x00, 0xe0, 0xfe, 0x30, 0, 0, 0}),
+              "mov dword ptr " + slot + ", 0x30");
+    EXPECT_EQ(text({0x89, 0x1d, 0x80, 0x00, 0xe0, 0xfe}), "mov dword ptr " + slot + ", ebx");
+    EXPECT_EQ(text({0x89, 0x18}), "mov dword ptr [eax], ebx") << "a based store: copied";
+    EXPECT_NE(text({0xa3, 0x80, 0x00, 0xe0, 0xfe}, false).find("0xfee00080"), std::string::npos)
+        << "CPL 3: not the slot";
+}
+
 TEST(Translator, InlineRewritesBecomeCalloutsAtCpl3) {
     expect_callout_at(translate({0xfa}, false), 0, kEip);
     expect_callout_at(translate({0x9c}, false), 0, kEip);
