@@ -80,7 +80,8 @@ bool BtEngine::learn_tpr_store(const VcpuState& s) {
 // read-only exactly while an interrupt is pending.
 void BtEngine::follow_tpr(const VcpuState& s) {
     if (!tpr_slot_) return;
-    const bool trap = tpr_slot_->pending_class != 0;
+    // (No learned store, no store to trap: no mprotect either.)
+    const bool trap = !tpr_store_sites_.empty() && tpr_slot_->pending_class != 0;
     if (trap != tpr_trapped_) {
         area_.trap_tpr_stores(trap);
         tpr_trapped_ = trap;
