@@ -121,8 +121,8 @@ bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand*
         callout();
         return false;
     }
-    if (context_.tpr_stores && context_.cpl0 && context_.tpr_stores->count(cs_base_ + eip_) &&
-        tpr_store(in, ops)) {
+    if (context_.tpr_stores && context_.cpl0 && context_.code32 &&
+        context_.tpr_stores->count(cs_base_ + eip_) && tpr_store(in, ops)) {
         list(in, ops, category_name(rule.category), "TPR store: to the slot at %gs:kOffTpr");
         eip_ += in.length;
         return true;

@@ -97,10 +97,15 @@ void RunLoop::emulate(const Exit& x) {
                           d.ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
                           d.ops[0].reg.value == ZYDIS_REGISTER_SS;
     if (loads_ss && o == Outcome::kDone) s_.interrupt_shadow = true;
-    if (stepping && !interrupt && !loads_ss && o == Outcome::kDone) {
+    if (s_.debug_trap && o == Outcome::kDone) {  // I/O breakpoints hit (io.cpp): a trap
+        s_.dr6 = (s_.dr6 & ~0xfu) | s_.debug_trap | (stepping ? 0x4000 : 0);  // (BS too)
+        s_.debug_trap = 0;
+        raise(Event{vec::DB, EventSource::kException, false, 0, s_.eip});
+    } else if (stepping && !interrupt && !loads_ss && o == Outcome::kDone) {
         s_.dr6 |= 0x4000;  // BS
         raise(Event{vec::DB, EventSource::kException, false, 0, s_.eip});
     }
+    s_.debug_trap = 0;  // (an instruction that faulted: no trap)
     if (mn == ZYDIS_MNEMONIC_INT || mn == ZYDIS_MNEMONIC_INT3 || mn == ZYDIS_MNEMONIC_INTO)
         if (m_.trace_.interrupts)
             fprintf(m_.trace_.out, "int: software %s delivered to %04x:%08x\n", d.text().c_str(),

@@ -19,7 +19,7 @@ namespace prevt {
 
 // CPUID.1 EDX / ECX bits (SDM vol. 2A, table 3-10/3-11).
 namespace cpuid_bit {
-inline constexpr uint32_t FPU = 1u << 0, PSE = 1u << 3, TSC = 1u << 4, MSR = 1u << 5, CX8 = 1u << 8,
+inline constexpr uint32_t FPU = 1u << 0, DE = 1u << 2, PSE = 1u << 3, TSC = 1u << 4, MSR = 1u << 5, CX8 = 1u << 8,
                           APIC = 1u << 9, SEP = 1u << 11, PGE = 1u << 13, CMOV = 1u << 15,
                           CLFSH = 1u << 19, MMX = 1u << 23, FXSR = 1u << 24, SSE = 1u << 25,
                           SSE2 = 1u << 26;
@@ -35,6 +35,7 @@ inline constexpr uint32_t LEAF7_RDPID = 1u << 22;                       // ECX
 // here when they are offered; so do their CPUID bits in kMax, cpu_profiles.hpp.)
 inline constexpr uint32_t kVirtualizedEdx =
     cpuid_bit::FPU | cpuid_bit::PSE | cpuid_bit::TSC | cpuid_bit::MSR | cpuid_bit::CX8 |
+    cpuid_bit::DE |                    // CR4.DE: I/O breakpoints (core/emulate/io.cpp)
     cpuid_bit::APIC |                  // the local APIC (devices/local_apic.hpp)
     cpuid_bit::SEP | cpuid_bit::PGE |  // global pages: the shadow MMU
     cpuid_bit::CMOV | cpuid_bit::MMX | cpuid_bit::FXSR | cpuid_bit::SSE | cpuid_bit::SSE2;

@@ -1,5 +1,7 @@
 // Port I/O: in, out, ins, outs (with rep), with the protected-mode I/O permission check
-// (CPL <= IOPL, else the TSS I/O bitmap). Devices are reached through the port bus only.
+// (CPL <= IOPL, else the TSS I/O bitmap) and the I/O breakpoints of DR0-DR3. Devices are reached through the port bus only.
+#include <algorithm>
+
 #include "core/emulate/execute.hpp"
 
 namespace prevt {
@@ -21,6 +23,20 @@ void check_io_permission(Cpu& cpu, uint16_t port, unsigned size) {
 
 uint16_t port_operand(Cpu& cpu, const Decoded& d, unsigned index) {
     return static_cast<uint16_t>(read_operand(cpu, d, index));
+}
+
+// I/O breakpoints (CR4.DE, DR7 kind 10): a DRn whose 1, 2 or 4 bytes (its DR7 length;
+// 8 is undefined for I/O and taken as 4) overlap the access. A trap: the run loop raises #DB
+// after the instruction (once for a whole rep string instruction, not after the iteration).
+void note_io_breakpoints(Cpu& cpu, uint16_t port, unsigned size) {
+    const VcpuState& s = cpu.s;
+    if (!(s.cr4 & cr4::DE)) return;
+    for (unsigned i = 0; i < 4; ++i) {
+        if (!(s.dr7 >> (2 * i) & 3) || (s.dr7 >> (16 + 4 * i) & 3) != 2) continue;
+        const unsigned len = std::min(4u, ((s.dr7 >> (18 + 4 * i)) & 3) + 1);
+        const uint32_t first = s.dr[i] & 0xffff & ~(len - 1);
+        if (port < first + len && first < uint32_t(port) + size) cpu.s.debug_trap |= 1u << i;
+    }
 }
 
 // rep ins/outs: one element per iteration, registers updated as it goes so that a fault
@@ -50,6 +66,7 @@ bool string_io(Cpu& cpu, const Decoded& d, bool in, unsigned size) {
         if (!rep) break;
         s.gpr[ecx] = (s.gpr[ecx] & ~amask) | ((s.gpr[ecx] - 1) & amask);
     }
+    note_io_breakpoints(cpu, port, size);
     return true;
 }
 
@@ -63,6 +80,7 @@ Outcome execute_io(Cpu& cpu, const Decoded& d) {
             const uint16_t port = port_operand(cpu, d, 1);
             check_io_permission(cpu, port, size);
             write_register(s, d.ops[0].reg.value, cpu.ports.read(port, size));
+            note_io_breakpoints(cpu, port, size);
             break;
         }
         case ZYDIS_MNEMONIC_OUT: {
@@ -70,6 +88,7 @@ Outcome execute_io(Cpu& cpu, const Decoded& d) {
             const uint16_t port = port_operand(cpu, d, 0);
             check_io_permission(cpu, port, size);
             cpu.ports.write(port, size, read_register(s, d.ops[1].reg.value));
+            note_io_breakpoints(cpu, port, size);
             break;
         }
         case ZYDIS_MNEMONIC_INSB:

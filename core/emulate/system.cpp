@@ -37,6 +37,7 @@ void write_control(Cpu& cpu, unsigned n, uint32_t v) {
         case 3: cpu.s.cr3 = v & 0xfffff018; break;
         case 4:
             if (v & ~(kCr4Supported | ((cpu.profile->edx & cpuid_bit::PGE) ? cr4::PGE : 0) |
+                      ((cpu.profile->edx & cpuid_bit::DE) ? cr4::DE : 0) |
                       ((cpu.profile->leaf7_ebx & cpuid_bit::LEAF7_SMEP) ? cr4::SMEP : 0) |
                       ((cpu.profile->leaf7_ebx & cpuid_bit::LEAF7_SMAP) ? cr4::SMAP : 0)))
                 throw fault_gp(0);
