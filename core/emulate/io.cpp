@@ -1,7 +1,9 @@
 // Port I/O: in, out, ins, outs (with rep), with the protected-mode I/O permission check
-// (CPL <= IOPL, else the TSS I/O bitmap) and the I/O breakpoints of DR0-DR3. Devices are reached through the port bus only.
+// (CPL <= IOPL, else the TSS I/O bitmap) and the I/O breakpoints of DR0-DR3. Devices are reached
+// through the port bus only.
 #include <algorithm>
 
+#include "core/emulate/debug_registers.hpp"
 #include "core/emulate/execute.hpp"
 
 namespace prevt {
@@ -32,8 +34,8 @@ void note_io_breakpoints(Cpu& cpu, uint16_t port, unsigned size) {
     const VcpuState& s = cpu.s;
     if (!(s.cr4 & cr4::DE)) return;
     for (unsigned i = 0; i < 4; ++i) {
-        if (!(s.dr7 >> (2 * i) & 3) || (s.dr7 >> (16 + 4 * i) & 3) != 2) continue;
-        const unsigned len = std::min(4u, ((s.dr7 >> (18 + 4 * i)) & 3) + 1);
+        if (!dr7::enabled(s.dr7, i) || dr7::kind(s.dr7, i) != dr7::Kind::kIo) continue;
+        const unsigned len = std::min(4u, dr7::length(s.dr7, i));
         const uint32_t first = s.dr[i] & 0xffff & ~(len - 1);
         if (port < first + len && first < uint32_t(port) + size) cpu.s.debug_trap |= 1u << i;
     }

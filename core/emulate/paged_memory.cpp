@@ -10,10 +10,11 @@ std::variant<shadowmmu::Translation, shadowmmu::PageFault> walk_guest_tables(
     GuestMemory& ram, const VcpuState& s, uint32_t linear, bool write, bool user, bool peek,
     bool fetch) {
     GuestTables tables(ram);
+    const shadowmmu::PagingState p = paging_state(s);
     shadowmmu::Access a{write, user, peek};
     a.fetch = fetch;
-    a.ac = !user && s.cpl() < 3 && (s.eflags & eflags::AC);
-    return shadowmmu::walk(tables, paging_state(s).control, linear, a);
+    a.ac = !user && p.ac;  // (from CPL 3 a supervisor access is implicit: AC does not count)
+    return shadowmmu::walk(tables, p.control, linear, a);
 }
 
 uint32_t PagedMemory::translate(uint32_t linear, bool write, bool user, bool fetch) {

@@ -8,13 +8,14 @@
 // before the block, whose first instruction it concerns).
 // Not built: data and I/O breakpoints (kinds 01, 11, 10), DR7.GD, DR6.BS/BT: the registers
 // hold them and nothing fires (docs/translator.md).
+#include "core/emulate/debug_registers.hpp"
 #include "core/engines/bt_engine.hpp"
 
 namespace prevt {
 
 namespace {
 bool execute_breakpoint(uint32_t dr7, unsigned i) {
-    return (dr7 >> (2 * i) & 3) && (dr7 >> (16 + 4 * i) & 3) == 0;
+    return dr7::enabled(dr7, i) && dr7::kind(dr7, i) == dr7::Kind::kExecute;
 }
 }  // namespace
 
