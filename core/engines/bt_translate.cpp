@@ -84,7 +84,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.cs_limit = cs.limit;
     context.callouts = &callout_eips_;
     context.gs_wraps = &gs_wrap_eips_;
-    context.tpr_stores = &tpr_store_eips_;
+    context.tpr_stores = tpr_store_eips_.empty() ? nullptr : &tpr_store_eips_;  // (per instruction)
     context.stops = stops_.empty() ? nullptr : &stops_;
     context.single = debug_.step;
     context.fpu = FpuControl::of(s);  // (in the key: a CR0/CR4 write selects other blocks)
