@@ -72,6 +72,8 @@ struct Block {
     }
     uint64_t key = 0;                // the engine's key for it (address and translation context)
     std::vector<uint32_t> incoming;  // jump fields of other blocks' exits chained to this one
+                                     // (parked: that were, to be chained again when it is back)
+    uint8_t lookup_tables = 0;       // parked: the IBL tables that held it (CacheHost)
     unsigned instructions = 0;
     unsigned rewritten = 0;
 

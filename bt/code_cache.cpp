@@ -99,6 +99,13 @@ void CodeCache::chain(uint32_t jump_field, Block& target) {
 // Every chain into the block is undone (each chained jump goes back to its exit stub), and
 // the lookup tables forget it.
 void CodeCache::unlink(Block* b) {
+    detach(b);
+    b->incoming.clear();
+    b->lookup_tables = 0;
+}
+
+// unlink(), remembering the chains (b->incoming) and the lookup tables that held it.
+void CodeCache::detach(Block* b) {
     for (uint32_t field : b->incoming) {
         Block* from = block_at(field);
         if (!from) continue;
@@ -109,9 +116,37 @@ void CodeCache::unlink(Block* b) {
                 e.chained_to = 0;
             }
     }
-    b->incoming.clear();
-    host_.forget_lookup(b->guest_eip, b->cache_start);
+    b->lookup_tables = static_cast<uint8_t>(host_.forget_lookup(b->guest_eip, b->cache_start));
     if (RecentBlock& r = recent_slot(b->key); r.block == b) r = {};
+}
+
+// The chains detach() undid, where the exit is still there and still unchained. Each was
+// made by a dispatch from that exit to this block's key, so it holds again as it held then
+// (a block of the same key cannot have come meanwhile: that key's dispatch would have dropped
+// this one, see unpark()).
+void CodeCache::relink(Block* b) {
+    std::erase_if(b->incoming, [&](uint32_t field) {
+        Block* from = block_at(field);
+        if (!from || from->gone) return true;
+        for (BlockExit& e : from->exits)
+            if (e.jump_field == field && e.target_eip == b->guest_eip && e.chained_to == 0) {
+                const uint32_t rel = rel32(field, b->cache_start);
+                memcpy(host_.cache_bytes(field), &rel, 4);
+                e.chained_to = b->cache_start;
+                return false;
+            }
+        return true;
+    });
+    if (b->lookup_tables) host_.restore_lookup(*b, b->lookup_tables);
+    b->lookup_tables = 0;
+}
+
+void CodeCache::bring_back(BlockIndex::iterator parked) {
+    Block* b = parked->second.get();
+    b->away = false;
+    blocks_.insert(parked_.extract(parked));  // (the node moves: no allocation)
+    relink(b);
+    ++n_.unparked;
 }
 
 // The victims (living or parked) are unlinked and leave every index but by_cache_.
@@ -151,7 +186,7 @@ void CodeCache::park(const std::vector<Block*>& blocks) {
     for (Block* b : blocks) {
         auto it = blocks_.find(b->key);
         if (b->away || it == blocks_.end() || it->second.get() != b) continue;
-        unlink(b);
+        detach(b);
         auto old = parked_.find(b->key);  // (an older block of the key, parked and not back)
         if (old != parked_.end()) drop({old->second.get()});
         b->away = true;

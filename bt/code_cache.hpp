@@ -38,8 +38,12 @@ public:
     // Empty the IBL tables (a flush: their empty slots then go to lookup_miss_entry(), which
     // moves with the shared routines).
     virtual void forget_lookups() = 0;
-    // Empty the IBL slots that lead to the block at `cache_start` (it went).
-    virtual void forget_lookup(uint32_t guest_eip, uint32_t cache_start) = 0;
+    // Empty the IBL slots that lead to the block at `cache_start` (it went, or was parked);
+    // returns the tables that held one (bit 0: CPL 0-2, bit 1: CPL 3).
+    virtual unsigned forget_lookup(uint32_t guest_eip, uint32_t cache_start) = 0;
+    // A parked block is back: its slots in `tables` again, in each table whose entries still
+    // belong to the block's context (the key's bits above the linear EIP and the CS base).
+    virtual void restore_lookup(const Block& block, unsigned tables) = 0;
     virtual void protect_frame(uint32_t frame) = 0;  // its first block: stores must be seen
     virtual void release_frame(uint32_t frame) = 0;  // its last block went
     virtual void flushed() = 0;                      // everything went
@@ -88,10 +92,12 @@ public:
     void drop(const std::vector<Block*>& victims);
     // Parking, at a CR3 write: blocks whose pages do not map to their frames in the new
     // address space leave every way in (chains into them, the lookups, the key index) but
-    // keep their bytes and frames (a store into those still drops them). unpark() brings the
-    // block of `key` back if `maps_back(block)` - its pages map to the same frames again, as
-    // when a new process runs the same program: exec maps its pages only as they fault in -
-    // and drops it otherwise.
+    // keep their bytes, their frames (a store into those still drops them) and the list of
+    // chains into them. unpark() brings the block of `key` back if `maps_back(block)` - its
+    // pages map to the same frames again, as when a new process runs the same program: exec
+    // maps its pages only as they fault in - and drops it otherwise. A block back has its
+    // chains and lookup slots again: it is as reachable as before it was parked (a process
+    // switch back and forth costs no dispatch per chain).
     void park(const std::vector<Block*>& blocks);
     template <class MapsBack>
     Block* unpark(uint64_t key, MapsBack&& maps_back) {
@@ -102,10 +108,27 @@ public:
             drop({b});
             return nullptr;
         }
-        b->away = false;
-        blocks_.insert(parked_.extract(it));  // (the node moves: no allocation)
-        ++n_.unparked;
+        bring_back(it);
         return b;
+    }
+    // The parked blocks of `back`'s context on `back`'s pages whose pages map back
+    // (`maps_back`) come back with it: a page that faulted in brings its code back at once,
+    // not one dispatch per block. Those that do not map back stay parked.
+    template <class MapsBack>
+    void unpark_neighbours(const Block& back, MapsBack&& maps_back) {
+        for (const Block::Page& page : back.pages) {
+            auto on_page = by_linear_.find(page.linear);
+            if (on_page == by_linear_.end()) continue;
+            std::vector<Block*> near;
+            for (Block* n : on_page->second)
+                if (n->away && same_context(*n, back)) near.push_back(n);
+            for (Block* n : near) {
+                auto it = parked_.find(n->key);
+                if (it != parked_.end() && it->second.get() == n && !blocks_.count(n->key) &&
+                    maps_back(*n))
+                    bring_back(it);
+            }
+        }
     }
     // A store to [phys, phys + len): drops the blocks whose code bytes overlap it. True if
     // the frame holds no translation any more.
@@ -140,6 +163,14 @@ public:
 private:
     void reset();
     void unlink(Block* b);  // chains into it undone, the lookups forget it
+    void detach(Block* b);  // the same, but the chains are remembered (park)
+    void relink(Block* b);  // the chains detach() remembered, made again where they still can be
+    using BlockIndex = std::unordered_map<uint64_t, std::unique_ptr<Block>>;
+    void bring_back(BlockIndex::iterator parked);  // (unpark)
+    static bool same_context(const Block& a, const Block& b) {
+        return (a.key >> 32) == (b.key >> 32) &&
+               a.guest_linear - a.guest_eip == b.guest_linear - b.guest_eip;
+    }
     void bury();  // forget the graveyard's blocks: their bytes are dead until the next flush
 
     static constexpr uint32_t kBlockAlign = 32;  // where blocks start (see start())
@@ -148,7 +179,7 @@ private:
     uint32_t cursor_, shared_end_ = 0, lookup_flags_saved_ = 0, lookup_miss_entry_ = 0;
     SysenterRoutines sysenter_{};
     uint32_t stack16_entry_ = 0;
-    std::unordered_map<uint64_t, std::unique_ptr<Block>> blocks_, parked_;
+    BlockIndex blocks_, parked_;
     // The last blocks looked up after an exit, direct-mapped (a hash lookup showed in the
     // profile of a callout); a dropped block leaves its slot.
     struct RecentBlock {

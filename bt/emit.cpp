@@ -251,6 +251,8 @@ uint32_t emit_lookup_routine(CodeBuffer& o) {
     const uint32_t flags_saved = o.here();
     gs_eax_load(o, kOffIblTarget);
     o.byte(0x89), o.byte(0xc3);                                    // mov %eax,%ebx
+    o.byte(0xc1), o.byte(0xeb), o.byte(kIblHashShift);             // shr $shift,%ebx
+    o.byte(0x31), o.byte(0xc3);                                    // xor %eax,%ebx
     o.byte(0x81), o.byte(0xe3), o.u32(kIblEntries - 1);            // and $mask,%ebx
     o.byte(0x65), o.byte(0x03), o.byte(0x1d), o.u32(kOffIblBias);  // add %gs:ibl_bias,%ebx
     o.byte(0x65), o.byte(0x3b), o.byte(0x04), o.byte(0xdd),

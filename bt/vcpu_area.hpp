@@ -19,7 +19,7 @@ namespace prevt::bt {
 
 inline constexpr uint32_t kStubPage = native::kMonitorBase;
 inline constexpr uint32_t kVcpuArea = native::kMonitorBase + 0x1000;
-inline constexpr uint32_t kVcpuAreaSize = 0x20000;
+inline constexpr uint32_t kVcpuAreaSize = 0x44000;
 inline constexpr uint32_t kCacheBase = native::kMonitorBase + 0x100000;
 inline constexpr uint32_t kCacheEnd = 0xfffff000;
 
@@ -126,20 +126,27 @@ inline constexpr uint32_t kIfOfByte1 = 0x1100, kIoplOfByte1 = 0x1500, kNtOfByte1
 static_assert(sizeof(VcpuArea) <= kIfOfByte1);
 // The indirect-branch lookup tables at %gs:kIblTable, one for guest CPL 0-2 and one for CPL 3
 // (a system call then keeps both warm): kIblEntries pairs (guest EIP, cache address) each,
-// direct-mapped by the low bits of the EIP; an empty slot holds kIblEmpty. Read-only.
-inline constexpr uint32_t kIblTable = 0x2000, kIblEntries = 4096, kIblEmpty = 0xffffffff;
+// direct-mapped by ibl_index(); an empty slot holds kIblEmpty. Read-only.
+// Measured (Linux, 500 fork/execs): with 4096 entries indexed by the EIP's low bits, the
+// kernel's table missed 820,000 times, mostly return addresses 64 KiB apart evicting each
+// other; 16,384 entries indexed with the page number folded in miss (docs/translator.md).
+inline constexpr uint32_t kIblTable = 0x2000, kIblEntries = 16384, kIblEmpty = 0xffffffff;
+inline constexpr uint32_t kIblHashShift = 12;  // the lookup routine computes the same
+inline constexpr uint32_t ibl_index(uint32_t eip) {
+    return (eip ^ (eip >> kIblHashShift)) & (kIblEntries - 1);
+}
 inline constexpr uint32_t kReadOnlyEnd = kIblTable + 2 * kIblEntries * 8;
 static_assert(kNtOfByte1 + 0x400 <= kIblTable);
 // The guest's IF as an EFLAGS bit (0 or 0x200), alone on the area's last page: while an
 // interrupt waits for the guest to set IF, the monitor makes that page read-only in the
 // guest's view, so every inline cli/sti/popf/iret store to it exits (at an exact point).
-inline constexpr uint32_t kVifPage = 0x1f000, kOffVif = kVifPage;
+inline constexpr uint32_t kVifPage = 0x43000, kOffVif = kVifPage;
 static_assert(kReadOnlyEnd <= kVifPage && kVifPage + 0x1000 == kVcpuAreaSize);
 // The local APIC's TPR (devices::TprSlot, bound there), alone on the page below: a guest
 // store to the TPR translated as a store to %gs:kOffTpr. While an interrupt is pending the
 // page is read-only in the guest's view, so such a store exits (at an exact point) and the
 // virtual CPU runs it through the APIC, which may then deliver (bt_tpr.cpp).
-inline constexpr uint32_t kTprPage = 0x1e000, kOffTpr = kTprPage;
+inline constexpr uint32_t kTprPage = 0x42000, kOffTpr = kTprPage;
 static_assert(kReadOnlyEnd <= kTprPage && kTprPage + 0x1000 == kVifPage);
 
 }  // namespace prevt::bt

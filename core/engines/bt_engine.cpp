@@ -335,11 +335,12 @@ Exit BtEngine::run(VcpuState& s) {
             // A lookup table's EIPs belong to one CS base and CPL: one table for CPL 3, one
             // for the rest.
             const uint64_t key = key_of(s);
-            const uint64_t context = (key & ~0xffffffffull) | s.sreg(SegReg::cs).base;
+            const uint64_t context = lookup_context(key, s.sreg(SegReg::cs).base);
             const int user = s.cpl() == 3;
             if (context != ibl_context_[user]) {
                 area_.clear_ibl(user);
                 ibl_context_[user] = context;
+                ++n_.lookup_clears;
             }
             area_.vcpu().ibl_bias = user * bt::kIblEntries;
             if (const uint32_t hit = guest_breakpoint_hit(s)) {  // DR0-DR3: a fault, before it
@@ -410,8 +411,7 @@ Exit BtEngine::run(VcpuState& s) {
             if (v.exit_link) {
                 cache_.chain(v.exit_link, target);
             } else if (!target.gone) {  // a lookup miss (same context: no callout since)
-                uint32_t* slot =
-                    area_.ibl_table(s.cpl() == 3) + 2 * (s.eip & (bt::kIblEntries - 1));
+                uint32_t* slot = area_.ibl_table(s.cpl() == 3) + 2 * bt::ibl_index(s.eip);
                 slot[0] = s.eip;
                 slot[1] = target.cache_start;
                 ++n_.lookup_fills;
@@ -466,6 +466,7 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
         {"translations kept across CR3 writes (sum)", n_.blocks_kept_across_cr3},
         {"lookup hits (indirect branches found inline)", area_.vcpu().lookup_hits},
         {"lookup table fills (misses)", n_.lookup_fills},
+        {"lookup tables emptied (another CS base or translation context)", n_.lookup_clears},
         {"timer signals stepped to an exact point", n_.stepped},
         {"alignment checks stepped over (#AC at CPL 0-2 or CR0.AM clear)", n_.ac_stepped},
         {"TPR stores learned (translated as one store to the slot)", n_.tpr_stores},

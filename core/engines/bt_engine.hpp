@@ -121,15 +121,19 @@ private:
         area_.set_ibl_empty_target(cache_.lookup_miss_entry());
         area_.clear_ibl();
     }
-    void forget_lookup(uint32_t guest_eip, uint32_t cache_start) override {
+    unsigned forget_lookup(uint32_t guest_eip, uint32_t cache_start) override {
+        unsigned tables = 0;
         for (int user = 0; user < 2; ++user) {
-            uint32_t* slot = area_.ibl_table(user) + 2 * (guest_eip & (bt::kIblEntries - 1));
+            uint32_t* slot = area_.ibl_table(user) + 2 * bt::ibl_index(guest_eip);
             if (slot[1] == cache_start) {
                 slot[0] = bt::kIblEmpty;
                 slot[1] = cache_.lookup_miss_entry();
+                tables |= 1u << user;
             }
         }
+        return tables;
     }
+    void restore_lookup(const bt::Block& b, unsigned tables) override;
     void protect_frame(uint32_t frame) override { shadow_.protect_frame(frame); }
     void release_frame(uint32_t frame) override { shadow_.release_frame(frame); }
     // The instruction being emulated may be one of the sites (a CR3 write flushes): they live
@@ -194,6 +198,11 @@ private:
     // Callout sites' instructions, decoded at translation (site n at [n - 1]); until a flush.
     std::deque<Decoded> sites_, retired_sites_;
     uint64_t ibl_context_[2] = {};  // the CS base and CPL each lookup table's entries belong to
+    // The context a lookup table's entries belong to: the key's bits above the linear EIP and
+    // the CS base (the table is indexed by EIP).
+    static uint64_t lookup_context(uint64_t key, uint32_t cs_base) {
+        return (key & ~0xffffffffull) | cs_base;
+    }
     // Why the engine runs the guest with its own TF (one reason at a time; the guest's own TF
     // is guest_tf_):
     enum class HostStep : uint8_t {
@@ -261,8 +270,8 @@ private:
     static constexpr uint8_t kFrameDropLimit = 8;
     std::vector<uint8_t> frame_drops_;
     struct Counts {
-        uint64_t callouts = 0, dispatches = 0, entries = 0, lookup_fills = 0, stepped = 0,
-                 host_instructions = 0, translate_ticks = 0, window_exits = 0,
+        uint64_t callouts = 0, dispatches = 0, entries = 0, lookup_fills = 0, lookup_clears = 0,
+                 stepped = 0, host_instructions = 0, translate_ticks = 0, window_exits = 0,
                  blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
                  frames_dropped_on_store = 0, adaptive_compressed = 0, gs_wraps = 0,
                  inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0, tpr_stores = 0,

@@ -213,16 +213,39 @@ bt::Block& BtEngine::block_for(const VcpuState& s) {
 // (walked as the fetch would: A bits set, the CPL's rights checked).
 bt::Block& BtEngine::block_for(const VcpuState& s, uint64_t key) {
     bt::Block* b = cache_.find(key);
-    if (!b)
-        b = cache_.unpark(key, [&](const bt::Block& parked) {
-            for (const bt::Block::Page& bp : parked.pages) {
-                const auto t = walk_guest(s, bp.linear, false);
-                if (!t || (t->physical & ~(kPageSize - 1)) != bp.frame || t->global != bp.global)
-                    return false;
-            }
-            return true;
-        });
-    return b ? *b : translate(s);
+    if (b) return *b;
+    b = cache_.unpark(key, [&](const bt::Block& parked) {
+        for (const bt::Block::Page& bp : parked.pages) {
+            const auto t = walk_guest(s, bp.linear, false);  // (its fetch: A bits set)
+            if (!t || (t->physical & ~(kPageSize - 1)) != bp.frame || t->global != bp.global)
+                return false;
+        }
+        return true;
+    });
+    if (!b) return translate(s);
+    // Its neighbours are not being fetched: a peek, which sets no A bit (and refuses a page
+    // whose A bit is clear, as a fetch would have to set it).
+    cache_.unpark_neighbours(*b, [&](const bt::Block& parked) {
+        for (const bt::Block::Page& bp : parked.pages) {
+            const auto r = walk_guest_tables(ram_, s, bp.linear, false, s.cpl() == 3, true, true);
+            const auto* t = std::get_if<shadowmmu::Translation>(&r);
+            if (!t || (t->physical & ~(kPageSize - 1)) != bp.frame || t->global != bp.global)
+                return false;
+        }
+        return true;
+    });
+    return *b;
+}
+
+// A parked block back: its lookup slots again where the table still holds its context.
+void BtEngine::restore_lookup(const bt::Block& b, unsigned tables) {
+    const uint64_t context = lookup_context(b.key, b.guest_linear - b.guest_eip);
+    for (int user = 0; user < 2; ++user) {
+        if (!(tables & (1u << user)) || ibl_context_[user] != context) continue;
+        uint32_t* slot = area_.ibl_table(user) + 2 * bt::ibl_index(b.guest_eip);
+        slot[0] = b.guest_eip;
+        slot[1] = b.cache_start;
+    }
 }
 
 }  // namespace prevt

@@ -3,6 +3,7 @@
 // until the next translation starts (then nothing can be running inside it).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <set>
 #include <vector>
 
@@ -19,8 +20,15 @@ struct FakeHost final : CacheHost {
     unsigned forgets = 0, flushes = 0;
     uint8_t* cache_bytes(uint32_t at) override { return &bytes[at - kBase]; }
     void forget_lookups() override { ++forgets; }
-    void forget_lookup(uint32_t, uint32_t cache_start) override { forgotten.insert(cache_start); }
-    std::set<uint32_t> forgotten;
+    unsigned forget_lookup(uint32_t, uint32_t cache_start) override {
+        forgotten.insert(cache_start);
+        return 2;  // (as if the CPL 3 table held it)
+    }
+    void restore_lookup(const Block& b, unsigned tables) override {
+        restored.insert(b.cache_start);
+        EXPECT_EQ(tables, 2u);
+    }
+    std::set<uint32_t> forgotten, restored;
     void protect_frame(uint32_t frame) override { protected_frames.insert(frame); }
     void release_frame(uint32_t frame) override { protected_frames.erase(frame); }
     void flushed() override { ++flushes; }
@@ -29,7 +37,7 @@ struct FakeHost final : CacheHost {
 class CodeCacheTest : public ::testing::Test {
 protected:
     // A block of 16 host bytes (nops) for guest code at `linear`, in frame `frame`.
-    Block& add(uint32_t linear, uint32_t frame) {
+    Block& add(uint32_t linear, uint32_t frame, uint64_t context = 0) {
         CodeBuffer buf(cache.start());
         for (int i = 0; i < 16; ++i) buf.byte(0x90);
         Block b;
@@ -38,7 +46,7 @@ protected:
         b.cache_start = buf.here() - 16;
         b.cache_end = buf.here();
         b.pages.push_back({linear & ~0xfffu, frame, false});
-        return cache.add(std::move(b), buf, linear, true);
+        return cache.add(std::move(b), buf, context << 32 | linear, true);
     }
     FakeHost host;
     CodeCache cache{host, kBase, kEnd, 256};
@@ -101,6 +109,56 @@ TEST_F(CodeCacheTest, AParkedBlockComesBackOnlyIfItsFramesMapBack) {
     EXPECT_EQ(cache.unpark(0x1000, [](const Block&) { return true; }), nullptr);
     EXPECT_EQ(cache.counts().parked, 3u);
     EXPECT_EQ(cache.counts().unparked, 1u);
+}
+
+uint32_t jump_target(FakeHost& host, uint32_t field) {
+    int32_t rel;
+    memcpy(&rel, &host.bytes[field - kBase], 4);
+    return field + 4 + rel;
+}
+
+// A process switch away and back: the block comes back with the chains and the lookup slots
+// it had (each would otherwise cost a dispatch to find again).
+TEST_F(CodeCacheTest, AParkedBlockComesBackWithItsChainsAndLookups) {
+    Block& a = add(0x1000, 0x5000);
+    a.exits.push_back({a.cache_start + 4, a.cache_start + 8, 0x2000});
+    Block& b = add(0x2000, 0x6000);
+    cache.chain(a.cache_start + 4, b);
+    ASSERT_EQ(jump_target(host, a.cache_start + 4), b.cache_start);
+    cache.park({&b});
+    EXPECT_EQ(jump_target(host, a.cache_start + 4), a.cache_start + 8);  // to its stub
+    EXPECT_EQ(a.exits[0].chained_to, 0u);
+    EXPECT_TRUE(host.forgotten.count(b.cache_start));
+    EXPECT_TRUE(host.restored.empty());
+    EXPECT_EQ(cache.unpark(0x2000, [](const Block&) { return true; }), &b);
+    EXPECT_EQ(jump_target(host, a.cache_start + 4), b.cache_start);
+    EXPECT_EQ(a.exits[0].chained_to, b.cache_start);
+    EXPECT_TRUE(host.restored.count(b.cache_start));
+    // A chain whose block went meanwhile is not made again (nor is its field kept).
+    cache.park({&b});
+    cache.drop({&a});
+    EXPECT_EQ(cache.unpark(0x2000, [](const Block&) { return true; }), &b);
+    EXPECT_TRUE(b.incoming.empty());
+}
+
+// A page faulted in again brings back the parked blocks of the same context on it that map
+// back; the others stay parked (not dropped: they may map back later).
+TEST_F(CodeCacheTest, ANeighbourOfTheSameContextComesBackWithABlock) {
+    Block& c = add(0x1000, 0x5000);
+    Block& d = add(0x1010, 0x5000);
+    Block& e = add(0x1020, 0x5000, 1);  // another context (the key's upper bits)
+    Block& f = add(0x1030, 0x5000);
+    cache.park({&c, &d, &e, &f});
+    Block* back = cache.unpark(0x1000, [](const Block&) { return true; });
+    ASSERT_EQ(back, &c);
+    cache.unpark_neighbours(*back, [&](const Block& n) { return &n != &f; });
+    EXPECT_EQ(cache.find(0x1010), &d);
+    EXPECT_FALSE(d.away);
+    EXPECT_TRUE(e.away);
+    EXPECT_TRUE(f.away);
+    EXPECT_FALSE(f.gone);
+    EXPECT_EQ(cache.unpark(1ull << 32 | 0x1020, [](const Block&) { return true; }), &e);
+    EXPECT_EQ(cache.counts().unparked, 3u);
 }
 
 // A block that went (a translation made only to raise its fetch's fault is dropped at once)

@@ -192,8 +192,8 @@ TEST(Translator, IndirectJumpsLoadTheTargetThroughAParkedEax) {
 }
 
 TEST(Translator, InlineRewritesAtCpl0) {
-    EXPECT_EQ(translate({0xfa}).text[0], "mov dword ptr gs:[0x1f000], 0");
-    EXPECT_EQ(translate({0xfb}).text[0], "mov dword ptr gs:[0x1f000], 0x200");
+    EXPECT_EQ(translate({0xfa}).text[0], "mov dword ptr gs:[0x43000], 0");
+    EXPECT_EQ(translate({0xfb}).text[0], "mov dword ptr gs:[0x43000], 0x200");
     // The guest's selectors are at %gs:kOffVsel + 4 * (es cs ss ds fs gs).
     EXPECT_EQ(translate({0x0e}).text[0], "push dword ptr gs:[0x" + to_hex(kOffVsel + 4) + "]");
     EXPECT_EQ(translate({0x8c, 0xc8}).text[0],
