@@ -65,6 +65,7 @@ void RunLoop::emulate(const Exit& x) {
     const bool stepping = s_.eflags & eflags::TF;  // TF at the start: #DB after it
     const uint16_t cs = s_.sreg(SegReg::cs).selector;
     const uint32_t eip = s_.eip;
+    s_.debug_trap = 0;  // (an interrupt frame pushed since is no access of this instruction)
     const Outcome o = execute(cpu_, d);
     m_.stats_.instruction(d.in.mnemonic, m_.stats_.ticks() - t0);
     if (o != Outcome::kNotEmulated && m_.trace_.steps()) trace_exec(cs, eip, d.text(), "emulated");
@@ -80,7 +81,7 @@ void RunLoop::emulate(const Exit& x) {
             char at[16];
             snprintf(at, sizeof at, "%08x", x.address);
             throw GuestError("not emulated: " + d.text() + " (its access at linear address " + at +
-                             " is MMIO, ROM or unassigned memory)");
+                             " is MMIO, ROM, unassigned memory or on a data breakpoint's page)");
         }
         // After a native fault: the fault was the guest's own.
         return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
@@ -97,7 +98,8 @@ void RunLoop::emulate(const Exit& x) {
                           d.ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
                           d.ops[0].reg.value == ZYDIS_REGISTER_SS;
     if (loads_ss && o == Outcome::kDone) s_.interrupt_shadow = true;
-    if (s_.debug_trap && o == Outcome::kDone) {  // I/O breakpoints hit (io.cpp): a trap
+    // I/O breakpoints (io.cpp) or data breakpoints (Cpu::note_data_access) hit: a trap.
+    if (s_.debug_trap && o == Outcome::kDone) {
         s_.dr6 = (s_.dr6 & ~0xfu) | s_.debug_trap | (stepping ? 0x4000 : 0);  // (BS too)
         s_.debug_trap = 0;
         raise(Event{vec::DB, EventSource::kException, false, 0, s_.eip});
@@ -140,7 +142,7 @@ void RunLoop::serve(const Exit& x) {
             m_.engine().note_memory_map_access(s_);
             emulate(x);
             break;
-        case ExitReason::kTimer:                         // deadline: see run()
+        case ExitReason::kTimer:  // deadline: see run()
             m_.poll_serial_input();
             m_.refresh_display();
             break;

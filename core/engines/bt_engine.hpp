@@ -24,6 +24,7 @@
 #include "bt/translator.hpp"
 #include "core/emulate/decoded.hpp"
 #include "core/emulate/paged_memory.hpp"
+#include "core/engines/data_watch.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
 #include "core/native/layout.hpp"
@@ -254,6 +255,7 @@ private:
     // debugger's.
     std::unordered_set<uint32_t> guest_breakpoints_, stops_;
     uint32_t breakpoints_key_[5] = {0, 0, 0, 0, 0};
+    DataWatch data_watch_;  // the guest's data breakpoints' pages (data_watch.hpp)
     // Stores into a code frame from elsewhere drop the frame's translations whole (see
     // bt_signals.cpp), at most kFrameDropLimit times per frame: then its stores are stepped
     // one by one, so a page that mixes hot code and hot data is not translated again and
@@ -266,7 +268,7 @@ private:
                  blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
                  frames_dropped_on_store = 0, adaptive_compressed = 0, gs_wraps = 0,
                  inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0, tpr_stores = 0,
-                 tpr_exits = 0, guest_breakpoints = 0;
+                 tpr_exits = 0, guest_breakpoints = 0, watched_accesses = 0;
     } n_;
 };
 

@@ -147,6 +147,7 @@ Exit TrapEngine::run(VcpuState& s) {
             return x;
         }
         sync_address_space(s);
+        data_watch_.follow(s, shadow_);
         load_context(s);
         // iretq checks EIP against the host CS limit, in the monitor: guest code beyond it
         // (the monitor's area, address-space compression) runs on the virtual CPU, one
@@ -265,6 +266,14 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                     // Below vm.mmap_min_addr (guest page 0): no host mapping can serve it, so
                     // the virtual CPU runs the instruction (through the guest's page tables,
                     // with their faults), one exit per access.
+                    x.reason = ExitReason::kMemoryMap;
+                    x.address = linear;
+                    return x;
+                }
+                // A page a data breakpoint watches (data_watch.hpp), paging off; with paging
+                // on the shadow's fault says so. (An instruction fetch there faults too: the
+                // virtual CPU runs that page's code.)
+                if (!shadow_.enabled() && shadow_.watched(linear & ~0xfffu, ev.error_code & 2)) {
                     x.reason = ExitReason::kMemoryMap;
                     x.address = linear;
                     return x;

@@ -15,6 +15,7 @@
 #include <array>
 
 #include "core/emulate/paged_memory.hpp"
+#include "core/engines/data_watch.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
 #include "core/native/layout.hpp"
@@ -76,6 +77,7 @@ private:
     GuestTables tables_{ram_};
     native::NativeShadowHost shadow_host_{ram_, 0, true};
     shadowmmu::ShadowMmu shadow_{tables_, shadow_host_, nullptr, native::kMonitorBase};
+    DataWatch data_watch_;  // the guest's data breakpoints' pages (data_watch.hpp)
     native::NativeContext ctx_{};
     native::ShadowLdt ldt_;
     std::array<uint16_t, kSegRegCount> host_sel_{};
