@@ -356,7 +356,7 @@ Exit BtEngine::run(VcpuState& s) {
                 return x;
             }
             sync_address_space(s);
-            data_watch_.follow(s, shadow_);
+            if (data_watch_.follow(s, shadow_)) forget_watched_callouts();
             choose_ceiling(s);
             follow_tpr(s);
             bt::Block& b = block_for(s, key);
@@ -473,6 +473,7 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
         {"TPR stores that exited (an interrupt pending)", n_.tpr_exits},
         {"guest instruction breakpoints taken (DR0-DR3)", n_.guest_breakpoints},
         {"accesses to data-breakpoint pages run by the virtual CPU", n_.watched_accesses},
+        {"  of them retranslated as callouts (adaptive)", n_.adaptive_watched},
         {"host mappings (guest pages; budget " +
              std::to_string(native::AddressSpace::instance().budget()) + ")",
          native::AddressSpace::instance().mappings()},

@@ -291,6 +291,7 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
                 // instruction and checks DR0-DR3 (its own walk raises a true #PF).
                 if (shadow_.watched(page, ev.error_code & 2)) {
                     ++n_.watched_accesses;
+                    watched_exit_ = true;  // (note_memory_map_access: adaptive callouts)
                     x.reason = ExitReason::kMemoryMap;
                     x.address = linear;
                     return x;

@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <utility>
 
 #include "core/emulate/debug_registers.hpp"
 #include "core/vcpu_state.hpp"
@@ -17,16 +19,21 @@ namespace prevt {
 class DataWatch {
 public:
     // At an entry: DR0-DR3 or DR7's enables and kinds changed since the last, the shadow
-    // learns the pages (five compares when nothing changed).
-    void follow(const VcpuState& s, shadowmmu::ShadowMmu& shadow) {
+    // learns the pages (five compares when nothing changed). True when the pages changed.
+    bool follow(const VcpuState& s, shadowmmu::ShadowMmu& shadow) {
         const std::array<uint32_t, 5> key{s.dr7 & 0xffff00ff, s.dr[0], s.dr[1], s.dr[2], s.dr[3]};
-        if (key == key_) return;
+        if (key == key_) return false;
         key_ = key;
-        shadow.watch(dr7::watched_pages(s.dr, s.dr7));
+        auto pages = dr7::watched_pages(s.dr, s.dr7);
+        if (pages == pages_) return false;
+        pages_ = std::move(pages);
+        shadow.watch(pages_);
+        return true;
     }
 
 private:
     std::array<uint32_t, 5> key_{};  // (the reset state: nothing enabled)
+    std::map<uint32_t, bool> pages_;
 };
 
 }  // namespace prevt
