@@ -72,6 +72,13 @@ static void arm(unsigned n, uint32_t offset, uint32_t dr7) {
     set_dr(7, dr7);
 }
 
+/* One store, run again and again (bt translates it as a callout after a few faults). */
+extern char after_again[];
+static void __attribute__((noinline)) store_again(void) {
+    __asm__ volatile("movl $1, 0x600(%0)\n.globl after_again\nafter_again:\n" ::"r"(watched)
+                     : "memory");
+}
+
 /* Code and a watched word in one page: the translated (or native) code around it runs on. */
 uint32_t code_page_read(void);
 extern char code_page_after[];
@@ -184,6 +191,19 @@ int main(void) {
                 rec_eip[i] == (uint32_t)rep_movs ? "it" : "elsewhere", rec_ecx[i]);
     print("\n");
     hits = 0;
+
+    /* The same store ten times: ten #DB, each after it; moved away, none. */
+    arm(0, 0x600, BP(0, W, LEN4));
+    uint32_t at_label = 0;
+    for (int i = 0; i < 10; ++i) {
+        store_again();
+        at_label += hits && rec_eip[0] == (uint32_t)after_again;
+        hits = 0;
+    }
+    gprintf("one store ten times: %u #DB after it\n", at_label);
+    arm(0, 0x700, BP(0, W, LEN4));
+    for (int i = 0; i < 10; ++i) store_again();
+    report("  the breakpoint moved to 0x700", after_again);
 
     /* A watched word in a page of running code: read by the code there, written from here. */
     set_dr(0, (uint32_t)&code_word);
