@@ -92,6 +92,8 @@ struct VcpuState {
     // B0-B3 of the I/O and data breakpoints the instruction being emulated hit: #DB (a trap)
     // after it (core/run_loop.cpp; cleared before each emulated instruction).
     uint8_t debug_trap = 0;
+    // ... of those a mov/pop %ss hit: held over its shadow, #DB after the next instruction.
+    uint8_t held_debug_trap = 0;
     Msrs msr;
     bool halted = false;
     // sti that set IF: no interrupt until the next instruction has run (SDM 6.8.3).

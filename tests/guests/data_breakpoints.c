@@ -8,9 +8,11 @@
  * it, DR6.BD, GD cleared). With DR7 clear nothing fires. Under bt and trap the watched pages
  * admit no native access: the virtual CPU runs the instructions there and checks DR0-DR3
  * (core/engines/data_watch.hpp). Oracle: data_breakpoints.expected, QEMU TCG's output with
- * two lines as the SDM has them (data_breakpoints.qemu.expected is QEMU's own): QEMU does not
- * implement GD, and when one access hits two breakpoints it sets the B bit of the first only
- * (its watchpoint check stops at the first match); the SDM sets a B bit per condition met. */
+ * three lines as the SDM has them (data_breakpoints.qemu.expected is QEMU's own): QEMU does
+ * not implement GD; when one access hits two breakpoints it sets the B bit of the first only
+ * (its watchpoint check stops at the first match), the SDM one per condition met; and it
+ * raises the #DB of a mov %ss right after it, where the SDM holds it over the shadow until the
+ * next instruction is done (6.8.3). */
 #include "lib/guest.h"
 
 #define TF (1u << 8)
@@ -56,7 +58,8 @@ static void set_dr(unsigned n, uint32_t v) {
                      : "eax", "ebx", "ecx", "esi", "edi", "memory", "cc")
 extern char after_w1[], after_r1[], after_w1n[], after_w2[], after_w2n[], after_w4[], after_r4[],
     after_w8[], after_w8n[], after_rw_r[], after_rw_w[], after_rw_n[], after_two[], after_dis[],
-    after_dis1[], after_push[], rep_stos[], rep_movs[], after_gd[], after_step[], after_off[];
+    after_dis1[], after_push[], rep_stos[], rep_movs[], after_gd[], after_step[], after_off[],
+    after_ss_nop[];
 
 static void report(const char* what, const char* after) {
     gprintf("%s: %u #DB", what, hits);
@@ -216,6 +219,17 @@ int main(void) {
     set_dr(7, 0);
     gprintf("  then a store from elsewhere: %u #DB, DR6 %x; read %u, then %u\n", store_hits,
             store_dr6, v, code_page_read());
+
+    /* mov %ss from a watched word: the #DB is held over the shadow, after the next one. */
+    __asm__ volatile("mov %%ss, %%ax\n movw %%ax, 0x800(%0)" ::"r"(watched) : "eax", "memory");
+    arm(0, 0x800, BP(0, RW, LEN2));
+    ACCESS("movw 0x800(%%ebx), %%ss\n nop\n.globl after_ss_nop\nafter_ss_nop:\n nop", "after_ss");
+    gprintf("mov %%ss from the word: %u #DB, DR6 %x, at %s\n", hits, hits ? rec_dr6[0] & 0xe00f : 0,
+            hits && rec_eip[0] == (uint32_t)after_ss_nop       ? "the end of the next instruction"
+            : hits && rec_eip[0] == (uint32_t)after_ss_nop - 1 ? "the end of the mov"
+                                                               : "elsewhere");
+    hits = 0;
+    set_dr(7, 0);
 
     /* DR7.GD: the next MOV DR faults before it, DR6.BD, GD cleared; the mov then runs. */
     uint32_t dr0 = 0;
