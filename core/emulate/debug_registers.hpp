@@ -14,7 +14,9 @@ namespace prevt::dr7 {
 enum class Kind : uint8_t { kExecute = 0, kWrite = 1, kIo = 2, kReadWrite = 3 };
 
 constexpr uint32_t kGeneralDetect = 1u << 13;  // GD: the next MOV DR is #DB with DR6.BD
-constexpr uint32_t kDr6Bd = 1u << 13, kDr6Bs = 1u << 14;
+constexpr uint32_t kDr6Bd = 1u << 13, kDr6Bs = 1u << 14, kDr6Bt = 1u << 15;
+// L0-L3: cleared by a hardware task switch (the G bits stay), as QEMU and the SDM do.
+constexpr uint32_t kLocalEnables = 0x55;
 
 inline bool enabled(uint32_t dr7, unsigned n) {
     return (dr7 >> (2 * n)) & 3;

@@ -8,7 +8,7 @@
 // before the block, whose first instruction it concerns).
 // Data breakpoints (kinds 01, 11) are the shadow's watched pages (data_watch.hpp) and the
 // virtual CPU's checks; I/O breakpoints (kind 10) the virtual CPU's (io.cpp); DR7.GD its
-// MOV DR (system.cpp). Not built: DR6.BT (no task switch traps on the TSS's T bit).
+// MOV DR (system.cpp); DR6.BT its task switch (task_switch.cpp).
 #include <utility>
 
 #include "core/emulate/debug_registers.hpp"
