@@ -1,5 +1,6 @@
 // Data moves the virtual CPU runs when the engine cannot: push/pop of a register, an immediate
-// or memory, pusha/popa, leave, the string instructions (movs lods stos cmps scas, with
+// or memory, pusha/popa, leave, lea (run here when its code's page is a data breakpoint's under
+// trap), the string instructions (movs lods stos cmps scas, with
 // rep/repe/repne), xlat, and the hint nops. bt calls out every data access through cs: (the guest's
 // CS is not in hardware), and these are the forms guests use with it: `push %cs:x`, `lods
 // %cs:(%esi)`, `movs %cs:(%esi),%es:(%edi)`, `cmps`, `xlat %cs:(%ebx)`. Every access goes through
@@ -153,6 +154,9 @@ Outcome execute_data_move(Cpu& cpu, const Decoded& d) {
         case ZYDIS_MNEMONIC_POPA:
         case ZYDIS_MNEMONIC_POPAD: pop_all(cpu, d.operand_size()); break;
         case ZYDIS_MNEMONIC_LEAVE: leave(cpu, d.operand_size()); break;
+        case ZYDIS_MNEMONIC_LEA:  // no access: the offset, in the destination's width
+            write_register(cpu.s, d.ops[0].reg.value, effective_offset(cpu, d, 1));
+            break;
         case ZYDIS_MNEMONIC_XLAT: {  // al = [ebx + al] (Zydis's operand has no index: AL)
             const unsigned m = d.ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY ? 0 : 1;
             const uint32_t amask = d.address_size() == 2 ? 0xffff : 0xffffffff;

@@ -31,6 +31,8 @@ public:
         return true;
     }
 
+    const std::map<uint32_t, bool>& pages() const { return pages_; }
+
 private:
     std::array<uint32_t, 5> key_{};  // (the reset state: nothing enabled)
     std::map<uint32_t, bool> pages_;
