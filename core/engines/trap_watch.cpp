@@ -35,7 +35,9 @@ bool TrapEngine::step_watched_fetch(const VcpuState& s, uint32_t page) {
             d.ops[i].mem.type != ZYDIS_MEMOP_TYPE_AGEN)
             return false;
     std::map<uint32_t, bool> open = data_watch_.pages();
-    open.erase(page);
+    open.erase(page);  // (and both pages of an instruction across two watched ones)
+    open.erase(linear & ~0xfffu);
+    open.erase((linear + d.in.length - 1) & ~0xfffu);
     shadow_.watch(open);
     watch_step_ = true;
     ++watch_steps_;
