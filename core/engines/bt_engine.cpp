@@ -356,7 +356,10 @@ Exit BtEngine::run(VcpuState& s) {
                 return x;
             }
             sync_address_space(s);
-            if (data_watch_.follow(s, shadow_)) forget_watched_callouts();
+            if (data_watch_.follow(s, shadow_)) {
+                forget_watched_callouts();
+                if (!shadow_.enabled() && !a20_) map_a20_window();  // (its aliases, watched)
+            }
             choose_ceiling(s);
             follow_tpr(s);
             bt::Block& b = block_for(s, key);
