@@ -1,10 +1,10 @@
-// System instructions: control and debug registers, descriptor-table registers, rdmsr/wrmsr
-// (msrs.cpp), cpuid (cpuid.cpp), rdtsc, hlt, sysenter/sysexit, cache and TLB maintenance.
+// System instructions: control and debug registers (mov to/from DRn: debug_moves.cpp),
+// descriptor-table registers, rdmsr/wrmsr (msrs.cpp), cpuid (cpuid.cpp), rdtsc, hlt,
+// sysenter/sysexit, cache and TLB maintenance.
 #include <x86intrin.h>
 
 #include <string>
 
-#include "core/emulate/debug_registers.hpp"
 #include "core/emulate/execute.hpp"
 #include "core/emulate/msrs.hpp"
 #include "core/errors.hpp"
@@ -57,36 +57,6 @@ uint32_t read_control(const Cpu& cpu, unsigned n) {
         case 4: return cpu.s.cr4;
         default: throw fault_ud();
     }
-}
-
-// DR4/DR5 alias DR6/DR7 while CR4.DE is clear. The registers are virtual: no host
-// breakpoint is armed.
-uint32_t& debug_register(Cpu& cpu, unsigned n) {
-    if ((n == 4 || n == 5) && (cpu.s.cr4 & cr4::DE)) throw fault_ud();
-    if (n < 4) return cpu.s.dr[n];
-    return (n == 4 || n == 6) ? cpu.s.dr6 : cpu.s.dr7;
-}
-
-// DR7.GD (general detect): any MOV to or from a debug register, at CPL 0 (the CPL's #GP
-// comes first, as KVM orders them), is #DB, a fault before the instruction, with DR6.BD set;
-// GD is cleared so that the handler can use the registers (SDM 18.2.4). (QEMU TCG does not
-// implement GD: the guest data_breakpoints' golden is the SDM's there.)
-void check_general_detect(Cpu& cpu) {
-    if (!(cpu.s.dr7 & dr7::kGeneralDetect)) return;
-    cpu.s.dr6 |= dr7::kDr6Bd;
-    cpu.s.dr7 &= ~dr7::kGeneralDetect;
-    throw GuestFault{vec::DB, false, 0};
-}
-
-// DR6 and DR7 have bits that always read as 1 (DR6 0xffff0ff0, DR7 bit 10) and reserved
-// bits that read as 0.
-void write_debug_register(Cpu& cpu, unsigned n, uint32_t v) {
-    uint32_t& r = debug_register(cpu, n);
-    if (&r == &cpu.s.dr6)
-        v = (v & 0x0000e00f) | 0xffff0ff0;
-    else if (&r == &cpu.s.dr7)
-        v = (v & 0xffff2fff) | 0x400;
-    r = v;
 }
 
 Segment flat_segment(uint16_t selector, uint8_t type, unsigned dpl) {
@@ -174,12 +144,12 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
                 write_control(cpu, ZydisRegisterGetId(dst), read_register(s, src));
             else if (cls(src) == ZYDIS_REGCLASS_CONTROL)
                 write_register(s, dst, read_control(cpu, ZydisRegisterGetId(src)));
-            else if (cls(dst) != ZYDIS_REGCLASS_DEBUG && cls(src) != ZYDIS_REGCLASS_DEBUG)
-                return Outcome::kNotEmulated;
-            else if (check_general_detect(cpu); cls(dst) == ZYDIS_REGCLASS_DEBUG)
+            else if (cls(dst) == ZYDIS_REGCLASS_DEBUG)
                 write_debug_register(cpu, ZydisRegisterGetId(dst), read_register(s, src));
+            else if (cls(src) == ZYDIS_REGCLASS_DEBUG)
+                write_register(s, dst, read_debug_register(cpu, ZydisRegisterGetId(src)));
             else
-                write_register(s, dst, debug_register(cpu, ZydisRegisterGetId(src)));
+                return Outcome::kNotEmulated;
             break;
         }
         case ZYDIS_MNEMONIC_HLT:
