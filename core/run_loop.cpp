@@ -65,6 +65,9 @@ void RunLoop::emulate(const Exit& x) {
     const bool stepping = s_.eflags & eflags::TF;  // TF at the start: #DB after it
     const uint16_t cs = s_.sreg(SegReg::cs).selector;
     const uint32_t eip = s_.eip;
+    // (An interrupt frame pushed since is no access of this instruction; a mov %ss's hits held
+    // for the instruction after it are, in effect: one #DB after this one reports both.)
+    s_.debug_trap = std::exchange(s_.held_debug_trap, 0);
     const Outcome o = execute(cpu_, d);
     m_.stats_.instruction(d.in.mnemonic, m_.stats_.ticks() - t0);
     if (o != Outcome::kNotEmulated && m_.trace_.steps()) trace_exec(cs, eip, d.text(), "emulated");
@@ -80,7 +83,7 @@ void RunLoop::emulate(const Exit& x) {
             char at[16];
             snprintf(at, sizeof at, "%08x", x.address);
             throw GuestError("not emulated: " + d.text() + " (its access at linear address " + at +
-                             " is MMIO, ROM or unassigned memory)");
+                             " is MMIO, ROM, unassigned memory or on a data breakpoint's page)");
         }
         // After a native fault: the fault was the guest's own.
         return raise(Event{x.vector, EventSource::kException, x.has_error, x.error_code, s_.eip});
@@ -97,7 +100,11 @@ void RunLoop::emulate(const Exit& x) {
                           d.ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
                           d.ops[0].reg.value == ZYDIS_REGISTER_SS;
     if (loads_ss && o == Outcome::kDone) s_.interrupt_shadow = true;
-    if (s_.debug_trap && o == Outcome::kDone) {  // I/O breakpoints hit (io.cpp): a trap
+    // I/O breakpoints (io.cpp) or data breakpoints (Cpu::note_data_access) hit: a trap.
+    if (s_.debug_trap && o == Outcome::kDone && loads_ss) {
+        s_.held_debug_trap = s_.debug_trap;  // after the next instruction (finish_held_trap)
+        m_.engine().step_one();
+    } else if (s_.debug_trap && o == Outcome::kDone) {
         s_.dr6 = (s_.dr6 & ~0xfu) | s_.debug_trap | (stepping ? 0x4000 : 0);  // (BS too)
         s_.debug_trap = 0;
         raise(Event{vec::DB, EventSource::kException, false, 0, s_.eip});
@@ -110,6 +117,20 @@ void RunLoop::emulate(const Exit& x) {
         if (m_.trace_.interrupts)
             fprintf(m_.trace_.out, "int: software %s delivered to %04x:%08x\n", d.text().c_str(),
                     s_.sreg(SegReg::cs).selector, s_.eip);
+}
+
+// The instruction after a mov/pop %ss that hit a data breakpoint ran natively (the engine
+// stepped it: step_one), or was emulated (emulate() took the bits over): its #DB now, with
+// both's B bits. A single-step #DB delivered for it reports them too; a fault in it drops
+// them (SDM 6.8.3: the #DB is held until the instruction after completes).
+void RunLoop::finish_held_trap(const Exit& x) {
+    const uint8_t bits = std::exchange(s_.held_debug_trap, 0);
+    if (x.reason == ExitReason::kException) {
+        if (x.vector == vec::DB) s_.dr6 |= bits;
+        return;
+    }
+    s_.dr6 = (s_.dr6 & ~0xfu) | bits;
+    raise(Event{vec::DB, EventSource::kException, false, 0, s_.eip});
 }
 
 void RunLoop::serve(const Exit& x) {
@@ -140,7 +161,7 @@ void RunLoop::serve(const Exit& x) {
             m_.engine().note_memory_map_access(s_);
             emulate(x);
             break;
-        case ExitReason::kTimer:                         // deadline: see run()
+        case ExitReason::kTimer:  // deadline: see run()
             m_.poll_serial_input();
             m_.refresh_display();
             break;
@@ -219,8 +240,10 @@ int RunLoop::run() {
         const Exit x = m_.engine_->run(s_);
         const uint64_t t0 = m_.stats_.ticks();
         if (x.host_signal) m_.stats_.host_signal(x.host_signal);
+        const bool held = s_.held_debug_trap;  // a mov %ss's #DB, for after this exit
         try {
             serve(x);
+            if (held && s_.held_debug_trap) finish_held_trap(x);
         } catch (const GuestFault& f) {
             if (f.vector == vec::PF) s_.cr2 = f.cr2;  // the faulting linear address
             raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});

@@ -24,6 +24,7 @@ public:
 
 private:
     void serve(const Exit& x);
+    void finish_held_trap(const Exit& x);
     void emulate(const Exit& x);
     void raise(Event ev);
     void trace_event(const Event& ev) const;

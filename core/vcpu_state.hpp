@@ -89,8 +89,11 @@ struct VcpuState {
     uint32_t cr0 = cr0::ET | cr0::CD | cr0::NW, cr2 = 0, cr3 = 0, cr4 = 0;
     std::array<uint32_t, 4> dr{};
     uint32_t dr6 = 0xffff0ff0, dr7 = 0x400;
-    // B0-B3 of the I/O breakpoints the instruction being emulated hit: #DB (a trap) after it.
+    // B0-B3 of the I/O and data breakpoints the instruction being emulated hit: #DB (a trap)
+    // after it (core/run_loop.cpp; cleared before each emulated instruction).
     uint8_t debug_trap = 0;
+    // ... of those a mov/pop %ss hit: held over its shadow, #DB after the next instruction.
+    uint8_t held_debug_trap = 0;
     Msrs msr;
     bool halted = false;
     // sti that set IF: no interrupt until the next instruction has run (SDM 6.8.3).

@@ -63,6 +63,7 @@ ShadowMmu::Change ShadowMmu::sync_tables(const PagingState& p) {
         kept_below_ = lowest_kept_ = lowest_kernel_only_ = ~0ull;
         if (!p.enabled) {
             host_.map_identity();
+            for (const auto& w : watched_) watch_identity(w.first);
             user_ceiling_ = top_;
             return Change::kMode;
         }
@@ -110,7 +111,7 @@ void ShadowMmu::prefetch(const PagingState& p) {
         if (!t) continue;
         const uint32_t frame = t->physical & ~(kPageSize - 1);
         const FrameKind kind = host_.frame_kind(frame);
-        if (kind == FrameKind::kUnmappable) continue;
+        if (kind == FrameKind::kUnmappable || watched_.count(page)) continue;
         const bool writable =
             kind == FrameKind::kRam && t->writable && t->dirty && !holds_code(frame);
         const bool kernel_only = !p.user && (!t->user || (writable && !t->user_writable));
@@ -132,12 +133,17 @@ ShadowMmu::Fault ShadowMmu::fault(const PagingState& p, uint32_t linear, bool wr
     const uint32_t page = linear & ~(kPageSize - 1);
     const uint32_t frame = t.physical & ~(kPageSize - 1);
     const FrameKind kind = host_.frame_kind(frame);
-    // A store the host cannot let through (or any access to an unmappable frame): the
-    // virtual CPU does it (without this, the read-only mapping would fault again forever).
+    // A store the host cannot let through (or any access to an unmappable frame, or one a
+    // data breakpoint watches): the virtual CPU does it (without this, the read-only mapping
+    // would fault again forever).
     if (kind == FrameKind::kUnmappable || (kind == FrameKind::kReadOnly && write))
         return {Fault::kVirtualCpu, 0};
+    if (watched(page, write)) {
+        ++n_.watched_faults;
+        return {Fault::kVirtualCpu, 0};
+    }
     const bool writable = kind == FrameKind::kRam && t.writable && (t.dirty || write) &&
-                          (code_store || !holds_code(frame));
+                          (code_store || !holds_code(frame)) && !watched_.count(page);
     const bool kernel_only = !p.user && (!t.user || (writable && !t.user_writable));
     map_page(page, t, writable, kernel_only);
     ++n_.hidden_faults;
@@ -269,7 +275,8 @@ std::pair<uint32_t, uint32_t> ShadowMmu::invalidate(uint32_t linear) {
 
 void ShadowMmu::protect_frame(uint32_t frame) {
     if (!enabled()) {  // the identity: its one page (beyond RAM the host maps it read-only)
-        if (host_.frame_kind(frame) == FrameKind::kRam) host_.protect(frame, false);
+        if (host_.frame_kind(frame) == FrameKind::kRam && !watched_.count(frame))
+            host_.protect(frame, false);
         return;
     }
     auto it = rmap_.find(frame);
@@ -283,8 +290,9 @@ void ShadowMmu::protect_frame(uint32_t frame) {
 }
 
 void ShadowMmu::release_frame(uint32_t frame) {
-    if (!enabled()) {
-        if (host_.frame_kind(frame) == FrameKind::kRam) host_.protect(frame, true);
+    if (!enabled()) {  // (a watched page stays as watch() made it)
+        if (host_.frame_kind(frame) == FrameKind::kRam && !watched_.count(frame))
+            host_.protect(frame, true);
         return;
     }
     auto it = rmap_.find(frame);
@@ -333,7 +341,8 @@ std::vector<std::pair<std::string, uint64_t>> ShadowMmu::counters() const {
             {"shadow: kernel-only mappings kept above the user ceiling", n_.kernel_only_kept},
             {"shadow: flushes at the host mapping budget (vm.max_map_count)", n_.budget_flushes},
             {"shadow: SMAP: entries into CPL 0 with user pages blocked", n_.smap_entries},
-            {"shadow: SMAP: user-page mappings taken back", n_.smap_dropped}};
+            {"shadow: SMAP: user-page mappings taken back", n_.smap_dropped},
+            {"shadow: accesses to data-breakpoint pages (to the virtual CPU)", n_.watched_faults}};
 }
 
 }  // namespace prevt::shadowmmu

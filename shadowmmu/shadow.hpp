@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -142,11 +143,25 @@ public:
     // would fault or set one).
     std::optional<uint32_t> peek(const PagingState& p, uint32_t linear);
 
+    // The guest's data breakpoints (DR0-DR3 of kind 01 or 11): linear pages where no native
+    // access (`pages[page]` true: kind 11) or no native store (false: kind 01, the page read-only)
+    // may go through. Such an access is the virtual CPU's (Fault::kVirtualCpu), which checks
+    // the breakpoints (core/emulate/cpu.cpp); every other page runs natively as before. An
+    // empty set costs nothing. With paging off the identity's RAM pages are unmapped or
+    // protected in place (a ROM or unassigned page is not: its reads stay native).
+    void watch(const std::map<uint32_t, bool>& pages);
+    // Whether a native access (a store if `write`) at `page` is the virtual CPU's to make.
+    bool watched(uint32_t page, bool write) const {
+        const auto it = watched_.find(page);
+        return it != watched_.end() && (it->second || write);
+    }
+    bool watching() const { return !watched_.empty(); }
+
     struct Counts {
         uint64_t hidden_faults = 0, true_faults = 0, flushes = 0, invlpg_pages = 0,
                  cr3_switches = 0, prefetched = 0, kernel_only_dropped = 0, kernel_only_kept = 0,
                  budget_flushes = 0, global_flushes = 0, global_mapped = 0, smap_entries = 0,
-                 smap_dropped = 0;
+                 smap_dropped = 0, watched_faults = 0;
     };
     const Counts& counts() const { return n_; }
     // The host mappings now (paging on), by guest-linear page, ascending.
@@ -216,6 +231,8 @@ private:
     // space (the cr3_switch nanobenchmark) still comes back whole.
     static constexpr size_t kWorkingSetPages = 32, kWorkingSets = 16;
     std::unordered_map<uint32_t, std::vector<uint32_t>> working_sets_;
+    std::map<uint32_t, bool> watched_;  // watch(): page -> reads too
+    void watch_identity(uint32_t page);
     Counts n_;
 };
 

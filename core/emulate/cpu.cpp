@@ -1,5 +1,7 @@
 #include "core/emulate/cpu.hpp"
 
+#include "core/emulate/debug_registers.hpp"
+
 namespace prevt {
 
 Segment Descriptor::to_segment(uint16_t selector) const {
@@ -35,24 +37,30 @@ uint32_t Cpu::linear(SegReg sr, uint32_t offset, unsigned len, bool write) const
     return seg.base + offset;
 }
 
+// Every data access of the virtual CPU is checked against the data breakpoints (after it
+// succeeded: an access that faults hits none); the instruction's fetch is not a data access.
+void Cpu::note_data_access(uint32_t lin, unsigned len, bool write) {
+    if (s.dr7 & 0xff) s.debug_trap |= dr7::data_hits(s.dr, s.dr7, lin, len, write);
+}
+
 uint32_t Cpu::read(SegReg sr, uint32_t offset, unsigned len) {
-    uint32_t v = 0;
-    mem.read(linear(sr, offset, len, false), &v, len, user());
-    return v;
+    return read_linear(linear(sr, offset, len, false), len, user());
 }
 
 void Cpu::write(SegReg sr, uint32_t offset, unsigned len, uint32_t value) {
-    mem.write(linear(sr, offset, len, true), &value, len, user());
+    write_linear(linear(sr, offset, len, true), len, value, user());
 }
 
 uint32_t Cpu::read_linear(uint32_t lin, unsigned len, bool as_user) {
     uint32_t v = 0;
     mem.read(lin, &v, len, as_user);
+    note_data_access(lin, len, false);
     return v;
 }
 
 void Cpu::write_linear(uint32_t lin, unsigned len, uint32_t value, bool as_user) {
     mem.write(lin, &value, len, as_user);
+    note_data_access(lin, len, true);
 }
 
 uint32_t Cpu::stack_pointer() const {

@@ -107,6 +107,9 @@ struct Cpu {
     // Supervisor-privileged access to system tables (GDT, IDT, TSS), by linear address.
     uint32_t read_linear(uint32_t linear, unsigned len, bool user = false);
     void write_linear(uint32_t linear, unsigned len, uint32_t value, bool user = false);
+    // A data access done: the data breakpoints (DR0-DR3, kinds 01/11) it hits go into
+    // VcpuState::debug_trap, the run loop's #DB trap after the instruction.
+    void note_data_access(uint32_t linear, unsigned len, bool write);
 
     // The stack, with SS's address size (SS.B) and the given operand size.
     void push(uint32_t value, unsigned len);

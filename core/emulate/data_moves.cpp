@@ -1,8 +1,9 @@
 // Data moves the virtual CPU runs when the engine cannot: push/pop of a register, an immediate
-// or memory, the string instructions (movs lods stos cmps scas, with rep/repe/repne), xlat,
-// and the hint nops. bt calls out every data access through cs: (the guest's CS is not in
-// hardware), and these are the forms guests use with it: `push %cs:x`, `lods %cs:(%esi)`,
-// `movs %cs:(%esi),%es:(%edi)`, `cmps`, `xlat %cs:(%ebx)`. Every access goes through
+// or memory, pusha/popa, leave, lea (run here when its code's page is a data breakpoint's under
+// trap), the string instructions (movs lods stos cmps scas, with
+// rep/repe/repne), xlat, and the hint nops. bt calls out every data access through cs: (the guest's
+// CS is not in hardware), and these are the forms guests use with it: `push %cs:x`, `lods
+// %cs:(%esi)`, `movs %cs:(%esi),%es:(%edi)`, `cmps`, `xlat %cs:(%ebx)`. Every access goes through
 // Cpu::read/write, so CS's base, limit and readable bit hold and a store through CS is #GP.
 #include "core/emulate/execute.hpp"
 
@@ -83,6 +84,9 @@ Outcome string_op(Cpu& cpu, const Decoded& d) {
         s.gpr[ecx] = (s.gpr[ecx] & ~amask) | ((s.gpr[ecx] - 1) & amask);
         const bool zf = s.eflags & eflags::ZF;
         if (compared && ((repe && !zf) || (repne && zf))) break;
+        // A data breakpoint hit in this iteration: its #DB (a trap) comes after it, with EIP
+        // still on the instruction while iterations are left (SDM 18.2.5, as QEMU TCG).
+        if (s.debug_trap && (s.gpr[ecx] & amask) != 0) return Outcome::kDone;
     }
     s.eip = d.next_eip();
     return Outcome::kDone;
@@ -103,6 +107,41 @@ void pop_operand(Cpu& cpu, const Decoded& d) {
     }
 }
 
+void set_gpr(VcpuState& s, Gpr r, uint32_t v, unsigned n) {
+    s.gpr[r] = n == 4 ? v : (s.gpr[r] & 0xffff0000) | (v & 0xffff);
+}
+
+// pusha/popa and leave: all their accesses are made before any register changes, so a fault
+// leaves the state as it was (as the CPU does).
+void push_all(Cpu& cpu, unsigned n) {
+    const uint32_t mask = cpu.s.sreg(SegReg::ss).db ? 0xffffffff : 0xffff;
+    const uint32_t sp = cpu.stack_pointer();
+    const Gpr order[8] = {eax, ecx, edx, ebx, esp, ebp, esi, edi};
+    for (unsigned i = 0; i < 8; ++i)  // (the ESP pushed is the one before the first push)
+        cpu.write(SegReg::ss, (sp - (i + 1) * n) & mask, n,
+                  order[i] == esp ? sp : cpu.s.gpr[order[i]]);
+    cpu.set_stack_pointer((sp - 8 * n) & mask);
+}
+
+void pop_all(Cpu& cpu, unsigned n) {
+    const uint32_t mask = cpu.s.sreg(SegReg::ss).db ? 0xffffffff : 0xffff;
+    const uint32_t sp = cpu.stack_pointer();
+    const Gpr order[8] = {edi, esi, ebp, esp, ebx, edx, ecx, eax};
+    uint32_t v[8];
+    for (unsigned i = 0; i < 8; ++i) v[i] = cpu.read(SegReg::ss, (sp + i * n) & mask, n);
+    for (unsigned i = 0; i < 8; ++i)
+        if (order[i] != esp) set_gpr(cpu.s, order[i], v[i], n);  // (the ESP popped is dropped)
+    cpu.set_stack_pointer((sp + 8 * n) & mask);
+}
+
+void leave(Cpu& cpu, unsigned n) {
+    const bool big = cpu.s.sreg(SegReg::ss).db;
+    const uint32_t bp = big ? cpu.s.gpr[ebp] : cpu.s.gpr[ebp] & 0xffff;
+    const uint32_t v = cpu.read(SegReg::ss, bp, n);
+    cpu.set_stack_pointer(bp + n);
+    set_gpr(cpu.s, ebp, v, n);
+}
+
 }  // namespace
 
 Outcome execute_data_move(Cpu& cpu, const Decoded& d) {
@@ -110,6 +149,14 @@ Outcome execute_data_move(Cpu& cpu, const Decoded& d) {
     switch (d.in.mnemonic) {
         case ZYDIS_MNEMONIC_PUSH: cpu.push(read_operand(cpu, d, 0), d.operand_size()); break;
         case ZYDIS_MNEMONIC_POP: pop_operand(cpu, d); break;
+        case ZYDIS_MNEMONIC_PUSHA:
+        case ZYDIS_MNEMONIC_PUSHAD: push_all(cpu, d.operand_size()); break;
+        case ZYDIS_MNEMONIC_POPA:
+        case ZYDIS_MNEMONIC_POPAD: pop_all(cpu, d.operand_size()); break;
+        case ZYDIS_MNEMONIC_LEAVE: leave(cpu, d.operand_size()); break;
+        case ZYDIS_MNEMONIC_LEA:  // no access: the offset, in the destination's width
+            write_register(cpu.s, d.ops[0].reg.value, effective_offset(cpu, d, 1));
+            break;
         case ZYDIS_MNEMONIC_XLAT: {  // al = [ebx + al] (Zydis's operand has no index: AL)
             const unsigned m = d.ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY ? 0 : 1;
             const uint32_t amask = d.address_size() == 2 ? 0xffff : 0xffffffff;

@@ -22,7 +22,10 @@ Outcome execute(Cpu& cpu, const Decoded& d);
 
 // Groups of execute(), one file each.
 Outcome execute_system(Cpu& cpu, const Decoded& d);  // CRn, DRn, tables, MSRs, cpuid, hlt...
-Outcome execute_io(Cpu& cpu, const Decoded& d);      // in, out, ins, outs (rep too)
+// mov to/from DRn (debug_moves.cpp): DR4/DR5 aliases, DR7.GD's #DB, the fixed bits.
+uint32_t read_debug_register(Cpu& cpu, unsigned n);
+void write_debug_register(Cpu& cpu, unsigned n, uint32_t v);
+Outcome execute_io(Cpu& cpu, const Decoded& d);                // in, out, ins, outs (rep too)
 Outcome execute_descriptor_query(Cpu& cpu, const Decoded& d);  // lar, lsl, verr, verw
 // mov, movzx/movsx, xchg, integer arithmetic, shifts and rotates (ordinary.cpp)
 bool is_ordinary(const Decoded& d);

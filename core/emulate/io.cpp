@@ -67,6 +67,10 @@ bool string_io(Cpu& cpu, const Decoded& d, bool in, unsigned size) {
         }
         if (!rep) break;
         s.gpr[ecx] = (s.gpr[ecx] & ~amask) | ((s.gpr[ecx] - 1) & amask);
+        if (s.debug_trap && (s.gpr[ecx] & amask) != 0) {  // a data breakpoint: #DB after it
+            note_io_breakpoints(cpu, port, size);
+            return false;
+        }
     }
     note_io_breakpoints(cpu, port, size);
     return true;

@@ -1,5 +1,6 @@
-// System instructions: control and debug registers, descriptor-table registers, rdmsr/wrmsr
-// (msrs.cpp), cpuid (cpuid.cpp), rdtsc, hlt, sysenter/sysexit, cache and TLB maintenance.
+// System instructions: control and debug registers (mov to/from DRn: debug_moves.cpp),
+// descriptor-table registers, rdmsr/wrmsr (msrs.cpp), cpuid (cpuid.cpp), rdtsc, hlt,
+// sysenter/sysexit, cache and TLB maintenance.
 #include <x86intrin.h>
 
 #include <string>
@@ -56,25 +57,6 @@ uint32_t read_control(const Cpu& cpu, unsigned n) {
         case 4: return cpu.s.cr4;
         default: throw fault_ud();
     }
-}
-
-// DR4/DR5 alias DR6/DR7 while CR4.DE is clear. The registers are virtual: no host
-// breakpoint is armed.
-uint32_t& debug_register(Cpu& cpu, unsigned n) {
-    if ((n == 4 || n == 5) && (cpu.s.cr4 & cr4::DE)) throw fault_ud();
-    if (n < 4) return cpu.s.dr[n];
-    return (n == 4 || n == 6) ? cpu.s.dr6 : cpu.s.dr7;
-}
-
-// DR6 and DR7 have bits that always read as 1 (DR6 0xffff0ff0, DR7 bit 10) and reserved
-// bits that read as 0.
-void write_debug_register(Cpu& cpu, unsigned n, uint32_t v) {
-    uint32_t& r = debug_register(cpu, n);
-    if (&r == &cpu.s.dr6)
-        v = (v & 0x0000e00f) | 0xffff0ff0;
-    else if (&r == &cpu.s.dr7)
-        v = (v & 0xffff2fff) | 0x400;
-    r = v;
 }
 
 Segment flat_segment(uint16_t selector, uint8_t type, unsigned dpl) {
@@ -165,7 +147,7 @@ Outcome execute_system(Cpu& cpu, const Decoded& d) {
             else if (cls(dst) == ZYDIS_REGCLASS_DEBUG)
                 write_debug_register(cpu, ZydisRegisterGetId(dst), read_register(s, src));
             else if (cls(src) == ZYDIS_REGCLASS_DEBUG)
-                write_register(s, dst, debug_register(cpu, ZydisRegisterGetId(src)));
+                write_register(s, dst, read_debug_register(cpu, ZydisRegisterGetId(src)));
             else
                 return Outcome::kNotEmulated;
             break;

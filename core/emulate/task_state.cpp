@@ -93,6 +93,7 @@ TaskImage read_task_image(Cpu& cpu, uint32_t base, bool tss32) {
     for (unsigned i = 0; i < l.segments; ++i)
         t.sel[i] = cpu.selector(cpu.read_linear(base + l.sel + l.width * i, 2));
     t.ldt = static_cast<uint16_t>(cpu.read_linear(base + l.ldt, 2));
+    if (tss32) t.trap = cpu.read_linear(base + 0x64, 2) & 1;
     return t;
 }
 

@@ -17,6 +17,7 @@ struct TaskImage {
     std::array<uint32_t, 8> gpr{};
     std::array<uint16_t, kSegRegCount> sel{};  // in SegReg order (es, cs, ss, ds, fs, gs)
     uint16_t ldt = 0;
+    bool trap = false;  // the T bit (32-bit TSS, byte 0x64 bit 0): #DB on entering the task
 };
 
 // The smallest limit a TSS descriptor may have: 0x67 (32-bit), 0x2b (16-bit).

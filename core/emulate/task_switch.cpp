@@ -1,5 +1,6 @@
 #include "core/emulate/task_switch.hpp"
 
+#include "core/emulate/debug_registers.hpp"
 #include "core/emulate/task_state.hpp"
 #include "core/errors.hpp"
 
@@ -43,7 +44,7 @@ void set_busy(Cpu& cpu, uint16_t selector, bool busy) {
 
 }  // namespace
 
-void switch_task(Cpu& cpu, uint16_t selector, const Descriptor& tss, TaskEntry why,
+bool switch_task(Cpu& cpu, uint16_t selector, const Descriptor& tss, TaskEntry why,
                  uint32_t saved_eip, uint32_t ext) {
     VcpuState& s = cpu.s;
     const bool new32 = is_32bit(tss.type());
@@ -66,6 +67,7 @@ void switch_task(Cpu& cpu, uint16_t selector, const Descriptor& tss, TaskEntry w
     // The commit point: from here on a fault belongs to the new task.
     s.tr = tss.to_segment(selector);
     s.tr.type = static_cast<uint8_t>(tss.type() | 2);
+    s.dr7 &= ~dr7::kLocalEnables;  // the local breakpoints are the old task's (SDM 18.2.4)
     s.cr0 |= cr0::TS;
     cpu.hooks.control_register_written(0);
     if (new32 && s.paging()) {
@@ -82,6 +84,16 @@ void switch_task(Cpu& cpu, uint16_t selector, const Descriptor& tss, TaskEntry w
     for (int i = 0; i < 8; ++i)
         s.gpr[i] = new32 ? t.gpr[i] : ((s.gpr[i] & 0xffff0000) | (t.gpr[i] & 0xffff));
     load_task_segments(cpu, t, ext);
+    return t.trap;
+}
+
+// The new task's TSS has its T bit: #DB with DR6.BT, a trap after the switch (before the new
+// task's first instruction; the run loop delivers it at the new EIP). QEMU TCG does not
+// implement the T bit.
+void trap_on_entry(Cpu& cpu, bool trap) {
+    if (!trap) return;
+    cpu.s.dr6 |= dr7::kDr6Bt;
+    throw GuestFault{vec::DB, false, 0};
 }
 
 void far_transfer_to_task(Cpu& cpu, uint16_t selector, const Descriptor& d, TaskEntry why,
@@ -93,8 +105,9 @@ void far_transfer_to_task(Cpu& cpu, uint16_t selector, const Descriptor& d, Task
     uint16_t tss_selector = selector;
     if (d.type() == 5) tss_selector = d.gate_selector();
     const Descriptor tss = checked_tss(cpu, tss_selector, false, vec::GP, 0);
-    switch_task(cpu, tss_selector, tss, why, next_eip, 0);
+    const bool trap = switch_task(cpu, tss_selector, tss, why, next_eip, 0);
     if (cpu.s.eip > cpu.s.sreg(SegReg::cs).limit) throw fault_gp(0);
+    trap_on_entry(cpu, trap);
 }
 
 void interrupt_to_task(Cpu& cpu, const Descriptor& gate, const Event& ev) {
@@ -102,9 +115,12 @@ void interrupt_to_task(Cpu& cpu, const Descriptor& gate, const Event& ev) {
         (ev.source == EventSource::kException || ev.source == EventSource::kExternal) ? 1 : 0;
     const uint16_t tss_selector = gate.gate_selector();
     const Descriptor tss = checked_tss(cpu, tss_selector, false, vec::GP, ext);
-    switch_task(cpu, tss_selector, tss, TaskEntry::kInterrupt, ev.return_eip, ext);
+    const bool trap =
+        switch_task(cpu, tss_selector, tss, TaskEntry::kInterrupt, ev.return_eip, ext);
     if (ev.has_error) cpu.push(ev.error, is_32bit(tss.type()) ? 4 : 2);
     if (cpu.s.eip > cpu.s.sreg(SegReg::cs).limit) throw fault_gp(ext);
+    // (Not for #DF: the run loop would take a #DB while delivering it for a triple fault.)
+    trap_on_entry(cpu, trap && ev.vector != vec::DF);
 }
 
 void return_from_task(Cpu& cpu, uint32_t next_eip) {
@@ -112,8 +128,9 @@ void return_from_task(Cpu& cpu, uint32_t next_eip) {
     if (!tr.present || tr.s) throw fault_ts(tr.selector & ~3u);
     const auto link = static_cast<uint16_t>(cpu.read_linear(tr.base, 2));
     const Descriptor tss = checked_tss(cpu, link, true, vec::TS, 0);
-    switch_task(cpu, link, tss, TaskEntry::kIret, next_eip, 0);
+    const bool trap = switch_task(cpu, link, tss, TaskEntry::kIret, next_eip, 0);
     if (cpu.s.eip > cpu.s.sreg(SegReg::cs).limit) throw fault_gp(0);
+    trap_on_entry(cpu, trap);
 }
 
 }  // namespace prevt

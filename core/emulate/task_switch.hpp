@@ -38,8 +38,9 @@ void return_from_task(Cpu& cpu, uint32_t next_eip);
 
 // The switch itself, from the current task (TR) to the TSS at GDT selector `selector`
 // (descriptor `tss`, already checked for type and presence). `saved_eip`: the EIP saved in the
-// old TSS; `ext`: the EXT bit of the error codes of faults the switch raises.
-void switch_task(Cpu& cpu, uint16_t selector, const Descriptor& tss, TaskEntry why,
+// old TSS; `ext`: the EXT bit of the error codes of faults the switch raises. True when the
+// new TSS has its T bit (the caller raises the #DB once its own part is done).
+bool switch_task(Cpu& cpu, uint16_t selector, const Descriptor& tss, TaskEntry why,
                  uint32_t saved_eip, uint32_t ext);
 
 }  // namespace prevt

@@ -6,8 +6,11 @@
 // does). EFLAGS.RF, which the guest's handler sets in the frame its iret loads, lets the
 // instruction run once; it is cleared at the entry (after one instruction on a CPU: here
 // before the block, whose first instruction it concerns).
-// Not built: data and I/O breakpoints (kinds 01, 11, 10), DR7.GD, DR6.BS/BT: the registers
-// hold them and nothing fires (docs/translator.md).
+// Data breakpoints (kinds 01, 11) are the shadow's watched pages (data_watch.hpp) and the
+// virtual CPU's checks; I/O breakpoints (kind 10) the virtual CPU's (io.cpp); DR7.GD its
+// MOV DR (system.cpp); DR6.BT its task switch (task_switch.cpp).
+#include <utility>
+
 #include "core/emulate/debug_registers.hpp"
 #include "core/engines/bt_engine.hpp"
 
@@ -50,6 +53,30 @@ uint32_t BtEngine::guest_breakpoint_hit(VcpuState& s) {
     for (unsigned i = 0; i < 4; ++i)
         if (execute_breakpoint(s.dr7, i) && s.dr[i] == linear) hit |= 1u << i;
     return hit;
+}
+
+// After the run loop served a kMemoryMap exit: an access to a data breakpoint's page
+// (bt_signals.cpp), whose instruction becomes a callout once it keeps coming back, as stores
+// into code do (a callout runs the virtual CPU, which checks DR0-DR3, without the host fault);
+// or an MMIO access, which may be a TPR store to learn (bt_tpr.cpp).
+void BtEngine::note_memory_map_access(const VcpuState& s) {
+    if (!std::exchange(watched_exit_, false)) {
+        learn_tpr_store(s);
+        return;
+    }
+    const uint64_t before = n_.adaptive_watched;
+    adapt_to_callout(s, watched_faults_, n_.adaptive_watched, true);
+    if (n_.adaptive_watched != before) watched_callouts_.push_back(s.sreg(SegReg::cs).base + s.eip);
+}
+
+// The watched pages changed: the callouts made for the old ones go (the code near a
+// breakpoint the guest removed runs natively again), with one flush of the cache.
+void BtEngine::forget_watched_callouts() {
+    watched_faults_.clear();
+    if (watched_callouts_.empty()) return;
+    for (uint32_t linear : watched_callouts_) callout_eips_.erase(linear);
+    watched_callouts_.clear();
+    cache_.flush();
 }
 
 }  // namespace prevt

@@ -357,6 +357,10 @@ Exit BtEngine::run(VcpuState& s) {
                 return x;
             }
             sync_address_space(s);
+            if (data_watch_.follow(s, shadow_)) {
+                forget_watched_callouts();
+                if (!shadow_.enabled() && !a20_) map_a20_window();  // (its aliases, watched)
+            }
             choose_ceiling(s);
             follow_tpr(s);
             bt::Block& b = block_for(s, key);
@@ -472,6 +476,8 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
         {"TPR stores learned (translated as one store to the slot)", n_.tpr_stores},
         {"TPR stores that exited (an interrupt pending)", n_.tpr_exits},
         {"guest instruction breakpoints taken (DR0-DR3)", n_.guest_breakpoints},
+        {"accesses to data-breakpoint pages run by the virtual CPU", n_.watched_accesses},
+        {"  of them retranslated as callouts (adaptive)", n_.adaptive_watched},
         {"host mappings (guest pages; budget " +
              std::to_string(native::AddressSpace::instance().budget()) + ")",
          native::AddressSpace::instance().mappings()},

@@ -24,6 +24,7 @@
 #include "bt/translator.hpp"
 #include "core/emulate/decoded.hpp"
 #include "core/emulate/paged_memory.hpp"
+#include "core/engines/data_watch.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
 #include "core/native/layout.hpp"
@@ -145,7 +146,9 @@ private:
     void note_smc_store(const VcpuState& s);
     void note_compressed_access(const VcpuState& s) override;
     // The TPR fast path (bt_tpr.cpp): learned sites, translated as stores to the slot.
-    void note_memory_map_access(const VcpuState& s) override { learn_tpr_store(s); }
+    // ... and the accesses to data-breakpoint pages (bt_breakpoints.cpp).
+    void note_memory_map_access(const VcpuState& s) override;
+    void forget_watched_callouts();
     void attach_local_apic(devices::LocalApic& apic) override;
     bool learn_tpr_store(const VcpuState& s);
     void follow_tpr(const VcpuState& s);
@@ -242,7 +245,9 @@ private:
     // Adaptive translation: stores that keep hitting pages with code (guest linear address
     // -> count), and those now translated as callouts to the virtual CPU.
     static constexpr unsigned kAdaptiveThreshold = 4;
-    std::unordered_map<uint32_t, unsigned> smc_stores_, compressed_faults_;
+    std::unordered_map<uint32_t, unsigned> smc_stores_, compressed_faults_, watched_faults_;
+    bool watched_exit_ = false;  // the last kMemoryMap exit was a data-breakpoint page's
+    std::vector<uint32_t> watched_callouts_;  // the callouts made for them (linear EIPs)
     std::unordered_set<uint32_t> callout_eips_, gs_wrap_eips_;
     // TPR stores (guest-linear EIP), translated as stores to the slot on the TPR page; valid
     // while the segment each one went through keeps its base and limit and IA32_APIC_BASE
@@ -263,6 +268,7 @@ private:
     // debugger's.
     std::unordered_set<uint32_t> guest_breakpoints_, stops_;
     uint32_t breakpoints_key_[5] = {0, 0, 0, 0, 0};
+    DataWatch data_watch_;  // the guest's data breakpoints' pages (data_watch.hpp)
     // Stores into a code frame from elsewhere drop the frame's translations whole (see
     // bt_signals.cpp), at most kFrameDropLimit times per frame: then its stores are stepped
     // one by one, so a page that mixes hot code and hot data is not translated again and
@@ -275,7 +281,7 @@ private:
                  blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
                  frames_dropped_on_store = 0, adaptive_compressed = 0, gs_wraps = 0,
                  inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0, tpr_stores = 0,
-                 tpr_exits = 0, guest_breakpoints = 0;
+                 tpr_exits = 0, guest_breakpoints = 0, watched_accesses = 0, adaptive_watched = 0;
     } n_;
 };
 

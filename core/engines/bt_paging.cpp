@@ -49,13 +49,18 @@ std::optional<Exit> BtEngine::page_fault(const VcpuState& s, uint32_t linear, ui
 // beyond 1 MiB) are read-only aliases of the first 64 KiB; stores there fault to the virtual
 // CPU, whose linear memory masks bit 20 (the write observer sees them: SMC stays caught).
 // The cache is flushed (a block keyed by a linear address there would read other bytes).
-// Other megabytes with bit 20 set are not masked natively (docs/real-mode.md).
+// Other megabytes with bit 20 set are not masked natively (docs/real-mode.md). A page there that
+// a data breakpoint watches stays unmapped while the gate is off (the virtual CPU masks it).
 void BtEngine::map_a20_window() {
     constexpr uint32_t kMiB = 1u << 20, kWindow = 0x10000;
     cache_.flush();
-    for (uint32_t page = kMiB; page < kMiB + kWindow; page += kPageSize)
-        if (ram_.contains(page - kMiB, kPageSize) && ram_.contains(page, kPageSize))
+    for (uint32_t page = kMiB; page < kMiB + kWindow; page += kPageSize) {
+        if (!ram_.contains(page - kMiB, kPageSize) || !ram_.contains(page, kPageSize)) continue;
+        if (!a20_ && shadow_.watched(page, true))  // a data breakpoint's: every access emulated
+            shadow_host_.unmap(page);
+        else
             shadow_host_.map(page, a20_ ? page : page - kMiB, a20_);
+    }
     a20_mapped_ = a20_;
 }
 

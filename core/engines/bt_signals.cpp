@@ -287,6 +287,15 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
                 if (!native::AddressSpace::instance().guest_linear(ev.fault_address, &linear))
                     throw GuestError("the guest touched the monitor's reserved area");
                 const uint32_t page = linear & ~(kPageSize - 1);
+                // A page a data breakpoint watches (data_watch.hpp): the virtual CPU runs the
+                // instruction and checks DR0-DR3 (its own walk raises a true #PF).
+                if (shadow_.watched(page, ev.error_code & 2)) {
+                    ++n_.watched_accesses;
+                    watched_exit_ = true;  // (note_memory_map_access: adaptive callouts)
+                    x.reason = ExitReason::kMemoryMap;
+                    x.address = linear;
+                    return x;
+                }
                 // A store into a frame holding translations (through any alias): drop its
                 // blocks, then let the store run: one step with TF from where it faulted
                 // (its block lives on until the next flush).
@@ -352,7 +361,10 @@ std::optional<Exit> BtEngine::signal_exit(VcpuState& s) {
         case SIGILL:
             return exception(static_cast<uint8_t>(ev.trapno < 0 ? vec::UD : ev.trapno),
                              ev.error_code);
-        case SIGTRAP: return exception(vec::DB, 0);
+        case SIGTRAP:
+            // A TF the guest's own code set in this block (popf): its single-step trap, BS.
+            if (ctx_.eflags & eflags::TF) s.dr6 |= 0x4000;
+            return exception(vec::DB, 0);
         case SIGALRM: x.reason = ExitReason::kTimer; return x;
         default:
             throw HostError("internal error: unexpected host signal " + std::to_string(ev.signal) +

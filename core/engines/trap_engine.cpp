@@ -147,6 +147,7 @@ Exit TrapEngine::run(VcpuState& s) {
             return x;
         }
         sync_address_space(s);
+        data_watch_.follow(s, shadow_);
         load_context(s);
         // iretq checks EIP against the host CS limit, in the monitor: guest code beyond it
         // (the monitor's area, address-space compression) runs on the virtual CPU, one
@@ -242,6 +243,9 @@ Exit TrapEngine::translate_event(VcpuState& s) {
             return f;
         }
     }
+    // A native step of an instruction on a watched page ends with this exit, whatever it is.
+    const bool watch_stepped = std::exchange(watch_step_, false);
+    if (watch_stepped) shadow_.watch(data_watch_.pages());
     auto fallback = [&](ExitReason r, uint8_t vector, bool has_error, uint32_t error) {
         x.reason = r;
         x.vector = vector;
@@ -265,6 +269,19 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                     // Below vm.mmap_min_addr (guest page 0): no host mapping can serve it, so
                     // the virtual CPU runs the instruction (through the guest's page tables,
                     // with their faults), one exit per access.
+                    x.reason = ExitReason::kMemoryMap;
+                    x.address = linear;
+                    return x;
+                }
+                // A page a data breakpoint watches (data_watch.hpp), paging off; with paging
+                // on the shadow's fault says so. (An instruction fetch there faults too: the
+                // virtual CPU runs that page's code.)
+                if ((ev.error_code & 0x10) && shadow_.watched(linear & ~0xfffu, false) &&
+                    step_watched_fetch(s, linear & ~0xfffu)) {  // (trap_watch.cpp)
+                    x.reason = ExitReason::kHandled;
+                    return x;
+                }
+                if (!shadow_.enabled() && shadow_.watched(linear & ~0xfffu, ev.error_code & 2)) {
                     x.reason = ExitReason::kMemoryMap;
                     x.address = linear;
                     return x;
@@ -338,6 +355,10 @@ Exit TrapEngine::translate_event(VcpuState& s) {
                 x.reason = ExitReason::kHandled;  // on: run() checks the breakpoints at entry
                 return x;
             }
+            if (watch_stepped && !(s.eflags & eflags::TF)) {  // the step on a watched page
+                x.reason = ExitReason::kHandled;
+                return x;
+            }
             s.dr6 |= 0x4000;  // BS
             return fallback(ExitReason::kException, vec::DB, false, 0);
         case SIGSYS:  // int $0x80 (and syscall or sysenter from 64-bit code): two bytes long
@@ -356,6 +377,7 @@ std::vector<std::pair<std::string, uint64_t>> TrapEngine::counters() const {
         {"shadow descriptor lookups", ldt_.lookups()},
         {"shadow descriptor writes (modify_ldt)", ldt_.ldt_writes()},
         {"unassigned pages mapped", unassigned_maps_},
+        {"instructions stepped natively on a data-breakpoint page", watch_steps_},
         {"instructions beyond the host CS limit (emulated)", compressed_code_},
         {"host mappings", native::AddressSpace::instance().mappings()},
         {"cpuid faulting (1 = cpuid traps)", cpuid_faulting_ ? 1u : 0u},

@@ -15,6 +15,7 @@
 #include <array>
 
 #include "core/emulate/paged_memory.hpp"
+#include "core/engines/data_watch.hpp"
 #include "core/engines/engine.hpp"
 #include "core/guest_memory.hpp"
 #include "core/native/layout.hpp"
@@ -76,6 +77,7 @@ private:
     GuestTables tables_{ram_};
     native::NativeShadowHost shadow_host_{ram_, 0, true};
     shadowmmu::ShadowMmu shadow_{tables_, shadow_host_, nullptr, native::kMonitorBase};
+    DataWatch data_watch_;  // the guest's data breakpoints' pages (data_watch.hpp)
     native::NativeContext ctx_{};
     native::ShadowLdt ldt_;
     std::array<uint16_t, kSegRegCount> host_sel_{};
@@ -84,8 +86,13 @@ private:
     bool step_once_ = false;     // one instruction for the run loop (the sti shadow), then exit
     bool iret_stepped_ = false;  // ... and it is an iret while NMIs are blocked
     bool iret_at(const VcpuState& s) const;
+    // A read/write data breakpoint's page holding the code that runs (trap_watch.cpp): an
+    // instruction without data accesses is stepped natively with the page open for it.
+    bool step_watched_fetch(const VcpuState& s, uint32_t page);
+    bool watch_step_ = false;  // that step is under way: the watch goes back at the next exit
+    uint64_t watch_steps_ = 0;
     DebugStops debug_;  // the debugger's (core/debug/debug_stops.hpp)
-    bool our_tf() const { return single_step_ || step_once_ || debug_.active(); }
+    bool our_tf() const { return single_step_ || step_once_ || watch_step_ || debug_.active(); }
     bool cpuid_faulting_ = false;
     uint64_t entries_ = 0, unassigned_maps_ = 0, native_sysenters_ = 0;
     uint64_t generation_ = 0;       // of the shadow slots host_sel_ were made in

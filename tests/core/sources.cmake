@@ -9,4 +9,4 @@ list(APPEND PREVT_CORE_TEST_SOURCES ${CMAKE_CURRENT_LIST_DIR}/linux_boot_test.cp
 list(APPEND PREVT_CORE_TEST_SOURCES ${CMAKE_CURRENT_LIST_DIR}/console_test.cpp)
 list(APPEND PREVT_CORE_TEST_SOURCES ${CMAKE_CURRENT_LIST_DIR}/disk_image_test.cpp ${CMAKE_CURRENT_LIST_DIR}/text_display_test.cpp ${CMAKE_CURRENT_LIST_DIR}/terminal_keys_test.cpp)
 list(APPEND PREVT_CORE_TEST_SOURCES ${CMAKE_CURRENT_LIST_DIR}/gdb_protocol_test.cpp)
-list(APPEND PREVT_CORE_TEST_SOURCES ${CMAKE_CURRENT_LIST_DIR}/task_switch_test.cpp)
+list(APPEND PREVT_CORE_TEST_SOURCES ${CMAKE_CURRENT_LIST_DIR}/task_switch_test.cpp ${CMAKE_CURRENT_LIST_DIR}/data_breakpoint_test.cpp)

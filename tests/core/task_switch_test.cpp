@@ -205,5 +205,21 @@ TEST_F(TaskSwitchTest, IoBitmapOfTheCurrentTssDecidesAtCplAboveIopl) {
     EXPECT_EQ(in_port(0x81), -1);
 }
 
+TEST_F(TaskSwitchTest, TheTBitTrapsWithBtAndTheLocalEnablesGo) {
+    ram.write(kTssB + 0x64, 2, 1);  // T
+    s.dr7 = 0x400 | 0xff;           // L0-L3 and G0-G3
+    s.dr6 = 0xffff0ff0;
+    try {
+        run(far(0xea, kSelB));
+        FAIL() << "no #DB";
+    } catch (const GuestFault& f) {
+        EXPECT_EQ(f.vector, vec::DB);
+    }
+    EXPECT_EQ(s.tr.selector, kSelB);  // a trap: the switch is done, EIP the new task's
+    EXPECT_EQ(s.eip, kTaskCode);
+    EXPECT_TRUE(s.dr6 & (1u << 15));  // BT
+    EXPECT_EQ(s.dr7, 0x400u | 0xaa);  // the G bits stay
+}
+
 }  // namespace
 }  // namespace prevt
