@@ -210,9 +210,11 @@ void Machine::build_devices() {
         console_ = std::make_unique<Console>(
             console_fd, *com1_,
             [o = com1_output_.get()](const char* text) { o->write(text, strlen(text)); });
-    pit_ = std::make_unique<devices::I8254>(clock_, pic_.line(0));
-    timers_.add(*pit_);
-    port61_ = std::make_unique<devices::Port61>(*pit_, clock_);
+    if (config_.pit) {
+        pit_ = std::make_unique<devices::I8254>(clock_, pic_.line(0));
+        timers_.add(*pit_);
+        port61_ = std::make_unique<devices::Port61>(*pit_, clock_);
+    }
     console_output_ =
         std::make_unique<HostOutput>(STDERR_FILENO, false, "0xe9 debug console (stderr)");
     debug_console_ = std::make_unique<devices::DebugConsole>(
@@ -222,10 +224,11 @@ void Machine::build_devices() {
         stop_ = true;
     });
     pic_.attach(ports_);
-    mmio_.attach(devices::LocalApic::kDefaultBase, devices::LocalApic::kMmioSize, lapic_);
-    timers_.add(lapic_.timer());
-    ports_.attach(devices::I8254::kIoBase, devices::I8254::kPortCount, *pit_);
-    ports_.attach(devices::Port61::kIoBase, 1, *port61_);
+    build_cpus();
+    if (pit_) {
+        ports_.attach(devices::I8254::kIoBase, devices::I8254::kPortCount, *pit_);
+        ports_.attach(devices::Port61::kIoBase, 1, *port61_);
+    }
     ports_.attach(0x3f8, 8, *com1_);
     ports_.attach(0xe9, 1, *debug_console_);
     ports_.attach(0xf4, 4, *debug_exit_);

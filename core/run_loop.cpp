@@ -140,7 +140,7 @@ void RunLoop::serve(const Exit& x) {
             m_.engine().note_memory_map_access(s_);
             emulate(x);
             break;
-        case ExitReason::kTimer:                         // deadline: see run()
+        case ExitReason::kTimer:  // deadline: see run()
             m_.poll_serial_input();
             m_.refresh_display();
             break;
@@ -196,7 +196,8 @@ int RunLoop::run() {
     m_.set_output_deadline(deadline_);  // a blocked reader cannot hold the run past it
     // The host timer interrupts guest code every 10 ms: for --timeout and terminal input.
     // (And for --display text's redraws, and the debuggers: gdb's Ctrl-C, the monitor's input.)
-    if (m_.config_.timeout_seconds > 0 || m_.serial_input_ || m_.display_ || m_.debugger_)
+    // (-smp: the vCPUs' time quantum.)
+    if (m_.config_.timeout_seconds > 0 || m_.serial_input_ || m_.display_ || m_.debugger_ || smp())
         native::set_guest_timer(10);
     m_.stats_.set_timed(m_.config_.stats);
     if (m_.config_.stats) catch_stop_signals();  // --stats however the run ends
@@ -226,6 +227,7 @@ int RunLoop::run() {
             raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});
         }
         if (m_.debugger_ && !m_.stop_) m_.debugger_->after_exit(x);  // may stop the guest
+        if (smp() && !m_.stop_) schedule(x.reason == ExitReason::kTimer);
         // Interrupts wait while the debugger steps (QEMU's SSTEP_NOIRQ): stepi stays put.
         if (!m_.stop_ && !(m_.debugger_ && m_.debugger_->stepping())) service_interrupts();
         m_.stats_.exit(x.reason, m_.stats_.ticks() - t0);

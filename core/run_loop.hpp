@@ -19,6 +19,8 @@ public:
         : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_, m.config_.cpu} {
         cpu_.apic = &m.lapic_;
     }
+    // -smp: vCPU switches so far (--stats).
+    uint64_t vcpu_switches() const { return switches_; }
 
     int run();
 
@@ -37,6 +39,18 @@ private:
     void halt();  // hlt: wait for an interrupt, or (IF clear) power off
     void wait_for_interrupt();
     bool timed_out() const;
+    // The running vCPU's local APIC.
+    devices::LocalApic& apic() { return *cpu_.apic; }
+    // Whether hlt waits no more: for the running vCPU alone, or (-smp) for any vCPU.
+    bool wake_pending();
+    // -smp N (run_loop_smp.cpp): after each exit, INIT and SIPI taken, halted vCPUs woken and
+    // the vCPU to run next chosen (`quantum_over`: the host timer's tick ended the last run).
+    bool smp() const { return m_.vcpus_.size() > 1; }
+    void schedule(bool quantum_over);
+    bool update_run_states();  // true if some vCPU can run
+    bool wakes(unsigned i);
+    void switch_to(unsigned next);
+    VcpuState& state_of(unsigned i) { return i == m_.current_ ? s_ : m_.vcpus_[i].state; }
 
     Machine& m_;
     VcpuState& s_;
@@ -49,6 +63,7 @@ private:
     uint16_t entry_cs_ = 0;
     uint32_t entry_eip_ = 0;
     std::string entry_text_;
+    uint64_t switches_ = 0;
 };
 
 }  // namespace prevt

@@ -97,6 +97,7 @@ public:
         if (cr == 0) dirty_.fill(true);  // CR0.PE: every register's shadow takes the other view
     }
     void step_one() override { step_one_ = true; }
+    void switch_vcpu(VcpuState& leaving, devices::LocalApic& next) override;
     // Breakpoints end blocks and are never chained into or looked up; a step translates
     // one-instruction blocks (the cache is flushed when either changes).
     bool set_debug_stops(const DebugStops& stops) override;
@@ -266,7 +267,7 @@ private:
                  blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
                  frames_dropped_on_store = 0, adaptive_compressed = 0, gs_wraps = 0,
                  inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0, tpr_stores = 0,
-                 tpr_exits = 0, guest_breakpoints = 0;
+                 tpr_exits = 0, guest_breakpoints = 0, vcpu_switches = 0;
     } n_;
 };
 
