@@ -19,8 +19,6 @@ public:
         : m_(m), s_(m.vcpu_), cpu_{m.vcpu_, m.linear_, m.ports_, *m.engine_, m.config_.cpu} {
         cpu_.apic = &m.lapic_;
     }
-    // -smp: vCPU switches so far (--stats).
-    uint64_t vcpu_switches() const { return switches_; }
 
     int run();
 
@@ -63,7 +61,6 @@ private:
     uint16_t entry_cs_ = 0;
     uint32_t entry_eip_ = 0;
     std::string entry_text_;
-    uint64_t switches_ = 0;
 };
 
 }  // namespace prevt

@@ -86,6 +86,7 @@ void RunLoop::schedule(bool quantum_over) {
 // interrupt window closed (the next exit asks again for the new vCPU).
 void RunLoop::switch_to(unsigned next) {
     Machine& m = m_;
+    const uint64_t t0 = m.stats_.ticks();
     if (window_) m.engine_->set_interrupt_window(window_ = false);
     m.engine_->switch_vcpu(s_, m.apic_bus_->apic(next));
     m.vcpus_[m.current_].state = s_;
@@ -93,7 +94,7 @@ void RunLoop::switch_to(unsigned next) {
     m.current_ = next;
     m.apic_bus_->set_current(next);
     cpu_.apic = &m.apic_bus_->apic(next);
-    ++switches_;
+    m.stats_.vcpu_switch(m.stats_.ticks() - t0);
 }
 
 }  // namespace prevt

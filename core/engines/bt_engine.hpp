@@ -208,6 +208,7 @@ private:
     uint32_t ac_step_tf_ = 0;      // ... and the TF that was live before the step
     uint32_t smc_frame_ = 0;       // ... in this frame (protected again after the step if needed)
     bool step_one_ = false;        // the run loop asked for one instruction, then an exit
+    uint64_t switched_at_ = 0;     // -smp: the TSC at the last vCPU switch, until the next entry
     // ... from this guest EIP (~0u: none); the traps seen there since, at most the limit.
     static constexpr unsigned kStepsInPlaceLimit = 64;
     uint32_t step_from_eip_ = ~0u;
@@ -267,7 +268,7 @@ private:
                  blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
                  frames_dropped_on_store = 0, adaptive_compressed = 0, gs_wraps = 0,
                  inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0, tpr_stores = 0,
-                 tpr_exits = 0, guest_breakpoints = 0, vcpu_switches = 0;
+                 tpr_exits = 0, guest_breakpoints = 0, vcpu_switches = 0, switch_ticks = 0;
     } n_;
 };
 
