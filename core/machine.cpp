@@ -34,6 +34,7 @@ std::unique_ptr<Engine> make_engine(const MachineConfig& c, GuestMemory& ram, co
         auto bt = std::make_unique<BtEngine>(ram, trace.in_asm ? print : nullptr, c.tc_kib * 1024,
                                              trace.out_asm ? print : nullptr);
         bt->set_cpu_profile(*c.cpu);
+        bt->set_pause_exits(c.cpus > 1);
         if (perf_map) bt->set_perf_map(perf_map);
         return bt;
     }

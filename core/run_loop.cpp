@@ -87,6 +87,7 @@ void RunLoop::emulate(const Exit& x) {
     }
     if (o == Outcome::kHalt && !m_.stop_) halt();
     const auto mn = d.in.mnemonic;
+    if (mn == ZYDIS_MNEMONIC_PAUSE) paused_ = true;  // -smp: a spin-wait, another vCPU's turn
     // The single-step trap after an emulated instruction (not after one that delivered an
     // interrupt: the handler starts with TF clear, as on the CPU).
     const bool interrupt = mn == ZYDIS_MNEMONIC_INT || mn == ZYDIS_MNEMONIC_INT3 ||
@@ -227,7 +228,8 @@ int RunLoop::run() {
             raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});
         }
         if (m_.debugger_ && !m_.stop_) m_.debugger_->after_exit(x);  // may stop the guest
-        if (smp() && !m_.stop_) schedule(x.reason == ExitReason::kTimer);
+        if (smp() && !m_.stop_)
+            schedule(x.reason == ExitReason::kTimer, std::exchange(paused_, false));
         // Interrupts wait while the debugger steps (QEMU's SSTEP_NOIRQ): stepi stays put.
         if (!m_.stop_ && !(m_.debugger_ && m_.debugger_->stepping())) service_interrupts();
         m_.stats_.exit(x.reason, m_.stats_.ticks() - t0);

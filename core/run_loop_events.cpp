@@ -81,9 +81,12 @@ bool RunLoop::timed_out() const {
 // powers a PC off when it has no ACPI (Linux's `poweroff -f`: "System halted"), so the run ends
 // as a power-off, status 0, saying so. With IF set: wait for an interrupt.
 void RunLoop::halt() {
-    // -smp: the vCPU sleeps and another runs (schedule); an AP with IF clear sleeps until an
-    // NMI or INIT, the BSP's is the power-off below.
-    if (smp() && (m_.current_ != 0 || (s_.eflags & eflags::IF))) {
+    // -smp: the vCPU sleeps and another runs (schedule); one with IF clear sleeps until an
+    // NMI or INIT, but the BSP's is the power-off below once no other vCPU runs.
+    bool others_run = false;
+    for (unsigned i = 0; i < m_.vcpus_.size(); ++i)
+        others_run |= i != m_.current_ && m_.vcpus_[i].run == Machine::VcpuRun::kRunning;
+    if (smp() && (m_.current_ != 0 || (s_.eflags & eflags::IF) || others_run)) {
         m_.vcpus_[m_.current_].run = Machine::VcpuRun::kHalted;
         return;
     }

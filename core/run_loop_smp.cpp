@@ -7,9 +7,11 @@
 // The state machine per vCPU: running; halted (hlt; woken by an interrupt it accepts, an NMI,
 // an INIT); waiting for a SIPI (an AP from power-on, any AP after an INIT; a SIPI starts it in
 // real mode at vector * 0x1000, core/vcpu_startup.hpp). The vCPU to run is chosen after each
-// exit: a vCPU an IPI just woke runs at once (its sender usually spins waiting for it), the
-// running one keeps the host thread until it halts or the host timer's tick (10 ms) ends its
-// run, then the next runnable one in index order takes it. With none runnable, the run loop
+// exit: a vCPU an IPI reached or an interrupt woke from hlt runs at once (an IPI's sender
+// usually spins waiting for it); the running one keeps the host thread until it halts,
+// executes pause (a spin-wait: bt translates it as a callout with -smp) or the host timer's
+// tick (every 10 ms) finds its turn older than the quantum (4 ms); then the next runnable
+// one in index order takes it. With none runnable, the run loop
 // sleeps as for hlt until one can run.
 #include <cstdio>
 
@@ -29,7 +31,8 @@ bool RunLoop::wakes(unsigned i) {
            (a.nmi_pending() && !st.nmi_blocked);
 }
 
-// INIT and SIPI taken by each vCPU, halted ones woken; true if some vCPU can run.
+// INIT and SIPI taken by each vCPU, halted ones woken (noted in woken_); true if some vCPU
+// can run.
 bool RunLoop::update_run_states() {
     Machine& m = m_;
     bool runnable = false;
@@ -47,34 +50,50 @@ bool RunLoop::update_run_states() {
             VcpuState& st = state_of(i);
             st = startup_state(vector, st.msr);
             v.run = VcpuRun::kRunning;
+            woken_ |= 1u << i;
             if (m.trace_.interrupts)
                 fprintf(m.trace_.out, "int: vCPU %u started by SIPI at %04x:0000\n", i,
                         vector << 8);
         }
-        if (v.run == VcpuRun::kHalted && wakes(i)) v.run = VcpuRun::kRunning;
+        if (v.run == VcpuRun::kHalted && wakes(i)) {
+            v.run = VcpuRun::kRunning;
+            woken_ |= 1u << i;
+        }
         runnable |= v.run == VcpuRun::kRunning;
     }
     return runnable;
 }
 
-void RunLoop::schedule(bool quantum_over) {
+void RunLoop::schedule(bool quantum_over, bool paused) {
     Machine& m = m_;
     const unsigned n = static_cast<unsigned>(m.vcpus_.size());
     const unsigned cur = m.current_;
+    if (!update_run_states() && m.vcpus_[0].run == VcpuRun::kHalted &&
+        !(state_of(0).eflags & eflags::IF)) {  // the BSP's cli; hlt, the last to stop
+        fprintf(stderr, "prevt: the guest halted with interrupts disabled: powered off\n");
+        m.exit_status_ = kStatusPowerOff;
+        m.stop_ = true;
+        return;
+    }
     if (!update_run_states()) {  // every vCPU halted or waiting: as hlt does
         wait_for_interrupt();
         if (!update_run_states()) return;  // stopped, timed out: run() ends the run
     }
     unsigned next = n;
-    // A vCPU an IPI woke (or reached while it runs) goes first.
-    for (uint32_t woken = m.apic_bus_->take_woken(); woken; woken &= woken - 1) {
+    // A vCPU an IPI reached or an interrupt woke goes first (its sender may spin waiting).
+    for (uint32_t woken = m.apic_bus_->take_woken() | std::exchange(woken_, 0); woken;
+         woken &= woken - 1) {
         const unsigned i = static_cast<unsigned>(__builtin_ctz(woken));
         if (i != cur && m.vcpus_[i].run == VcpuRun::kRunning) {
             next = i;
             break;
         }
     }
-    if (next == n && (quantum_over || m.vcpus_[cur].run != VcpuRun::kRunning))
+    // The time quantum: the host timer's tick ends a run after kQuantumNs of the vCPU's turn
+    // (the tick comes every 10 ms: a turn lasts one or two), a pause ends it at once.
+    if (quantum_over && !paused && m.clock_.now_ns() - turn_started_ns_ < kQuantumNs)
+        quantum_over = false;
+    if (next == n && (quantum_over || paused || m.vcpus_[cur].run != VcpuRun::kRunning))
         for (unsigned k = 1; k <= n && next == n; ++k)
             if (m.vcpus_[(cur + k) % n].run == VcpuRun::kRunning) next = (cur + k) % n;
     if (next != n && next != cur) switch_to(next);
@@ -94,6 +113,7 @@ void RunLoop::switch_to(unsigned next) {
     m.current_ = next;
     m.apic_bus_->set_current(next);
     cpu_.apic = &m.apic_bus_->apic(next);
+    turn_started_ns_ = m.clock_.now_ns();
     m.stats_.vcpu_switch(m.stats_.ticks() - t0);
 }
 

@@ -4,7 +4,8 @@
  * mode, enters protected mode on the kit's GDT, reads its own APIC ID, enables its APIC and
  * reports in, then waits in hlt with IF set. The BSP then sends it fixed IPIs by physical and
  * by logical destination, and an NMI by the all-excluding-self shorthand; the AP answers each
- * fixed one with an IPI back to APIC ID 0, which wakes the BSP out of hlt. With one CPU (trap
+ * fixed one with an IPI back to APIC ID 0, which wakes the BSP out of hlt; then both spin
+ * on a value in memory with pause, 2000 hand-offs. With one CPU (trap
  * and kvm run one vCPU: fw_cfg says 1) there is no AP to start, and the guest says so. Every wait is
  * race-free (cli, test, sti; hlt) and bounded, so the output does not depend on timing. */
 #include "lib/guest.h"
@@ -36,6 +37,26 @@ static void on_ap_ipi(struct frame* f) {
     ++ap_ipis;
     apic_write(0xb0, 0); /* EOI */
     send_ipi(0, 0x52);
+}
+/* A ping-pong through memory, both CPUs spinning with pause: the AP (in its handler of
+ * vector 0x54) answers each odd value of `ball` with the next even one. A CPU that waits in a
+ * spin loop must let the other run (bt with -smp: pause ends its turn); 2000 rounds would
+ * take 20 s or more at one 10 ms turn each. */
+#define PING_PONG_ROUNDS 2000
+static volatile uint32_t ball, ap_returned;
+static int spin_until(volatile uint32_t* v, uint32_t value) {
+    for (uint32_t i = 0; i < 100000000u; ++i) {
+        if (*v == value) return 1;
+        __asm__ volatile("pause");
+    }
+    return 0;
+}
+static void on_ping_pong(struct frame* f) {
+    (void)f;
+    unsigned r = 0;
+    while (r < PING_PONG_ROUNDS && spin_until(&ball, 2 * r + 1)) ball = 2 * ++r;
+    ap_returned = r;
+    apic_write(0xb0, 0);
 }
 static void on_nmi(struct frame* f) {
     (void)f;
@@ -89,6 +110,8 @@ int main(void) {
     idt_set(0x51, SEL_CODE, isr_stub(0x51), GATE_INT32);
     idt_set(0x53, SEL_CODE, isr_stub(0x53), GATE_INT32);
     idt_set(0x52, SEL_CODE, isr_stub(0x52), GATE_INT32);
+    idt_set(0x54, SEL_CODE, isr_stub(0x54), GATE_INT32);
+    trap_hooks[0x54] = on_ping_pong;
     trap_hooks[0x51] = trap_hooks[0x53] = on_ap_ipi;
     trap_hooks[0x52] = on_bsp_answer;
     trap_hooks[2] = on_nmi;
@@ -118,6 +141,15 @@ int main(void) {
     wait_change(&bsp_answers, before, 1000000, 1);
     gprintf("logical destination 02: the AP took vector %x, answered %u\n", ap_last_vector,
             bsp_answers - before);
+    send_ipi(1, 0x54);
+    unsigned r = 0;
+    for (; r < PING_PONG_ROUNDS; ++r) {
+        ball = 2 * r + 1;
+        if (!spin_until(&ball, 2 * r + 2)) break;
+    }
+    spin_until(&ap_returned, PING_PONG_ROUNDS);
+    gprintf("ping-pong through memory with pause: %u rounds, the AP answered %u\n", r,
+            ap_returned);
     send_ipi(0, ICR_ALL_BUT_SELF | ICR_NMI);
     wait_change(&ap_nmis, 0, 10000000, 0);
     gprintf("NMI to all but self: %u on the AP\n", ap_nmis);
