@@ -5,7 +5,7 @@
  * reports in, then waits in hlt with IF set. The BSP then sends it fixed IPIs by physical and
  * by logical destination, and an NMI by the all-excluding-self shorthand; the AP answers each
  * fixed one with an IPI back to APIC ID 0, which wakes the BSP out of hlt; then both spin
- * on a value in memory with pause, 2000 hand-offs. With one CPU (trap
+ * on a value in memory with pause, 2000 hand-offs, each keeping its own value in st(0). With one CPU (trap
  * and kvm run one vCPU: fw_cfg says 1) there is no AP to start, and the guest says so. Every wait is
  * race-free (cli, test, sti; hlt) and bounded, so the output does not depend on timing. */
 #include "lib/guest.h"
@@ -44,6 +44,14 @@ static void on_ap_ipi(struct frame* f) {
  * take 20 s or more at one 10 ms turn each. */
 #define PING_PONG_ROUNDS 2000
 static volatile uint32_t ball, ap_returned;
+/* Each CPU keeps its own value in st(0) across the ping-pong (its x87 registers are its own). */
+static int32_t x87_load_store(int32_t keep, void (*between)(void)) {
+    int32_t out;
+    __asm__ volatile("fninit\n\tfildl %0" ::"m"(keep));
+    between();
+    __asm__ volatile("fistpl %0" : "=m"(out));
+    return out;
+}
 static int spin_until(volatile uint32_t* v, uint32_t value) {
     for (uint32_t i = 0; i < 100000000u; ++i) {
         if (*v == value) return 1;
@@ -51,12 +59,26 @@ static int spin_until(volatile uint32_t* v, uint32_t value) {
     }
     return 0;
 }
-static void on_ping_pong(struct frame* f) {
-    (void)f;
+static volatile int32_t ap_x87;
+static void ap_ping_pong(void) {
     unsigned r = 0;
     while (r < PING_PONG_ROUNDS && spin_until(&ball, 2 * r + 1)) ball = 2 * ++r;
     ap_returned = r;
+}
+static void on_ping_pong(struct frame* f) {
+    (void)f;
+    ap_x87 = x87_load_store(1234, ap_ping_pong);
     apic_write(0xb0, 0);
+}
+static unsigned bsp_rounds;
+static void bsp_ping_pong(void) {
+    unsigned r = 0;
+    for (; r < PING_PONG_ROUNDS; ++r) {
+        ball = 2 * r + 1;
+        if (!spin_until(&ball, 2 * r + 2)) break;
+    }
+    bsp_rounds = r;
+    spin_until(&ap_returned, PING_PONG_ROUNDS);
 }
 static void on_nmi(struct frame* f) {
     (void)f;
@@ -142,14 +164,10 @@ int main(void) {
     gprintf("logical destination 02: the AP took vector %x, answered %u\n", ap_last_vector,
             bsp_answers - before);
     send_ipi(1, 0x54);
-    unsigned r = 0;
-    for (; r < PING_PONG_ROUNDS; ++r) {
-        ball = 2 * r + 1;
-        if (!spin_until(&ball, 2 * r + 2)) break;
-    }
-    spin_until(&ap_returned, PING_PONG_ROUNDS);
-    gprintf("ping-pong through memory with pause: %u rounds, the AP answered %u\n", r,
+    const int32_t bsp_x87 = x87_load_store(5678, bsp_ping_pong);
+    gprintf("ping-pong through memory with pause: %u rounds, the AP answered %u\n", bsp_rounds,
             ap_returned);
+    gprintf("st(0) kept across it: BSP %d, AP %d\n", bsp_x87, ap_x87);
     send_ipi(0, ICR_ALL_BUT_SELF | ICR_NMI);
     wait_change(&ap_nmis, 0, 10000000, 0);
     gprintf("NMI to all but self: %u on the AP\n", ap_nmis);
