@@ -5,9 +5,10 @@
  * reports in, then waits in hlt with IF set. The BSP then sends it fixed IPIs by physical and
  * by logical destination, and an NMI by the all-excluding-self shorthand; the AP answers each
  * fixed one with an IPI back to APIC ID 0, which wakes the BSP out of hlt; then both spin
- * on a value in memory with pause, 2000 hand-offs, each keeping its own value in st(0). With one CPU (trap
- * and kvm run one vCPU: fw_cfg says 1) there is no AP to start, and the guest says so. Every wait is
- * race-free (cli, test, sti; hlt) and bounded, so the output does not depend on timing. */
+ * on a value in memory with pause, 2000 hand-offs, each keeping its own value in st(0). With one
+ * CPU (trap and kvm run one vCPU: fw_cfg says 1) there is no AP to start, and the guest says so.
+ * Every wait is race-free (cli, test, sti; hlt) and bounded, so the output does not depend on
+ * timing. */
 #include "lib/guest.h"
 
 #define APIC 0xfee00000u
@@ -24,8 +25,12 @@ __asm__(".globl ap_stack_top\n.set ap_stack_top, ap_stack + 4096");
 
 static volatile uint32_t ap_online, ap_apic_id, ap_ipis, ap_last_vector, ap_nmis, bsp_answers;
 
-static uint32_t apic_read(uint32_t reg) { return *(volatile uint32_t*)(APIC + reg); }
-static void apic_write(uint32_t reg, uint32_t v) { *(volatile uint32_t*)(APIC + reg) = v; }
+static uint32_t apic_read(uint32_t reg) {
+    return *(volatile uint32_t*)(APIC + reg);
+}
+static void apic_write(uint32_t reg, uint32_t v) {
+    *(volatile uint32_t*)(APIC + reg) = v;
+}
 static void send_ipi(uint32_t destination, uint32_t low) {
     apic_write(0x310, destination << 24);
     apic_write(0x300, low);
@@ -92,7 +97,7 @@ static void on_bsp_answer(struct frame* f) {
 
 void ap_main(void) {
     load_idt();
-    apic_write(0xf0, 0x1ff);      /* SPIV: enabled */
+    apic_write(0xf0, 0x1ff);       /* SPIV: enabled */
     apic_write(0xd0, 0x02u << 24); /* LDR: logical ID bit 1 (flat model) */
     ap_apic_id = apic_read(0x20) >> 24;
     ap_online = 1;
