@@ -68,14 +68,15 @@ void RunLoop::schedule(bool quantum_over, bool paused) {
     Machine& m = m_;
     const unsigned n = static_cast<unsigned>(m.vcpus_.size());
     const unsigned cur = m.current_;
-    if (!update_run_states() && m.vcpus_[0].run == VcpuRun::kHalted &&
+    bool runnable = update_run_states();
+    if (!runnable && m.vcpus_[0].run == VcpuRun::kHalted &&
         !(state_of(0).eflags & eflags::IF)) {  // the BSP's cli; hlt, the last to stop
         fprintf(stderr, "prevt: the guest halted with interrupts disabled: powered off\n");
         m.exit_status_ = kStatusPowerOff;
         m.stop_ = true;
         return;
     }
-    if (!update_run_states()) {  // every vCPU halted or waiting: as hlt does
+    if (!runnable) {  // every vCPU halted or waiting: as hlt does
         wait_for_interrupt();
         if (!update_run_states()) return;  // stopped, timed out: run() ends the run
     }

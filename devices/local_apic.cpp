@@ -168,7 +168,9 @@ void LocalApic::receive(uint32_t mode, uint8_t vector) {
     switch (mode) {
         case kFixed:
         case kLowestPriority: accept(vector); break;
-        case kNmi: nmi_pending_ = true; break;
+        case kNmi:  // (a CPU waiting for a SIPI ignores it)
+            if (!wait_for_sipi_) nmi_pending_ = true;
+            break;
         case kIpiInit: {  // everything but the ID and IA32_APIC_BASE (SDM 11.4.7.3)
             const uint32_t id = id_;
             reset();

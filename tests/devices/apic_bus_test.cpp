@@ -116,7 +116,12 @@ TEST_F(ApicBusTest, LowestPriorityReachesOneCpu) {
 
 TEST_F(ApicBusTest, NmiIpi) {
     send(1, kNmi);
-    EXPECT_TRUE(apics[1]->nmi_pending());
+    EXPECT_FALSE(apics[1]->nmi_pending()) << "an AP waiting for a SIPI ignores NMIs";
+    uint8_t vector = 0;
+    send(1, kStartup | 0x10);
+    EXPECT_TRUE(apics[1]->take_sipi(&vector));
+    send(1, kNmi);
+    EXPECT_TRUE(apics[1]->nmi_pending()) << "started: it takes them";
     EXPECT_FALSE(apics[0]->nmi_pending());
 }
 
