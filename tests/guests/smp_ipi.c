@@ -5,10 +5,10 @@
  * reports in, then waits in hlt with IF set. The BSP then sends it fixed IPIs by physical and
  * by logical destination, and an NMI by the all-excluding-self shorthand; the AP answers each
  * fixed one with an IPI back to APIC ID 0, which wakes the BSP out of hlt; then both spin
- * on a value in memory with pause, 2000 hand-offs, each keeping its own value in st(0). With one
- * CPU (trap and kvm run one vCPU: fw_cfg says 1) there is no AP to start, and the guest says so.
- * Every wait is race-free (cli, test, sti; hlt) and bounded, so the output does not depend on
- * timing. */
+ * on a value in memory with pause, 2000 hand-offs, each keeping its own value in st(0) and storing
+ * its own TPR. With one CPU (trap and kvm run one vCPU: fw_cfg says 1) there is no AP to start, and
+ * the guest says so. Every wait is race-free (cli, test, sti; hlt) and bounded, so the output does
+ * not depend on timing. */
 #include "lib/guest.h"
 
 #define APIC 0xfee00000u
@@ -64,10 +64,21 @@ static int spin_until(volatile uint32_t* v, uint32_t value) {
     }
     return 0;
 }
+/* TPR := v through %ds:0xfee00080, one site both CPUs run (bt learns it as a store to the
+ * running vCPU's TPR slot: each CPU must find its own value in its own APIC). */
+static void __attribute__((noinline)) tpr_store(uint32_t v) {
+    __asm__ volatile("movl %0, %%ds:0xfee00080" ::"r"(v) : "memory");
+}
 static volatile int32_t ap_x87;
+static volatile uint32_t ap_tpr;
 static void ap_ping_pong(void) {
     unsigned r = 0;
-    while (r < PING_PONG_ROUNDS && spin_until(&ball, 2 * r + 1)) ball = 2 * ++r;
+    while (r < PING_PONG_ROUNDS && spin_until(&ball, 2 * r + 1)) {
+        tpr_store(0x20);
+        ball = 2 * ++r;
+    }
+    ap_tpr = apic_read(0x80);
+    tpr_store(0);
     ap_returned = r;
 }
 static void on_ping_pong(struct frame* f) {
@@ -79,6 +90,7 @@ static unsigned bsp_rounds;
 static void bsp_ping_pong(void) {
     unsigned r = 0;
     for (; r < PING_PONG_ROUNDS; ++r) {
+        tpr_store(0x10);
         ball = 2 * r + 1;
         if (!spin_until(&ball, 2 * r + 2)) break;
     }
@@ -173,6 +185,8 @@ int main(void) {
     gprintf("ping-pong through memory with pause: %u rounds, the AP answered %u\n", bsp_rounds,
             ap_returned);
     gprintf("st(0) kept across it: BSP %d, AP %d\n", bsp_x87, ap_x87);
+    gprintf("TPR stored by one site on both: BSP %02x, AP %02x\n", apic_read(0x80), ap_tpr);
+    tpr_store(0);
     send_ipi(0, ICR_ALL_BUT_SELF | ICR_NMI);
     wait_change(&ap_nmis, 0, 10000000, 0);
     gprintf("NMI to all but self: %u on the AP\n", ap_nmis);
