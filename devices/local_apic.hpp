@@ -2,33 +2,39 @@
 // Programmable Interrupt Controller"; the P6/Pentium 4 register map of table 11-1), 4 KiB of
 // MMIO at 0xfee00000, with the IA32_APIC_BASE MSR (0x1b). State: new.
 //
-// Models: ID (bits 31:24, writable), version 0x00050014 (an integrated APIC, six LVT entries),
-// TPR, PPR (computed: SDM 11.8.3.1), EOI (clears the highest ISR bit, and its TMR bit), LDR,
-// DFR (flat or cluster), SPIV (vector, software enable, focus bit stored), ISR/TMR/IRR (256 bits
-// each, apic_vector_set.hpp), ESR (write to latch, SDM 11.5.3: send/receive illegal vector,
-// illegal register address), the LVT entries timer, thermal, performance counter, LINT0,
-// LINT1 and error (masks forced while software-disabled), the timer (lapic_timer.hpp), the ICR:
-// fixed, lowest-priority, NMI, INIT and start-up IPIs by destination (physical, logical flat
-// or cluster, broadcast) or shorthand, to this CPU and, through the APIC bus (apic_bus.hpp),
-// to the others; INIT resets the APIC but its ID and IA32_APIC_BASE (SDM 11.4.7.3) and sets
-// it waiting for a start-up IPI, the first of which is latched for the CPU (take_init,
-// take_sipi: the CPU's own state machine is the machine's); the CPU side: INTR (the highest IRR
-// vector above the PPR's class, acknowledged into the ISR; SDM 11.8.4) and NMI. LINT0 in ExtINT
-// mode is virtual wire (MP spec 3.6.2.2): the 8259 pair's INT passes through and its INTA gives the
-// vector. As in QEMU, the BSP's (initial APIC ID 0, IA32_APIC_BASE bit 8) LINT0 comes out of reset
-// as ExtINT unmasked (what a PC BIOS leaves), and while the APIC is globally or software disabled
-// the 8259's INT goes straight to the CPU: PIC-only guests see no APIC at all. Fixed interrupts
-// come before ExtINT, as in QEMU. x2APIC mode (SDM 11.12) when offered (offer_x2apic: a profile
-// with CPUID.1:ECX bit 21; none offers it yet): IA32_APIC_BASE bit 10 and its legal transitions,
-// the registers as MSRs 0x800-0x8ff (lapic_x2apic.cpp: #GP for the ones x2APIC drops, write-only
-// and read-only ones; the 64-bit ICR; SELF IPI), the 32-bit x2APIC ID and the LDR derived from it;
-// the MMIO page is then not decoded. Missing: TSC-deadline mode, relocation (a new base in
-// IA32_APIC_BASE is kept and read back, but the registers stay at 0xfee00000: the memory map is
-// fixed when the machine is built), the reset of the register state on leaving x2APIC mode, SMI
-// IPIs (dropped: no SMM), the ICR's delivery status reading busy (an IPI arrives at once), the
-// thermal and performance-counter sources (their LVT entries are stored only), LINT0 in modes other
-// than ExtINT and LINT1 (no NMI source is wired), level-triggered interrupts (no I/O APIC yet), the
-// APR (reads 0: no bus arbitration), NMI blocking until iret (the CPU's part).
+// Models: ID (bits 31:24, writable; the initial APIC ID is the CPU's index), version 0x00050014
+// (an integrated APIC, six LVT entries), TPR, PPR (computed: SDM 11.8.3.1), EOI (clears the
+// highest ISR bit, and its TMR bit), LDR, DFR (flat or cluster), SPIV (vector, software enable,
+// focus bit stored), ISR/TMR/IRR (256 bits each, apic_vector_set.hpp), ESR (write to latch,
+// SDM 11.5.3: send/receive illegal vector, illegal register address), the LVT entries timer,
+// thermal, performance counter, LINT0, LINT1 and error (masks forced while software-disabled),
+// the timer (lapic_timer.hpp), the ICR: fixed, lowest-priority, NMI, INIT and start-up IPIs by
+// destination (physical, logical flat or cluster, broadcast) or shorthand, to this CPU and,
+// through the APIC bus (apic_bus.hpp), to the others. INIT resets the APIC but its ID and
+// IA32_APIC_BASE (SDM 11.4.7.3) and sets it waiting for a start-up IPI (an AP waits from
+// power-on, as in QEMU; NMIs are ignored meanwhile); the first SIPI is latched for the CPU
+// (take_init, take_sipi: the CPU's state machine is the machine's). The CPU side: INTR (the
+// highest IRR vector above the PPR's class, acknowledged into the ISR; SDM 11.8.4) and NMI.
+//
+// LINT0 in ExtINT mode is virtual wire (MP spec 3.6.2.2): the 8259 pair's INT passes through and
+// its INTA gives the vector. As in QEMU, the BSP's (initial APIC ID 0, IA32_APIC_BASE bit 8)
+// LINT0 comes out of reset as ExtINT unmasked (what a PC BIOS leaves; an AP's is masked), and
+// while the APIC is globally or software disabled the 8259's INT goes straight to the CPU:
+// PIC-only guests see no APIC at all. Fixed interrupts come before ExtINT, as in QEMU.
+//
+// x2APIC mode (SDM 11.12) when offered (offer_x2apic: a profile with CPUID.1:ECX bit 21; none
+// offers it yet): IA32_APIC_BASE bit 10 and its legal transitions, the registers as MSRs
+// 0x800-0x8ff (lapic_x2apic.cpp: #GP for the ones x2APIC drops, write-only and read-only ones;
+// the 64-bit ICR; SELF IPI), the 32-bit x2APIC ID and the LDR derived from it; the MMIO page is
+// then not decoded.
+//
+// Missing: TSC-deadline mode, relocation (a new base in IA32_APIC_BASE is kept and read back,
+// but the registers stay at 0xfee00000: the memory map is fixed when the machine is built), the
+// reset of the register state on leaving x2APIC mode, SMI IPIs (dropped: no SMM), the ICR's
+// delivery status reading busy (an IPI arrives at once), the thermal and performance-counter
+// sources (their LVT entries are stored only), LINT0 in modes other than ExtINT and LINT1 (no
+// NMI source is wired), level-triggered interrupts (no I/O APIC yet), the APR (reads 0: no bus
+// arbitration), NMI blocking until iret (the CPU's part).
 // Ignored: sub-dword writes (dropped, as QEMU does), writes to read-only registers, the
 // focus-processor check, the polarity and trigger bits of LINT0/LINT1.
 //
