@@ -211,8 +211,8 @@ private:
     uint32_t ac_step_tf_ = 0;      // ... and the TF that was live before the step
     uint32_t smc_frame_ = 0;       // ... in this frame (protected again after the step if needed)
     bool step_one_ = false;        // the run loop asked for one instruction, then an exit
-    uint64_t switched_at_ = 0;
-    bool pause_exits_ = false;  // -smp: the TSC at the last vCPU switch, until the next entry
+    uint64_t switched_at_ = 0;     // -smp: the TSC at the last vCPU switch, until the next entry
+    bool pause_exits_ = false;     // -smp: pause is a callout (set_pause_exits)
     // ... from this guest EIP (~0u: none); the traps seen there since, at most the limit.
     static constexpr unsigned kStepsInPlaceLimit = 64;
     uint32_t step_from_eip_ = ~0u;
