@@ -107,6 +107,9 @@ void RunLoop::schedule(bool quantum_over, bool paused) {
 void RunLoop::switch_to(unsigned next) {
     Machine& m = m_;
     const uint64_t t0 = m.stats_.ticks();
+    if (m.trace_.interrupts)
+        fprintf(m.trace_.out, "int: vCPU %u -> vCPU %u at %04x:%08x\n", m.current_, next,
+                s_.sreg(SegReg::cs).selector, s_.eip);
     if (window_) m.engine_->set_interrupt_window(window_ = false);
     m.engine_->switch_vcpu(s_, m.apic_bus_->apic(next));
     m.vcpus_[m.current_].state = s_;
