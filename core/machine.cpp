@@ -257,6 +257,8 @@ const char* seg_name(SegReg s) {
 
 void Machine::dump_registers(FILE* out) const {
     const VcpuState& s = vcpu_;
+    if (vcpus_.size() > 1)  // -smp: the running one's (the one that failed)
+        fprintf(out, "vCPU %u of %zu (APIC ID %u)\n", current_, vcpus_.size(), current_);
     fprintf(out, "EAX=%08x EBX=%08x ECX=%08x EDX=%08x\n", s.gpr[eax], s.gpr[ebx], s.gpr[ecx],
             s.gpr[edx]);
     fprintf(out, "ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n", s.gpr[esi], s.gpr[edi], s.gpr[ebp],
