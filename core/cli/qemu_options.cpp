@@ -50,6 +50,7 @@ std::string engine_for_accel(const std::string& option, const std::string& list)
 // saying so: Machine::build_cpus). The topology's product must be N when both are given (or
 // gives N when cpus is absent); maxcpus must be N (no hotplug).
 unsigned parse_smp(const std::string& v) {
+    constexpr unsigned long kMax = devices::ApicBus::kMaxCpus;
     const std::vector<std::string> parts = split(v, ',');
     if (parts.empty()) refuse("-smp", "expected a vCPU count");
     unsigned cpus = 0, maxcpus = 0, product = 1;
@@ -65,8 +66,9 @@ unsigned parse_smp(const std::string& v) {
         if (!known) refuse("-smp", "unknown property '" + key + "'");
         char* end = nullptr;
         const unsigned long n = strtoul(value.c_str(), &end, 10);
-        if (value.empty() || *end || n < 1 || n > 8)
-            refuse("-smp", key + "=" + value + ": expected 1 to 8 (prevt runs at most 8 vCPUs)");
+        if (value.empty() || *end || n < 1 || n > kMax)
+            refuse("-smp", key + "=" + value + ": expected 1 to " + std::to_string(kMax) +
+                               " (prevt runs at most " + std::to_string(kMax) + " vCPUs)");
         if (key == "cpus")
             cpus = static_cast<unsigned>(n);
         else if (key == "maxcpus")
@@ -75,9 +77,12 @@ unsigned parse_smp(const std::string& v) {
             product *= static_cast<unsigned>(n);
     }
     if (!cpus) cpus = product;
-    if (cpus > 8 || (product != 1 && product != cpus))
+    if (cpus > kMax)
+        refuse("-smp", "the topology gives " + std::to_string(cpus) + " vCPUs: at most " +
+                           std::to_string(kMax));
+    if (product != 1 && product != cpus)
         refuse("-smp", "the topology gives " + std::to_string(product) + " vCPUs, not " +
-                           std::to_string(cpus) + " (at most 8)");
+                           std::to_string(cpus));
     if (maxcpus && maxcpus != cpus) refuse("-smp", "maxcpus must equal cpus (no CPU hotplug)");
     return cpus;
 }

@@ -88,6 +88,7 @@ runs("smp-2-trap-one-cpu", "--engine", "trap", "-smp", "2", hello,
 refused("smp-9", "-smp", "9", hello, says="at most 8")
 refused("smp-0", "-smp", "0", hello, says="1 to 8")
 refused("smp-topology-mismatch", "-smp", "2,cores=3", hello, says="topology gives 3")
+refused("smp-topology-too-many", "-smp", "cores=4,threads=4", hello, says="16 vCPUs: at most 8")
 refused("smp-maxcpus", "-smp", "2,maxcpus=4", hello, says="no CPU hotplug")
 runs("machine-pit-off", "-machine", "pit=off", hello)
 runs("machine-pc-pit-on", "-machine", "pc,pit=on", hello)
