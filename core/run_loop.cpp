@@ -228,8 +228,10 @@ int RunLoop::run() {
             raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});
         }
         if (m_.debugger_ && !m_.stop_) m_.debugger_->after_exit(x);  // may stop the guest
+        // (While the debugger steps, the running vCPU keeps the host thread if it can run.)
         if (smp() && !m_.stop_)
-            schedule(x.reason == ExitReason::kTimer, std::exchange(paused_, false));
+            schedule(x.reason == ExitReason::kTimer, std::exchange(paused_, false),
+                     m_.debugger_ && m_.debugger_->stepping());
         // Interrupts wait while the debugger steps (QEMU's SSTEP_NOIRQ): stepi stays put.
         if (!m_.stop_ && !(m_.debugger_ && m_.debugger_->stepping())) service_interrupts();
         m_.stats_.exit(x.reason, m_.stats_.ticks() - t0);

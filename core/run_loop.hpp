@@ -43,9 +43,9 @@ private:
     bool wake_pending();
     // -smp N (run_loop_smp.cpp): after each exit, INIT and SIPI taken, halted vCPUs woken and
     // the vCPU to run next chosen (`quantum_over`: the host timer's tick ended the last run;
-    // `paused`: it executed pause).
+    // `paused`: it executed pause; `hold`: keep the running one while it can run).
     bool smp() const { return m_.vcpus_.size() > 1; }
-    void schedule(bool quantum_over, bool paused);
+    void schedule(bool quantum_over, bool paused, bool hold);
     static constexpr uint64_t kQuantumNs = 4'000'000;
     uint32_t woken_ = 0;            // vCPUs woken from hlt or started since schedule() looked
     uint64_t turn_started_ns_ = 0;  // when the running vCPU's turn began

@@ -64,7 +64,7 @@ bool RunLoop::update_run_states() {
     return runnable;
 }
 
-void RunLoop::schedule(bool quantum_over, bool paused) {
+void RunLoop::schedule(bool quantum_over, bool paused, bool hold) {
     Machine& m = m_;
     const unsigned n = static_cast<unsigned>(m.vcpus_.size());
     const unsigned cur = m.current_;
@@ -97,6 +97,7 @@ void RunLoop::schedule(bool quantum_over, bool paused) {
     if (next == n && (quantum_over || paused || m.vcpus_[cur].run != VcpuRun::kRunning))
         for (unsigned k = 1; k <= n && next == n; ++k)
             if (m.vcpus_[(cur + k) % n].run == VcpuRun::kRunning) next = (cur + k) % n;
+    if (hold && m.vcpus_[cur].run == VcpuRun::kRunning) return;
     if (next != n && next != cur) switch_to(next);
 }
 
