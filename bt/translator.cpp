@@ -182,8 +182,11 @@ bool Builder::emit(const ZydisDecodedInstruction& in, const ZydisDecodedOperand*
             return retarget(in, ops, bytes, next);
         }
         case Treatment::kInline:
-            if (in.mnemonic == ZYDIS_MNEMONIC_RDTSC) {  // the host's TSC is the guest's
-                if (!context_.native_tsc) break;
+            // rdtsc: the host's TSC is the guest's; pause: no other vCPU waits for this one.
+            if (in.mnemonic == ZYDIS_MNEMONIC_RDTSC || in.mnemonic == ZYDIS_MNEMONIC_PAUSE) {
+                if (in.mnemonic == ZYDIS_MNEMONIC_RDTSC ? !context_.native_tsc
+                                                        : context_.pause_exits)
+                    break;
                 if (!(context_.code32 ? copy32(in, bytes) : copy16(in, ops))) break;
                 eip_ = next;
                 return true;

@@ -48,6 +48,9 @@ struct TranslationContext {
     // rdtsc runs natively while the virtual TSC is the host's: no guest TSC write, and CR4.TSD
     // clear or the guest at CPL 0.
     bool native_tsc = true;
+    // -smp: pause (a spin-wait loop's hint) is a callout, so that the spinning vCPU gives the
+    // host thread to the one it waits for (fixed for a run: not in the key).
+    bool pause_exits = false;
     // iretd to the same CS inline: the CS selector and its descriptor as the guest's table
     // holds it (see IretCheck; descriptor_host 0: the callout).
     IretCheck iret_check{};

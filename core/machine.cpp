@@ -34,6 +34,7 @@ std::unique_ptr<Engine> make_engine(const MachineConfig& c, GuestMemory& ram, co
         auto bt = std::make_unique<BtEngine>(ram, trace.in_asm ? print : nullptr, c.tc_kib * 1024,
                                              trace.out_asm ? print : nullptr);
         bt->set_cpu_profile(*c.cpu);
+        bt->set_pause_exits(c.cpus > 1);
         if (perf_map) bt->set_perf_map(perf_map);
         return bt;
     }
@@ -210,9 +211,11 @@ void Machine::build_devices() {
         console_ = std::make_unique<Console>(
             console_fd, *com1_,
             [o = com1_output_.get()](const char* text) { o->write(text, strlen(text)); });
-    pit_ = std::make_unique<devices::I8254>(clock_, pic_.line(0));
-    timers_.add(*pit_);
-    port61_ = std::make_unique<devices::Port61>(*pit_, clock_);
+    if (config_.pit) {
+        pit_ = std::make_unique<devices::I8254>(clock_, pic_.line(0));
+        timers_.add(*pit_);
+        port61_ = std::make_unique<devices::Port61>(*pit_, clock_);
+    }
     console_output_ =
         std::make_unique<HostOutput>(STDERR_FILENO, false, "0xe9 debug console (stderr)");
     debug_console_ = std::make_unique<devices::DebugConsole>(
@@ -222,10 +225,11 @@ void Machine::build_devices() {
         stop_ = true;
     });
     pic_.attach(ports_);
-    mmio_.attach(devices::LocalApic::kDefaultBase, devices::LocalApic::kMmioSize, lapic_);
-    timers_.add(lapic_.timer());
-    ports_.attach(devices::I8254::kIoBase, devices::I8254::kPortCount, *pit_);
-    ports_.attach(devices::Port61::kIoBase, 1, *port61_);
+    build_cpus();
+    if (pit_) {
+        ports_.attach(devices::I8254::kIoBase, devices::I8254::kPortCount, *pit_);
+        ports_.attach(devices::Port61::kIoBase, 1, *port61_);
+    }
     ports_.attach(0x3f8, 8, *com1_);
     ports_.attach(0xe9, 1, *debug_console_);
     ports_.attach(0xf4, 4, *debug_exit_);
@@ -253,6 +257,8 @@ const char* seg_name(SegReg s) {
 
 void Machine::dump_registers(FILE* out) const {
     const VcpuState& s = vcpu_;
+    if (vcpus_.size() > 1)  // -smp: the running one's (the one that failed)
+        fprintf(out, "vCPU %u of %zu (APIC ID %u)\n", current_, vcpus_.size(), current_);
     fprintf(out, "EAX=%08x EBX=%08x ECX=%08x EDX=%08x\n", s.gpr[eax], s.gpr[ebx], s.gpr[ecx],
             s.gpr[edx]);
     fprintf(out, "ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n", s.gpr[esi], s.gpr[edi], s.gpr[ebp],

@@ -20,6 +20,7 @@
 #include "core/text_display.hpp"
 #include "core/trace.hpp"
 #include "core/vcpu_state.hpp"
+#include "devices/apic_bus.hpp"
 #include "devices/ata_disk.hpp"
 #include "devices/bus.hpp"
 #include "devices/clock.hpp"
@@ -82,6 +83,10 @@ struct MachineConfig {
     bool vga = true;
     // -device pc-testdev: QEMU's test device (0xe0, 0x2000 + IRQ; devices/pc_testdev.hpp).
     bool pc_testdev = false;
+    // -smp N: vCPUs (bt only, at most devices::ApicBus::kMaxCpus; trap and kvm run one, saying
+    // so). -machine pit=off: no i8254 (ports 0x40-0x43 and 0x61 unassigned, no IRQ 0 source).
+    unsigned cpus = 1;
+    bool pit = true;
     // --perf-map (bt): /tmp/perf-PID.map, a line per translation, for perf report.
     bool perf_map = false;
     // Where COM1's output goes when serial == "capture" (the demo).
@@ -98,6 +103,13 @@ public:
     ~Machine();
     // Runs to the end; returns the process exit status. Reports guest failures on stderr.
     int run();
+
+    // A vCPU's run state and its architectural state while another one runs (run_loop_smp.cpp).
+    enum class VcpuRun : uint8_t { kRunning, kHalted, kWaitForSipi };
+    struct VcpuSlot {
+        VcpuState state;
+        VcpuRun run = VcpuRun::kRunning;
+    };
 
     VcpuState& vcpu() { return vcpu_; }
     Engine& engine() { return *engine_; }
@@ -127,6 +139,8 @@ private:
     // (core/console.hpp: the escapes; Ctrl-A x ends the run, status 0).
     void poll_serial_input();
     void build_debugger();  // (machine_debug.cpp)
+    // -smp: the APs' APICs, the APIC bus over all, their states (machine_smp.cpp).
+    void build_cpus();
     void open_perf_map();   // --perf-map (bt): /tmp/perf-PID.map
     int open_serial_pty();  // --serial pty: the master's descriptor
     void print_stats(FILE* out) const;
@@ -146,7 +160,11 @@ private:
     // 0xfee00000 (MMIO), IA32_APIC_BASE; the CPU's interrupts come from it, the PIC's through
     // its LINT0 (virtual wire) or straight while it is disabled.
     devices::LocalApic lapic_{clock_, &pic_};
-    std::unique_ptr<devices::I8254> pit_;       // 0x40, IRQ 0
+    // -smp N: the APs' APICs (index = APIC ID; lapic_ is the BSP's) and the APIC bus over all
+    // (even one): 0xfee00000 is the running vCPU's APIC, the ICR reaches the others.
+    std::vector<std::unique_ptr<devices::LocalApic>> ap_lapics_;
+    std::unique_ptr<devices::ApicBus> apic_bus_;
+    std::unique_ptr<devices::I8254> pit_;       // 0x40, IRQ 0 (none with -machine pit=off)
     std::unique_ptr<devices::Port61> port61_;   // 0x61
     std::unique_ptr<devices::Uart16550> com1_;  // 0x3f8, IRQ 4
     std::unique_ptr<devices::DebugConsole> debug_console_;
@@ -182,7 +200,10 @@ private:
     std::string pty_name_;              // ... and its name (/dev/pts/N)
     bool serial_input_ = false;         // stdin is a terminal and COM1 is on stdio (or a pty)
     std::unique_ptr<Console> console_;  // then: that terminal, raw while the machine lives
-    VcpuState vcpu_;
+    VcpuState vcpu_;                    // the running vCPU's state (vcpus_[current_] while it runs)
+    // Every vCPU's state while another one runs, and whether it can run (run_loop_smp.cpp).
+    std::vector<VcpuSlot> vcpus_;
+    unsigned current_ = 0;
     GuestLinearMemory linear_{ram_, vcpu_};
     std::unique_ptr<Engine> engine_;
     std::unique_ptr<Debugger> debugger_;  // the gdb stub and the monitor, if asked for

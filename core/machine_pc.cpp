@@ -49,8 +49,8 @@ void Machine::build_chipset() {
         pc_testdev_->attach(ports_);
     }
     ports_.attach(devices::PciHost::kIoBase, devices::PciHost::kPortCount, pci_);
-    fw_cfg_.set_u16(devices::FwCfg::kNbCpus, 1);  // prevt runs one vCPU
-    fw_cfg_.set_u16(devices::FwCfg::kMaxCpus, 1);
+    fw_cfg_.set_u16(devices::FwCfg::kNbCpus, static_cast<uint16_t>(config_.cpus));  // -smp
+    fw_cfg_.set_u16(devices::FwCfg::kMaxCpus, static_cast<uint16_t>(config_.cpus));
     fw_cfg_.set_u64(devices::FwCfg::kRamSize, ram_.size());
     ports_.attach(devices::FwCfg::kIoBase, devices::FwCfg::kPortCount, fw_cfg_);
     build_storage();

@@ -90,6 +90,7 @@ void RunLoop::emulate(const Exit& x) {
     }
     if (o == Outcome::kHalt && !m_.stop_) halt();
     const auto mn = d.in.mnemonic;
+    if (mn == ZYDIS_MNEMONIC_PAUSE) paused_ = true;  // -smp: a spin-wait, another vCPU's turn
     // The single-step trap after an emulated instruction (not after one that delivered an
     // interrupt: the handler starts with TF clear, as on the CPU).
     const bool interrupt = mn == ZYDIS_MNEMONIC_INT || mn == ZYDIS_MNEMONIC_INT3 ||
@@ -217,7 +218,8 @@ int RunLoop::run() {
     m_.set_output_deadline(deadline_);  // a blocked reader cannot hold the run past it
     // The host timer interrupts guest code every 10 ms: for --timeout and terminal input.
     // (And for --display text's redraws, and the debuggers: gdb's Ctrl-C, the monitor's input.)
-    if (m_.config_.timeout_seconds > 0 || m_.serial_input_ || m_.display_ || m_.debugger_)
+    // (-smp: the vCPUs' time quantum.)
+    if (m_.config_.timeout_seconds > 0 || m_.serial_input_ || m_.display_ || m_.debugger_ || smp())
         native::set_guest_timer(10);
     m_.stats_.set_timed(m_.config_.stats);
     if (m_.config_.stats) catch_stop_signals();  // --stats however the run ends
@@ -249,6 +251,10 @@ int RunLoop::run() {
             raise(Event{f.vector, EventSource::kException, f.has_error, f.error, s_.eip});
         }
         if (m_.debugger_ && !m_.stop_) m_.debugger_->after_exit(x);  // may stop the guest
+        // (While the debugger steps, the running vCPU keeps the host thread if it can run.)
+        if (smp() && !m_.stop_)
+            schedule(x.reason == ExitReason::kTimer, std::exchange(paused_, false),
+                     m_.debugger_ && m_.debugger_->stepping());
         // Interrupts wait while the debugger steps (QEMU's SSTEP_NOIRQ): stepi stays put.
         if (!m_.stop_ && !(m_.debugger_ && m_.debugger_->stepping())) service_interrupts();
         m_.stats_.exit(x.reason, m_.stats_.ticks() - t0);

@@ -38,6 +38,22 @@ private:
     void halt();  // hlt: wait for an interrupt, or (IF clear) power off
     void wait_for_interrupt();
     bool timed_out() const;
+    // The running vCPU's local APIC.
+    devices::LocalApic& apic() { return *cpu_.apic; }
+    // Whether hlt waits no more: for the running vCPU alone, or (-smp) for any vCPU.
+    bool wake_pending();
+    // -smp N (run_loop_smp.cpp): after each exit, INIT and SIPI taken, halted vCPUs woken and
+    // the vCPU to run next chosen (`quantum_over`: the host timer's tick ended the last run;
+    // `paused`: it executed pause; `hold`: keep the running one while it can run).
+    bool smp() const { return m_.vcpus_.size() > 1; }
+    void schedule(bool quantum_over, bool paused, bool hold);
+    static constexpr uint64_t kQuantumNs = 4'000'000;
+    uint32_t woken_ = 0;            // vCPUs woken from hlt or started since schedule() looked
+    uint64_t turn_started_ns_ = 0;  // when the running vCPU's turn began
+    bool update_run_states();       // true if some vCPU can run
+    bool wakes(unsigned i);
+    void switch_to(unsigned next);
+    VcpuState& state_of(unsigned i) { return i == m_.current_ ? s_ : m_.vcpus_[i].state; }
 
     Machine& m_;
     VcpuState& s_;
@@ -50,6 +66,7 @@ private:
     uint16_t entry_cs_ = 0;
     uint32_t entry_eip_ = 0;
     std::string entry_text_;
+    bool paused_ = false;  // the last exit emulated a pause
 };
 
 }  // namespace prevt

@@ -44,31 +44,31 @@ void RunLoop::service_interrupts() {
     }
     const bool shadow = std::exchange(s_.interrupt_shadow, false);
     bool window = false;
-    if (m.lapic_.nmi_pending() && !s_.nmi_blocked) {
+    if (apic().nmi_pending() && !s_.nmi_blocked) {
         if (shadow) {
             m.engine_->step_one();
         } else {
             s_.halted = false;
-            m.lapic_.nmi_taken();
+            apic().nmi_taken();
             raise(Event{vec::NMI, EventSource::kExternal, false, 0, s_.eip});
             s_.nmi_blocked = m.engine_->iret_ends_nmi_blocking();
             // A maskable request waits for the handler's iret (IF is clear in it).
-            window = m.lapic_.interrupt_pending() && !(s_.eflags & eflags::IF);
+            window = apic().interrupt_pending() && !(s_.eflags & eflags::IF);
         }
-    } else if (m.lapic_.interrupt_pending()) {
+    } else if (apic().interrupt_pending()) {
         if (!(s_.eflags & eflags::IF)) {
             window = true;
         } else if (shadow) {
             m.engine_->step_one();
         } else {
             s_.halted = false;
-            const uint8_t vector = m.lapic_.acknowledge();
+            const uint8_t vector = apic().acknowledge();
             raise(Event{vector, EventSource::kExternal, false, 0, s_.eip});
         }
     }
     // An NMI waiting for the handler's iret, which this engine may run natively unseen: one
     // instruction at a time until it (the engine ends the blocking there).
-    if (m.lapic_.nmi_pending() && s_.nmi_blocked && m.engine_->iret_may_run_natively())
+    if (apic().nmi_pending() && s_.nmi_blocked && m.engine_->iret_may_run_natively())
         m.engine_->step_one();
     if (window != window_) m.engine_->set_interrupt_window(window_ = window);
 }
@@ -81,23 +81,37 @@ bool RunLoop::timed_out() const {
 // powers a PC off when it has no ACPI (Linux's `poweroff -f`: "System halted"), so the run ends
 // as a power-off, status 0, saying so. With IF set: wait for an interrupt.
 void RunLoop::halt() {
-    if ((s_.eflags & eflags::IF) || (m_.lapic_.nmi_pending() && !s_.nmi_blocked))
+    // -smp: the vCPU sleeps and another runs (schedule); one with IF clear sleeps until an
+    // NMI or INIT, but the BSP's is the power-off below once no other vCPU runs.
+    bool others_run = false;
+    for (unsigned i = 0; i < m_.vcpus_.size(); ++i)
+        others_run |= i != m_.current_ && m_.vcpus_[i].run == Machine::VcpuRun::kRunning;
+    if (smp() && (m_.current_ != 0 || (s_.eflags & eflags::IF) || others_run)) {
+        m_.vcpus_[m_.current_].run = Machine::VcpuRun::kHalted;
+        return;
+    }
+    if ((s_.eflags & eflags::IF) || (apic().nmi_pending() && !s_.nmi_blocked))
         return wait_for_interrupt();
     fprintf(stderr, "prevt: the guest halted with interrupts disabled: powered off\n");
     m_.exit_status_ = kStatusPowerOff;
     m_.stop_ = true;
 }
 
+bool RunLoop::wake_pending() {
+    if (smp()) return update_run_states();
+    return apic().interrupt_pending() || (apic().nmi_pending() && !s_.nmi_blocked);
+}
+
 // hlt with IF set: sleep until the next device deadline (or 10 ms, for terminal input and
-// --timeout) until the local APIC has something to deliver.
+// --timeout) until the local APIC has something to deliver (-smp: until a vCPU can run).
 void RunLoop::wait_for_interrupt() {
     Machine& m = m_;
     for (;;) {
         const uint64_t next = m.timers_.advance_all();  // 0: no device has a deadline
-        if (m.lapic_.interrupt_pending() || (m.lapic_.nmi_pending() && !s_.nmi_blocked)) return;
+        if (wake_pending()) return;
         if (m.serial_input_) m.poll_serial_input();
         m.refresh_display();
-        if (m.lapic_.interrupt_pending() || m.stop_) return;          // stop_: Ctrl-A x
+        if (wake_pending() || m.stop_) return;                        // stop_: Ctrl-A x
         if (m.debugger_ && m.debugger_->poll_while_halted()) return;  // gdb's Ctrl-C, stop
         if (stop_signal()) return;                                    // SIGTERM with --stats
         if (!next && !m.serial_input_ && deadline_ == Stats::Clock::time_point{})

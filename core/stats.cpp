@@ -46,6 +46,7 @@ void Stats::print(FILE* out, const Engine& engine, const devices::Bus& ports,
     fprintf(out, "  %-34s %12s %14s %10s\n", "exits by reason", "count", "total ms", "us each");
     for (int i = 0; i < static_cast<int>(ExitReason::kCount); ++i)
         if (exits_[i].count) row(out, exit_reason_name(static_cast<ExitReason>(i)), exits_[i]);
+    if (vcpu_switches_.count) row(out, "vCPU switches (-smp)", vcpu_switches_);
     if (!instructions_.empty()) {
         fprintf(out, "  %-34s\n", "emulated instructions");
         for (size_t m = 0; m < instructions_.size(); ++m)

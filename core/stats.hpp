@@ -46,6 +46,7 @@ public:
         instructions_[mnemonic].add(ticks);
     }
     void host_signal(int sig) { ++signals_[sig]; }
+    void vcpu_switch(uint64_t ticks) { vcpu_switches_.add(ticks); }  // -smp: the run loop's part
     void event(uint8_t vector, bool software) { ++(software ? software_ : exceptions_)[vector]; }
 
     void print(FILE* out, const Engine& engine, const devices::Bus& ports, double seconds) const;
@@ -61,6 +62,7 @@ private:
     bool timed_ = false;
     std::array<Counter, static_cast<int>(ExitReason::kCount)> exits_{};
     std::vector<Counter> instructions_;
+    Counter vcpu_switches_;
     std::map<int, uint64_t> signals_;
     std::map<uint8_t, uint64_t> exceptions_, software_;
 };

@@ -1,5 +1,6 @@
 #include "devices/local_apic.hpp"
 
+#include "devices/apic_bus.hpp"
 #include "devices/lapic_registers.hpp"
 
 namespace prevt::devices {
@@ -14,7 +15,8 @@ constexpr uint32_t kSpivEnable = 1u << 8;
 constexpr uint32_t kSendIllegalVector = 1u << 5, kReceiveIllegalVector = 1u << 6,
                    kIllegalRegister = 1u << 7;
 // Delivery modes (LVT and ICR bits 10:8).
-constexpr uint32_t kFixed = 0, kLowestPriority = 1, kNmi = 4, kExtInt = 7;
+constexpr uint32_t kFixed = kIpiFixed, kLowestPriority = kIpiLowestPriority, kNmi = kIpiNmi,
+                   kExtInt = kIpiExtInt;
 
 // The writable bits of each LVT entry (SDM figure 11-8): vector, delivery mode where the
 // entry has one, polarity and trigger for LINT0/1, mask, timer mode (bit 18, TSC-deadline,
@@ -30,23 +32,28 @@ constexpr uint32_t kLvtWritable[] = {
 
 }  // namespace
 
-LocalApic::LocalApic(const Clock& clock, ExtIntSource* pic)
-    : pic_(pic), timer_(clock, [this] {
-          const uint32_t lvt = lvt_[kLvtTimer];
-          if (!(lvt & kMasked)) accept(static_cast<uint8_t>(lvt));
-      }) {
+LocalApic::LocalApic(const Clock& clock, ExtIntSource* pic, uint8_t initial_id)
+    : pic_(pic),
+      initial_id_(initial_id),
+      timer_(clock,
+             [this] {
+                 const uint32_t lvt = lvt_[kLvtTimer];
+                 if (!(lvt & kMasked)) accept(static_cast<uint8_t>(lvt));
+             }),
+      base_msr_(kDefaultBase | kMsrEnable | (initial_id == 0 ? kMsrBsp : 0)) {
     reset();
+    wait_for_sipi_ = initial_id != 0;  // an AP out of power-on waits for a SIPI (as in QEMU)
 }
 
 void LocalApic::reset() {
-    id_ = 0;
+    id_ = uint32_t{initial_id_} << 24;
     ldr_ = 0;
     dfr_ = 0xffffffff;
     spiv_ = 0xff;
     esr_ = esr_pending_ = 0;
     icr_low_ = icr_high_ = 0;
     lvt_.fill(kMasked);
-    lvt_[kLvtLint0] = kExtInt << 8;  // the BSP in virtual-wire mode, as a PC BIOS leaves it
+    if (base_msr_ & kMsrBsp) lvt_[kLvtLint0] = kExtInt << 8;  // virtual wire, as a BIOS leaves it
     irr_.reset();
     isr_.reset();
     tmr_.reset();
@@ -59,6 +66,11 @@ void LocalApic::reset() {
 void LocalApic::bind_tpr_slot(TprSlot* slot) {
     *slot = *tpr_slot_;
     tpr_slot_ = slot;
+}
+
+void LocalApic::unbind_tpr_slot() {
+    own_tpr_slot_ = *tpr_slot_;
+    tpr_slot_ = &own_tpr_slot_;
 }
 
 bool LocalApic::write_base_msr(uint64_t value) {
@@ -126,14 +138,13 @@ void LocalApic::error(uint32_t bits) {
 }
 
 uint32_t LocalApic::x2apic_ldr() const {
-    constexpr uint32_t kX2apicId = 0;  // the initial APIC ID
-    return ((kX2apicId >> 4) << 16) | (1u << (kX2apicId & 0xf));
+    return ((initial_id_ >> 4) << 16) | (1u << (initial_id_ & 0xf));
 }
 
 bool LocalApic::addressed(uint32_t destination, bool logical) const {
     if (x2apic_mode()) {  // SDM 11.12.9/10: 32-bit IDs, logical is cluster:16 bitmap:16
         if (destination == 0xffffffff) return true;
-        if (!logical) return destination == 0;
+        if (!logical) return destination == initial_id_;
         const uint32_t ldr = x2apic_ldr();
         return (destination >> 16) == (ldr >> 16) && (destination & ldr & 0xffff);
     }
@@ -145,23 +156,36 @@ bool LocalApic::addressed(uint32_t destination, bool logical) const {
 }
 
 void LocalApic::send_ipi() {
-    const auto vector = static_cast<uint8_t>(icr_low_);
     const uint32_t mode = (icr_low_ >> 8) & 7;
-    bool to_self = false;
-    switch ((icr_low_ >> 18) & 3) {
-        case 0:
-            to_self = addressed(x2apic_mode() ? icr_high_ : icr_high_ >> 24, icr_low_ & (1u << 11));
-            break;
-        case 1:                          // self
-        case 2: to_self = true; break;   // all including self
-        case 3: to_self = false; break;  // all excluding self: no other CPU
-    }
-    if ((mode == kFixed || mode == kLowestPriority) && vector < 16)
+    if ((mode == kFixed || mode == kLowestPriority) && static_cast<uint8_t>(icr_low_) < 16)
         return error(kSendIllegalVector);
-    if (!to_self) return;
-    if (mode == kFixed || mode == kLowestPriority) accept(vector);
-    if (mode == kNmi) nmi_pending_ = true;
-    // SMI, INIT and start-up IPIs are dropped (see the header).
+    if (bus_) return bus_->send(*this, icr_low_, icr_high_);
+    LocalApic* const self[] = {this};
+    route_ipi(self, *this, icr_low_, icr_high_);
+}
+
+void LocalApic::receive(uint32_t mode, uint8_t vector) {
+    switch (mode) {
+        case kFixed:
+        case kLowestPriority: accept(vector); break;
+        case kNmi:  // (a CPU waiting for a SIPI ignores it)
+            if (!wait_for_sipi_) nmi_pending_ = true;
+            break;
+        case kIpiInit: {  // everything but the ID and IA32_APIC_BASE (SDM 11.4.7.3)
+            const uint32_t id = id_;
+            reset();
+            id_ = id;
+            init_pending_ = wait_for_sipi_ = true;
+            sipi_pending_ = false;
+            break;
+        }
+        case kIpiStartup:  // only the first after an INIT counts
+            if (!std::exchange(wait_for_sipi_, false)) break;
+            sipi_pending_ = true;
+            sipi_vector_ = vector;
+            break;
+        default: break;  // SMI, ExtINT (reserved in the ICR)
+    }
 }
 
 void LocalApic::write_lvt(unsigned which, uint32_t value) {

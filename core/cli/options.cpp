@@ -76,9 +76,10 @@ options of run:
                          (docs/debugging.md)
   -s                     -gdb tcp::1234
   -S                     do not start the guest: wait for gdb's continue (or the monitor's)
-  -smp 1                 one vCPU (more are refused: SMP is not built)
-  -machine, -M pc[,accel=tcg|kvm]
-                         QEMU's pc (i440fx, PIIX3) is prevt's machine; other types refused
+  -smp N                 N vCPUs, 1 to 8 (bt; trap and kvm run one, saying so)
+  -machine, -M pc[,accel=tcg|kvm][,pit=off]
+                         QEMU's pc (i440fx, PIIX3) is prevt's machine; other types refused;
+                         pit=off: no i8254 (ports 0x40-0x43, 0x61)
   -no-reboot             the run ends when the guest resets the machine (prevt never
                          reboots; with or without it, only the message differs)
   -name NAME             the process's name (ps, top)

@@ -46,10 +46,14 @@ std::string engine_for_accel(const std::string& option, const std::string& list)
     return "bt";
 }
 
-// -smp: 1 until prevt models more than one vCPU ("1", "cpus=1", "1,cores=1,threads=1").
-void check_smp(const std::string& v) {
+// -smp: "N", "cpus=N", "N,cores=C,threads=T,...": N vCPUs (bt runs them; trap and kvm run one,
+// saying so: Machine::build_cpus). The topology's product must be N when both are given (or
+// gives N when cpus is absent); maxcpus must be N (no hotplug).
+unsigned parse_smp(const std::string& v) {
+    constexpr unsigned long kMax = devices::ApicBus::kMaxCpus;
     const std::vector<std::string> parts = split(v, ',');
-    if (parts.empty()) refuse("-smp", "expected 1");
+    if (parts.empty()) refuse("-smp", "expected a vCPU count");
+    unsigned cpus = 0, maxcpus = 0, product = 1;
     for (size_t i = 0; i < parts.size(); ++i) {
         const std::string& p = parts[i];
         const size_t eq = p.find('=');
@@ -60,13 +64,31 @@ void check_smp(const std::string& v) {
         bool known = false;
         for (const char* k : kKeys) known |= key == k;
         if (!known) refuse("-smp", "unknown property '" + key + "'");
-        if (value != "1")
-            refuse("-smp",
-                   key + "=" + value + ": prevt runs one vCPU (SMP is not built yet): only 1");
+        char* end = nullptr;
+        const unsigned long n = strtoul(value.c_str(), &end, 10);
+        if (value.empty() || *end || n < 1 || n > kMax)
+            refuse("-smp", key + "=" + value + ": expected 1 to " + std::to_string(kMax) +
+                               " (prevt runs at most " + std::to_string(kMax) + " vCPUs)");
+        if (key == "cpus")
+            cpus = static_cast<unsigned>(n);
+        else if (key == "maxcpus")
+            maxcpus = static_cast<unsigned>(n);
+        else
+            product *= static_cast<unsigned>(n);
     }
+    if (!cpus) cpus = product;
+    if (cpus > kMax)
+        refuse("-smp", "the topology gives " + std::to_string(cpus) + " vCPUs: at most " +
+                           std::to_string(kMax));
+    if (product != 1 && product != cpus)
+        refuse("-smp", "the topology gives " + std::to_string(product) + " vCPUs, not " +
+                           std::to_string(cpus));
+    if (maxcpus && maxcpus != cpus) refuse("-smp", "maxcpus must equal cpus (no CPU hotplug)");
+    return cpus;
 }
 
-// -machine / -M: QEMU's pc (i440fx + PIIX3, what prevt builds), with accel=.
+// -machine / -M: QEMU's pc (i440fx + PIIX3, what prevt builds), with accel= and pit= (off: no
+// i8254 and no port 0x61, as QEMU's pc without its PIT has no PC speaker port either).
 void apply_machine(const std::string& option, const std::string& v, MachineConfig& m,
                    QemuParse& q) {
     const std::vector<std::string> parts = split(v, ',');
@@ -81,8 +103,12 @@ void apply_machine(const std::string& option, const std::string& v, MachineConfi
                                    "' is not offered: prevt builds QEMU's pc (i440fx, PIIX3)");
         } else if (key == "accel") {
             q.choose_engine(m, engine_for_accel(option, value), option + " accel=" + value);
+        } else if (key == "pit") {  // QEMU's OnOffAuto
+            if (value != "on" && value != "off" && value != "auto")
+                refuse(option, "pit=" + value + ": expected on, off or auto");
+            m.pit = value != "off";
         } else {
-            refuse(option, "property '" + key + "' is not offered (only type pc and accel=)");
+            refuse(option, "property '" + key + "' is not offered (only type pc, accel= and pit=)");
         }
     }
 }
@@ -170,7 +196,7 @@ bool apply_qemu_option(const std::string& a, const OptionArgs& args, MachineConf
     } else if (a == "-machine" || a == "-M" || a == "--machine") {
         apply_machine(a, args.value(), m, q);
     } else if (a == "-smp" || a == "--smp") {
-        check_smp(args.value());
+        m.cpus = parse_smp(args.value());
     } else if (a == "-no-reboot" || a == "--no-reboot") {
         args.flag();
         m.no_reboot = true;

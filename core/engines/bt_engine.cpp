@@ -375,6 +375,7 @@ Exit BtEngine::run(VcpuState& s) {
             steps_in_place_ = 0;
         }
         ++n_.entries;
+        if (switched_at_) n_.switch_ticks += __rdtsc() - std::exchange(switched_at_, 0);
         const uint32_t esp_before = ctx_.gpr[esp];
         const bool stack16 = !s.sreg(SegReg::ss).db;
         const bool mend_esp = stack16 && enter_stack16();
@@ -478,6 +479,8 @@ std::vector<std::pair<std::string, uint64_t>> BtEngine::counters() const {
         {"guest instruction breakpoints taken (DR0-DR3)", n_.guest_breakpoints},
         {"accesses to data-breakpoint pages run by the virtual CPU", n_.watched_accesses},
         {"  of them retranslated as callouts (adaptive)", n_.adaptive_watched},
+        {"vCPU switches (-smp)", n_.vcpu_switches},
+        {"  TSC ticks from a switch to the next entry (sum)", n_.switch_ticks},
         {"host mappings (guest pages; budget " +
              std::to_string(native::AddressSpace::instance().budget()) + ")",
          native::AddressSpace::instance().mappings()},

@@ -55,6 +55,9 @@ public:
     // The guest's CPU profile (-cpu): the allowlist translations are keyed by. Set before
     // the first translation.
     void set_cpu_profile(const CpuProfile& p) { profile_ = &p; }
+    // -smp: translate pause as a callout (the run loop then lets another vCPU run). Set before
+    // the first translation.
+    void set_pause_exits(bool on) { pause_exits_ = on; }
     const char* name() const override { return "bt"; }
     Exit run(VcpuState& s) override;
     void set_single_step(bool on) override;
@@ -98,6 +101,7 @@ public:
         if (cr == 0) dirty_.fill(true);  // CR0.PE: every register's shadow takes the other view
     }
     void step_one() override { step_one_ = true; }
+    void switch_vcpu(VcpuState& leaving, devices::LocalApic& next) override;
     // Breakpoints end blocks and are never chained into or looked up; a step translates
     // one-instruction blocks (the cache is flushed when either changes).
     bool set_debug_stops(const DebugStops& stops) override;
@@ -219,6 +223,8 @@ private:
     uint32_t ac_step_tf_ = 0;      // ... and the TF that was live before the step
     uint32_t smc_frame_ = 0;       // ... in this frame (protected again after the step if needed)
     bool step_one_ = false;        // the run loop asked for one instruction, then an exit
+    uint64_t switched_at_ = 0;     // -smp: the TSC at the last vCPU switch, until the next entry
+    bool pause_exits_ = false;     // -smp: pause is a callout (set_pause_exits)
     // ... from this guest EIP (~0u: none); the traps seen there since, at most the limit.
     static constexpr unsigned kStepsInPlaceLimit = 64;
     uint32_t step_from_eip_ = ~0u;
@@ -281,7 +287,8 @@ private:
                  blocks_kept_across_cr3 = 0, adaptive = 0, emulated_code_writes = 0,
                  frames_dropped_on_store = 0, adaptive_compressed = 0, gs_wraps = 0,
                  inline_sysenters = 0, inline_sysexits = 0, ac_stepped = 0, tpr_stores = 0,
-                 tpr_exits = 0, guest_breakpoints = 0, watched_accesses = 0, adaptive_watched = 0;
+                 tpr_exits = 0, guest_breakpoints = 0, watched_accesses = 0, adaptive_watched = 0,
+                 vcpu_switches = 0, switch_ticks = 0;
     } n_;
 };
 

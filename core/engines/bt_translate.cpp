@@ -89,6 +89,7 @@ bt::Block& BtEngine::translate(const VcpuState& s) {
     context.single = debug_.step;
     context.fpu = FpuControl::of(s);  // (in the key: a CR0/CR4 write selects other blocks)
     context.native_tsc = native_tsc(s);
+    context.pause_exits = pause_exits_;
     context.profile = profile_;
     context.smap = s.cr4 & cr4::SMAP;  // (in the key)
     // The inline iret keeps the cached CS: only while the guest's descriptor for it still

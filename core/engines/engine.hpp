@@ -56,6 +56,10 @@ public:
     virtual void note_memory_map_access(const VcpuState& /*s*/) {}
     // The machine's local APIC: an engine may keep its TPR where translated code reaches it.
     virtual void attach_local_apic(devices::LocalApic& /*apic*/) {}
+    // -smp (bt): the running vCPU, whose state is `leaving`, gives the host thread to another,
+    // whose local APIC is `next`: what the engine keeps of `leaving` in the hardware goes
+    // back into it, and nothing derived from it is used for the next one.
+    virtual void switch_vcpu(VcpuState& /*leaving*/, devices::LocalApic& /*next*/) {}
     // The A20 gate changed (port 0x92, the 8042): while it is off, address bit 20 is 0
     // (docs/real-mode.md: which engines apply it, and where).
     virtual void set_a20(bool /*enabled*/) {}

@@ -148,10 +148,15 @@ def map_params(section, engine, guests_dir, prevt="prevt"):
         elif p == "-smp":
             smp = int(v.split(",")[0])
             i += 2
+        elif p == "-machine" and all(prop in ("pit=off", "pit=on") for prop in v.split(",")):
+            args += ["-machine", v]  # (prevt's pc without its i8254)
+            i += 2
         else:
             return None, notes, f"prevt has no {p} {v}".strip()
-    if smp > 1:
-        notes.append(f"smp {smp} run on one CPU: prevt runs one vCPU (fw_cfg says 1)")
+    if smp > 1:  # bt runs them; trap and kvm run one, saying so (fw_cfg says 1)
+        args += ["-smp", str(smp)]
+        if engine != "bt":
+            notes.append(f"smp {smp} run on one CPU: {engine} runs one vCPU (fw_cfg says 1)")
     # QEMU gives a Multiboot kernel "FILE ARGS" as its command line (hw/i386/multiboot.c), and
     # the suite takes the first word for argv[0]; prevt does the same (docs/qemu-options.md).
     test_args = " ".join(x for x in (extra_append, unquote(section.get("test_args", ""))) if x)
